@@ -1,0 +1,85 @@
+// The validated, normalised configuration: what the rest of zform reads (never raw YAML).
+
+export type ProtectionMode = 'guarantee_resumability' | 'guarantee_incremental' | 'guarantee_nothing';
+export type TimestampFormat = 'dense' | 'human' | 'iso-8601' | 'unix-seconds';
+
+export interface SshConfig {
+  host: string;
+  port: number;              // default 22
+  user: string;              // default "root"
+  identityFile?: string;     // else SSH_AUTH_SOCK agent
+  knownHosts: string;        // default ~/.ssh/known_hosts
+  connectTimeoutMs: number;  // default 10s
+  keepaliveIntervalMs: number; // default 15s
+}
+
+export interface HostConfig {
+  name: string;              // "local" is built in
+  ssh?: SshConfig;           // absent for local
+  /** argv prefix for zfs commands on that host, e.g. ["sudo", "-n"] */
+  privilege: string[];
+}
+
+export interface BandwidthLimit {
+  maxBytesPerSecond: number;    // > 0
+  bucketCapacityBytes: number;  // > 0, default 128 KiB
+}
+
+export type GridInterval = { count: number; lengthMs: number; keep: number | 'all' };
+
+export type PruneRule =
+  | { type: 'grid'; grid: GridInterval[]; gridText: string; regex: string }
+  | { type: 'last_n'; count: number; regex?: string }
+  | { type: 'regex'; regex: string; negate: boolean }
+  | { type: 'not_replicated'; keepSnapshotAtCursor: boolean };
+
+export interface JobConfig {
+  name: string;
+  source: {
+    host: string;
+    /** zrepl filter syntax: "pool/a<" subtree, "pool/a" exact, "<" everything */
+    filesystems: Record<string, boolean>;
+  };
+  target?: {
+    host: string;
+    rootFs: string;
+  };
+  snapshotting?: {
+    prefix: string;
+    intervalMs: number;
+    timestampFormat: TimestampFormat;
+  };
+  replication: {
+    protection: { initial: ProtectionMode; incremental: ProtectionMode };
+    /** regex source; only matching snapshots are replicated */
+    snapshots?: string;
+    initial: 'most_recent' | 'all';
+    /** allow planning rollbacks of a diverged/modified target to the newest common snapshot */
+    allowRollback: boolean;
+  };
+  send: {
+    encrypted: boolean;
+    raw: boolean;
+    compressed: boolean;
+    largeBlocks: boolean;
+    embeddedData: boolean;
+    properties: boolean;
+    backupProperties: boolean;
+    bandwidthLimit?: BandwidthLimit;
+  };
+  recv: {
+    properties: { override: Record<string, string>; inherit: string[] };
+    placeholder: { encryption: 'inherit' | 'off' };
+    bandwidthLimit?: BandwidthLimit;
+  };
+  pruning: { keepSource: PruneRule[]; keepTarget: PruneRule[] };
+}
+
+export interface Config {
+  /** path as given */
+  file: string;
+  /** sha256 hex of the file's bytes */
+  digest: string;
+  hosts: Record<string, HostConfig>;
+  jobs: JobConfig[];
+}

@@ -1,0 +1,132 @@
+// The plan: a plain, versioned, JSON-serialisable value computed by computePlan and executed by apply.
+import type { Guid, SendFlags } from '../zfs/types.js';
+import type { ProtectionMode } from '../config/types.js';
+
+export const PLAN_FORMAT_VERSION = 1;
+
+/** A snapshot or bookmark the plan refers to. guid null = created by this plan ("known after apply"). */
+export interface VersionRef {
+  dataset: string;
+  kind: 'snapshot' | 'bookmark';
+  name: string;
+  guid: Guid | null;
+  createtxg: number | null;
+}
+
+export type HoldRole = 'step' | 'last_received';
+export type BookmarkRole = 'cursor' | 'tentative_cursor';
+export type Side = 'source' | 'target';
+
+interface ActionBase {
+  /** unique within the plan, stable for a given input: "<job>:<n>" */
+  id: string;
+  /** config host name the action runs on (sends name both) */
+  host: string;
+  side: Side;
+}
+
+export type Action =
+  | (ActionBase & { kind: 'snapshot'; pool: string; snapshots: string[] })
+  | (ActionBase & { kind: 'create_placeholder'; dataset: string; encryption: 'inherit' | 'off' })
+  | (ActionBase & { kind: 'abort_resume'; dataset: string; reason: string })
+  | (ActionBase & { kind: 'rollback'; dataset: string; to: VersionRef; destroys: VersionRef[]; reason: string })
+  | (ActionBase & { kind: 'hold'; tag: string; role: HoldRole; snapshots: VersionRef[] })
+  | (ActionBase & { kind: 'release'; tag: string; role: HoldRole; snapshots: VersionRef[]; reason: string })
+  | (ActionBase & { kind: 'bookmark'; role: BookmarkRole; snapshot: VersionRef; bookmark: string })
+  | (ActionBase & { kind: 'destroy_bookmarks'; bookmarks: VersionRef[]; reason: string })
+  | (ActionBase & {
+      kind: 'send';
+      mode: 'full' | 'incremental' | 'resume';
+      targetHost: string;
+      sourceDataset: string;
+      targetDataset: string;
+      from: VersionRef | null;
+      to: VersionRef;
+      /** -I: every snapshot between from and to arrives too (listed in includes) */
+      intermediates: boolean;
+      includes: VersionRef[];
+      token: string | null;
+      flags: SendFlags;
+      receive: { resumable: boolean; override: Record<string, string>; inherit: string[] };
+      protection: ProtectionMode;
+      estimatedBytes: number | null;
+      /** why this shape (e.g. "batched -I: guarantee_resumability holds every snapshot in the range") */
+      reason: string;
+    })
+  | (ActionBase & { kind: 'destroy_snapshots'; dataset: string; snapshots: { ref: VersionRef; reason: string }[] });
+
+export type ActionKind = Action['kind'];
+
+export type Conflict =
+  | { type: 'diverged'; commonAncestor: VersionRef; sourceOnly: VersionRef[]; targetOnly: VersionRef[] }
+  | { type: 'no_common_snapshot'; sourceNewest: VersionRef | null; targetNewest: VersionRef }
+  | { type: 'source_has_no_snapshots' }
+  | { type: 'target_modified'; newest: VersionRef; writtenBytes: number }
+  | { type: 'resume_token_unusable'; reason: string };
+
+export interface Diagnostic {
+  severity: 'error' | 'warning';
+  summary: string;
+  detail: string[];
+  job: string;
+  dataset?: string;
+  conflict?: Conflict;
+}
+
+/** What a dataset looked like when planned; apply with a saved plan refuses if it changed. */
+export interface Fingerprint {
+  host: string;
+  dataset: string;
+  /** sha256 of the canonical listing of the dataset (existence, guid, versions by guid, resume token) */
+  digest: string;
+}
+
+export interface DatasetPlan {
+  /** source dataset name (the key) */
+  source: string;
+  /** target dataset name, for jobs with a target */
+  target: string | null;
+  /** datasets (source names) whose chains must succeed first (parents) */
+  dependsOn: string[];
+  /** run in order; a failure stops the rest of this chain and its dependants */
+  actions: Action[];
+  diagnostics: Diagnostic[];
+  fingerprints: Fingerprint[];
+}
+
+export interface JobPlan {
+  job: string;
+  sourceHost: string;
+  targetHost: string | null;
+  /** atomic snapshot batches (one per pool), run before any dataset chain */
+  snapshots: Action[];
+  datasets: DatasetPlan[];
+  /** job-wide diagnostics (e.g. a root that does not exist) */
+  diagnostics: Diagnostic[];
+}
+
+export interface PlanSummary {
+  snapshots: number;
+  sends: number;
+  sendBytes: number;
+  holds: number;
+  releases: number;
+  bookmarks: number;
+  destroys: number;
+  rollbacks: number;
+  placeholders: number;
+  aborts: number;
+  errors: number;
+  warnings: number;
+}
+
+export interface Plan {
+  formatVersion: typeof PLAN_FORMAT_VERSION;
+  zformVersion: string;
+  /** ISO time the plan was computed for (the `now` given to computePlan) */
+  createdAt: string;
+  configFile: string;
+  configDigest: string;
+  jobs: JobPlan[];
+  summary: PlanSummary;
+}

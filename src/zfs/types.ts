@@ -1,0 +1,150 @@
+// The ZFS access layer's data types and the ZfsHost interface (named after OpenZFS verbs).
+import type { Readable, Writable } from 'node:stream';
+
+/** ZFS GUIDs are uint64: always decimal strings, never numbers. */
+export type Guid = string;
+
+export interface DatasetRecord {
+  name: string;
+  type: 'filesystem' | 'volume';
+  guid: Guid;
+  createtxg: number;
+  /** "off" or the cipher, e.g. "aes-256-gcm" */
+  encryption: string;
+  encryptionRoot: string | null;
+  keyStatus: 'available' | 'unavailable' | null;
+  /** `receive_resume_token`, null when "-" */
+  resumeToken: string | null;
+  /** `zform:placeholder=on` set locally (inherited values do not count) */
+  placeholder: boolean;
+  /** bytes written since the newest snapshot (`written`) */
+  written: number;
+}
+
+export interface VersionRecord {
+  kind: 'snapshot' | 'bookmark';
+  /** dataset name, without @/# */
+  dataset: string;
+  /** short name after @ or # */
+  name: string;
+  guid: Guid;
+  createtxg: number;
+  /** unix seconds */
+  creation: number;
+  /** holds count (0 for bookmarks) */
+  userrefs: number;
+  /** `written` of a snapshot: bytes since the previous snapshot (0 for bookmarks) */
+  written: number;
+}
+
+export interface HoldRecord {
+  /** full snapshot name fs@snap */
+  snapshot: string;
+  tag: string;
+  /** unix seconds, when known */
+  created?: number;
+}
+
+/** Everything zform needs to know about one side, from a constant number of commands. */
+export interface Listing {
+  datasets: DatasetRecord[];
+  /** sorted by dataset, then createtxg (bookmark before snapshot at equal txg) */
+  versions: VersionRecord[];
+  holds: HoldRecord[];
+}
+
+export interface ResumeTokenInfo {
+  /** full name of the snapshot being received, fs@snap */
+  toname: string;
+  toguid: Guid;
+  fromguid?: Guid;
+  rawok: boolean;
+  compressok: boolean;
+  embedok: boolean;
+  largeblockok: boolean;
+  /** bytes already received, when the token says */
+  bytes?: number;
+}
+
+export interface SendFlags {
+  raw: boolean;           // -w
+  properties: boolean;    // -p
+  backupProperties: boolean; // -b
+  largeBlocks: boolean;   // -L
+  compressed: boolean;    // -c
+  embeddedData: boolean;  // -e
+}
+
+export type SendArgs =
+  | { kind: 'full'; snapshot: string; flags: SendFlags }
+  /** from is fs@snap or fs#bookmark; intermediates selects -I (all snapshots between) over -i */
+  | { kind: 'incremental'; from: string; snapshot: string; intermediates: boolean; flags: SendFlags }
+  /** `zfs send -t TOKEN`, no other flags (OpenZFS refuses most) */
+  | { kind: 'resume'; token: string };
+
+export interface ReceiveArgs {
+  /** the target dataset (receive into `dataset`, stream names the snapshot) */
+  dataset: string;
+  resumable: boolean;     // -s
+  /** -F: only ever for replacing a placeholder the plan showed */
+  force: boolean;
+  /** -u: do not mount */
+  noMount: boolean;
+  override: Record<string, string>; // -o p=v
+  inherit: string[];                // -x p
+}
+
+export interface Features {
+  resumableReceive: boolean;
+  encryption: boolean;
+  bookmarks: boolean;
+  rawSend: boolean;
+  /** zfs version string, e.g. "zfs-2.1.11-1+deb12u1" */
+  version: string;
+}
+
+/** A running process on some host, e.g. `zfs send` whose stdout is the stream. */
+export interface ZfsProcess {
+  readonly stdin: Writable | null;
+  readonly stdout: Readable;
+  /** resolves when the process ends; rejects with a ZfsError (stderr mapped) on failure */
+  readonly done: Promise<void>;
+  /** everything it wrote to stderr so far */
+  stderr(): string;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export interface ZfsHost {
+  /** the config's name for this host ("local", "nas") */
+  readonly name: string;
+  /** One constant-size batch of commands: datasets, snapshots, bookmarks, placeholders, holds under the roots.
+   *  A root that does not exist contributes nothing (no error). */
+  list(roots: string[]): Promise<Listing>;
+  /** Snapshots of one pool in one atomic `zfs snapshot a@x b@x ...` */
+  snapshot(snapshots: string[]): Promise<void>;
+  /** `zfs bookmark fs@snap fs#name`; an existing bookmark of the same GUID is fine */
+  bookmark(snapshot: string, bookmark: string): Promise<void>;
+  /** `zfs hold TAG snap...`; an existing tag is fine */
+  hold(tag: string, snapshots: string[]): Promise<void>;
+  /** `zfs release TAG snap...`; a missing tag is fine */
+  release(tag: string, snapshots: string[]): Promise<void>;
+  /** destroy snapshots (batched `fs@a,b,c` per dataset) and bookmarks; missing ones are fine */
+  destroy(names: string[]): Promise<void>;
+  getProperties(dataset: string, props: string[]): Promise<Record<string, string>>;
+  setProperties(dataset: string, props: Record<string, string>): Promise<void>;
+  /** `zfs create -o p=v ... fs` (placeholders); an existing dataset is an error */
+  create(dataset: string, props: Record<string, string>): Promise<void>;
+  /** `zfs rollback [-r] fs@snap` */
+  rollback(snapshot: string, destroyNewer: boolean): Promise<void>;
+  /** start `zfs send`; its stdout is the stream */
+  send(args: SendArgs): ZfsProcess;
+  /** start `zfs receive`; write the stream to its stdin */
+  receive(args: ReceiveArgs): ZfsProcess;
+  /** `zfs receive -A fs`; no resumable state is fine */
+  abortResumableReceive(dataset: string): Promise<void>;
+  decodeResumeToken(token: string): Promise<ResumeTokenInfo>;
+  /** bytes, from `zfs send -nvP` */
+  estimateSend(args: SendArgs): Promise<number>;
+  features(): Promise<Features>;
+  close(): Promise<void>;
+}
