@@ -1,0 +1,39 @@
+// The transport under the ZFS layer: starts a process (argv) on one host. Local (execa) and SSH
+// (ssh2) implement it; CommandZfsHost runs every zfs command through it via one choke point.
+import type { Readable, Writable } from 'node:stream';
+
+export interface ExecResult {
+  /** exit code, null when killed by a signal */
+  code: number | null;
+  signal: string | null;
+  /** the full stderr text */
+  stderr: string;
+}
+
+export interface ExecProcess {
+  /** present when started with stdin: 'pipe' */
+  readonly stdin: Writable | null;
+  readonly stdout: Readable;
+  /** resolves when the process has ended (never rejects; inspect code/signal) */
+  readonly exited: Promise<ExecResult>;
+  /** stderr collected so far */
+  stderr(): string;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export interface ExecOptions {
+  stdin?: 'pipe' | 'ignore';
+}
+
+export interface Executor {
+  /** the config's host name ("local", "nas") */
+  readonly host: string;
+  /** start argv[0] with argv[1..] (no shell on our side; SSH quotes every argument) */
+  spawn(argv: string[], opts?: ExecOptions): ExecProcess;
+  close(): Promise<void>;
+}
+
+/** Observes every command the choke point runs (debug logs, traces, command counting). */
+export interface CommandObserver {
+  (event: { host: string; argv: string[]; durationMs: number; code: number | null; stderr: string }): void;
+}
