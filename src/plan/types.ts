@@ -32,7 +32,8 @@ export type Action =
   | (ActionBase & { kind: 'rollback'; dataset: string; to: VersionRef; destroys: VersionRef[]; reason: string })
   | (ActionBase & { kind: 'hold'; tag: string; role: HoldRole; snapshots: VersionRef[] })
   | (ActionBase & { kind: 'release'; tag: string; role: HoldRole; snapshots: VersionRef[]; reason: string })
-  | (ActionBase & { kind: 'bookmark'; role: BookmarkRole; snapshot: VersionRef; bookmark: string })
+  /** bookmark: the short name (after #); null when the snapshot's GUID is known only after apply (apply derives it) */
+  | (ActionBase & { kind: 'bookmark'; role: BookmarkRole; snapshot: VersionRef; bookmark: string | null })
   | (ActionBase & { kind: 'destroy_bookmarks'; bookmarks: VersionRef[]; reason: string })
   | (ActionBase & {
       kind: 'send';
@@ -47,7 +48,8 @@ export type Action =
       includes: VersionRef[];
       token: string | null;
       flags: SendFlags;
-      receive: { resumable: boolean; override: Record<string, string>; inherit: string[] };
+      /** force (-F) only ever to replace a placeholder that holds no data; shown in the plan */
+      receive: { resumable: boolean; force: boolean; override: Record<string, string>; inherit: string[] };
       protection: ProtectionMode;
       estimatedBytes: number | null;
       /** why this shape (e.g. "batched -I: guarantee_resumability holds every snapshot in the range") */
