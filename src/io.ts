@@ -8,10 +8,21 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   /** the clock, for tests */
   now: () => Date;
+  /** subscribe to SIGINT/SIGTERM; returns the unsubscribe function */
+  onSignal?: (handler: (signal: 'SIGINT' | 'SIGTERM') => void) => () => void;
 }
 
 export function processIo(): Io {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, now: () => new Date() };
+  return {
+    stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, now: () => new Date(),
+    onSignal: (handler) => {
+      const int = () => handler('SIGINT');
+      const term = () => handler('SIGTERM');
+      process.on('SIGINT', int);
+      process.on('SIGTERM', term);
+      return () => { process.off('SIGINT', int); process.off('SIGTERM', term); };
+    },
+  };
 }
 
 /** Colour only on a TTY, and never with --no-color or NO_COLOR. */

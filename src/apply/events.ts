@@ -1,0 +1,49 @@
+// What apply reports while it runs (the views render these) and what it returns.
+import type { Action } from '../plan/types.js';
+
+export type ApplyEvent =
+  | { type: 'apply_start'; at: Date; job: string; dataset: string | null; action: Action }
+  | { type: 'apply_progress'; at: Date; job: string; dataset: string; action: Action; bytes: number; estimatedBytes: number | null; elapsedMs: number }
+  | { type: 'apply_complete'; at: Date; job: string; dataset: string | null; action: Action; bytes: number | null; elapsedMs: number }
+  | { type: 'apply_errored'; at: Date; job: string; dataset: string | null; action: Action; error: string; elapsedMs: number }
+  | { type: 'dataset_skipped'; at: Date; job: string; dataset: string; reason: string };
+
+export type ApplyHooks = (event: ApplyEvent) => void;
+
+export type DatasetStatus = 'ok' | 'failed' | 'skipped' | 'conflict' | 'interrupted' | 'unchanged';
+
+export interface DatasetOutcome {
+  job: string;
+  source: string;
+  target: string | null;
+  status: DatasetStatus;
+  /** one line: why it failed or was skipped */
+  reason: string | null;
+  actionsDone: number;
+  actionsTotal: number;
+}
+
+export interface ApplyTotals {
+  sends: number;
+  bytes: number;
+  snapshots: number;
+  destroys: number;
+  holds: number;
+  releases: number;
+  bookmarks: number;
+  rollbacks: number;
+  placeholders: number;
+  aborts: number;
+}
+
+export interface ApplyResult {
+  outcomes: DatasetOutcome[];
+  /** snapshot batches that failed: "job: pool: reason" */
+  snapshotFailures: string[];
+  totals: ApplyTotals;
+  interrupted: boolean;
+}
+
+export function emptyTotals(): ApplyTotals {
+  return { sends: 0, bytes: 0, snapshots: 0, destroys: 0, holds: 0, releases: 0, bookmarks: 0, rollbacks: 0, placeholders: 0, aborts: 0 };
+}

@@ -1,0 +1,119 @@
+// `zform apply`: plan (or read a saved plan and refuse it if stale), confirm, execute, report.
+import type { CommandModule } from 'yargs';
+import { createInterface } from 'node:readline/promises';
+import { configPath, type CommandContext, type GlobalArgs } from './common.js';
+import { selectJobs } from './select.js';
+import { planErrors, planHasChanges, planNow } from './planning.js';
+import { loadConfig } from '../config/load.js';
+import { openHosts } from '../hosts.js';
+import { renderPlanHuman } from '../views/plan-human.js';
+import { readPlanFile } from '../planfile.js';
+import { checkPlanFresh } from '../apply/stale.js';
+import { applyPlan } from '../apply/execute.js';
+import { acquireJobLock, lockDir } from '../apply/lock.js';
+import { createHumanApplyView } from '../views/apply-human.js';
+import { createJsonApplyView } from '../views/apply-json.js';
+import { useColor, type Io } from '../io.js';
+import { ExitCode, UsageError } from '../errors.js';
+import type { Plan } from '../plan/types.js';
+
+interface Args extends GlobalArgs {
+  planfile?: string;
+  job?: string[];
+  json?: boolean;
+  'auto-approve'?: boolean;
+  'allow-rollback'?: boolean;
+}
+
+async function confirm(io: Io): Promise<boolean> {
+  io.stdout.write(`\nDo you want to perform these actions?\n  zform will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n`);
+  const rl = createInterface({ input: io.stdin, output: io.stdout, terminal: false });
+  try {
+    const answer = await rl.question('  Enter a value: ');
+    return answer.trim() === 'yes';
+  } finally {
+    rl.close();
+  }
+}
+
+export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args> {
+  return {
+    command: 'apply [planfile]',
+    describe: 'Execute the plan (or a saved plan), protecting every step with holds and cursor bookmarks',
+    builder: (y) => y
+      .positional('planfile', { type: 'string', description: 'A plan saved with "zform plan --out FILE": applied exactly, or refused if stale' })
+      .option('job', { type: 'string', array: true, requiresArg: true, description: 'Only this job (repeatable; not with PLANFILE)' })
+      .option('auto-approve', { type: 'boolean', description: 'Do not ask for confirmation (cron, systemd)' })
+      .option('json', { type: 'boolean', description: 'NDJSON events on stdout (needs --auto-approve or PLANFILE)' })
+      .option('allow-rollback', { type: 'boolean', description: 'Plan rollbacks of diverged or modified targets (not with PLANFILE)' })
+      .example('$0 apply', 'Plan, show the plan, ask, then execute')
+      .example('$0 apply --auto-approve', 'From cron or a systemd timer: no question asked')
+      .example('$0 plan --out tank.plan && $0 apply tank.plan', 'Execute exactly a reviewed plan')
+      .example('$0 apply --auto-approve --json | jq -c .', 'Progress as NDJSON events'),
+    handler: async (args) => {
+      const { io } = ctx;
+      if (args.planfile && (args.job?.length || args['allow-rollback'])) {
+        throw new UsageError('--job and --allow-rollback are planning options: give them to "zform plan", not with a saved plan');
+      }
+      const interactive = Boolean(io.stdin.isTTY) && !args.json;
+      if (!args.planfile && !args['auto-approve'] && !interactive) {
+        throw new UsageError(args.json
+          ? 'apply --json needs --auto-approve or a saved PLANFILE (there is no way to ask for confirmation)'
+          : 'standard input is not a terminal, so apply cannot ask for confirmation: use --auto-approve (cron, systemd) or apply a saved plan');
+      }
+      const config = await loadConfig(configPath(args, io));
+      const saved: Plan | null = args.planfile ? await readPlanFile(args.planfile) : null;
+      const jobs = saved ? saved.jobs.map((j) => j.job) : selectJobs(config, args.job);
+      const color = useColor(io, args.color);
+
+      // Locks first, so that the plan cannot go stale under a concurrent apply.
+      const unlocks: (() => Promise<void>)[] = [];
+      const hosts = openHosts(config);
+      const controller = new AbortController();
+      let signalled: 'SIGINT' | 'SIGTERM' | null = null;
+      const unsubscribe = io.onSignal?.((sig) => {
+        if (signalled) process.kill(process.pid, 'SIGKILL'); // a second signal: stop at once (resumable state stays)
+        signalled = sig;
+        io.stderr.write(`\nzform: ${sig}: stopping the running transfer (its resumable state stays), skipping the rest\n`);
+        controller.abort();
+      }) ?? (() => undefined);
+      try {
+        for (const j of [...jobs].sort()) unlocks.push(await acquireJobLock(lockDir(io.env), j, io.now()));
+        let plan: Plan;
+        if (saved) {
+          await checkPlanFresh(saved, config, hosts);
+          plan = saved;
+        } else {
+          plan = await planNow(config, hosts, io, { jobs, allowRollback: args['allow-rollback'] ?? false });
+        }
+        if (!args.json) io.stdout.write(renderPlanHuman(plan, { color }));
+        const { errors } = planErrors(plan);
+        if (!planHasChanges(plan)) {
+          ctx.exitCode = errors > 0 ? ExitCode.failure : ExitCode.ok;
+          return;
+        }
+        if (!saved && !args['auto-approve']) {
+          if (!(await confirm(io))) {
+            io.stdout.write('\nApply cancelled.\n');
+            ctx.exitCode = ExitCode.failure;
+            return;
+          }
+        }
+        const view = args.json ? createJsonApplyView(io) : createHumanApplyView(io, { color, tty: Boolean(io.stdout.isTTY) });
+        if (!args.json) io.stdout.write('\n');
+        const result = await applyPlan(plan, config, { hosts, hooks: view.onEvent, signal: controller.signal, clock: io.now });
+        view.finish(result, io.now());
+        if (result.interrupted || signalled) {
+          ctx.exitCode = signalled === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
+        } else {
+          const bad = result.outcomes.some((o) => o.status === 'failed' || o.status === 'skipped' || o.status === 'conflict' || o.status === 'interrupted');
+          ctx.exitCode = bad || result.snapshotFailures.length > 0 ? ExitCode.failure : ExitCode.ok;
+        }
+      } finally {
+        unsubscribe();
+        for (const u of unlocks.reverse()) await u();
+        await hosts.closeAll();
+      }
+    },
+  };
+}

@@ -1,0 +1,64 @@
+// `zform plan`: list both sides, compute the plan, print it (human or JSON), optionally save it. Changes nothing.
+import type { CommandModule } from 'yargs';
+import { configPath, type CommandContext, type GlobalArgs } from './common.js';
+import { selectJobs } from './select.js';
+import { planErrors, planHasChanges, planNow } from './planning.js';
+import { loadConfig } from '../config/load.js';
+import { openHosts } from '../hosts.js';
+import { renderPlanHuman } from '../views/plan-human.js';
+import { renderPlanJson } from '../views/plan-json.js';
+import { writePlanFile } from '../planfile.js';
+import { useColor } from '../io.js';
+import { ExitCode } from '../errors.js';
+
+interface Args extends GlobalArgs {
+  job?: string[];
+  json?: boolean;
+  out?: string;
+  'detailed-exitcode'?: boolean;
+  'allow-rollback'?: boolean;
+}
+
+export function planCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args> {
+  return {
+    command: 'plan',
+    describe: 'Show what apply would snapshot, send, hold, bookmark, release and destroy (changes nothing)',
+    builder: (y) => y
+      .option('job', { type: 'string', array: true, requiresArg: true, description: 'Only this job (repeatable)' })
+      .option('json', { type: 'boolean', description: 'Print the plan as one JSON document (schemas/plan.schema.json)' })
+      .option('out', { type: 'string', requiresArg: true, description: 'Save the plan to FILE for "zform apply FILE"' })
+      .option('detailed-exitcode', { type: 'boolean', description: 'Exit 0 no changes, 2 changes, 1 error' })
+      .option('allow-rollback', { type: 'boolean', description: 'Plan rollbacks of diverged or modified targets to the newest common snapshot (destroys target-only snapshots; shown in the plan)' })
+      .example('$0 plan', 'Show the plan for every job in /etc/zform/zform.yml')
+      .example('$0 plan -c zform.yml --job tank_to_nas --out tank.plan', 'Plan one job and save it for "zform apply tank.plan"')
+      .example('$0 plan --detailed-exitcode >/dev/null; echo $?', 'In CI: 0 nothing to do, 2 changes pending, 1 error')
+      .example('$0 plan --json | jq .summary', 'Machine-readable plan'),
+    handler: async (args) => {
+      const { io } = ctx;
+      const config = await loadConfig(configPath(args, io));
+      const jobs = selectJobs(config, args.job);
+      const hosts = openHosts(config);
+      try {
+        const plan = await planNow(config, hosts, io, { jobs, allowRollback: args['allow-rollback'] ?? false });
+        if (args.json) {
+          io.stdout.write(renderPlanJson(plan) + '\n');
+        } else {
+          io.stdout.write(renderPlanHuman(plan, { color: useColor(io, args.color) }));
+        }
+        if (args.out) {
+          await writePlanFile(args.out, plan);
+          if (!args.json) io.stdout.write(`\nSaved the plan to: ${args.out}\nTo perform exactly these actions, run: zform apply ${args.out}\n`);
+        } else if (!args.json && planHasChanges(plan)) {
+          io.stdout.write(`\nNote: You didn't use the --out option to save this plan, so zform can't guarantee to take exactly these actions if you run "zform apply" now.\n`);
+        }
+        const { errors, anyActions } = planErrors(plan);
+        // Conflicts make the run fail only when no dataset can proceed (documented in man/zform.1).
+        if (errors > 0 && !anyActions) ctx.exitCode = ExitCode.failure;
+        else if (args['detailed-exitcode'] && anyActions) ctx.exitCode = ExitCode.changes;
+        else ctx.exitCode = ExitCode.ok;
+      } finally {
+        await hosts.closeAll();
+      }
+    },
+  };
+}

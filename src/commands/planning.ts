@@ -1,0 +1,41 @@
+// Shared by plan and apply: read the config, list both sides of the selected jobs, compute the plan.
+import type { Config } from '../config/types.js';
+import type { Plan } from '../plan/types.js';
+import type { HostPool } from '../hosts.js';
+import type { Io } from '../io.js';
+import { readInventories } from '../plan/read.js';
+import { computePlan } from '../plan/compute.js';
+import { ZFORM_VERSION } from '../version.js';
+
+export interface PlanningOptions {
+  jobs: string[];
+  allowRollback: boolean;
+}
+
+export async function planNow(config: Config, hosts: HostPool, io: Io, opts: PlanningOptions): Promise<Plan> {
+  const { inventories, resumeTokens } = await readInventories(config, opts.jobs, (name) => hosts.get(name));
+  return computePlan({
+    config,
+    jobs: opts.jobs,
+    inventories,
+    resumeTokens,
+    now: io.now(),
+    zformVersion: ZFORM_VERSION,
+    allowRollback: opts.allowRollback,
+  });
+}
+
+/** Does the plan change anything? */
+export function planHasChanges(plan: Plan): boolean {
+  return plan.jobs.some((j) => j.snapshots.length > 0 || j.datasets.some((d) => d.actions.length > 0));
+}
+
+/** Error diagnostics, and whether any dataset can proceed at all. */
+export function planErrors(plan: Plan): { errors: number; anyActions: boolean } {
+  let errors = 0;
+  for (const j of plan.jobs) {
+    errors += j.diagnostics.filter((d) => d.severity === 'error').length;
+    for (const d of j.datasets) errors += d.diagnostics.filter((x) => x.severity === 'error').length;
+  }
+  return { errors, anyActions: planHasChanges(plan) };
+}

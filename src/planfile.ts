@@ -1,0 +1,51 @@
+// Saved plans (`zform plan --out FILE`, `zform apply FILE`): write atomically, read and check strictly.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import AjvModule from 'ajv';
+import { PLAN_FORMAT_VERSION, type Plan } from './plan/types.js';
+import { UsageError } from './errors.js';
+
+const Ajv = AjvModule.default ?? AjvModule;
+
+let validator: ((v: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null } | null = null;
+function validatePlan(v: unknown) {
+  if (!validator) {
+    const schema = JSON.parse(readFileSync(new URL('../../schemas/plan.schema.json', import.meta.url), 'utf8'));
+    validator = new (Ajv as unknown as new (o: object) => { compile(s: object): typeof validator })({ allErrors: false, strict: false }).compile(schema);
+  }
+  const ok = validator!(v);
+  return ok ? null : validator!.errors?.[0] ?? { instancePath: '', message: 'invalid' };
+}
+
+export async function writePlanFile(file: string, plan: Plan): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  await fs.writeFile(tmp, JSON.stringify(plan, null, 2) + '\n', { mode: 0o600 });
+  await fs.rename(tmp, file);
+}
+
+/** Reads a saved plan; anything that is not a zform plan of a supported version is a usage error. */
+export async function readPlanFile(file: string): Promise<Plan> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read plan file ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${file} is not a zform plan file: ${(e as Error).message}`);
+  }
+  const v = value as { formatVersion?: unknown };
+  if (typeof value !== 'object' || value === null || !('formatVersion' in v)) {
+    throw new UsageError(`${file} is not a zform plan file (no formatVersion)`);
+  }
+  if (v.formatVersion !== PLAN_FORMAT_VERSION) {
+    throw new UsageError(`${file} has plan format ${String(v.formatVersion)}; this zform reads format ${PLAN_FORMAT_VERSION}: plan again`);
+  }
+  const err = validatePlan(value);
+  if (err) throw new UsageError(`${file} is not a valid zform plan: ${err.instancePath || '/'} ${err.message ?? ''}`.trim());
+  return value as Plan;
+}

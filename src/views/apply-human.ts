@@ -1,0 +1,96 @@
+// Apply progress for people: an ora spinner per step on a TTY, one plain line per finished step otherwise.
+import ora, { type Ora } from 'ora';
+import { Chalk } from 'chalk';
+import type { Io } from '../io.js';
+import type { ApplyEvent, ApplyResult } from '../apply/events.js';
+import { describeAction } from './describe.js';
+import { formatBytes } from '../config/units.js';
+
+function rate(bytes: number, ms: number): string {
+  return ms > 0 ? `${formatBytes((bytes * 1000) / ms)}/s` : '';
+}
+
+export function progressText(ev: Extract<ApplyEvent, { type: 'apply_progress' }>): string {
+  const parts = [formatBytes(ev.bytes)];
+  if (ev.estimatedBytes && ev.estimatedBytes > 0) {
+    const pct = Math.min(100, Math.floor((ev.bytes / ev.estimatedBytes) * 100));
+    parts[0] += ` of ~${formatBytes(ev.estimatedBytes)} (${pct}%)`;
+    const r = ev.elapsedMs > 0 ? ev.bytes / ev.elapsedMs : 0;
+    if (r > 0 && ev.bytes < ev.estimatedBytes) parts.push(`ETA ${Math.ceil((ev.estimatedBytes - ev.bytes) / r / 1000)}s`);
+  }
+  const rt = rate(ev.bytes, ev.elapsedMs);
+  if (rt) parts.push(rt);
+  return parts.join(', ');
+}
+
+export function createHumanApplyView(io: Io, opts: { color: boolean; tty: boolean }) {
+  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  let spinner: Ora | null = null;
+  let lastProgress = 0;
+  const onEvent = (ev: ApplyEvent) => {
+    switch (ev.type) {
+      case 'apply_start':
+        if (opts.tty) spinner = ora({ text: describeAction(ev.action), stream: io.stdout as NodeJS.WriteStream, isEnabled: true, color: 'cyan' }).start();
+        break;
+      case 'apply_progress':
+        if (spinner && ev.at.getTime() - lastProgress > 200) {
+          lastProgress = ev.at.getTime();
+          spinner.text = `${describeAction(ev.action)}: ${progressText(ev)}`;
+        }
+        break;
+      case 'apply_complete': {
+        const extra = ev.bytes !== null ? ` (${formatBytes(ev.bytes)} in ${(ev.elapsedMs / 1000).toFixed(1)} s)` : '';
+        const line = `${describeAction(ev.action)}${extra}`;
+        if (spinner) { spinner.succeed(line); spinner = null; } else io.stdout.write(`${c.green('done')}  ${line}\n`);
+        break;
+      }
+      case 'apply_errored': {
+        const line = `${describeAction(ev.action)}: ${ev.error}`;
+        if (spinner) { spinner.fail(c.red(line)); spinner = null; } else io.stdout.write(`${c.red('failed')} ${line}\n`);
+        break;
+      }
+      case 'dataset_skipped':
+        io.stdout.write(`${c.yellow('skipped')} ${ev.dataset}: ${ev.reason}\n`);
+        break;
+    }
+  };
+  const finish = (r: ApplyResult) => {
+    if (spinner) { (spinner as Ora).stop(); spinner = null; }
+    io.stdout.write(renderApplySummary(r, opts.color));
+  };
+  return { onEvent, finish };
+}
+
+export function totalsLine(r: ApplyResult): string {
+  const t = r.totals;
+  const parts: string[] = [];
+  const n = (k: number, one: string, many: string) => { if (k > 0) parts.push(`${k} ${k === 1 ? one : many}`); };
+  if (t.sends > 0) parts.push(`${t.sends} ${t.sends === 1 ? 'send' : 'sends'} (${formatBytes(t.bytes)})`);
+  n(t.snapshots, 'snapshot', 'snapshots');
+  n(t.placeholders, 'placeholder', 'placeholders');
+  n(t.holds, 'hold', 'holds');
+  n(t.bookmarks, 'bookmark', 'bookmarks');
+  n(t.releases, 'release', 'releases');
+  n(t.destroys, 'destroy', 'destroys');
+  n(t.rollbacks, 'rollback', 'rollbacks');
+  n(t.aborts, 'aborted resume', 'aborted resumes');
+  return parts.length ? parts.join(', ') : 'nothing changed';
+}
+
+export function renderApplySummary(r: ApplyResult, color: boolean): string {
+  const c = new Chalk({ level: color ? 1 : 0 });
+  const bad = r.outcomes.filter((o) => o.status === 'failed' || o.status === 'skipped' || o.status === 'conflict');
+  const interrupted = r.outcomes.filter((o) => o.status === 'interrupted');
+  const lines: string[] = [''];
+  if (r.interrupted) {
+    lines.push(c.yellow.bold(`Apply interrupted: ${totalsLine(r)} done.`));
+    lines.push(`${interrupted.length} dataset(s) not completed; run zform plan to see how the next apply resumes them.`);
+  } else if (bad.length === 0 && r.snapshotFailures.length === 0) {
+    lines.push(c.green.bold(`Apply complete! ${totalsLine(r)}.`));
+  } else {
+    lines.push(c.red.bold(`Apply failed: ${totalsLine(r)} done; ${bad.length + r.snapshotFailures.length} problem(s):`));
+  }
+  for (const f of r.snapshotFailures) lines.push(`  ${c.red('error')} ${f}`);
+  for (const o of bad) lines.push(`  ${c.red(o.status === 'skipped' ? 'skipped' : o.status === 'conflict' ? 'conflict' : 'failed')} ${o.job}: ${o.target ?? o.source}: ${o.reason ?? ''}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,41 @@
+// Apply progress for machines: NDJSON, one event per line, each with a type and a timestamp.
+import type { Io } from '../io.js';
+import type { ApplyEvent, ApplyResult } from '../apply/events.js';
+import { describeAction } from './describe.js';
+import { totalsLine } from './apply-human.js';
+
+export function eventJson(ev: ApplyEvent): Record<string, unknown> {
+  const base: Record<string, unknown> = { type: ev.type, '@timestamp': ev.at.toISOString(), job: ev.job, dataset: ev.dataset };
+  if (ev.type === 'dataset_skipped') return { ...base, '@message': `${ev.dataset}: skipped: ${ev.reason}`, reason: ev.reason };
+  base.action = { id: ev.action.id, kind: ev.action.kind, host: ev.action.host };
+  base['@message'] = describeAction(ev.action);
+  if (ev.type === 'apply_progress') Object.assign(base, { bytes: ev.bytes, estimated_bytes: ev.estimatedBytes, elapsed_seconds: ev.elapsedMs / 1000 });
+  if (ev.type === 'apply_complete') Object.assign(base, { bytes: ev.bytes, elapsed_seconds: ev.elapsedMs / 1000 });
+  if (ev.type === 'apply_errored') Object.assign(base, { error: ev.error, elapsed_seconds: ev.elapsedMs / 1000 });
+  return base;
+}
+
+export function createJsonApplyView(io: Io) {
+  let lastProgress = new Map<string, number>();
+  const onEvent = (ev: ApplyEvent) => {
+    if (ev.type === 'apply_progress') {
+      const prev = lastProgress.get(ev.action.id) ?? 0;
+      if (ev.at.getTime() - prev < 1000) return; // at most one progress line per second per step
+      lastProgress.set(ev.action.id, ev.at.getTime());
+    }
+    io.stdout.write(JSON.stringify(eventJson(ev)) + '\n');
+  };
+  const finish = (r: ApplyResult, at: Date) => {
+    lastProgress = new Map();
+    io.stdout.write(JSON.stringify({
+      type: 'change_summary',
+      '@timestamp': at.toISOString(),
+      '@message': `${r.interrupted ? 'Apply interrupted' : 'Apply finished'}: ${totalsLine(r)}`,
+      changes: r.totals,
+      interrupted: r.interrupted,
+      outcomes: r.outcomes.filter((o) => o.status !== 'unchanged'),
+      snapshot_failures: r.snapshotFailures,
+    }) + '\n');
+  };
+  return { onEvent, finish };
+}

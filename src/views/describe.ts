@@ -1,0 +1,24 @@
+// One-line descriptions of plan actions, shared by the apply views.
+import type { Action, VersionRef } from '../plan/types.js';
+
+function ref(r: VersionRef): string { return `${r.dataset}${r.kind === 'snapshot' ? '@' : '#'}${r.name}`; }
+function short(r: VersionRef): string { return `${r.kind === 'snapshot' ? '@' : '#'}${r.name}`; }
+function on(host: string, s: string): string { return host === 'local' ? s : `${host}:${s}`; }
+
+export function describeAction(a: Action): string {
+  switch (a.kind) {
+    case 'snapshot': return `snapshot ${a.snapshots.length} dataset(s) of pool ${a.pool} (${a.snapshots[0]?.split('@')[1] ?? ''})`;
+    case 'create_placeholder': return `create placeholder ${on(a.host, a.dataset)}`;
+    case 'abort_resume': return `abort resumable receive on ${on(a.host, a.dataset)}`;
+    case 'rollback': return `roll back ${on(a.host, a.dataset)} to ${short(a.to)}`;
+    case 'hold': return `hold ${a.tag} on ${a.snapshots.map((s) => on(a.host, ref(s))).join(', ')}`;
+    case 'release': return `release ${a.tag} on ${a.snapshots.map((s) => on(a.host, ref(s))).join(', ')}`;
+    case 'bookmark': return `bookmark ${on(a.host, ref(a.snapshot))} as ${a.role === 'cursor' ? 'replication cursor' : 'tentative cursor'}`;
+    case 'destroy_bookmarks': return `destroy ${a.bookmarks.map((b) => on(a.host, ref(b))).join(', ')}`;
+    case 'destroy_snapshots': return `destroy ${a.snapshots.length} snapshot(s) of ${on(a.host, a.dataset)}`;
+    case 'send': {
+      const what = a.mode === 'resume' ? `resume ${short(a.to)}` : a.from ? `incremental ${short(a.from)} -> ${short(a.to)}${a.intermediates ? ` (-I, ${a.includes.length} snapshots)` : ''}` : `full ${short(a.to)}`;
+      return `send ${on(a.host, a.sourceDataset)} ${what} to ${on(a.targetHost, a.targetDataset)}`;
+    }
+  }
+}
