@@ -1,0 +1,82 @@
+// Job locks: one holder at a time, a clear message naming pid and time, stale locks taken over.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, writeFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { acquireJobLock } from '../../../src/apply/lock.js';
+import { LockedError } from '../../../src/errors.js';
+
+async function dir() { return mkdtemp(path.join(tmpdir(), 'zform-lock-')); }
+
+test('a second acquire of the same job is refused with pid and time', async () => {
+  const d = await dir();
+  const release = await acquireJobLock(d, 'tank_to_nas', new Date('2026-11-21T10:00:00Z'));
+  // Pretend another live process holds it: rewrite the pid to our parent's (alive, not us).
+  const file = path.join(d, 'tank_to_nas.lock');
+  const info = JSON.parse(await readFile(file, 'utf8'));
+  await writeFile(file, JSON.stringify({ ...info, pid: process.ppid }));
+  await assert.rejects(acquireJobLock(d, 'tank_to_nas'), (e: unknown) => {
+    assert.ok(e instanceof LockedError);
+    assert.equal((e as LockedError).shortMessage, `job tank_to_nas is locked by pid ${process.ppid} since 2026-11-21T10:00:00.000Z`);
+    return true;
+  });
+  // Releasing does not remove a lock that is no longer ours.
+  await release();
+  assert.equal(JSON.parse(await readFile(file, 'utf8')).pid, process.ppid);
+});
+
+test('different jobs lock independently, and release frees the job', async () => {
+  const d = await dir();
+  const a = await acquireJobLock(d, 'a');
+  const b = await acquireJobLock(d, 'b');
+  await a();
+  const a2 = await acquireJobLock(d, 'a');
+  await a2();
+  await b();
+  assert.deepEqual((await readdir(d)).sort(), []);
+});
+
+test('a lock left by a dead process is stale and taken over', async () => {
+  const d = await dir();
+  const child = spawn(process.execPath, ['-e', '0']);
+  const deadPid: number = await new Promise((r) => child.on('exit', () => r(child.pid!)));
+  await writeFile(path.join(d, 'j.lock'), JSON.stringify({ pid: deadPid, since: '2020-01-01T00:00:00.000Z', host: 'localhost' }));
+  const release = await acquireJobLock(d, 'j', new Date('2026-11-21T11:00:00Z'));
+  const info = JSON.parse(await readFile(path.join(d, 'j.lock'), 'utf8'));
+  assert.equal(info.pid, process.pid);
+  assert.equal(info.since, '2026-11-21T11:00:00.000Z');
+  await release();
+});
+
+test('an unreadable lock file is treated as stale', async () => {
+  const d = await dir();
+  await writeFile(path.join(d, 'j.lock'), 'garbage');
+  const release = await acquireJobLock(d, 'j');
+  assert.equal(JSON.parse(await readFile(path.join(d, 'j.lock'), 'utf8')).pid, process.pid);
+  await release();
+});
+
+test('job names with slashes or odd characters map to one file each', async () => {
+  const d = await dir();
+  const r = await acquireJobLock(d, 'a/b c');
+  assert.deepEqual(await readdir(d), ['a%2Fb%20c.lock']);
+  await r();
+});
+
+test('two processes racing for one job: exactly one wins', async () => {
+  const d = await dir();
+  const script = `import('${path.resolve('dist/src/apply/lock.js')}').then(async (m) => {
+    try { await m.acquireJobLock(${JSON.stringify(d)}, 'race'); console.log('won'); await new Promise(r => setTimeout(r, 1500)); }
+    catch (e) { console.log('lost:' + e.constructor.name); }
+  })`;
+  const runOne = () => new Promise<string>((resolve) => {
+    const p = spawn(process.execPath, ['-e', script]);
+    let out = '';
+    p.stdout.on('data', (c) => (out += c));
+    p.on('exit', () => resolve(out.trim()));
+  });
+  const results = (await Promise.all([runOne(), runOne(), runOne()])).sort();
+  assert.deepEqual(results, ['lost:LockedError', 'lost:LockedError', 'won']);
+});
