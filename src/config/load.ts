@@ -1,3 +1,28 @@
-// Placeholder until the config loader lands.
+// loadConfig: reads the config file and parses it (the only config function that does I/O).
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { ConfigError, ZformError } from '../errors.js';
+import { parseConfig } from './parse.js';
 import type { Config } from './types.js';
-export async function loadConfig(file: string): Promise<Config> { throw new Error('not yet: ' + file); }
+
+/** Reads, parses and validates `file`; `digest` is the sha256 of its bytes. */
+export async function loadConfig(file: string): Promise<Config> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file'
+      : (err as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied'
+      : (err as NodeJS.ErrnoException).code === 'EISDIR' ? 'is a directory'
+      : err instanceof Error ? err.message : String(err);
+    throw new ZformError('config', `cannot read config ${file}: ${reason}`, { cause: err });
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ConfigError([{ file, line: 1, column: 1, path: '', message: 'the file is not valid UTF-8 text' }]);
+  }
+  const config = parseConfig(text, file);
+  return { ...config, digest: createHash('sha256').update(bytes).digest('hex') };
+}

@@ -48,6 +48,8 @@ const VALID_CHAR = /^[A-Za-z0-9_\-.: ]$/;
 export function componentNamecheck(c: string): string | null {
   if (c.length === 0) return 'empty component';
   if (Buffer.byteLength(c) > MAX_NAME_LEN) return 'name is too long';
+  // entity_namecheck rejects these as the last component (fs@. or fs#..) as well as in the path
+  if (c === '.' || c === '..') return "'.' or '..' component in name";
   for (const ch of c) {
     if (!VALID_CHAR.test(ch)) return `invalid character '${ch === '\n' ? '\\n' : ch}' in name`;
   }

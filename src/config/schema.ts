@@ -1,0 +1,153 @@
+// Validates the plain config value against schemas/config.schema.json (ajv) and words its errors.
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { KeyPath, RawIssue } from './issue.js';
+
+const SCHEMA_URL = new URL('../../../schemas/config.schema.json', import.meta.url);
+
+interface SchemaDoc { definitions: Record<string, object> }
+
+let compiled: { validate: ValidateFunction; schema: SchemaDoc } | undefined;
+
+/** The config's JSON schema, as shipped. */
+export function readConfigSchema(): SchemaDoc {
+  return JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as SchemaDoc;
+}
+
+function compileSchema(): { validate: ValidateFunction; schema: SchemaDoc } {
+  if (!compiled) {
+    const schema = readConfigSchema();
+    const ajv = new Ajv({ allErrors: true, strict: true, discriminator: true, verbose: true });
+    compiled = { validate: ajv.compile(schema), schema };
+  }
+  return compiled;
+}
+
+/** zrepl keys users will try, and where they live in zform. */
+const ZREPL_HINTS: Record<string, string> = {
+  send_properties: 'did you mean "properties"?',
+  keep_sender: 'did you mean "keep_source"?',
+  keep_receiver: 'did you mean "keep_target"?',
+  conflict_resolution: 'zform uses "replication.initial" (most_recent or all)',
+  connect: 'zform names the target host in "target.host" and defines it under "hosts"',
+  global: 'zform has no global section',
+};
+const JOB_LEVEL_HINTS: Record<string, string> = {
+  type: 'zform jobs have no type: a job with a target replicates, a job without one only snapshots and prunes',
+  filesystems: 'did you mean "source.filesystems"?',
+  root_fs: 'did you mean "target.root_fs"?',
+};
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+function unknownKeyMessage(key: string, parentPath: KeyPath, allowed: string[]): string {
+  const base = `unknown key "${key}"`;
+  const isJob = parentPath.length === 2 && parentPath[0] === 'jobs';
+  const hint = (isJob ? JOB_LEVEL_HINTS[key] : undefined) ?? ZREPL_HINTS[key];
+  if (hint) return `${base} (${hint})`;
+  const near = allowed
+    .map((k) => ({ k, d: editDistance(key.toLowerCase(), k) }))
+    .filter(({ k, d }) => d <= Math.max(1, Math.floor(k.length / 4)))
+    .sort((x, y) => x.d - y.d)[0];
+  if (near) return `${base} (did you mean "${near.k}"?)`;
+  if (allowed.length > 0 && allowed.length <= 8) return `${base} (expected one of: ${allowed.join(', ')})`;
+  return base;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: 'must be a string',
+  boolean: 'must be true or false',
+  integer: 'must be a whole number',
+  number: 'must be a number',
+  object: 'must be a mapping',
+  array: 'must be a list',
+};
+
+/** JSON pointer → key path, with list indexes as numbers. */
+function toKeyPath(pointer: string, root: unknown): (string | number)[] {
+  if (pointer === '') return [];
+  const path: (string | number)[] = [];
+  let cur: unknown = root;
+  for (const raw of pointer.slice(1).split('/')) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(cur)) {
+      path.push(Number(seg));
+      cur = cur[Number(seg)];
+    } else {
+      path.push(seg);
+      cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
+    }
+  }
+  return path;
+}
+
+function issueFor(e: ErrorObject, value: unknown): RawIssue | null {
+  const path = toKeyPath(e.instancePath, value);
+  const params = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const props = (e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
+      return { path: [...path, key], at: 'key', shownPath: path, message: unknownKeyMessage(key, path, Object.keys(props ?? {})) };
+    }
+    case 'required':
+      return { path, at: 'value', message: `missing required key "${String(params.missingProperty)}"` };
+    case 'type': {
+      if (path.length === 0) {
+        if (e.data === null || e.data === undefined) return { path, at: 'value', message: 'the file is empty: a configuration needs at least a "jobs" list' };
+        return { path, at: 'value', message: 'the configuration must be a mapping with a "jobs" list' };
+      }
+      let message = TYPE_WORDS[String(params.type)] ?? `must be of type ${String(params.type)}`;
+      if (params.type === 'string' && (typeof e.data === 'number' || typeof e.data === 'boolean')) message += ` (quote it: "${String(e.data)}")`;
+      if ((params.type === 'integer' || params.type === 'number') && typeof e.data === 'string' && /^\d+$/.test(e.data)) message += ' (write it without quotes)';
+      return { path, at: 'value', message };
+    }
+    case 'enum':
+      return { path, at: 'value', message: `must be one of: ${(params.allowedValues as unknown[]).join(', ')}` };
+    case 'minItems':
+      if (path.length === 1 && path[0] === 'jobs') return { path, at: 'value', message: 'must list at least one job' };
+      return { path, at: 'value', message: `must have at least ${String(params.limit)} entr${params.limit === 1 ? 'y' : 'ies'}` };
+    case 'minProperties':
+      if (path[path.length - 1] === 'filesystems') return { path, at: 'value', message: 'must have at least one pattern, e.g. "pool/data<": true' };
+      return { path, at: 'value', message: 'must not be empty' };
+    case 'minLength':
+      return { path, at: 'value', message: 'must not be empty' };
+    case 'minimum':
+      return { path, at: 'value', message: `must be at least ${String(params.limit)}` };
+    case 'maximum':
+      return { path, at: 'value', message: `must be at most ${String(params.limit)}` };
+    case 'const':
+      return { path, at: 'value', message: `must be ${JSON.stringify(params.allowedValue)}` };
+    case 'discriminator':
+      // the same problem is reported by `required` or `enum` on the rule's type
+      return null;
+    default:
+      return { path, at: 'value', message: e.message ?? `fails ${e.keyword}` };
+  }
+}
+
+/** Schema problems of `value`. Durations and sizes are left to the semantic checks, which parse them. */
+export function validateConfigSchema(value: unknown): RawIssue[] {
+  const { validate, schema } = compileSchema();
+  if (validate(value)) return [];
+  const parsedByChecks = new Set<unknown>([schema.definitions.duration, schema.definitions.size]);
+  const errors = (validate.errors ?? []).filter((e) => !parsedByChecks.has(e.parentSchema));
+  // a value of the wrong type also fails its enum: say only the first
+  const typeErrorAt = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
+  const issues: RawIssue[] = [];
+  for (const e of errors) {
+    if (e.keyword === 'enum' && typeErrorAt.has(e.instancePath)) continue;
+    const issue = issueFor(e, value);
+    if (issue) issues.push(issue);
+  }
+  return issues;
+}
