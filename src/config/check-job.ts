@@ -187,7 +187,7 @@ export function checkJob(job: unknown, index: number, root: Plain | undefined, r
       report([...base, 'pruning', 'keep_target'], 'only allowed with a target: this job has no target, so there is nothing to prune there (add target or remove keep_target)', 'key');
     }
     const keepSource = asArray(field(j.pruning, 'keep_source'));
-    if (j.snapshotting === undefined && (keepSource === undefined || keepSource.length === 0)) {
+    if (asObject(j.source) && j.snapshotting === undefined && (keepSource === undefined || keepSource.length === 0)) {
       report(base, 'does nothing: it has no target, no snapshotting and no keep_source rules');
     }
   }

@@ -38,12 +38,15 @@ const JOB_LEVEL_HINTS: Record<string, string> = {
   root_fs: 'did you mean "target.root_fs"?',
 };
 
+/** Edit distance counting an adjacent transposition as one edit ("jbos" → "jobs" is 1). */
 function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
     }
   }
   return d[a.length]![b.length]!;
@@ -56,7 +59,7 @@ function unknownKeyMessage(key: string, parentPath: KeyPath, allowed: string[]):
   if (hint) return `${base} (${hint})`;
   const near = allowed
     .map((k) => ({ k, d: editDistance(key.toLowerCase(), k) }))
-    .filter(({ k, d }) => d <= Math.max(1, Math.floor(k.length / 4)))
+    .filter(({ k, d }) => d <= (k.length <= 4 ? 1 : 2))
     .sort((x, y) => x.d - y.d)[0];
   if (near) return `${base} (did you mean "${near.k}"?)`;
   if (allowed.length > 0 && allowed.length <= 8) return `${base} (expected one of: ${allowed.join(', ')})`;

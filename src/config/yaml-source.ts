@@ -28,7 +28,8 @@ function syntaxMessage(code: string, message: string): string {
 /** Parses `text` (YAML 1.2 core schema, no merge keys) without throwing. */
 export function parseYamlSource(text: string): YamlSource {
   const lineCounter = new LineCounter();
-  const doc: Document.Parsed = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: false });
+  // logLevel 'error': yaml would otherwise print warnings (e.g. about collection keys) to the process's stderr
+  const doc: Document.Parsed = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: false, logLevel: 'error' });
   const toPosition = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
@@ -50,6 +51,9 @@ export function parseYamlSource(text: string): YamlSource {
       const first = new Map<string, Position>();
       for (const pair of node.items) {
         const k = keyString(pair.key);
+        if (k === null && pair.key) {
+          issues.push({ path, at: 'value', message: 'keys must be plain strings, not lists or mappings', position: toPosition((pair.key as Node).range?.[0] ?? 0) });
+        }
         if (k !== null) {
           const keyPos = toPosition((pair.key as Node).range?.[0] ?? 0);
           const prev = first.get(k);
