@@ -13,10 +13,9 @@ export interface YamlSource {
 
 type AnyNode = Node | null | undefined;
 
+/** A mapping key as the plain value's property name; null for collection keys. */
 function keyString(key: unknown): string | null {
-  if (isScalar(key)) return String(key.value);
-  if (key === null || key === undefined) return null;
-  return null;
+  return isScalar(key) ? String(key.value) : null;
 }
 
 function syntaxMessage(code: string, message: string): string {
