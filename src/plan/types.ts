@@ -34,7 +34,9 @@ export type Action =
   | (ActionBase & { kind: 'release'; tag: string; role: HoldRole; snapshots: VersionRef[]; reason: string })
   /** bookmark: the short name (after #); null when the snapshot's GUID is known only after apply (apply derives it) */
   | (ActionBase & { kind: 'bookmark'; role: BookmarkRole; snapshot: VersionRef; bookmark: string | null })
-  | (ActionBase & { kind: 'destroy_bookmarks'; bookmarks: VersionRef[]; reason: string })
+  /** derived: bookmarks this plan creates on snapshots it also creates (GUID known only after apply);
+   *  apply derives their names exactly as for a `bookmark` action with a null name (absent = none) */
+  | (ActionBase & { kind: 'destroy_bookmarks'; bookmarks: VersionRef[]; derived?: { role: BookmarkRole; snapshot: VersionRef }[]; reason: string })
   | (ActionBase & {
       kind: 'send';
       mode: 'full' | 'incremental' | 'resume';
@@ -61,7 +63,8 @@ export type ActionKind = Action['kind'];
 
 export type Conflict =
   | { type: 'diverged'; commonAncestor: VersionRef; sourceOnly: VersionRef[]; targetOnly: VersionRef[] }
-  | { type: 'no_common_snapshot'; sourceNewest: VersionRef | null; targetNewest: VersionRef }
+  /** targetNewest null: the target exists (not a placeholder) but has no snapshots */
+  | { type: 'no_common_snapshot'; sourceNewest: VersionRef | null; targetNewest: VersionRef | null }
   | { type: 'source_has_no_snapshots' }
   | { type: 'target_modified'; newest: VersionRef; writtenBytes: number }
   | { type: 'resume_token_unusable'; reason: string };
@@ -105,6 +108,8 @@ export interface JobPlan {
   datasets: DatasetPlan[];
   /** job-wide diagnostics (e.g. a root that does not exist) */
   diagnostics: Diagnostic[];
+  /** this job's counts and estimated bytes (computePlan always sets it) */
+  summary?: PlanSummary;
 }
 
 export interface PlanSummary {

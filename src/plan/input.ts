@@ -1,0 +1,25 @@
+// What computePlan needs: the config, what both sides of each job looked like, and the clock.
+import type { Config } from '../config/types.js';
+import type { Listing, ResumeTokenInfo } from '../zfs/types.js';
+
+/** Both sides of one job, as listed; target null for a job without a target. */
+export interface JobInventory {
+  source: Listing;
+  target: Listing | null;
+}
+
+/** A decoded resume token, or why it could not be decoded. */
+export type DecodedResumeToken = ResumeTokenInfo | { error: string };
+
+export interface PlanInput {
+  config: Config;
+  /** selected job names, in config order */
+  jobs: string[];
+  inventories: Record<string, JobInventory>;
+  /** every resume token found on a target, by token text */
+  resumeTokens: Record<string, DecodedResumeToken>;
+  now: Date;
+  zformVersion: string;
+  /** --allow-rollback, OR-ed with each job's replication.allowRollback */
+  allowRollback: boolean;
+}

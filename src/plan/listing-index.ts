@@ -1,0 +1,47 @@
+// Per-dataset views of a Listing: its record, its versions in createtxg order, and the holds on its snapshots.
+import type { DatasetRecord, HoldRecord, Listing, VersionRecord } from '../zfs/types.js';
+import type { VersionRef } from './types.js';
+
+/** createtxg order, a bookmark before the snapshot at the same txg, then by name (for a stable order). */
+export function compareVersions(a: VersionRecord, b: VersionRecord): number {
+  if (a.createtxg !== b.createtxg) return a.createtxg - b.createtxg;
+  if (a.kind !== b.kind) return a.kind === 'bookmark' ? -1 : 1;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+export function refOf(v: VersionRecord): VersionRef {
+  return { dataset: v.dataset, kind: v.kind, name: v.name, guid: v.guid, createtxg: v.createtxg };
+}
+
+export interface ListingIndex {
+  dataset(name: string): DatasetRecord | undefined;
+  /** snapshots and bookmarks of `name`, oldest first (a copy) */
+  versions(name: string): VersionRecord[];
+  /** holds on the snapshot `fs@snap` */
+  holds(snapshot: string): HoldRecord[];
+  datasets(): DatasetRecord[];
+}
+
+export function indexListing(listing: Listing): ListingIndex {
+  const datasets = new Map<string, DatasetRecord>();
+  for (const d of listing.datasets) datasets.set(d.name, d);
+  const versions = new Map<string, VersionRecord[]>();
+  for (const v of listing.versions) {
+    const list = versions.get(v.dataset) ?? [];
+    list.push(v);
+    versions.set(v.dataset, list);
+  }
+  for (const list of versions.values()) list.sort(compareVersions);
+  const holds = new Map<string, HoldRecord[]>();
+  for (const h of listing.holds) {
+    const list = holds.get(h.snapshot) ?? [];
+    list.push(h);
+    holds.set(h.snapshot, list);
+  }
+  return {
+    dataset: (name) => datasets.get(name),
+    versions: (name) => [...(versions.get(name) ?? [])],
+    holds: (snapshot) => [...(holds.get(snapshot) ?? [])],
+    datasets: () => [...listing.datasets],
+  };
+}

@@ -1,0 +1,197 @@
+// This job's holds and bookmarks on one dataset pair (listed, then as the plan changes them), and the
+// plan lines that protect each step, move the cursor after it, and clean up stale ones.
+import type { ProtectionMode } from '../config/types.js';
+import type { HoldRecord, VersionRecord } from '../zfs/types.js';
+import type { Action, BookmarkRole, VersionRef } from './types.js';
+import type { Step } from './steps.js';
+import { makeCursorName, makeLastReceivedHoldTag, makeStepHoldTag, makeTentativeCursorName, parseBookmarkName } from '../zfs/names.js';
+import { refOf } from './listing-index.js';
+
+/** A bookmark of this job: listed (ref set), or planned (ref set when the GUID is known, else derived at apply). */
+interface TrackedBookmark {
+  role: BookmarkRole;
+  guid: string | null;
+  ref: VersionRef | null;
+  /** the planned snapshot it is made from, when its GUID is known only after apply */
+  derivedFrom: VersionRef | null;
+}
+
+export interface ProtectionScope {
+  job: string;
+  sourceHost: string;
+  targetHost: string;
+  sourceDataset: string;
+  targetDataset: string;
+  /** source snapshots and bookmarks of the dataset, oldest first */
+  sourceVersions: VersionRecord[];
+  /** target snapshots, oldest first (empty when the target is missing) */
+  targetSnapshots: VersionRecord[];
+  sourceHolds: (snapshot: string) => HoldRecord[];
+  targetHolds: (snapshot: string) => HoldRecord[];
+}
+
+/** Actions are built with id "" and numbered when the job plan is complete. */
+type NewAction = Action;
+
+function sameSnapshot(a: VersionRef, b: VersionRef): boolean { return a.dataset === b.dataset && a.name === b.name && a.kind === b.kind; }
+function targetRef(dataset: string, to: VersionRef): VersionRef {
+  return { dataset, kind: 'snapshot', name: to.name, guid: to.guid, createtxg: null };
+}
+
+export interface AbstractionTracker {
+  /** lines before a step's send: step holds (guarantee_resumability) or tentative cursors (guarantee_incremental) */
+  protect(step: Step): NewAction[];
+  /** lines after a confirmed step, in order: last-received hold, release older ones, cursor, destroy other
+   *  cursors and tentative cursors, release step holds; guarantee_nothing: remove everything of this job */
+  complete(step: Step): NewAction[];
+  /** an up-to-date dataset: repair the cursor and last-received hold at the target's newest snapshot and
+   *  remove stale ones (guarantee_nothing: remove everything of this job) */
+  tidy(mode: ProtectionMode, targetNewest: VersionRecord): NewAction[];
+  /** before a rollback: release this job's last-received holds on the target snapshots it destroys */
+  releaseTargetHolds(destroyed: VersionRef[], reason: string): NewAction[];
+}
+
+/**
+ * Listed abstractions count only when they belong to this job (the name says so) and, for bookmarks, when
+ * the GUID in the name equals the bookmark's real GUID (zrepl's rule). Other jobs' and foreign holds and
+ * bookmarks are never touched.
+ */
+export function createAbstractionTracker(scope: ProtectionScope): AbstractionTracker {
+  const stepTag = makeStepHoldTag(scope.job);
+  const lrTag = makeLastReceivedHoldTag(scope.job);
+  const src = (a: ActionBaseless): NewAction => ({ id: '', host: scope.sourceHost, side: 'source', ...a }) as NewAction;
+  const tgt = (a: ActionBaseless): NewAction => ({ id: '', host: scope.targetHost, side: 'target', ...a }) as NewAction;
+
+  const stepHolds: VersionRef[] = [];
+  for (const v of scope.sourceVersions) {
+    if (v.kind === 'snapshot' && scope.sourceHolds(`${v.dataset}@${v.name}`).some((h) => h.tag === stepTag)) stepHolds.push(refOf(v));
+  }
+  const lastReceived: VersionRef[] = [];
+  for (const v of scope.targetSnapshots) {
+    if (scope.targetHolds(`${v.dataset}@${v.name}`).some((h) => h.tag === lrTag)) lastReceived.push(refOf(v));
+  }
+  let bookmarks: TrackedBookmark[] = [];
+  for (const v of scope.sourceVersions) {
+    if (v.kind !== 'bookmark') continue;
+    const p = parseBookmarkName(v.name);
+    if (!p || p.job !== scope.job || p.guid !== v.guid) continue;
+    bookmarks.push({ role: p.type, guid: v.guid, ref: refOf(v), derivedFrom: null });
+  }
+
+  const hasBookmark = (snapshot: VersionRef, roles: BookmarkRole[]): boolean => bookmarks.some((b) => roles.includes(b.role) && (
+    snapshot.guid !== null ? b.guid === snapshot.guid : b.derivedFrom !== null && sameSnapshot(b.derivedFrom, snapshot)));
+
+  const addBookmark = (role: BookmarkRole, snapshot: VersionRef): NewAction => {
+    const name = snapshot.guid === null ? null : role === 'cursor' ? makeCursorName(snapshot.guid, scope.job) : makeTentativeCursorName(snapshot.guid, scope.job);
+    bookmarks.push({
+      role, guid: snapshot.guid,
+      ref: name === null ? null : { dataset: snapshot.dataset, kind: 'bookmark', name, guid: snapshot.guid, createtxg: snapshot.createtxg },
+      derivedFrom: name === null ? snapshot : null,
+    });
+    return src({ kind: 'bookmark', role, snapshot, bookmark: name });
+  };
+
+  /** destroys the tracked bookmarks `drop` selects */
+  const destroyBookmarks = (drop: (b: TrackedBookmark) => boolean, reason: string): NewAction[] => {
+    const gone = bookmarks.filter(drop);
+    if (gone.length === 0) return [];
+    bookmarks = bookmarks.filter((b) => !drop(b));
+    const refs = gone.filter((b) => b.ref !== null).map((b) => b.ref!);
+    const derived = gone.filter((b) => b.ref === null).map((b) => ({ role: b.role, snapshot: b.derivedFrom! }));
+    return [src({ kind: 'destroy_bookmarks', bookmarks: refs, ...(derived.length > 0 ? { derived } : {}), reason })];
+  };
+
+  const releaseStepHolds = (keep: (r: VersionRef) => boolean, reason: string): NewAction[] => {
+    const gone = stepHolds.filter((r) => !keep(r));
+    if (gone.length === 0) return [];
+    stepHolds.splice(0, stepHolds.length, ...stepHolds.filter(keep));
+    return [src({ kind: 'release', tag: stepTag, role: 'step', snapshots: gone, reason })];
+  };
+
+  const releaseLastReceived = (keep: (r: VersionRef) => boolean, reason: string): NewAction[] => {
+    const gone = lastReceived.filter((r) => !keep(r));
+    if (gone.length === 0) return [];
+    lastReceived.splice(0, lastReceived.length, ...lastReceived.filter(keep));
+    return [tgt({ kind: 'release', tag: lrTag, role: 'last_received', snapshots: gone, reason })];
+  };
+
+  const holdLastReceived = (ref: VersionRef): NewAction[] => {
+    if (lastReceived.some((r) => r.name === ref.name)) return [];
+    lastReceived.push(ref);
+    return [tgt({ kind: 'hold', tag: lrTag, role: 'last_received', snapshots: [ref] })];
+  };
+
+  const removeEverything = (): NewAction[] => [
+    ...releaseLastReceived(() => false, 'guarantee_nothing keeps no last-received hold'),
+    ...destroyBookmarks(() => true, 'guarantee_nothing keeps no replication cursor'),
+    ...releaseStepHolds(() => false, 'guarantee_nothing keeps no step hold'),
+  ];
+
+  /** the cursor on `snapshot` (created if missing), then every other cursor and all tentative ones destroyed;
+   *  without a snapshot, the cursor with `guid` is kept if there is one, else the newest cursor */
+  const moveCursor = (snapshot: VersionRef | null, guid: string | null, why: string): NewAction[] => {
+    const out: NewAction[] = [];
+    let keepGuid: string | null = null;
+    let keepDerived: VersionRef | null = null;
+    if (snapshot) {
+      if (!hasBookmark(snapshot, ['cursor'])) out.push(addBookmark('cursor', snapshot));
+      keepGuid = snapshot.guid;
+      keepDerived = snapshot.guid === null ? snapshot : null;
+    } else {
+      const cursors = bookmarks.filter((b) => b.role === 'cursor' && b.ref !== null);
+      const newest = [...cursors].sort((a, b) => (a.ref!.createtxg ?? 0) - (b.ref!.createtxg ?? 0)).pop();
+      keepGuid = cursors.some((b) => b.guid === guid) ? guid : newest?.guid ?? null;
+    }
+    const keep = (b: TrackedBookmark) => b.role === 'cursor' && (keepDerived ? b.derivedFrom !== null && sameSnapshot(b.derivedFrom, keepDerived) : b.guid !== null && b.guid === keepGuid);
+    out.push(...destroyBookmarks((b) => !keep(b), why));
+    return out;
+  };
+
+  return {
+    protect(step) {
+      if (step.protection === 'guarantee_resumability') {
+        const want = [...(step.from && step.from.kind === 'snapshot' ? [step.from] : []), ...step.includes];
+        const missing = want.filter((r) => !stepHolds.some((h) => sameSnapshot(h, r)));
+        if (missing.length === 0) return [];
+        stepHolds.push(...missing);
+        return [src({ kind: 'hold', tag: stepTag, role: 'step', snapshots: missing })];
+      }
+      if (step.protection === 'guarantee_incremental') {
+        const out: NewAction[] = [];
+        if (step.from && step.from.kind === 'snapshot' && !hasBookmark(step.from, ['cursor', 'tentative_cursor'])) out.push(addBookmark('tentative_cursor', step.from));
+        if (!hasBookmark(step.to, ['cursor', 'tentative_cursor'])) out.push(addBookmark('tentative_cursor', step.to));
+        return out;
+      }
+      return [];
+    },
+    complete(step) {
+      if (step.protection === 'guarantee_nothing') return removeEverything();
+      const onTarget = targetRef(scope.targetDataset, step.to);
+      return [
+        ...holdLastReceived(onTarget),
+        ...releaseLastReceived((r) => r.name === onTarget.name, `superseded by the last-received hold on @${step.to.name}`),
+        ...moveCursor(step.to, null, `superseded by the replication cursor on @${step.to.name}`),
+        ...releaseStepHolds(() => false, `step to @${step.to.name} complete`),
+      ];
+    },
+    tidy(mode, targetNewest) {
+      if (mode === 'guarantee_nothing') return removeEverything();
+      const sourceSnapshot = scope.sourceVersions.find((v) => v.kind === 'snapshot' && v.guid === targetNewest.guid);
+      return [
+        ...holdLastReceived(refOf(targetNewest)),
+        ...releaseLastReceived((r) => r.name === targetNewest.name, `stale: the target's newest snapshot is @${targetNewest.name}`),
+        ...moveCursor(sourceSnapshot ? refOf(sourceSnapshot) : null, targetNewest.guid, sourceSnapshot
+          ? `stale: the replication cursor belongs on @${sourceSnapshot.name}, the target's newest snapshot`
+          : 'stale: not the replication cursor of the target\'s newest snapshot'),
+        ...releaseStepHolds(() => false, 'stale: no step in flight'),
+      ];
+    },
+    releaseTargetHolds(destroyed, reason) {
+      return releaseLastReceived((r) => !destroyed.some((d) => d.name === r.name), reason);
+    },
+  };
+}
+
+/** An action without its base fields (id, host, side). */
+type ActionBaseless = DistributiveOmit<Action, 'id' | 'host' | 'side'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -1,0 +1,69 @@
+// Reads what computePlan needs: one listing per host and set of roots (shared between jobs), and the
+// decoded resume tokens found on targets.
+import type { Config, JobConfig } from '../config/types.js';
+import type { Listing, ZfsHost } from '../zfs/types.js';
+import type { DecodedResumeToken, JobInventory } from './input.js';
+import { compileFilter } from '../config/filter.js';
+import { ZformError } from '../errors.js';
+
+export interface Inventories {
+  inventories: Record<string, JobInventory>;
+  resumeTokens: Record<string, DecodedResumeToken>;
+}
+
+/**
+ * Per job: one `list(roots)` on the source host with the filter's roots (`[]` = every pool, when the
+ * filter selects everything), and one `list([root_fs])` on the target host (a missing root_fs lists as
+ * empty). A host+roots combination is listed once even when several jobs share it. Then every distinct
+ * resume token found on a target is decoded once, on the source host of the first job that found it
+ * (the host that would run `zfs send -t`); a failure is recorded as `{ error }`, not thrown.
+ */
+export async function readInventories(config: Config, jobs: string[], hostFor: (hostName: string) => ZfsHost): Promise<Inventories> {
+  const listings = new Map<string, Promise<Listing>>();
+  const list = (host: string, roots: string[]): Promise<Listing> => {
+    const key = `${host}\0${[...roots].sort().join('\0')}`;
+    let p = listings.get(key);
+    if (!p) {
+      p = hostFor(host).list(roots);
+      listings.set(key, p);
+    }
+    return p;
+  };
+  const selected: JobConfig[] = jobs.map((name) => {
+    const job = config.jobs.find((j) => j.name === name);
+    if (!job) throw new ZformError('internal', `job "${name}" is not in ${config.file}`);
+    return job;
+  });
+  const pending = selected.map((job) => {
+    const roots = compileFilter(job.source.filesystems).roots();
+    return {
+      job,
+      source: list(job.source.host, roots ?? []),
+      target: job.target ? list(job.target.host, [job.target.rootFs]) : null,
+    };
+  });
+  // Every listing runs concurrently; wait for all of them so that none is left unobserved when one fails.
+  const settled = await Promise.allSettled([...listings.values()]);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+
+  const inventories: Record<string, JobInventory> = {};
+  const tokenHost = new Map<string, string>();
+  for (const p of pending) {
+    const source = await p.source;
+    const target = p.target ? await p.target : null;
+    inventories[p.job.name] = { source, target };
+    for (const d of target?.datasets ?? []) {
+      if (d.resumeToken && !tokenHost.has(d.resumeToken)) tokenHost.set(d.resumeToken, p.job.source.host);
+    }
+  }
+  const decoded = await Promise.all([...tokenHost].map(async ([token, host]): Promise<[string, DecodedResumeToken]> => {
+    try {
+      return [token, await hostFor(host).decodeResumeToken(token)];
+    } catch (err) {
+      const msg = err instanceof ZformError ? err.shortMessage : err instanceof Error ? err.message.split('\n')[0]! : String(err);
+      return [token, { error: msg }];
+    }
+  }));
+  return { inventories, resumeTokens: Object.fromEntries(decoded) };
+}

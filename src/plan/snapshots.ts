@@ -1,0 +1,62 @@
+// Which source datasets are due for a snapshot, named at plan time and batched per pool (one atomic `zfs snapshot`).
+import type { DatasetRecord } from '../zfs/types.js';
+import type { JobConfig } from '../config/types.js';
+import type { Diagnostic, VersionRef } from './types.js';
+import type { ListingIndex } from './listing-index.js';
+import { formatTimestamp } from '../config/timestamp.js';
+import { comparePaths, poolOf } from './paths.js';
+
+export interface DueSnapshot {
+  /** guid and createtxg null: known after apply */
+  ref: VersionRef;
+  /** the dataset's `written`: what the new snapshot will hold */
+  written: number;
+}
+
+export interface DueSnapshots {
+  /** by dataset */
+  due: Map<string, DueSnapshot>;
+  /** one atomic batch per pool, pools and datasets in path order */
+  batches: { pool: string; snapshots: string[] }[];
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * A dataset is due when its newest snapshot whose name starts with the prefix (by createtxg) was created
+ * `interval` or longer ago, or when it has none. Source placeholders are never snapshotted (they hold no data).
+ * The name is `prefix + timestamp(now)`; a dataset that already has a snapshot of that name is skipped with a warning.
+ */
+export function computeDueSnapshots(job: JobConfig, datasets: DatasetRecord[], index: ListingIndex, now: Date): DueSnapshots {
+  const result: DueSnapshots = { due: new Map(), batches: [], diagnostics: [] };
+  const snap = job.snapshotting;
+  if (!snap) return result;
+  const name = snap.prefix + formatTimestamp(now, snap.timestampFormat);
+  const byPool = new Map<string, string[]>();
+  for (const d of [...datasets].sort((a, b) => comparePaths(a.name, b.name))) {
+    if (d.placeholder) continue;
+    const snapshots = index.versions(d.name).filter((v) => v.kind === 'snapshot');
+    const ours = snapshots.filter((v) => v.name.startsWith(snap.prefix));
+    const newest = ours[ours.length - 1];
+    if (newest && now.getTime() - newest.creation * 1000 < snap.intervalMs) continue;
+    if (snapshots.some((v) => v.name === name)) {
+      result.diagnostics.push({
+        severity: 'warning',
+        summary: `${d.name}@${name} already exists: no new snapshot this run`,
+        detail: [`the timestamp format ${snap.timestampFormat} gives the same name again; the snapshot is taken on the next run`],
+        job: job.name,
+        dataset: d.name,
+      });
+      continue;
+    }
+    result.due.set(d.name, {
+      ref: { dataset: d.name, kind: 'snapshot', name, guid: null, createtxg: null },
+      written: d.written,
+    });
+    const pool = poolOf(d.name);
+    const list = byPool.get(pool) ?? [];
+    list.push(`${d.name}@${name}`);
+    byPool.set(pool, list);
+  }
+  result.batches = [...byPool.keys()].sort().map((pool) => ({ pool, snapshots: byPool.get(pool)! }));
+  return result;
+}

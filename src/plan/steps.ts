@@ -1,0 +1,123 @@
+// Shapes the snapshots a dataset needs into send steps: full, -i hops and -I batches, per protection mode.
+import type { ProtectionMode } from '../config/types.js';
+import type { VersionRef } from './types.js';
+import { ZformError } from '../errors.js';
+
+/** One source version in createtxg order; the snapshot this plan takes comes last (guid null). */
+export interface TimelineEntry {
+  ref: VersionRef;
+  /** `written` of a snapshot (0 for a bookmark); for a planned snapshot, the dataset's `written` */
+  written: number;
+  /** a snapshot that matches replication.snapshots (bookmarks: false) */
+  replicable: boolean;
+}
+
+export interface Step {
+  mode: 'full' | 'incremental' | 'resume';
+  from: VersionRef | null;
+  to: VersionRef;
+  intermediates: boolean;
+  /** every snapshot that arrives with this step, oldest first (`to` last) */
+  includes: VersionRef[];
+  protection: ProtectionMode;
+  token: string | null;
+  estimatedBytes: number | null;
+  reason: string;
+}
+
+function key(ref: VersionRef): string { return `${ref.kind}:${ref.name}`; }
+function at(timeline: TimelineEntry[], ref: VersionRef): number {
+  const i = timeline.findIndex((e) => key(e.ref) === key(ref));
+  if (i < 0) throw new ZformError('internal', `${ref.dataset}@${ref.name} is not in the planning timeline`);
+  return i;
+}
+function plural(n: number, one: string, many = one + 's'): string { return `${n} ${n === 1 ? one : many}`; }
+
+/**
+ * Estimated stream size without asking ZFS: the `written` of every source snapshot after `from` up to
+ * and including `to` (from null: every snapshot up to `to`). An estimate, not `zfs send -nvP`.
+ */
+export function estimateBytes(timeline: TimelineEntry[], from: VersionRef | null, to: VersionRef): number {
+  const start = from ? at(timeline, from) : -1;
+  const end = at(timeline, to);
+  let sum = 0;
+  for (let i = start + 1; i <= end; i++) if (timeline[i]!.ref.kind === 'snapshot') sum += timeline[i]!.written;
+  return sum;
+}
+
+/** Source snapshots strictly between a and b that replication.snapshots excludes. */
+function excludedBetween(timeline: TimelineEntry[], a: VersionRef, b: VersionRef): VersionRef[] {
+  return timeline.slice(at(timeline, a) + 1, at(timeline, b)).filter((e) => e.ref.kind === 'snapshot' && !e.replicable).map((e) => e.ref);
+}
+
+export interface StepInput {
+  timeline: TimelineEntry[];
+  /** the base the target has; null: the first target is sent full */
+  start: VersionRef | null;
+  /** the snapshots to deliver, oldest first, all after `start` */
+  targets: TimelineEntry[];
+  protection: { initial: ProtectionMode; incremental: ProtectionMode };
+  /** why the full send (when start is null) */
+  fullReason: string;
+  /** the first step is initial replication (start null) or continues one (after resuming a full send) */
+  firstIsInitial: boolean;
+}
+
+/**
+ * Full send of the first target when there is no base. Then, per step, the protection mode decides:
+ * guarantee_incremental sends one `-i` step per snapshot (each step gets its own tentative cursor);
+ * guarantee_resumability (holds on every snapshot of the step) and guarantee_nothing batch consecutive
+ * targets into one `-I` step, except that `-I` never starts at a bookmark (zfs refuses) and never spans a
+ * source snapshot that replication.snapshots excludes (it would arrive too): those get `-i` hops.
+ */
+export function computeSteps(input: StepInput): Step[] {
+  const { timeline, targets, protection } = input;
+  const steps: Step[] = [];
+  const modeFor = () => (steps.length === 0 && input.firstIsInitial ? protection.initial : protection.incremental);
+  let cur = input.start;
+  let i = 0;
+  if (cur === null) {
+    const first = targets[0];
+    if (!first) return steps;
+    steps.push({
+      mode: 'full', from: null, to: first.ref, intermediates: false, includes: [first.ref], protection: modeFor(), token: null,
+      estimatedBytes: estimateBytes(timeline, null, first.ref), reason: input.fullReason,
+    });
+    cur = first.ref;
+    i = 1;
+  }
+  while (i < targets.length) {
+    const mode = modeFor();
+    const next = targets[i]!;
+    const skipped = excludedBetween(timeline, cur, next.ref);
+    let end = i;
+    let reason: string;
+    if (skipped.length > 0) {
+      reason = `-i: skips ${plural(skipped.length, 'snapshot')} not matching replication.snapshots (${skipped.map((s) => '@' + s.name).join(', ')})`;
+    } else if (mode === 'guarantee_incremental') {
+      reason = '-i: guarantee_incremental bookmarks each step\'s snapshot as a tentative cursor, so one step per snapshot';
+    } else if (cur.kind === 'bookmark') {
+      reason = `-i: from bookmark #${cur.name} (zfs send -I cannot start at a bookmark)`;
+    } else {
+      while (end + 1 < targets.length && excludedBetween(timeline, targets[end]!.ref, targets[end + 1]!.ref).length === 0) end++;
+      if (end === i) {
+        reason = i + 1 < targets.length
+          ? '-i: one snapshot; the next one lies beyond snapshots not matching replication.snapshots'
+          : '-i: one snapshot';
+      } else {
+        reason = mode === 'guarantee_resumability'
+          ? `batched -I (${end - i + 1} snapshots): guarantee_resumability holds every snapshot in the range`
+          : `batched -I (${end - i + 1} snapshots): guarantee_nothing protects nothing, so one stream carries them all`;
+      }
+    }
+    const includes = targets.slice(i, end + 1).map((e) => e.ref);
+    const to = targets[end]!.ref;
+    steps.push({
+      mode: 'incremental', from: cur, to, intermediates: end > i, includes, protection: mode, token: null,
+      estimatedBytes: estimateBytes(timeline, cur, to), reason,
+    });
+    cur = to;
+    i = end + 1;
+  }
+  return steps;
+}
