@@ -12,6 +12,7 @@ import { computeSteps, estimateBytes, type Step, type TimelineEntry } from './st
 import { createAbstractionTracker } from './protection.js';
 import { makeLastReceivedHoldTag } from '../zfs/names.js';
 import { fullName } from './paths.js';
+import { formatBytes } from '../config/units.js';
 
 export interface DatasetChainInput {
   job: JobConfig;
@@ -124,7 +125,7 @@ export function computeDatasetChain(input: DatasetChainInput): DatasetChain {
     const resumeStep: Step = {
       mode: 'resume', from: resume.from, to: resume.to, intermediates: false, includes: [resume.to],
       protection: resume.from ? protection.incremental : protection.initial, token: resume.token, estimatedBytes: estimate,
-      reason: `resumes the interrupted receive of @${resume.to.name} (receive_resume_token)${resume.bytesDone !== null ? `, ${resume.bytesDone} bytes already received` : ''}`,
+      reason: `resumes the interrupted receive of @${resume.to.name} (receive_resume_token)${resume.bytesDone !== null ? `, ${formatBytes(resume.bytesDone)} already received` : ''}`,
     };
     force = emptyPlaceholder;
     const rest = computeSteps({ timeline, start: resume.to, targets: replicableAfter(resume.to), protection, fullReason: '', firstIsInitial: false });

@@ -120,11 +120,11 @@ class Renderer {
         return [`${sym}bookmark ${this.ref(a.host, a.snapshot)} as #${name}${a.role === 'tentative_cursor' ? ' (tentative cursor)' : ''}`];
       }
       case 'destroy_bookmarks': {
-        const names = [
-          ...(a.bookmarks.length > 0 ? [this.refs(a.host, a.bookmarks)] : []),
-          ...(a.derived ?? []).map((d) => this.on(a.host, `${d.snapshot.dataset}#${this.derivedBookmark(d.role, job)}`)),
+        const all: VersionRef[] = [
+          ...a.bookmarks,
+          ...(a.derived ?? []).map((d) => ({ dataset: d.snapshot.dataset, kind: 'bookmark' as const, name: this.derivedBookmark(d.role, job), guid: null, createtxg: null })),
         ];
-        return [`${sym}destroy ${names.join(', ')}`, why(a.reason)];
+        return [`${sym}destroy ${this.refs(a.host, all)}`, why(a.reason)];
       }
       case 'destroy_snapshots':
         return [`${sym}destroy ${this.refs(a.host, a.snapshots.map((s) => s.ref))}`, ...a.snapshots.map((s) => why(`@${s.ref.name}: ${s.reason}`))];
@@ -148,7 +148,7 @@ class Renderer {
             : '-i';
         }
         const extra = [shape, flags, size].filter(Boolean).join(', ');
-        const reason = a.reason.includes(a.protection) ? a.reason : `${a.reason} (protection: ${a.protection})`;
+        const reason = a.reason.includes(a.protection) ? a.reason : `${a.reason}; protection ${a.protection}`;
         return [`${sym}send ${what} to ${target} (${extra})`, why(reason)];
       }
     }

@@ -34,7 +34,7 @@ export function G(label: string): string {
 export function labelOf(guid: string | null): string {
   if (guid === null) return '?';
   const n = BigInt(guid) - LABEL_BASE;
-  return n > 0n && n < 100000n ? `g${n}` : guid;
+  return n >= 0n && n < 100000n ? `g${n}` : guid;
 }
 
 function derivedGuid(fullName: string): string {
@@ -70,7 +70,7 @@ export function listing(text: string): Listing {
     };
     const snapTxg = new Map<string, number>();
     for (const tok of tokens) {
-      const v = /^([@#])([^:[\]]+)(?::(g\d+))?(?:\[(.*)\])?$/.exec(tok);
+      const v = /^([@#])([^[\]]+?)(?::(g\d+))?(?:\[(.*)\])?$/.exec(tok);
       if (v) {
         const kind = v[1] === '@' ? 'snapshot' : 'bookmark';
         const vname = v[2]!;

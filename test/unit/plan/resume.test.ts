@@ -32,7 +32,7 @@ test('a valid incremental token: send -t, then the normal incrementals from its 
   assert.equal(resume!.from!.guid, G('g1'));
   assert.equal(resume!.to.guid, G('g2'));
   assert.equal(resume!.estimatedBytes, 1024 * 1024 - 1000, 'the estimate less what was received');
-  assert.equal(resume!.reason, 'resumes the interrupted receive of @s2 (receive_resume_token), 1000 bytes already received');
+  assert.equal(resume!.reason, 'resumes the interrupted receive of @s2 (receive_resume_token), 1000 B already received');
   assert.deepEqual(dsPlan(p, 'tank').diagnostics, []);
 });
 
