@@ -1,0 +1,130 @@
+// Pure builders of zfs argv (without the `zfs` word and privilege prefix), and argv-size batching.
+import type { ReceiveArgs, SendArgs, SendFlags } from './types.js';
+import { LIST_COLUMNS } from './parse.js';
+
+/** Arguments beyond this many bytes go into another command (Linux allows 2 MiB in all, 128 KiB per string). */
+export const MAX_ARGV_BYTES = 100 * 1024;
+
+export const LIST_TYPES = 'filesystem,volume,snapshot,bookmark';
+
+/** One `zfs list` of everything under the roots (none = all pools). On OpenZFS >= 2.2 asking for columns beyond
+ *  name,guid,createtxg leaves its fast path; we take that in exchange for a single process. */
+export function computeListArgv(roots: string[]): string[] {
+  return ['list', '-H', '-p', '-r', '-t', LIST_TYPES, '-o', LIST_COLUMNS.join(','), ...roots];
+}
+
+/** Locally set `zform:placeholder` under the roots (inherited values are not listed). */
+export function computePlaceholderArgv(roots: string[], property: string): string[] {
+  return ['get', '-H', '-p', '-r', '-s', 'local', '-t', 'filesystem,volume', '-o', 'name,value', property, ...roots];
+}
+
+function sendFlagArgs(f: SendFlags): string[] {
+  const out: string[] = [];
+  if (f.raw) out.push('-w');
+  if (f.properties) out.push('-p');
+  if (f.backupProperties) out.push('-b');
+  if (f.largeBlocks) out.push('-L');
+  if (f.compressed) out.push('-c');
+  if (f.embeddedData) out.push('-e');
+  return out;
+}
+
+/** `send [-w] [-p] [-b] [-L] [-c] [-e] [-i|-I from] snap` or `send -t TOKEN`; dryRun adds `-nvP` for estimates. */
+export function computeSendArgv(args: SendArgs, dryRun = false): string[] {
+  const head = dryRun ? ['send', '-n', '-v', '-P'] : ['send'];
+  switch (args.kind) {
+    case 'resume': return [...head, '-t', args.token];
+    case 'full': return [...head, ...sendFlagArgs(args.flags), args.snapshot];
+    case 'incremental':
+      return [...head, ...sendFlagArgs(args.flags), args.intermediates ? '-I' : '-i', args.from, args.snapshot];
+  }
+}
+
+/** `receive [-s] [-F] [-u] [-o p=v]... [-x p]... DATASET` (the stream names the snapshot). */
+export function computeReceiveArgv(args: ReceiveArgs): string[] {
+  const out = ['receive'];
+  if (args.resumable) out.push('-s');
+  if (args.force) out.push('-F');
+  if (args.noMount) out.push('-u');
+  for (const [k, v] of Object.entries(args.override)) out.push('-o', `${k}=${v}`);
+  for (const p of args.inherit) out.push('-x', p);
+  out.push(args.dataset);
+  return out;
+}
+
+/** Splits items into groups whose summed argv bytes (with a NUL each) stay within maxBytes; never an empty group. */
+export function computeArgvBatches(items: string[], maxBytes = MAX_ARGV_BYTES): string[][] {
+  const out: string[][] = [];
+  let cur: string[] = [];
+  let size = 0;
+  for (const it of items) {
+    const n = Buffer.byteLength(it) + 1;
+    if (cur.length > 0 && size + n > maxBytes) { out.push(cur); cur = []; size = 0; }
+    cur.push(it);
+    size += n;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
+export interface DestroyPlan {
+  /** `fs@a,b,c` arguments, one per command */
+  snapshotArgs: string[];
+  /** `fs#b`, one per command */
+  bookmarks: string[];
+  /** datasets (no @ or #): not destroyed by this layer */
+  other: string[];
+}
+
+/** Groups snapshots per dataset as `fs@a,b,c` (first-seen order, duplicates dropped), splitting a group whose
+ *  argument would exceed maxBytes; bookmarks one by one (OpenZFS destroys one bookmark per command). */
+export function computeDestroyPlan(names: string[], maxBytes = MAX_ARGV_BYTES): DestroyPlan {
+  const groups = new Map<string, string[]>();
+  const bookmarks: string[] = [];
+  const other: string[] = [];
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n)) continue;
+    seen.add(n);
+    const at = n.indexOf('@');
+    const hash = n.indexOf('#');
+    if (at > 0) {
+      const fs = n.slice(0, at);
+      let g = groups.get(fs);
+      if (!g) groups.set(fs, (g = []));
+      g.push(n.slice(at + 1));
+    } else if (hash > 0) bookmarks.push(n);
+    else other.push(n);
+  }
+  const snapshotArgs: string[] = [];
+  for (const [fs, snaps] of groups) {
+    const head = Buffer.byteLength(`${fs}@`);
+    let cur: string[] = [];
+    let size = head;
+    for (const s of snaps) {
+      const n = Buffer.byteLength(s) + (cur.length > 0 ? 1 : 0);
+      if (cur.length > 0 && size + n > maxBytes) { snapshotArgs.push(`${fs}@${cur.join(',')}`); cur = []; size = head; }
+      size += Buffer.byteLength(s) + (cur.length > 0 ? 1 : 0);
+      cur.push(s);
+    }
+    snapshotArgs.push(`${fs}@${cur.join(',')}`);
+  }
+  return { snapshotArgs, bookmarks, other };
+}
+
+/** Pool of a dataset/snapshot/bookmark name. */
+export function computePool(name: string): string {
+  return name.split(/[/@#]/)[0]!;
+}
+
+/** Snapshot names grouped by pool, in first-seen order (`zfs snapshot` across pools fails with EXDEV). */
+export function computeSnapshotGroups(snapshots: string[]): string[][] {
+  const groups = new Map<string, string[]>();
+  for (const s of snapshots) {
+    const p = computePool(s);
+    let g = groups.get(p);
+    if (!g) groups.set(p, (g = []));
+    if (!g.includes(s)) g.push(s);
+  }
+  return [...groups.values()];
+}

@@ -1,0 +1,252 @@
+// CommandZfsHost: the ZfsHost interface over the zfs command line on any Executor (local or SSH), with
+// idempotent semantics (an existing hold, a missing tag or an already destroyed snapshot are fine).
+import type { CommandObserver, Executor } from './exec.js';
+import type {
+  Features, HoldRecord, Listing, ReceiveArgs, ResumeTokenInfo, SendArgs, ZfsHost, ZfsProcess,
+} from './types.js';
+import { PLACEHOLDER_PROPERTY } from './names.js';
+import { ZfsError, computeErrorLines, parseItemFailures, type ZfsErrorCode } from './errors.js';
+import { makeZfsError, runZfs, runZfsResult, startZfs, type RunResult } from './run.js';
+import {
+  computeArgvBatches, computeDestroyPlan, computeListArgv, computePlaceholderArgv, computeReceiveArgv,
+  computeSendArgv, computeSnapshotGroups,
+} from './argv.js';
+import { parseHolds, parseList, parseNameValues, parsePlaceholders, parseProperties } from './parse.js';
+import { computeFeatures, parseResumeToken, parseSendEstimate, parseVersion } from './parse-send.js';
+
+export interface CommandZfsHostOptions {
+  /** argv prefix, e.g. ["sudo", "-n"] (HostConfig.privilege) */
+  privilege?: string[];
+  observer?: CommandObserver;
+}
+
+/** Whether a failed command failed only because of items named in `benign` codes (every error line accounted for). */
+export function computeOnlyBenignFailures(stderr: string, benign: ZfsErrorCode[]): boolean {
+  const lines = computeErrorLines(stderr);
+  const items = parseItemFailures(stderr);
+  return lines.length > 0 && items.length === lines.length && items.every((f) => benign.includes(f.code));
+}
+
+/** Whether `zfs list/get/holds` failed only because some of the given names do not exist. */
+export function computeOnlyMissing(r: RunResult, names: string[]): boolean {
+  if (r.code === 0) return true;
+  if (r.signal !== null) return false;
+  const lines = computeErrorLines(r.stderr);
+  const wanted = new Set(names);
+  return lines.length > 0 && lines.every((l) => {
+    const m = /^cannot open '([^']+)': dataset does not exist$/.exec(l);
+    return m !== null && wanted.has(m[1]!);
+  });
+}
+
+export class CommandZfsHost implements ZfsHost {
+  readonly name: string;
+  private readonly privilege: string[];
+  private readonly observer?: CommandObserver;
+  private featuresP: Promise<Features> | null = null;
+
+  constructor(private readonly exec: Executor, opts: CommandZfsHostOptions = {}) {
+    this.name = exec.host;
+    this.privilege = opts.privilege ?? [];
+    this.observer = opts.observer;
+  }
+
+  /** The full argv of a zfs subcommand on this host. */
+  argv(args: string[]): string[] {
+    return [...this.privilege, 'zfs', ...args];
+  }
+
+  private run(args: string[]): Promise<{ stdout: string; stderr: string }> {
+    return runZfs(this.exec, this.argv(args), { observer: this.observer });
+  }
+
+  private runResult(args: string[]): Promise<RunResult> {
+    return runZfsResult(this.exec, this.argv(args), { observer: this.observer });
+  }
+
+  private fail(args: string[], r: RunResult): never {
+    throw makeZfsError(this.name, this.argv(args), r);
+  }
+
+  async list(roots: string[]): Promise<Listing> {
+    const listArgs = computeListArgv(roots);
+    const lr = await this.runResult(listArgs);
+    if (!computeOnlyMissing(lr, roots)) this.fail(listArgs, lr);
+    const { datasets, versions } = parseList(lr.stdout);
+    if (datasets.length === 0) return { datasets, versions, holds: [] };
+
+    const names = new Set(datasets.map((d) => d.name));
+    const existingRoots = roots.filter((r) => names.has(r));
+    const getArgs = computePlaceholderArgv(existingRoots, PLACEHOLDER_PROPERTY);
+    const gr = await this.runResult(getArgs);
+    if (!computeOnlyMissing(gr, existingRoots)) this.fail(getArgs, gr); // a root destroyed since the list
+    const placeholders = parsePlaceholders(gr.stdout);
+    for (const d of datasets) d.placeholder = placeholders.has(d.name);
+
+    const held = versions.filter((v) => v.kind === 'snapshot' && v.userrefs > 0).map((v) => `${v.dataset}@${v.name}`);
+    return { datasets, versions, holds: await this.listHolds(held) };
+  }
+
+  /** `zfs holds -H` of the snapshots (argv-size batches); a snapshot destroyed meanwhile contributes nothing. */
+  private async listHolds(snapshots: string[]): Promise<HoldRecord[]> {
+    const out: HoldRecord[] = [];
+    for (const batch of computeArgvBatches(snapshots)) {
+      const args = ['holds', '-H', ...batch];
+      const r = await this.runResult(args);
+      if (!computeOnlyMissing(r, batch)) this.fail(args, r);
+      out.push(...parseHolds(r.stdout));
+    }
+    return out;
+  }
+
+  async snapshot(snapshots: string[]): Promise<void> {
+    for (const group of computeSnapshotGroups(snapshots)) await this.run(['snapshot', ...group]);
+  }
+
+  async bookmark(snapshot: string, bookmark: string): Promise<void> {
+    const args = ['bookmark', snapshot, bookmark];
+    const r = await this.runResult(args);
+    if (r.code === 0) return;
+    const err = makeZfsError(this.name, this.argv(args), r);
+    if (err.code !== 'bookmark_exists') throw err;
+    const { stdout } = await this.run(['get', '-H', '-p', '-o', 'name,value', 'guid', snapshot, bookmark]);
+    const guids = parseNameValues(stdout);
+    if (guids.get(snapshot) === undefined || guids.get(snapshot) !== guids.get(bookmark)) throw err;
+  }
+
+  async hold(tag: string, snapshots: string[]): Promise<void> {
+    // zfs hold takes each snapshot on its own: a failure for one (tag exists) does not undo the others.
+    await this.perSnapshot(['hold', tag], snapshots, ['tag_exists']);
+  }
+
+  async release(tag: string, snapshots: string[]): Promise<void> {
+    await this.perSnapshot(['release', tag], snapshots, ['no_such_tag', 'dataset_does_not_exist']);
+  }
+
+  private async perSnapshot(head: string[], snapshots: string[], benign: ZfsErrorCode[]): Promise<void> {
+    for (const batch of computeArgvBatches([...new Set(snapshots)])) {
+      const args = [...head, ...batch];
+      const r = await this.runResult(args);
+      if (r.code !== 0 && !computeOnlyBenignFailures(r.stderr, benign)) this.fail(args, r);
+    }
+  }
+
+  async destroy(names: string[]): Promise<void> {
+    const plan = computeDestroyPlan(names);
+    if (plan.other.length > 0) throw new TypeError(`destroy: not a snapshot or bookmark: ${plan.other.join(', ')}`);
+    let busy: ZfsError | null = null;
+    for (const arg of plan.snapshotArgs) {
+      const e = await this.destroySnapshots(arg);
+      busy ??= e;
+    }
+    for (const b of plan.bookmarks) {
+      const args = ['destroy', b];
+      const r = await this.runResult(args);
+      if (r.code !== 0 && !computeOnlyBenignFailures(r.stderr, ['dataset_does_not_exist'])) this.fail(args, r);
+    }
+    if (busy) throw busy;
+  }
+
+  /** One `zfs destroy fs@a,b,c`. It is all or nothing: when some are held (busy), the rest are destroyed by a
+   *  retry and the busy error is returned for the caller to throw after its other work. */
+  private async destroySnapshots(arg: string): Promise<ZfsError | null> {
+    const at = arg.indexOf('@');
+    const fs = arg.slice(0, at);
+    let snaps = arg.slice(at + 1).split(',');
+    let firstBusy: ZfsError | null = null;
+    while (snaps.length > 0) {
+      const args = ['destroy', `${fs}@${snaps.join(',')}`];
+      const r = await this.runResult(args);
+      if (r.code === 0) break;
+      const lines = computeErrorLines(r.stderr);
+      if (lines.length > 0 && lines.every((l) => /^could not find any snapshots to destroy/.test(l) || l === `cannot open '${fs}': dataset does not exist`)) break;
+      const items = parseItemFailures(r.stderr);
+      const busyNames = new Set(items.filter((f) => f.code === 'dataset_busy').map((f) => f.name.slice(f.name.indexOf('@') + 1)));
+      if (items.length !== lines.length || busyNames.size === 0 || items.some((f) => f.code !== 'dataset_busy')) this.fail(args, r);
+      firstBusy ??= makeZfsError(this.name, this.argv(args), r);
+      const rest = snaps.filter((s) => !busyNames.has(s));
+      if (rest.length === snaps.length) this.fail(args, r);
+      snaps = rest;
+    }
+    return firstBusy;
+  }
+
+  async getProperties(dataset: string, props: string[]): Promise<Record<string, string>> {
+    if (props.length === 0) return {};
+    const { stdout } = await this.run(['get', '-H', '-p', '-o', 'property,value', props.join(','), dataset]);
+    return parseProperties(stdout);
+  }
+
+  async setProperties(dataset: string, props: Record<string, string>): Promise<void> {
+    const pairs = Object.entries(props).map(([k, v]) => `${k}=${v}`);
+    if (pairs.length === 0) return;
+    await this.run(['set', ...pairs, dataset]);
+  }
+
+  async create(dataset: string, props: Record<string, string>): Promise<void> {
+    const opts = Object.entries(props).flatMap(([k, v]) => ['-o', `${k}=${v}`]);
+    await this.run(['create', ...opts, dataset]);
+  }
+
+  async rollback(snapshot: string, destroyNewer: boolean): Promise<void> {
+    await this.run(['rollback', ...(destroyNewer ? ['-r'] : []), snapshot]);
+  }
+
+  send(args: SendArgs): ZfsProcess {
+    return startZfs(this.exec, this.argv(computeSendArgv(args)), { stdin: 'ignore', observer: this.observer });
+  }
+
+  receive(args: ReceiveArgs): ZfsProcess {
+    return startZfs(this.exec, this.argv(computeReceiveArgv(args)), { stdin: 'pipe', observer: this.observer });
+  }
+
+  async abortResumableReceive(dataset: string): Promise<void> {
+    const args = ['receive', '-A', dataset];
+    const r = await this.runResult(args);
+    if (r.code === 0) return;
+    const err = makeZfsError(this.name, this.argv(args), r);
+    if (err.code !== 'no_resumable_state' && err.code !== 'dataset_does_not_exist') throw err;
+  }
+
+  async decodeResumeToken(token: string): Promise<ResumeTokenInfo> {
+    const args = ['send', '-n', '-v', '-t', token];
+    const { stdout } = await this.run(args);
+    try {
+      return parseResumeToken(stdout);
+    } catch (cause) {
+      throw new ZfsError({
+        host: this.name, argv: this.argv(args), stderr: '', exitCode: 0, code: 'resume_token_corrupt',
+        shortMessage: `zfs send on ${this.name}: cannot decode resume token: ${cause instanceof Error ? cause.message : String(cause)}`, cause,
+      });
+    }
+  }
+
+  async estimateSend(args: SendArgs): Promise<number> {
+    const { stdout, stderr } = await this.run(computeSendArgv(args, true));
+    try {
+      return parseSendEstimate(stdout);
+    } catch (err) {
+      // OpenZFS before 2.0 printed the dry run's -P lines to stderr
+      try { return parseSendEstimate(stderr); } catch { throw err; }
+    }
+  }
+
+  features(): Promise<Features> {
+    this.featuresP ??= this.probeFeatures().catch((err: unknown) => { this.featuresP = null; throw err; });
+    return this.featuresP;
+  }
+
+  /** Two commands: `zfs version` (absent before 0.8) and the usage of every subcommand (`zfs -?`). */
+  private async probeFeatures(): Promise<Features> {
+    const v = await this.runResult(['version']);
+    const usageArgs = ['-?'];
+    const u = await this.runResult(usageArgs);
+    const usage = u.stdout + u.stderr;
+    if (!/\bsend\b/.test(usage)) this.fail(usageArgs, u);
+    return computeFeatures(v.code === 0 ? parseVersion(v.stdout) : null, usage);
+  }
+
+  async close(): Promise<void> {
+    await this.exec.close();
+  }
+}

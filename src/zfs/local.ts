@@ -1,0 +1,73 @@
+// The local Executor: starts processes on this machine with execa, streaming (nothing buffered but stderr).
+import { PassThrough } from 'node:stream';
+import { execa } from 'execa';
+import type { ExecOptions, ExecProcess, ExecResult, Executor } from './exec.js';
+
+/** How long `exited` waits for stderr to close once the process has exited. */
+const STDERR_GRACE_MS = 2000;
+
+export class LocalExecutor implements Executor {
+  readonly host: string;
+  constructor(hostName = 'local') {
+    this.host = hostName;
+  }
+
+  spawn(argv: string[], opts: ExecOptions = {}): ExecProcess {
+    const [file, ...args] = argv;
+    if (file === undefined) throw new TypeError('LocalExecutor.spawn: empty argv');
+    const sub = execa(file, args, {
+      stdin: opts.stdin === 'pipe' ? 'pipe' : 'ignore',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+      stripFinalNewline: false,
+      // our children never need a terminal or our environment's LANG quirks: keep zfs's messages in English
+      env: { LC_ALL: 'C' },
+      extendEnv: true,
+      cleanup: true,
+    });
+    let stderr = '';
+    sub.stderr!.setEncoding('utf8');
+    sub.stderr!.on('data', (d: string) => { stderr += d; });
+    const stderrDone = new Promise<void>((resolve) => {
+      sub.stderr!.once('end', resolve);
+      sub.stderr!.once('close', resolve);
+      sub.stderr!.once('error', () => resolve());
+    });
+    // A write to a process that has gone is reported by `exited`, not as an unhandled stream error.
+    sub.stdin?.on('error', () => {});
+    sub.stdout!.on('error', () => {});
+    // execa resumes an unread stdout on the next tick (data lost); a PassThrough keeps it until the caller reads,
+    // with backpressure, and destroying it closes our end of the pipe (the writer then sees EPIPE).
+    const stdout = new PassThrough();
+    sub.stdout!.pipe(stdout);
+    stdout.on('close', () => { if (!sub.stdout!.destroyed) sub.stdout!.destroy(); });
+    const exited = new Promise<ExecResult>((resolve) => {
+      let settled = false;
+      const finish = (r: ExecResult) => { if (!settled) { settled = true; resolve(r); } };
+      sub.once('error', (err: Error) => {
+        void stderrDone.then(() => finish({ code: 127, signal: null, stderr: stderr + `${file}: ${err.message}\n` }));
+      });
+      sub.once('exit', (code, signal) => {
+        // a grandchild may hold stderr open after the child is gone: do not wait for it forever
+        const grace = setTimeout(() => { sub.stderr!.destroy(); finish({ code, signal, stderr }); }, STDERR_GRACE_MS);
+        void stderrDone.then(() => { clearTimeout(grace); finish({ code, signal, stderr }); });
+      });
+      // execa's own promise: never rejects with reject:false; it also reports spawn failures
+      sub.then(
+        (r) => { if (r.failed && r.exitCode === undefined && r.signal === undefined) finish({ code: 127, signal: null, stderr: stderr + `${r.shortMessage}\n` }); },
+        (err: unknown) => finish({ code: 127, signal: null, stderr: stderr + `${String(err)}\n` }),
+      );
+    });
+    return {
+      stdin: sub.stdin ?? null,
+      stdout,
+      exited,
+      stderr: () => stderr,
+      kill: (signal: NodeJS.Signals = 'SIGTERM') => { sub.kill(signal); },
+    };
+  }
+
+  async close(): Promise<void> {}
+}

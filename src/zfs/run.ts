@@ -1,0 +1,71 @@
+// The choke point every zfs command goes through: runs argv on an Executor, reports it to the observer
+// (argv, timing, exit code, stderr) and turns a failure into a ZfsError whose code says what happened.
+import type { Readable } from 'node:stream';
+import type { CommandObserver, ExecResult, Executor } from './exec.js';
+import type { ZfsProcess } from './types.js';
+import { ZfsError } from './errors.js';
+
+export interface RunOptions {
+  observer?: CommandObserver;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  signal: string | null;
+}
+
+function readAll(stream: Readable): Promise<string> {
+  return new Promise((resolve) => {
+    let out = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (d: string) => { out += d; });
+    stream.once('end', () => resolve(out));
+    stream.once('close', () => resolve(out));
+    stream.once('error', () => resolve(out));
+  });
+}
+
+function report(exec: Executor, argv: string[], t0: number, r: ExecResult, observer?: CommandObserver): void {
+  observer?.({ host: exec.host, argv, durationMs: performance.now() - t0, code: r.code, stderr: r.stderr });
+}
+
+/** The ZfsError for a finished command (code from its stderr). */
+export function makeZfsError(host: string, argv: string[], r: { stderr: string; code: number | null; signal: string | null }): ZfsError {
+  return new ZfsError({ host, argv, stderr: r.stderr, exitCode: r.code, signal: r.signal });
+}
+
+/** Runs argv to its end and returns what it printed and how it ended; never throws for a failed command. */
+export async function runZfsResult(exec: Executor, argv: string[], opts: RunOptions = {}): Promise<RunResult> {
+  const t0 = performance.now();
+  const p = exec.spawn(argv, { stdin: 'ignore' });
+  const [stdout, r] = await Promise.all([readAll(p.stdout), p.exited]);
+  report(exec, argv, t0, r, opts.observer);
+  return { stdout, stderr: r.stderr, code: r.code, signal: r.signal };
+}
+
+/** Runs argv to its end; a non-zero exit or a signal rejects with a ZfsError. */
+export async function runZfs(exec: Executor, argv: string[], opts: RunOptions = {}): Promise<{ stdout: string; stderr: string }> {
+  const r = await runZfsResult(exec, argv, opts);
+  if (r.code !== 0) throw makeZfsError(exec.host, argv, r);
+  return { stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Starts argv as a stream (send: read stdout; receive: write stdin); `done` rejects with a ZfsError on failure. */
+export function startZfs(exec: Executor, argv: string[], opts: RunOptions & { stdin: 'pipe' | 'ignore' }): ZfsProcess {
+  const t0 = performance.now();
+  const p = exec.spawn(argv, { stdin: opts.stdin });
+  const done = p.exited.then((r) => {
+    report(exec, argv, t0, r, opts.observer);
+    if (r.code !== 0) throw makeZfsError(exec.host, argv, r);
+  });
+  done.catch(() => {}); // callers may await it later; never an unhandled rejection
+  return {
+    stdin: p.stdin,
+    stdout: p.stdout,
+    done,
+    stderr: () => p.stderr(),
+    kill: (signal?: NodeJS.Signals) => p.kill(signal),
+  };
+}

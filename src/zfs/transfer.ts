@@ -1,0 +1,152 @@
+// Pipes a running `zfs send` into a running `zfs receive` (any hosts): backpressure, constant memory, a byte
+// counter, an optional bandwidth limit; when one side fails the other is killed and the error names both.
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { BandwidthLimit } from '../config/types.js';
+import type { ZfsProcess } from './types.js';
+import { ZfsError, computeErrorLines, computeVerb } from './errors.js';
+import { createRateLimitTransform, type RateLimitOptions } from './ratelimit.js';
+
+export type TransferSide = 'send' | 'receive' | 'aborted' | 'pipe';
+
+export interface TransferOptions {
+  bandwidth?: BandwidthLimit;
+  /** called with the running total of bytes that went into the receiver's stdin */
+  onProgress?(bytes: number): void;
+  signal?: AbortSignal;
+  /** clock and sleep of the bandwidth limiter, for tests */
+  limiter?: RateLimitOptions;
+}
+
+/** A failed transfer: `side` says which side failed first; the message carries both sides' stderr. */
+export class TransferError extends ZfsError {
+  readonly side: TransferSide;
+  readonly sendError: ZfsError | null;
+  readonly receiveError: ZfsError | null;
+  readonly sendStderr: string;
+  readonly receiveStderr: string;
+  /** bytes that went through before it failed */
+  readonly bytes: number;
+  constructor(o: {
+    side: TransferSide; sendError: ZfsError | null; receiveError: ZfsError | null;
+    sendStderr: string; receiveStderr: string; bytes: number; cause?: unknown;
+  }) {
+    const blamed = o.side === 'send' ? o.sendError : o.side === 'receive' ? o.receiveError : null;
+    const any = blamed ?? o.receiveError ?? o.sendError;
+    const short = o.side === 'aborted' ? `transfer aborted after ${o.bytes} bytes`
+      : blamed ? blamed.shortMessage
+        : `transfer failed after ${o.bytes} bytes: ${o.cause instanceof Error ? o.cause.message : String(o.cause)}`;
+    const label = (e: ZfsError | null, fallback: string) => (e ? `${computeVerb(e.argv)} on ${e.host}` : fallback);
+    const block = (title: string, text: string) => {
+      const ls = computeErrorLines(text);
+      return [`${title} stderr:${ls.length === 0 ? ' (empty)' : ''}`, ...ls.map((l) => `  ${l}`)];
+    };
+    const first = o.side === 'send' ? 'the sending side failed first; the receiving side was stopped'
+      : o.side === 'receive' ? 'the receiving side failed first; the sending side was stopped'
+        : o.side === 'aborted' ? 'the transfer was aborted; both sides were stopped'
+          : 'the pipe between the two sides failed; both sides were stopped';
+    const details = [first, ...block(label(o.sendError, 'zfs send'), o.sendStderr), ...block(label(o.receiveError, 'zfs receive'), o.receiveStderr)];
+    super({
+      host: any?.host ?? '?',
+      argv: any?.argv ?? [],
+      stderr: blamed?.stderr ?? '',
+      exitCode: blamed?.exitCode ?? null,
+      signal: blamed?.signal ?? null,
+      code: blamed?.code ?? 'unknown',
+      shortMessage: short,
+      details,
+      cause: o.cause ?? blamed ?? undefined,
+    });
+    this.name = 'TransferError';
+    this.side = o.side;
+    this.sendError = o.sendError;
+    this.receiveError = o.receiveError;
+    this.sendStderr = o.sendStderr;
+    this.receiveStderr = o.receiveStderr;
+    this.bytes = o.bytes;
+  }
+}
+
+interface Outcome { err: ZfsError | null; order: number }
+
+/** What runTransfer stops the other side with (an external kill by another signal is not ours). */
+const KILL_SIGNAL = 'SIGTERM';
+
+/** Whether a failure is only the consequence of the other side's (killed by us, broken pipe, truncated stream). */
+export function computeConsequential(side: 'send' | 'receive', err: ZfsError, killedByUs: boolean): boolean {
+  if (killedByUs && err.signal === KILL_SIGNAL) return true;
+  // a writer whose reader went away: SIGPIPE, or EPIPE/ECONNRESET (node's child stdio are socket pairs)
+  if (side === 'send') return err.signal === 'SIGPIPE' || /broken pipe|connection reset by peer|EPIPE|ECONNRESET/i.test(err.stderr);
+  return err.code === 'stream_read_failure';
+}
+
+/** Which side a transfer's failure is blamed on (null = it did not fail). */
+export function computeBlame(
+  send: Outcome & { killedByUs: boolean },
+  recv: Outcome & { killedByUs: boolean },
+): 'send' | 'receive' | null {
+  if (!send.err && !recv.err) return null;
+  if (!send.err) return 'receive';
+  if (!recv.err) return 'send';
+  const sc = computeConsequential('send', send.err, send.killedByUs);
+  const rc = computeConsequential('receive', recv.err, recv.killedByUs);
+  if (sc && !rc) return 'receive';
+  if (rc && !sc) return 'send';
+  return send.order <= recv.order ? 'send' : 'receive';
+}
+
+/** Streams send's stdout into recv's stdin until both end. Resolves with the byte count; rejects with a TransferError. */
+export async function runTransfer(send: ZfsProcess, recv: ZfsProcess, opts: TransferOptions = {}): Promise<{ bytes: number }> {
+  if (!recv.stdin) throw new TypeError('runTransfer: the receiving process has no stdin');
+  let bytes = 0;
+  let seq = 0;
+  let aborted = false;
+  let killedSend = false;
+  let killedRecv = false;
+  const killSend = () => { if (!killedSend) { killedSend = true; send.kill(KILL_SIGNAL); } };
+  const killRecv = () => { if (!killedRecv) { killedRecv = true; recv.kill(KILL_SIGNAL); } };
+
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb: TransformCallback) {
+      bytes += chunk.length;
+      try { opts.onProgress?.(bytes); } catch (err) { cb(err as Error); return; }
+      cb(null, chunk);
+    },
+  });
+  const stages: (NodeJS.ReadableStream | NodeJS.WritableStream | Transform)[] = [send.stdout, counter];
+  if (opts.bandwidth) stages.push(createRateLimitTransform(opts.bandwidth, opts.limiter));
+  stages.push(recv.stdin);
+
+  const onAbort = () => { aborted = true; killSend(); killRecv(); };
+  if (opts.signal?.aborted) onAbort();
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const sendP = send.done.then(
+    (): Outcome => ({ err: null, order: ++seq }),
+    (err: unknown): Outcome => { killRecv(); return { err: asZfsError(err, 'send'), order: ++seq }; },
+  );
+  const recvP = recv.done.then(
+    (): Outcome => ({ err: null, order: ++seq }),
+    (err: unknown): Outcome => { killSend(); return { err: asZfsError(err, 'receive'), order: ++seq }; },
+  );
+  const pipeP = (pipeline as (...s: unknown[]) => Promise<void>)(...stages).then(
+    () => null,
+    (err: unknown) => err,
+  );
+  const [s, r, pipeErr] = await Promise.all([sendP, recvP, pipeP]);
+  opts.signal?.removeEventListener('abort', onAbort);
+
+  const sendStderr = send.stderr();
+  const receiveStderr = recv.stderr();
+  const base = { sendError: s.err, receiveError: r.err, sendStderr, receiveStderr, bytes };
+  if (aborted && (s.err || r.err || pipeErr)) throw new TransferError({ side: 'aborted', ...base, cause: opts.signal?.reason });
+  const blame = computeBlame({ ...s, killedByUs: killedSend }, { ...r, killedByUs: killedRecv });
+  if (blame) throw new TransferError({ side: blame, ...base });
+  if (pipeErr) throw new TransferError({ side: 'pipe', ...base, cause: pipeErr });
+  return { bytes };
+}
+
+function asZfsError(err: unknown, side: 'send' | 'receive'): ZfsError {
+  if (err instanceof ZfsError) return err;
+  return new ZfsError({ host: '?', argv: ['zfs', side], stderr: String(err), exitCode: null, cause: err });
+}

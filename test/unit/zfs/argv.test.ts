@@ -1,0 +1,71 @@
+// Exact argv of the zfs commands, argv-size batching and destroy grouping.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  MAX_ARGV_BYTES, computeArgvBatches, computeDestroyPlan, computeListArgv, computePlaceholderArgv, computePool,
+  computeReceiveArgv, computeSendArgv, computeSnapshotGroups,
+} from '../../../src/zfs/argv.js';
+import type { SendFlags } from '../../../src/zfs/types.js';
+
+const NONE: SendFlags = { raw: false, properties: false, backupProperties: false, largeBlocks: false, compressed: false, embeddedData: false };
+const ALL: SendFlags = { raw: true, properties: true, backupProperties: true, largeBlocks: true, compressed: true, embeddedData: true };
+
+test('list and placeholder argv: all roots in one command, none = all pools', () => {
+  assert.deepEqual(computeListArgv(['p/a', 'q']), ['list', '-H', '-p', '-r', '-t', 'filesystem,volume,snapshot,bookmark', '-o',
+    'name,type,guid,createtxg,creation,userrefs,written,encryption,encryptionroot,keystatus,receive_resume_token', 'p/a', 'q']);
+  assert.deepEqual(computeListArgv([]).slice(-2), ['-o', 'name,type,guid,createtxg,creation,userrefs,written,encryption,encryptionroot,keystatus,receive_resume_token']);
+  assert.deepEqual(computePlaceholderArgv(['p/a'], 'zform:placeholder'),
+    ['get', '-H', '-p', '-r', '-s', 'local', '-t', 'filesystem,volume', '-o', 'name,value', 'zform:placeholder', 'p/a']);
+});
+
+test('send argv: flags in a fixed order, -i/-I, resume, dry run', () => {
+  assert.deepEqual(computeSendArgv({ kind: 'full', snapshot: 'p/a@s1', flags: NONE }), ['send', 'p/a@s1']);
+  assert.deepEqual(computeSendArgv({ kind: 'full', snapshot: 'p/a@s1', flags: ALL }), ['send', '-w', '-p', '-b', '-L', '-c', '-e', 'p/a@s1']);
+  assert.deepEqual(computeSendArgv({ kind: 'incremental', from: 'p/a#c', snapshot: 'p/a@s2', intermediates: false, flags: { ...NONE, compressed: true } }),
+    ['send', '-c', '-i', 'p/a#c', 'p/a@s2']);
+  assert.deepEqual(computeSendArgv({ kind: 'incremental', from: 'p/a@s1', snapshot: 'p/a@s3', intermediates: true, flags: NONE }),
+    ['send', '-I', 'p/a@s1', 'p/a@s3']);
+  assert.deepEqual(computeSendArgv({ kind: 'resume', token: '1-abc' }), ['send', '-t', '1-abc']);
+  assert.deepEqual(computeSendArgv({ kind: 'resume', token: '1-abc' }, true), ['send', '-n', '-v', '-P', '-t', '1-abc']);
+  assert.deepEqual(computeSendArgv({ kind: 'full', snapshot: 'p/a@s1', flags: { ...NONE, raw: true } }, true), ['send', '-n', '-v', '-P', '-w', 'p/a@s1']);
+});
+
+test('receive argv', () => {
+  assert.deepEqual(computeReceiveArgv({ dataset: 'q/b', resumable: false, force: false, noMount: false, override: {}, inherit: [] }), ['receive', 'q/b']);
+  assert.deepEqual(computeReceiveArgv({
+    dataset: 'q/b', resumable: true, force: true, noMount: true, override: { mountpoint: 'none', 'zform:x': 'a b' }, inherit: ['keylocation', 'compression'],
+  }), ['receive', '-s', '-F', '-u', '-o', 'mountpoint=none', '-o', 'zform:x=a b', '-x', 'keylocation', '-x', 'compression', 'q/b']);
+});
+
+test('computeArgvBatches keeps each batch within the byte budget', () => {
+  assert.deepEqual(computeArgvBatches([]), []);
+  assert.deepEqual(computeArgvBatches(['aaa', 'bb', 'c', 'dddd', 'e'], 7), [['aaa', 'bb'], ['c', 'dddd'], ['e']]);
+  assert.deepEqual(computeArgvBatches(['toolongforbudget', 'x'], 4), [['toolongforbudget'], ['x']]);
+  const many = Array.from({ length: 5000 }, (_, i) => `pool/some/dataset@zform_20240101_000000_${String(i).padStart(4, '0')}`);
+  const batches = computeArgvBatches(many);
+  assert.equal(batches.length, 3); // 5000 × 45 bytes
+  assert.deepEqual(batches.flat(), many);
+  for (const b of batches) assert.ok(b.reduce((n, s) => n + s.length + 1, 0) <= MAX_ARGV_BYTES);
+});
+
+test('computeDestroyPlan groups snapshots per dataset, bookmarks one by one, datasets apart', () => {
+  assert.deepEqual(computeDestroyPlan(['p/a@s1', 'p/b@x', 'p/a#c1', 'p/a@s2', 'p/a@s1', 'p/a#c2', 'p/c']), {
+    snapshotArgs: ['p/a@s1,s2', 'p/b@x'], bookmarks: ['p/a#c1', 'p/a#c2'], other: ['p/c'],
+  });
+  assert.deepEqual(computeDestroyPlan([]), { snapshotArgs: [], bookmarks: [], other: [] });
+});
+
+test('computeDestroyPlan splits a group whose argument would be too long', () => {
+  assert.deepEqual(computeDestroyPlan(['p/a@s1', 'p/a@s2', 'p/a@s3', 'p/a@s4'], 11).snapshotArgs, ['p/a@s1,s2', 'p/a@s3,s4']);
+  const snaps = Array.from({ length: 5000 }, (_, i) => `tank/home/user@zform_20240101_${String(i).padStart(6, '0')}`);
+  const args = computeDestroyPlan(snaps).snapshotArgs;
+  assert.equal(args.length, 2);
+  for (const a of args) assert.ok(Buffer.byteLength(a) <= MAX_ARGV_BYTES);
+  assert.deepEqual(args.flatMap((a) => a.slice('tank/home/user@'.length).split(',').map((s) => `tank/home/user@${s}`)), snaps);
+});
+
+test('computeSnapshotGroups: one group per pool, in first-seen order', () => {
+  assert.equal(computePool('tank/a/b@s'), 'tank');
+  assert.equal(computePool('tank#b'), 'tank');
+  assert.deepEqual(computeSnapshotGroups(['p/a@x', 'q/b@x', 'p/c@x', 'p/a@x', 'p@x']), [['p/a@x', 'p/c@x', 'p@x'], ['q/b@x']]);
+});

@@ -1,0 +1,260 @@
+// CommandZfsHost over a scripted Executor: the exact commands it runs and its idempotent handling of real stderr.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CommandZfsHost } from '../../../src/zfs/host.js';
+import { ZfsError } from '../../../src/zfs/errors.js';
+import type { CommandObserver } from '../../../src/zfs/exec.js';
+import { ScriptedExecutor, type Reply } from './scripted.js';
+import { readFixture } from './fixtures.js';
+
+const COLS = 'name,type,guid,createtxg,creation,userrefs,written,encryption,encryptionroot,keystatus,receive_resume_token';
+const LIST = `zfs list -H -p -r -t filesystem,volume,snapshot,bookmark -o ${COLS}`;
+const GET_PH = 'zfs get -H -p -r -s local -t filesystem,volume -o name,value zform:placeholder';
+
+/** A host whose executor answers by the argv joined with spaces (exact match, else by prefix). */
+function hostWith(replies: Record<string, Reply | Reply[]>, opts: { privilege?: string[]; observer?: CommandObserver } = {}) {
+  const queues = new Map(Object.entries(replies).map(([k, v]) => [k, Array.isArray(v) ? [...v] : [v]]));
+  const ex = new ScriptedExecutor('nas', (argv) => {
+    const line = argv.join(' ');
+    const key = queues.has(line) ? line : [...queues.keys()].find((k) => line.startsWith(k));
+    if (key === undefined) throw new Error(`unexpected command: ${line}`);
+    const q = queues.get(key)!;
+    return q.length > 1 ? q.shift()! : q[0]!;
+  });
+  return { ex, host: new CommandZfsHost(ex, opts) };
+}
+
+const isZfsError = (code: string, short?: string) => (e: unknown) =>
+  e instanceof ZfsError && e.code === code && (short === undefined || e.shortMessage === short);
+
+test('list: three commands for any number of datasets; a missing root contributes nothing', async () => {
+  const { ex, host } = hostWith({
+    [`${LIST} p1/a p1/missing p1/vol`]: { stdout: readFixture('list-missing-root.stdout'), stderr: readFixture('list-missing-root.stderr'), code: 1 },
+    [`${GET_PH} p1/a p1/vol`]: { stdout: readFixture('get-placeholder.stdout') },
+    'zfs holds -H p1/a@s1': { stdout: 'p1/a@s1\tzform_STEP_J_job1\tSat Nov 21 20:49 2026\np1/a@s1\tkeep\tSat Nov 21 20:49 2026\n' },
+  });
+  const l = await host.list(['p1/a', 'p1/missing', 'p1/vol']);
+  assert.deepEqual(ex.lines(), [`${LIST} p1/a p1/missing p1/vol`, `${GET_PH} p1/a p1/vol`, 'zfs holds -H p1/a@s1']);
+  assert.deepEqual(l.datasets.map((d) => [d.name, d.placeholder]), [['p1/a', true], ['p1/a/b', false], ['p1/a/c', false], ['p1/vol', false]]);
+  assert.equal(l.versions.length, 9);
+  assert.deepEqual(l.holds, [{ snapshot: 'p1/a@s1', tag: 'zform_STEP_J_job1' }, { snapshot: 'p1/a@s1', tag: 'keep' }]);
+});
+
+test('list: every root missing is one command and an empty listing', async () => {
+  const { ex, host } = hostWith({
+    [`${LIST} p1/missing p1/missing2`]: { stderr: readFixture('list-all-missing.stderr'), code: 1 },
+  });
+  assert.deepEqual(await host.list(['p1/missing', 'p1/missing2']), { datasets: [], versions: [], holds: [] });
+  assert.equal(ex.calls.length, 1);
+});
+
+test('list: no roots lists all pools; holds of every held snapshot in one command', async () => {
+  const { ex, host } = hostWith({
+    [LIST]: { stdout: readFixture('list-p1.stdout') },
+    [GET_PH]: { stdout: readFixture('get-placeholder.stdout') },
+    'zfs holds -H p1/a@s1 p1/data@s2': { stdout: readFixture('holds.stdout') },
+  });
+  const l = await host.list([]);
+  assert.deepEqual(ex.lines(), [LIST, GET_PH, 'zfs holds -H p1/a@s1 p1/data@s2']);
+  assert.equal(l.holds.length, 3);
+  assert.deepEqual(l.datasets.filter((d) => d.placeholder).map((d) => d.name), ['p1/a']);
+});
+
+test('list: other failures throw, even when a root is also missing', async () => {
+  const { host } = hostWith({ [`${LIST} p1`]: { stderr: readFixture('stderr/permission_denied.list.txt'), code: 1 } });
+  await assert.rejects(host.list(['p1']), isZfsError('permission_denied', 'zfs list on nas: Permission denied the ZFS utilities must be run as root.'));
+  const { host: h2 } = hostWith({
+    [`${LIST} p1/a p1/missing`]: { stderr: "cannot open 'p1/missing': dataset does not exist\ncannot iterate filesystems: I/O error\n", code: 1 },
+  });
+  await assert.rejects(h2.list(['p1/a', 'p1/missing']), isZfsError('dataset_does_not_exist'));
+  // a missing dataset that is not a root is not what we asked about
+  const { host: h3 } = hostWith({ [`${LIST} p1/a`]: { stderr: "cannot open 'p1/b': dataset does not exist\n", code: 1 } });
+  await assert.rejects(h3.list(['p1/a']), isZfsError('dataset_does_not_exist'));
+});
+
+test('list: holds of many snapshots are batched by argv size; a snapshot destroyed meanwhile is skipped', async () => {
+  const rows: string[] = ['tank/ds\tfilesystem\t1\t1\t1\t-\t0\toff\t-\t-\t-'];
+  const names: string[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const n = `tank/ds@zform_20240101_000000_with_a_long_suffix_${String(i).padStart(4, '0')}`;
+    names.push(n);
+    rows.push(`${n}\tsnapshot\t${i + 2}\t${i + 2}\t1\t1\t0\toff\t-\t-\t-`);
+  }
+  const { ex, host } = hostWith({
+    [`${LIST} tank/ds`]: { stdout: rows.join('\n') + '\n' },
+    [`${GET_PH} tank/ds`]: { stdout: '' },
+    'zfs holds -H': [
+      { stdout: `${names[0]}\tt\tx\n`, stderr: `cannot open '${names[1]}': dataset does not exist\n`, code: 1 },
+      { stdout: `${names[2999]}\tt\tx\n` },
+    ],
+  });
+  const l = await host.list(['tank/ds']);
+  assert.equal(ex.calls.length, 4);
+  const batched = ex.calls.slice(2).map((c) => c.argv.slice(3));
+  assert.deepEqual(batched.flat(), names);
+  assert.deepEqual(l.holds.map((h) => h.snapshot), [names[0], names[2999]]);
+});
+
+test('privilege prefix goes before zfs in every command; the observer sees each', async () => {
+  const seen: string[] = [];
+  const { ex, host } = hostWith({ 'sudo -n zfs': {} }, { privilege: ['sudo', '-n'], observer: (e) => seen.push(`${e.host}: ${e.argv.join(' ')} -> ${e.code}`) });
+  await host.snapshot(['p/a@x']);
+  await host.rollback('p/a@x', true);
+  assert.deepEqual(ex.lines(), ['sudo -n zfs snapshot p/a@x', 'sudo -n zfs rollback -r p/a@x']);
+  assert.deepEqual(seen, ['nas: sudo -n zfs snapshot p/a@x -> 0', 'nas: sudo -n zfs rollback -r p/a@x -> 0']);
+});
+
+test('snapshot: one atomic command per pool', async () => {
+  const { ex, host } = hostWith({ 'zfs snapshot': {} });
+  await host.snapshot(['p/a@x', 'q@x', 'p/b@x']);
+  await host.snapshot([]);
+  assert.deepEqual(ex.lines(), ['zfs snapshot p/a@x p/b@x', 'zfs snapshot q@x']);
+});
+
+test('hold: an existing tag is fine, a missing snapshot is not', async () => {
+  const { ex, host } = hostWith({ 'zfs hold keep p1/a@s1 p1/a@s2': { stderr: readFixture('stderr/tag_exists.partial.txt'), code: 1 } });
+  await host.hold('keep', ['p1/a@s1', 'p1/a@s2', 'p1/a@s1']);
+  assert.deepEqual(ex.lines(), ['zfs hold keep p1/a@s1 p1/a@s2']);
+  const { host: h2 } = hostWith({ 'zfs hold t1': { stderr: readFixture('stderr/dataset_does_not_exist.hold-partial.txt'), code: 1 } });
+  await assert.rejects(h2.hold('t1', ['p1/a/c@s1', 'p1/a@nope']),
+    isZfsError('dataset_does_not_exist', "zfs hold on nas: cannot hold snapshot 'p1/a@nope': dataset does not exist"));
+  const { host: h3 } = hostWith({ 'zfs hold': { stderr: readFixture('stderr/permission_denied.hold.txt'), code: 1 } });
+  await assert.rejects(h3.hold('t', ['p/a@s']), isZfsError('permission_denied'));
+});
+
+test('release: a missing tag or snapshot is fine', async () => {
+  const { ex, host } = hostWith({
+    'zfs release keep p1/a@s2 p1/a/b@s2': { stderr: readFixture('stderr/no_such_tag.partial.txt'), code: 1 },
+    'zfs release t1 p1/a@nope': { stderr: readFixture('stderr/dataset_does_not_exist.release.txt'), code: 1 },
+  });
+  await host.release('keep', ['p1/a@s2', 'p1/a/b@s2']);
+  await host.release('t1', ['p1/a@nope']);
+  await host.release('t1', []);
+  assert.equal(ex.calls.length, 2);
+  const { host: h2 } = hostWith({ 'zfs release': { stderr: 'internal error: out of memory\n', code: 1 } });
+  await assert.rejects(h2.release('t', ['p/a@s']), isZfsError('unknown', 'zfs release on nas: internal error: out of memory'));
+});
+
+test('destroy: snapshots batched per dataset, bookmarks one by one, missing ones fine', async () => {
+  const { ex, host } = hostWith({
+    'zfs destroy p1/a@s1,s2': {},
+    'zfs destroy p1/gone@x': { stderr: readFixture('stderr/dataset_does_not_exist.txt').replace('p1/missing', 'p1/gone'), code: 1 },
+    'zfs destroy p1/b@nope': { stderr: readFixture('stderr/dataset_does_not_exist.destroy-snap-of-existing.txt'), code: 1 },
+    'zfs destroy p1/a#nope': { stderr: readFixture('stderr/dataset_does_not_exist.destroy-bookmark.txt'), code: 1 },
+    'zfs destroy p1/a#c': {},
+  });
+  await host.destroy(['p1/a@s1', 'p1/a#nope', 'p1/gone@x', 'p1/a@s2', 'p1/b@nope', 'p1/a#c']);
+  assert.deepEqual(ex.lines(), ['zfs destroy p1/a@s1,s2', 'zfs destroy p1/gone@x', 'zfs destroy p1/b@nope', 'zfs destroy p1/a#nope', 'zfs destroy p1/a#c']);
+  await assert.rejects(host.destroy(['p1/a']), TypeError);
+});
+
+test('destroy: held snapshots are reported after the others are destroyed', async () => {
+  const { ex, host } = hostWith({
+    'zfs destroy p1/e@e1,e2,e3': { stderr: readFixture('stderr/dataset_busy.batch.txt'), code: 1 },
+    'zfs destroy p1/e@e1,e3': {},
+    'zfs destroy p1/f@x': {},
+  });
+  await assert.rejects(host.destroy(['p1/e@e1', 'p1/e@e2', 'p1/e@e3', 'p1/f@x']),
+    isZfsError('dataset_busy', 'zfs destroy on nas: cannot destroy snapshot p1/e@e2: dataset is busy'));
+  assert.deepEqual(ex.lines(), ['zfs destroy p1/e@e1,e2,e3', 'zfs destroy p1/e@e1,e3', 'zfs destroy p1/f@x']);
+  const { host: h2 } = hostWith({ 'zfs destroy': { stderr: readFixture('stderr/permission_denied.destroy.txt'), code: 1 } });
+  await assert.rejects(h2.destroy(['p/a@s']), isZfsError('permission_denied'));
+});
+
+test('bookmark: an existing bookmark of the same GUID is fine, another GUID is not', async () => {
+  const exists = { stderr: readFixture('stderr/bookmark_exists.txt'), code: 1 };
+  const { ex, host } = hostWith({
+    'zfs bookmark p1/a@s1 p1/a#b1': exists,
+    'zfs get -H -p -o name,value guid p1/a@s1 p1/a#b1': { stdout: 'p1/a@s1\t17263245281104857866\np1/a#b1\t17263245281104857866\n' },
+    'zfs bookmark p1/a@s2 p1/a#b1': exists,
+    'zfs get -H -p -o name,value guid p1/a@s2 p1/a#b1': { stdout: 'p1/a@s2\t14671475770161301313\np1/a#b1\t17263245281104857866\n' },
+  });
+  await host.bookmark('p1/a@s1', 'p1/a#b1');
+  await assert.rejects(host.bookmark('p1/a@s2', 'p1/a#b1'), isZfsError('bookmark_exists', "zfs bookmark on nas: cannot create bookmark 'p1/a#b1': bookmark exists"));
+  assert.equal(ex.calls.length, 4);
+});
+
+test('abortResumableReceive: no state or no dataset is fine', async () => {
+  const { host } = hostWith({
+    'zfs receive -A p1/a': { stderr: readFixture('stderr/no_resumable_state.txt'), code: 1 },
+    'zfs receive -A p1/missing': { stderr: readFixture('stderr/dataset_does_not_exist.recv-A.txt'), code: 2 },
+    'zfs receive -A p1/partial': {},
+    'zfs receive -A p1/x': { stderr: readFixture('stderr/permission_denied.txt'), code: 1 },
+  });
+  await host.abortResumableReceive('p1/a');
+  await host.abortResumableReceive('p1/missing');
+  await host.abortResumableReceive('p1/partial');
+  await assert.rejects(host.abortResumableReceive('p1/x'), isZfsError('permission_denied'));
+});
+
+test('create, properties and rollback argv', async () => {
+  const { ex, host } = hostWith({
+    'zfs create': {}, 'zfs set': {}, 'zfs rollback': {},
+    'zfs get -H -p -o property,value mountpoint,zform:placeholder,zform:unset,compression p1/a': { stdout: readFixture('get-props.stdout') },
+  });
+  await host.create('q/p', { 'zform:placeholder': 'on', mountpoint: 'none' });
+  await host.setProperties('q/p', { 'zform:x': '1', 'zform:y': 'a b' });
+  await host.setProperties('q/p', {});
+  await host.rollback('q/p@s', false);
+  assert.deepEqual(await host.getProperties('p1/a', ['mountpoint', 'zform:placeholder', 'zform:unset', 'compression']),
+    { mountpoint: 'none', 'zform:placeholder': 'on', 'zform:unset': '-', compression: 'off' });
+  assert.deepEqual(await host.getProperties('p1/a', []), {});
+  assert.deepEqual(ex.calls.map((c) => c.argv), [
+    ['zfs', 'create', '-o', 'zform:placeholder=on', '-o', 'mountpoint=none', 'q/p'],
+    ['zfs', 'set', 'zform:x=1', 'zform:y=a b', 'q/p'],
+    ['zfs', 'rollback', 'q/p@s'],
+    ['zfs', 'get', '-H', '-p', '-o', 'property,value', 'mountpoint,zform:placeholder,zform:unset,compression', 'p1/a'],
+  ]);
+  const { host: h2 } = hostWith({ 'zfs create': { stderr: readFixture('stderr/dataset_exists.txt'), code: 1 } });
+  await assert.rejects(h2.create('p1/a', {}), isZfsError('dataset_exists', "zfs create on nas: cannot create 'p1/a': dataset already exists"));
+});
+
+test('decodeResumeToken and estimateSend', async () => {
+  const token = readFixture('resume-token-incremental.txt').trim();
+  const { ex, host } = hostWith({
+    [`zfs send -n -v -t ${token}`]: { stdout: readFixture('send-nvt-incremental.stdout') },
+    'zfs send -n -v -t 1-abc-def-ghi': { stderr: readFixture('stderr/resume_token_corrupt.txt'), code: 255 },
+    'zfs send -n -v -t 1-odd': { stdout: 'full send of p/a@s estimated size is 1M\n' },
+    'zfs send -n -v -P -c -I p1/data@s1 p1/data@s3': { stdout: readFixture('send-nvP-intermediates.stdout') },
+    'zfs send -n -v -P -w p1/enc@s2': { stderr: readFixture('send-nvP-raw.stdout') },
+  });
+  const info = await host.decodeResumeToken(token);
+  assert.equal(info.fromguid, '12435616086986713304');
+  assert.equal(info.toname, 'p1/data@s3');
+  await assert.rejects(host.decodeResumeToken('1-abc-def-ghi'),
+    isZfsError('resume_token_corrupt', 'zfs send on nas: cannot resume send: resume token is corrupt (payload is not hex-encoded)'));
+  await assert.rejects(host.decodeResumeToken('1-odd'), isZfsError('resume_token_corrupt'));
+  const flags = { raw: false, properties: false, backupProperties: false, largeBlocks: false, compressed: true, embeddedData: false };
+  assert.equal(await host.estimateSend({ kind: 'incremental', from: 'p1/data@s1', snapshot: 'p1/data@s3', intermediates: true, flags }), 4400792);
+  // older OpenZFS printed the dry run to stderr
+  assert.equal(await host.estimateSend({ kind: 'full', snapshot: 'p1/enc@s2', flags: { ...flags, compressed: false, raw: true } }), 50800);
+  assert.equal(ex.calls.length, 5);
+});
+
+test('features: two probes, cached', async () => {
+  const { ex, host } = hostWith({
+    'zfs version': { stdout: readFixture('version.stdout') },
+    'zfs -?': { stdout: readFixture('usage-help.stdout') },
+  });
+  const f = await host.features();
+  assert.deepEqual(f, { resumableReceive: true, encryption: true, bookmarks: true, rawSend: true, version: 'zfs-2.1.11-1+deb12u1' });
+  assert.equal(await host.features(), f);
+  assert.deepEqual(ex.lines(), ['zfs version', 'zfs -?']);
+  const { host: h2 } = hostWith({ 'zfs': { stderr: readFixture('stderr/permission_denied.txt'), code: 1 } });
+  await assert.rejects(h2.features(), isZfsError('permission_denied'));
+});
+
+test('send and receive start one process each with the right argv and stdin', async () => {
+  const { ex, host } = hostWith({ 'zfs send': { stdout: 'stream' }, 'zfs receive': {} });
+  const s = host.send({ kind: 'resume', token: '1-x' });
+  const r = host.receive({ dataset: 'q/a', resumable: true, force: false, noMount: true, override: {}, inherit: [] });
+  await Promise.all([s.done, r.done]);
+  assert.deepEqual(ex.calls, [
+    { argv: ['zfs', 'send', '-t', '1-x'], stdin: 'ignore' },
+    { argv: ['zfs', 'receive', '-s', '-u', 'q/a'], stdin: 'pipe' },
+  ]);
+  assert.equal(s.stdin, null);
+  assert.notEqual(r.stdin, null);
+  await host.close();
+  assert.equal(ex.closed, true);
+});

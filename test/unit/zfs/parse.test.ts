@@ -1,0 +1,96 @@
+// Parsers of zfs list/get/holds output, on output captured from OpenZFS 2.1.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ZfsParseError, computeSortedVersions, parseHolds, parseList, parseNameValues, parsePlaceholders, parseProperties,
+} from '../../../src/zfs/parse.js';
+import type { VersionRecord } from '../../../src/zfs/types.js';
+import { readFixture } from './fixtures.js';
+
+test('parseList: filesystems, a zvol, encrypted datasets, a resume token', () => {
+  const { datasets } = parseList(readFixture('list-p1.stdout'));
+  assert.deepEqual(datasets.map((d) => `${d.name}:${d.type}`), [
+    'p1:filesystem', 'p1/a:filesystem', 'p1/a/b:filesystem', 'p1/a/c:filesystem', 'p1/data:filesystem', 'p1/enc:filesystem',
+    'p1/enc/child:filesystem', 'p1/encrecv:filesystem', 'p1/partial:filesystem', 'p1/vol:volume',
+  ]);
+  const by = new Map(datasets.map((d) => [d.name, d]));
+  assert.deepEqual(by.get('p1/a'), {
+    name: 'p1/a', type: 'filesystem', guid: '7057395065368500489', createtxg: 6, encryption: 'off', encryptionRoot: null,
+    keyStatus: null, resumeToken: null, placeholder: false, written: 0,
+  });
+  assert.deepEqual(by.get('p1/enc/child'), {
+    name: 'p1/enc/child', type: 'filesystem', guid: '17415657371891314900', createtxg: 16, encryption: 'aes-256-gcm',
+    encryptionRoot: 'p1/enc', keyStatus: 'available', resumeToken: null, placeholder: false, written: 0,
+  });
+  assert.equal(by.get('p1/encrecv')!.keyStatus, 'unavailable');
+  assert.equal(by.get('p1/partial')!.resumeToken, readFixture('resume-token.txt').trim());
+  assert.equal(by.get('p1/partial')!.written, 1359872);
+  assert.equal(by.get('p1/vol')!.guid, '7265810561207077850');
+});
+
+test('parseList: snapshots and bookmarks, GUIDs as exact decimal strings', () => {
+  const { versions } = parseList(readFixture('list-p1.stdout'));
+  assert.equal(versions.length, 21);
+  const a = versions.filter((v) => v.dataset === 'p1/a');
+  assert.deepEqual(a, [
+    { kind: 'bookmark', dataset: 'p1/a', name: 'b1', guid: '17263245281104857866', createtxg: 19, creation: 1795294156, userrefs: 0, written: 0 },
+    { kind: 'snapshot', dataset: 'p1/a', name: 's1', guid: '17263245281104857866', createtxg: 19, creation: 1795294156, userrefs: 2, written: 24576 },
+    { kind: 'snapshot', dataset: 'p1/a', name: 's2', guid: '14671475770161301313', createtxg: 20, creation: 1795294157, userrefs: 0, written: 0 },
+  ]);
+  // above 2^53: a number would have lost digits
+  assert.ok(BigInt(a[0]!.guid) > BigInt(Number.MAX_SAFE_INTEGER));
+  const data = versions.filter((v) => v.dataset === 'p1/data').map((v) => `${v.kind === 'bookmark' ? '#' : '@'}${v.name}:${v.createtxg}`);
+  assert.deepEqual(data, ['#b1:19', '@s1:19', '#b2:20', '@s2:20', '@s3:30']);
+});
+
+test('parseList: nested roots listed twice count once', () => {
+  const once = readFixture('list-two-roots.stdout');
+  const twice = parseList(once + once.split('\n').filter((l) => l.startsWith('p1/a/b')).join('\n') + '\n');
+  assert.deepEqual(twice, parseList(once));
+});
+
+test('parseList: the output for a missing root among several still parses', () => {
+  const { datasets, versions } = parseList(readFixture('list-missing-root.stdout'));
+  assert.deepEqual(datasets.map((d) => d.name), ['p1/a', 'p1/a/b', 'p1/a/c', 'p1/vol']);
+  assert.equal(versions.length, 9);
+  assert.deepEqual(parseList(''), { datasets: [], versions: [] });
+});
+
+test('parseList rejects lines of another shape with their line number', () => {
+  assert.throws(() => parseList('p1\tfilesystem\t1\n'), (e: unknown) => e instanceof ZfsParseError && e.shortMessage === 'cannot parse zfs list line 1: "p1\\tfilesystem\\t1"');
+  const bad = 'p1@x\tsnapshot\tabc\t1\t1\t0\t0\toff\t-\t-\t-\n';
+  assert.throws(() => parseList(readFixture('list-two-roots.stdout') + bad), /line 14/);
+  assert.throws(() => parseList('p1\tclone\t1\t1\t1\t-\t0\toff\t-\t-\t-\n'), ZfsParseError);
+});
+
+test('computeSortedVersions: dataset, then createtxg, bookmark before snapshot', () => {
+  const v = (dataset: string, kind: 'snapshot' | 'bookmark', name: string, createtxg: number): VersionRecord =>
+    ({ kind, dataset, name, guid: '1', createtxg, creation: 0, userrefs: 0, written: 0 });
+  const sorted = computeSortedVersions([v('p/b', 'snapshot', 'x', 1), v('p/a', 'snapshot', 's', 5), v('p/a', 'bookmark', 'c', 5), v('p/a', 'snapshot', 'r', 2)]);
+  assert.deepEqual(sorted.map((x) => `${x.dataset}${x.kind === 'bookmark' ? '#' : '@'}${x.name}`), ['p/a@r', 'p/a#c', 'p/a@s', 'p/b@x']);
+});
+
+test('parsePlaceholders: only "on" counts', () => {
+  assert.deepEqual([...parsePlaceholders(readFixture('get-placeholder.stdout'))], ['p1/a']);
+  assert.deepEqual([...parsePlaceholders(readFixture('get-placeholder-missing.stdout'))], ['p1/a']);
+  assert.deepEqual([...parsePlaceholders('')], []);
+});
+
+test('parseHolds: 2.1 prints ctime (no -p), so created is left out; -p seconds are kept', () => {
+  assert.deepEqual(parseHolds(readFixture('holds.stdout')), [
+    { snapshot: 'p1/a@s1', tag: 'zform_STEP_J_job1' },
+    { snapshot: 'p1/a@s1', tag: 'keep' },
+    { snapshot: 'p1/data@s2', tag: 'zform_STEP_J_job1' },
+  ]);
+  assert.deepEqual(parseHolds('p/a@s\tt 1\t1700000000\n'), [{ snapshot: 'p/a@s', tag: 't 1', created: 1700000000 }]);
+  assert.throws(() => parseHolds('p/a\tt\tx\n'), ZfsParseError);
+});
+
+test('parseProperties and parseNameValues', () => {
+  assert.deepEqual(parseProperties(readFixture('get-props.stdout')), {
+    mountpoint: 'none', 'zform:placeholder': 'on', 'zform:unset': '-', compression: 'off',
+  });
+  assert.deepEqual([...parseNameValues(readFixture('get-guid.stdout'))], [
+    ['p1/a@s1', '17263245281104857866'], ['p1/a#b1', '17263245281104857866'], ['p1/data@s2', '2737191559284355994'],
+  ]);
+});
