@@ -87,9 +87,11 @@ export function computeConnectError(t: SshTarget, creds: SshCredentials, err: Er
   if (seen.verdict && !seen.verdict.ok) return new SshError(seen.verdict.reason, t.hostName, seen.verdict.message, { cause: err });
   if (err.level === 'client-timeout') return make('timeout', `connection timed out after ${t.ssh.connectTimeoutMs} ms (no finished SSH handshake)`);
   if (err.level === 'client-authentication') {
+    if (creds.kind === 'agent' && seen.agentError) {
+      return make('auth_failed', `authentication failed for user ${t.ssh.user}: cannot use ssh-agent at ${creds.socket}: ${seen.agentError.message}`);
+    }
     const offered = creds.kind === 'key' ? `the key in ${creds.file}` : `the keys of ssh-agent at ${creds.socket}`;
-    const agent = seen.agentError ? ` (cannot use ssh-agent at ${creds.kind === 'agent' ? creds.socket : '?'}: ${seen.agentError.message})` : '';
-    return make('auth_failed', `authentication failed for user ${t.ssh.user}: the server accepted none of ${offered}${agent}`);
+    return make('auth_failed', `authentication failed for user ${t.ssh.user}: the server accepted none of ${offered}`);
   }
   switch (err.code) {
     case 'ECONNREFUSED': return make('connection_refused', 'connection refused');

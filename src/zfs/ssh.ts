@@ -7,7 +7,7 @@
 // Channels beyond the server's MaxSessions wait for a free one (ssh-slots.ts). Host keys are checked strictly
 // against the configured known_hosts (known-hosts.ts). A connection failure is sticky: every pending and later
 // spawn reports the same error without reconnecting (zform runs once; the next run tries again). close() ends the
-// connection; a spawn after close() opens a new one.
+// connection and forgets a failure; a spawn after close() connects again.
 //
 // Transport failures: `exited` never rejects. When the command could not run or the connection was lost under it,
 // `exited` resolves with `{ code: null, signal: null, stderr: <what it printed> + "<SshError's one line>\n",
@@ -111,24 +111,29 @@ class SshProcess implements ExecProcess {
       onClose();
       this.maybeFinish(true);
     });
-    ch.pipe(this.stdout);
-    this.stdout.once('close', () => {
-      if (this.stdout.readableEnded) return;
+    const stdoutGone = () => {
       // the consumer destroyed stdout before its end: the rest is discarded (so the channel can close), and a
       // remote writer still running gets SIGPIPE
       ch.unpipe(this.stdout);
       ch.resume();
       if (!this.done) ch.close();
-    });
+    };
+    if (this.stdout.destroyed) stdoutGone();
+    else {
+      ch.pipe(this.stdout);
+      this.stdout.once('close', () => { if (!this.stdout.readableEnded) stdoutGone(); });
+    }
     const stdin = this.stdin;
-    if (stdin !== null) {
+    if (stdin === null) {
+      ch.end();
+    } else if (stdin.destroyed) { // destroyed by its writer before the channel opened
+      ch.end();
+    } else {
       stdin.pipe(ch);
       stdin.once('close', () => {
         // destroyed by its writer before end(): send EOF so the remote reader ends
         if (!stdin.writableFinished) { stdin.unpipe(ch); ch.end(); }
       });
-    } else {
-      ch.end();
     }
   }
 
@@ -169,6 +174,8 @@ export class SshExecutor implements Executor {
   readonly host: string;
   private readonly target: SshTarget;
   private client: Promise<SshClient> | null = null;
+  /** resolves when the current connection's socket has closed */
+  private clientClosed: Promise<void> = Promise.resolve();
   /** sticky: set once connecting failed or the connection was lost */
   private failure: SshError | null = null;
   private slots = new ChannelSlots();
@@ -191,6 +198,7 @@ export class SshExecutor implements Executor {
   async close(): Promise<void> {
     const pending = this.client;
     this.client = null;
+    this.failure = null;
     const closed = new SshError('connection_lost', this.host, `${renderTarget(this.target)}: the connection was closed while the command ran`);
     this.slots.failAll(closed);
     this.slots = new ChannelSlots();
@@ -198,10 +206,8 @@ export class SshExecutor implements Executor {
     if (pending === null) return;
     let client: SshClient;
     try { client = await pending; } catch { return; }
-    await new Promise<void>((resolve) => {
-      client.once('close', () => resolve());
-      client.end();
-    });
+    client.end();
+    await this.clientClosed;
   }
 
   private connect(): Promise<SshClient> {
@@ -221,6 +227,7 @@ export class SshExecutor implements Executor {
   private watch(client: SshClient, p: Promise<SshClient>): void {
     let lastError: Error & { level?: string } | null = null;
     client.on('error', (err: Error & { level?: string }) => { lastError ??= err; });
+    this.clientClosed = new Promise((resolve) => client.once('close', () => resolve()));
     client.once('close', () => {
       if (this.client !== p) return; // closed by close()
       const ka = this.target.ssh.keepaliveIntervalMs;
@@ -248,17 +255,18 @@ export class SshExecutor implements Executor {
         return;
       }
       if (proc.finished) { slots.release(); return; } // killed while waiting
+      // attach in the callback itself: the exit status and the close may be in the same packet batch as the reply
       const opened = await new Promise<ClientChannel | Error>((resolve) => {
         try {
-          client.exec(command, (err, ch) => resolve(err ?? ch));
+          client.exec(command, (err, ch) => {
+            if (!err) proc.attach(ch, () => slots.release());
+            resolve(err ?? ch);
+          });
         } catch (err) {
           resolve(err as Error);
         }
       });
-      if (!(opened instanceof Error)) {
-        proc.attach(opened, () => slots.release());
-        return;
-      }
+      if (!(opened instanceof Error)) return;
       const isOpenFailure = 'reason' in opened;
       if (isOpenFailure && slots.refused()) continue; // the server's MaxSessions: wait for a free channel
       if (!isOpenFailure) slots.release();
