@@ -30,6 +30,7 @@ import { PassThrough } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import type { SshConfig } from '../config/types.js';
 import type { ExecOptions, ExecProcess, ExecResult, Executor } from './exec.js';
+import { ZformError } from '../errors.js';
 import { quoteCommand } from './quote.js';
 import { renderTarget, runSshConnect, KEEPALIVE_COUNT_MAX, type SshClient, type SshTarget } from './ssh-connect.js';
 import { SshError } from './ssh-error.js';
@@ -46,6 +47,9 @@ export interface SshExecutorOptions {
   /** ssh-agent socket; default: the SSH_AUTH_SOCK environment variable */
   agent?: string;
 }
+
+/** sshd runs `$SHELL -c COMMAND`: COMMAND is one argument, which Linux limits to 128 KiB (MAX_ARG_STRLEN, NUL included). */
+export const MAX_REMOTE_COMMAND_BYTES = 128 * 1024 - 1;
 
 /** Refused opens while no other channel is open are retried this often (the server may still be freeing a session). */
 const LONE_REFUSAL_RETRIES = 3;
@@ -188,6 +192,10 @@ export class SshExecutor implements Executor {
 
   spawn(argv: string[], opts: ExecOptions = {}): ExecProcess {
     const command = quoteCommand(argv);
+    const size = Buffer.byteLength(command);
+    if (size > MAX_REMOTE_COMMAND_BYTES) {
+      throw new ZformError('internal', `a command for ${this.host} is ${size} bytes once quoted; the remote shell accepts at most ${MAX_REMOTE_COMMAND_BYTES} (split it into batches)`);
+    }
     const proc = new SshProcess(opts.stdin === 'pipe');
     this.running.add(proc);
     void proc.exited.then(() => this.running.delete(proc));

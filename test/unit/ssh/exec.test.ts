@@ -6,7 +6,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { SshExecutor } from '../../../src/zfs/ssh.js';
+import { SshExecutor, MAX_REMOTE_COMMAND_BYTES } from '../../../src/zfs/ssh.js';
+import { ZformError } from '../../../src/errors.js';
 import { readText, run, startSshd, waitFor, type Sshd } from './sshd.js';
 
 let sshd: Sshd;
@@ -161,4 +162,14 @@ test('when the remote command ends first, a pipeline writing into its stdin fail
   assert.equal((await out).length, 1000);
   assert.equal((await p.exited).code, 0);
   assert.ok(src.produced() < 16 * MiB, `${src.produced()}`);
+});
+
+test('the longest command line the remote shell accepts runs; one byte more is refused before sending', async () => {
+  const overhead = "'printf' '%s' ''".length;
+  const arg = 'x'.repeat(MAX_REMOTE_COMMAND_BYTES - overhead);
+  const r = await run(ex, ['printf', '%s', arg]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.length, arg.length);
+  assert.throws(() => ex.spawn(['printf', '%s', `${arg}x`]), (e: unknown) => e instanceof ZformError && e.kind === 'internal'
+    && e.message === `a command for nas is ${MAX_REMOTE_COMMAND_BYTES + 1} bytes once quoted; the remote shell accepts at most ${MAX_REMOTE_COMMAND_BYTES} (split it into batches)`);
 });
