@@ -1,5 +1,5 @@
 // Pipes a running `zfs send` into a running `zfs receive` (any hosts): backpressure, constant memory, a byte
-// counter, an optional bandwidth limit; when one side fails the other is killed and the error names both.
+// counter, an optional bandwidth limit; when one side fails the other is stopped and the error names both.
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BandwidthLimit } from '../config/types.js';
@@ -16,9 +16,12 @@ export interface TransferOptions {
   signal?: AbortSignal;
   /** clock and sleep of the bandwidth limiter, for tests */
   limiter?: RateLimitOptions;
+  /** how long a receiver may take to end after its sender failed before it is killed (default 10 s) */
+  receiverGraceMs?: number;
 }
 
-/** A failed transfer: `side` says which side failed first; the message carries both sides' stderr. */
+/** A failed transfer: `side` says which side failed first; the message carries both sides' stderr. A receive
+ *  that fails after the sender finished, or a sender stopped by the receiver's failure, is the receiver's failure. */
 export class TransferError extends ZfsError {
   readonly side: TransferSide;
   readonly sendError: ZfsError | null;
@@ -41,7 +44,7 @@ export class TransferError extends ZfsError {
       const ls = computeErrorLines(text);
       return [`${title} stderr:${ls.length === 0 ? ' (empty)' : ''}`, ...ls.map((l) => `  ${l}`)];
     };
-    const first = o.side === 'send' ? 'the sending side failed first; the receiving side was stopped'
+    const first = o.side === 'send' ? 'the sending side failed first; the receiving side got the end of the stream'
       : o.side === 'receive' ? 'the receiving side failed first; the sending side was stopped'
         : o.side === 'aborted' ? 'the transfer was aborted; both sides were stopped'
           : 'the pipe between the two sides failed; both sides were stopped';
@@ -71,12 +74,18 @@ interface Outcome { err: ZfsError | null; order: number }
 
 /** What runTransfer stops the other side with (an external kill by another signal is not ours). */
 const KILL_SIGNAL = 'SIGTERM';
+/** How long a receiver whose sender failed may take to end on its own before it is killed. */
+const RECEIVER_GRACE_MS = 10_000;
+/** How long the pipe may take to settle once both processes have ended. */
+const PIPE_GRACE_MS = 1000;
 
 /** Whether a failure is only the consequence of the other side's (killed by us, broken pipe, truncated stream). */
 export function computeConsequential(side: 'send' | 'receive', err: ZfsError, killedByUs: boolean): boolean {
-  if (killedByUs && err.signal === KILL_SIGNAL) return true;
-  // a writer whose reader went away: SIGPIPE, or EPIPE/ECONNRESET (node's child stdio are socket pairs)
-  if (side === 'send') return err.signal === 'SIGPIPE' || /broken pipe|connection reset by peer|EPIPE|ECONNRESET/i.test(err.stderr);
+  // zfs interrupted in its ioctl prints "signal received" and exits 1 instead of dying by the signal
+  if (killedByUs && (err.signal === KILL_SIGNAL || /signal received/.test(err.stderr))) return true;
+  // a writer whose reader went away: SIGPIPE, EPIPE/ECONNRESET (node's child stdio are socket pairs), or
+  // OpenZFS's `warning: cannot send 'p/a@s': signal received` (the SIGPIPE interrupted the send ioctl)
+  if (side === 'send') return err.signal === 'SIGPIPE' || /broken pipe|connection reset by peer|EPIPE|ECONNRESET|signal received/i.test(err.stderr);
   return err.code === 'stream_read_failure';
 }
 
@@ -95,7 +104,10 @@ export function computeBlame(
   return send.order <= recv.order ? 'send' : 'receive';
 }
 
-/** Streams send's stdout into recv's stdin until both end. Resolves with the byte count; rejects with a TransferError. */
+/** Streams send's stdout into recv's stdin until both end. Resolves with the byte count; rejects with a TransferError.
+ *  A failed receiver gets the sender killed at once. A failed sender closes the receiver's stdin, so the receiver
+ *  ends on its own (saving resumable state for everything it got, with -s); it is killed only if it has not ended
+ *  within `receiverGraceMs`. An abort kills both. */
 export async function runTransfer(send: ZfsProcess, recv: ZfsProcess, opts: TransferOptions = {}): Promise<{ bytes: number }> {
   if (!recv.stdin) throw new TypeError('runTransfer: the receiving process has no stdin');
   let bytes = 0;
@@ -103,6 +115,7 @@ export async function runTransfer(send: ZfsProcess, recv: ZfsProcess, opts: Tran
   let aborted = false;
   let killedSend = false;
   let killedRecv = false;
+  const timers: NodeJS.Timeout[] = [];
   const killSend = () => { if (!killedSend) { killedSend = true; send.kill(KILL_SIGNAL); } };
   const killRecv = () => { if (!killedRecv) { killedRecv = true; recv.kill(KILL_SIGNAL); } };
 
@@ -123,27 +136,45 @@ export async function runTransfer(send: ZfsProcess, recv: ZfsProcess, opts: Tran
 
   const sendP = send.done.then(
     (): Outcome => ({ err: null, order: ++seq }),
-    (err: unknown): Outcome => { killRecv(); return { err: asZfsError(err, 'send'), order: ++seq }; },
+    (err: unknown): Outcome => {
+      timers.push(setTimeout(killRecv, opts.receiverGraceMs ?? RECEIVER_GRACE_MS));
+      return { err: asZfsError(err, 'send'), order: ++seq };
+    },
   );
   const recvP = recv.done.then(
     (): Outcome => ({ err: null, order: ++seq }),
     (err: unknown): Outcome => { killSend(); return { err: asZfsError(err, 'receive'), order: ++seq }; },
   );
+  let pipeSettled = false;
   const pipeP = (pipeline as (...s: unknown[]) => Promise<void>)(...stages).then(
     () => null,
     (err: unknown) => err,
-  );
-  const [s, r, pipeErr] = await Promise.all([sendP, recvP, pipeP]);
+  ).finally(() => { pipeSettled = true; });
+  const [s, r] = await Promise.all([sendP, recvP]);
+  // both processes are gone: a pipe end that never closes (a lost connection) must not hang us
+  if (!pipeSettled) {
+    timers.push(setTimeout(() => { for (const st of stages) (st as { destroy?: () => void }).destroy?.(); }, PIPE_GRACE_MS));
+  }
+  const pipeErr = await pipeP;
+  for (const t of timers) clearTimeout(t);
   opts.signal?.removeEventListener('abort', onAbort);
 
   const sendStderr = send.stderr();
   const receiveStderr = recv.stderr();
   const base = { sendError: s.err, receiveError: r.err, sendStderr, receiveStderr, bytes };
   if (aborted && (s.err || r.err || pipeErr)) throw new TransferError({ side: 'aborted', ...base, cause: opts.signal?.reason });
+  // an error of our own stages (not a closed pipe end) comes first: it is what stopped both sides
+  if (pipeErr && !computeIsPipeEndError(pipeErr)) throw new TransferError({ side: 'pipe', ...base, cause: pipeErr });
   const blame = computeBlame({ ...s, killedByUs: killedSend }, { ...r, killedByUs: killedRecv });
   if (blame) throw new TransferError({ side: blame, ...base });
   if (pipeErr) throw new TransferError({ side: 'pipe', ...base, cause: pipeErr });
   return { bytes };
+}
+
+/** Errors a pipe end raises when the process on the other end went away. */
+export function computeIsPipeEndError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && ['EPIPE', 'ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END'].includes(code);
 }
 
 function asZfsError(err: unknown, side: 'send' | 'receive'): ZfsError {

@@ -99,9 +99,11 @@ test('the sender fails and the receiver sees a truncated stream: the sender is b
   assert.equal(err.side, 'send');
   assert.equal(err.code, 'unknown');
   assert.equal(err.shortMessage, "zfs send on here: warning: cannot send 'p/a@s': Input/output error");
-  // the receiver either read the truncated stream to its end or was stopped first
-  assert.ok(err.receiveError !== null && (err.receiveError.code === 'stream_read_failure' || err.receiveError.signal === 'SIGTERM'));
+  // the receiver is not killed: it reads the truncated stream to its end
+  assert.equal(err.receiveError?.code, 'stream_read_failure');
+  assert.equal(err.receiveStderr, 'cannot receive new filesystem stream: incomplete stream\n');
   assert.equal(err.bytes, 5000);
+  assert.equal(err.details[0], 'the sending side failed first; the receiving side got the end of the stream');
 });
 
 test('the sender fails before sending anything; the receiver ends cleanly', async () => {
@@ -111,8 +113,27 @@ test('the sender fails before sending anything; the receiver ends cleanly', asyn
   ));
   assert.equal(err.side, 'send');
   assert.equal(err.code, 'dataset_does_not_exist');
-  assert.equal(err.receiveError === null || err.receiveError.signal === 'SIGTERM', true);
+  assert.equal(err.receiveError, null);
   assert.equal(err.bytes, 0);
+});
+
+test('a receiver that does not end after its sender failed is killed after the grace period', async () => {
+  const err = await transferError(runTransfer(
+    sender('head -c 100 /dev/zero; echo "warning: cannot send \'p/a@s\': Input/output error" >&2; exit 1'),
+    receiver('exec sleep 30'),
+    { receiverGraceMs: 100 },
+  ));
+  assert.equal(err.side, 'send');
+  assert.equal(err.receiveError?.signal, 'SIGTERM');
+});
+
+test('an error of the transfer itself (here the progress callback) stops both sides and is named', async () => {
+  const err = await transferError(runTransfer(sender('exec cat /dev/zero'), receiver('exec cat > /dev/null'), {
+    onProgress: (b) => { if (b > 100_000) throw new Error('progress display broke'); },
+  }));
+  assert.equal(err.side, 'pipe');
+  assert.equal(err.shortMessage, `transfer failed after ${err.bytes} bytes: progress display broke`);
+  assert.equal(err.details[0], 'the pipe between the two sides failed; both sides were stopped');
 });
 
 test('a receiver that fails after the sender finished is the receiver\'s failure', async () => {
@@ -180,6 +201,11 @@ test('computeBlame: consequences of the other side\'s failure are not blamed', (
   assert.equal(computeBlame({ err: e({ signal: 'SIGPIPE' }), order: 1, killedByUs: false }, { err: e({ stderr: 'cannot receive: out of space' }), order: 2, killedByUs: false }), 'receive');
   assert.equal(computeBlame({ err: e({ signal: 'SIGTERM' }), order: 2, killedByUs: true }, { err: e({ stderr: 'x' }), order: 1, killedByUs: false }), 'receive');
   assert.equal(computeBlame({ err: e({ stderr: 'I/O error' }), order: 2, killedByUs: false }, { err: e({ stderr: 'cannot receive: failed to read from stream' }), order: 1, killedByUs: false }), 'send');
+  // OpenZFS 2.1: zfs send whose reader went away (captured in the guest)
+  assert.equal(computeBlame({ err: e({ stderr: "warning: cannot send 'zl/big@s1': signal received\n" }), order: 1, killedByUs: false },
+    { err: e({ stderr: 'cannot receive new filesystem stream: out of space\n' }), order: 2, killedByUs: false }), 'receive');
+  assert.equal(computeBlame({ err: e({ stderr: 'I/O error' }), order: 1, killedByUs: false },
+    { err: e({ stderr: "cannot receive: signal received\n" }), order: 2, killedByUs: true }), 'send');
   assert.equal(computeBlame({ err: e({ stderr: 'a' }), order: 2, killedByUs: false }, { err: e({ stderr: 'b' }), order: 1, killedByUs: false }), 'receive');
   assert.equal(computeBlame({ err: e({ stderr: 'a' }), order: 1, killedByUs: false }, { err: e({ stderr: 'b' }), order: 2, killedByUs: false }), 'send');
 });
