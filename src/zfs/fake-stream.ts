@@ -31,6 +31,7 @@ export interface FakeStreamHeader {
 export const FAKE_STREAM_MAGIC = 'ZFAKESTREAM1 ';
 const MAX_HEADER_BYTES = 64 * 1024;
 const PAYLOAD_CHUNK = 64 * 1024;
+const PAYLOAD = Buffer.alloc(PAYLOAD_CHUNK, 0x5a);
 
 /** The header line of one substream. */
 export function renderStreamHeader(h: FakeStreamHeader): Buffer {
@@ -42,7 +43,7 @@ export function* computePayloadChunks(bytes: number): Generator<Buffer> {
   let left = bytes;
   while (left > 0) {
     const n = Math.min(left, PAYLOAD_CHUNK);
-    yield Buffer.alloc(n, 0x5a);
+    yield PAYLOAD.subarray(0, n);
     left -= n;
   }
 }

@@ -8,6 +8,7 @@ import {
   computeSnapshotGroups,
 } from './argv.js';
 import { PLACEHOLDER_PROPERTY } from './names.js';
+import { computeOnlyBenignFailures } from './host.js';
 import { FakeFailure, FakeState } from './fake-state.js';
 import { FakeReceiveProcess, FakeSendProcess, type FakeProcessContext } from './fake-process.js';
 import { parseFakeLayout } from './fake-layout.js';
@@ -182,12 +183,6 @@ export class FakeZfsHost implements ZfsHost {
     }
   }
 
-  private static benign(err: ZfsError, codes: ZfsErrorCode[]): boolean {
-    const items = parseItemFailures(err.stderr);
-    const lines = err.stderr.split('\n').filter((l) => l.trim() !== '');
-    return items.length > 0 && items.length === lines.length && items.every((f) => codes.includes(f.code));
-  }
-
   // ---- ZfsHost ----
 
   async list(roots: string[]): Promise<Listing> {
@@ -227,7 +222,7 @@ export class FakeZfsHost implements ZfsHost {
         const lines = fn(batch);
         if (lines.length > 0) throw new FakeFailure(lines.join('\n'));
       });
-      if (err && !FakeZfsHost.benign(err, benign)) throw err;
+      if (err && !computeOnlyBenignFailures(err.stderr, benign)) throw err;
     }
   }
 

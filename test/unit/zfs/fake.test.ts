@@ -7,6 +7,7 @@ import { FakeLayoutError, parseFakeLayout, parseFakeSize } from '../../../src/zf
 import { FakeStreamParser, parseFakeToken, renderFakeToken, renderStreamHeader, type FakeStreamHeader } from '../../../src/zfs/fake-stream.js';
 import { ZfsError } from '../../../src/zfs/errors.js';
 import { runTransfer } from '../../../src/zfs/transfer.js';
+import { computeListArgv, computePlaceholderArgv } from '../../../src/zfs/argv.js';
 import type { ReceiveArgs, SendFlags, ZfsProcess } from '../../../src/zfs/types.js';
 
 const FLAGS: SendFlags = { raw: false, properties: false, backupProperties: false, largeBlocks: false, compressed: false, embeddedData: false };
@@ -93,11 +94,11 @@ describe('FakeZfsHost commands', () => {
       .apply('pool p', 'create p/a', 'snapshot p/a@s1', 'hold t p/a@s1');
     await f.list(['p/a']);
     await f.destroy(['p/a@s1']).catch(() => {});
-    assert.deepEqual(f.commandLog.map((a) => a.join(' ')), [
-      'zfs list -H -p -r -t filesystem,volume,snapshot,bookmark -o name,type,guid,createtxg,creation,userrefs,written,encryption,encryptionroot,keystatus,receive_resume_token p/a',
-      'zfs get -H -p -r -s local -t filesystem,volume -o name,value zform:placeholder p/a',
-      'zfs holds -H p/a@s1',
-      'zfs destroy p/a@s1',
+    assert.deepEqual(f.commandLog, [
+      ['zfs', ...computeListArgv(['p/a'])],
+      ['zfs', ...computePlaceholderArgv(['p/a'], 'zform:placeholder')],
+      ['zfs', 'holds', '-H', 'p/a@s1'],
+      ['zfs', 'destroy', 'p/a@s1'],
     ]);
     assert.equal(seen[3], 'nas 1 zfs destroy p/a@s1');
     f.resetCommands();
