@@ -6,6 +6,8 @@ import { ZFORM_VERSION } from './version.js';
 import type { CommandContext, GlobalArgs } from './commands/common.js';
 import { validateCommand } from './commands/validate.js';
 import { versionCommand } from './commands/version.js';
+import { planCommand } from './commands/plan.js';
+import { applyCommand } from './commands/apply.js';
 
 const EPILOGUE = `Exit codes: 0 success (no changes), 1 failure, 2 plan has changes (--detailed-exitcode),
 64 usage error, 75 locked or temporary failure, 78 invalid configuration.
@@ -20,6 +22,8 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('config', { alias: 'c', type: 'string', description: 'Config file', requiresArg: true, global: true })
     .option('verbose', { alias: 'v', type: 'boolean', description: 'Debug logging and stack traces', global: true })
     .option('color', { type: 'boolean', description: 'Colour output (--no-color or NO_COLOR turn it off)', global: true })
+    .command(planCommand(ctx))
+    .command(applyCommand(ctx))
     .command(validateCommand(ctx))
     .command(versionCommand(ctx))
     .demandCommand(1, 'Name a command: see zform --help')
