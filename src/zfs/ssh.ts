@@ -43,6 +43,11 @@ export interface SshExecResult extends ExecResult {
   connectionError?: SshError;
 }
 
+/** What spawn returns: an ExecProcess whose `exited` may carry the transport's error. */
+export interface SshExecProcess extends ExecProcess {
+  readonly exited: Promise<SshExecResult>;
+}
+
 export interface SshExecutorOptions {
   /** ssh-agent socket; default: the SSH_AUTH_SOCK environment variable */
   agent?: string;
@@ -55,7 +60,7 @@ export const MAX_REMOTE_COMMAND_BYTES = 128 * 1024 - 1;
 const LONE_REFUSAL_RETRIES = 3;
 
 /** One remote command: the streams handed out, fed from its channel once that is open. */
-class SshProcess implements ExecProcess {
+class SshProcess implements SshExecProcess {
   readonly stdin: PassThrough | null;
   readonly stdout = new PassThrough();
   readonly exited: Promise<SshExecResult>;
@@ -190,7 +195,7 @@ export class SshExecutor implements Executor {
     this.target = { hostName, ssh, agent: opts.agent ?? process.env.SSH_AUTH_SOCK };
   }
 
-  spawn(argv: string[], opts: ExecOptions = {}): ExecProcess {
+  spawn(argv: string[], opts: ExecOptions = {}): SshExecProcess {
     const command = quoteCommand(argv);
     const size = Buffer.byteLength(command);
     if (size > MAX_REMOTE_COMMAND_BYTES) {
@@ -224,8 +229,9 @@ export class SshExecutor implements Executor {
       this.watch(client, p);
       return client;
     }, (err: unknown) => {
-      this.failure = err instanceof SshError ? err : new SshError('protocol', this.host, `${renderTarget(this.target)}: ${String(err)}`, { cause: err });
-      throw this.failure;
+      const failure = err instanceof SshError ? err : new SshError('protocol', this.host, `${renderTarget(this.target)}: ${String(err)}`, { cause: err });
+      if (this.client === p) this.failure = failure; // not when close() came first
+      throw failure;
     });
     this.client = p;
     return p;
