@@ -8,6 +8,8 @@ export interface ExecResult {
   signal: string | null;
   /** the full stderr text */
   stderr: string;
+  /** set when the transport itself failed (SSH could not connect, lost the connection): not a command result */
+  connectionError?: Error;
 }
 
 export interface ExecProcess {

@@ -36,12 +36,14 @@ export function makeZfsError(host: string, argv: string[], r: { stderr: string; 
   return new ZfsError({ host, argv, stderr: r.stderr, exitCode: r.code, signal: r.signal });
 }
 
-/** Runs argv to its end and returns what it printed and how it ended; never throws for a failed command. */
+/** Runs argv to its end and returns what it printed and how it ended; never throws for a failed command
+ *  (a transport failure, e.g. SSH that cannot connect, rejects with that transport's own error). */
 export async function runZfsResult(exec: Executor, argv: string[], opts: RunOptions = {}): Promise<RunResult> {
   const t0 = performance.now();
   const p = exec.spawn(argv, { stdin: 'ignore' });
   const [stdout, r] = await Promise.all([readAll(p.stdout), p.exited]);
   report(exec, argv, t0, r, opts.observer);
+  if (r.connectionError) throw r.connectionError;
   return { stdout, stderr: r.stderr, code: r.code, signal: r.signal };
 }
 
@@ -58,6 +60,7 @@ export function startZfs(exec: Executor, argv: string[], opts: RunOptions & { st
   const p = exec.spawn(argv, { stdin: opts.stdin });
   const done = p.exited.then((r) => {
     report(exec, argv, t0, r, opts.observer);
+    if (r.connectionError) throw r.connectionError;
     if (r.code !== 0) throw makeZfsError(exec.host, argv, r);
   });
   done.catch(() => {}); // callers may await it later; never an unhandled rejection
