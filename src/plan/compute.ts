@@ -8,6 +8,25 @@ import { addSummaries, emptySummary } from './summary.js';
 
 export type { PlanInput, JobInventory, DecodedResumeToken } from './input.js';
 
+// Decisions where the issue was silent (judged against zrepl; details at each place):
+// - GUIDs only, createtxg order, a source snapshot preferred over a bookmark of the same GUID; target bookmarks
+//   ignored. A target without snapshots that is not a placeholder is no_common_snapshot (it would need -F).
+// - A diverged or modified target is rolled back only when allowed; this job's own last-received holds on the
+//   snapshots the rollback destroys are released first (shown), any other hold blocks the rollback.
+// - -I never starts at a bookmark (zfs refuses: "multiple snapshots cannot be sent from a bookmark") and never
+//   spans a snapshot replication.snapshots excludes; guarantee_incremental is always -i per snapshot.
+// - Resume: raw-ness matters only for an encrypted source; a modified target makes a token unusable; an
+//   unusable token is aborted only when the dataset can proceed (else a warning says it was left alone).
+// - Up-to-date datasets are repaired: the last-received hold and the cursor move to the target's newest
+//   snapshot (adoption, or an apply interrupted after the receive); stale step holds, tentative cursors,
+//   other cursors and older last-received holds of this job are removed. Foreign ones are never touched.
+// - Source placeholders are neither snapshotted nor sent; root_fs that is a missing pool is a job error;
+//   root_fs's own parent must exist (only root_fs itself becomes a placeholder, DatasetPlan source "").
+// - A job never selects its own target tree when source and target are one host.
+// - Sizes are estimates from listed `written`, without `zfs send -nvP`.
+// - Pruning (destroy_snapshots) is not planned yet: it will append to each DatasetPlan's chain after its
+//   replication steps (see computeJobPlan); views, summary and schema already handle the kind.
+
 /**
  * Jobs in the order given (config order); per job the snapshots due (one atomic batch per pool), then one
  * chain per dataset, parents first, each in execution order. Action ids are "<job>:<n>" in that order.

@@ -123,6 +123,8 @@ export function computeJobPlan(job: JobConfig, inventory: JobInventory | undefin
     plan.dependsOn = deps;
     creators.set(T, d.name);
   }
+  // Pruning goes here once it lands: per dataset, destroy_snapshots actions appended after the replication
+  // chain (the snapshots it needs are sent first; its cursor decides what `not_replicated` keeps).
   return finish(snapshots, [...plans.values()]);
 }
 
