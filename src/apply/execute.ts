@@ -201,10 +201,17 @@ async function executeAction(
       totals.bookmarks++;
       return null;
     }
-    case 'destroy_bookmarks':
-      await host.destroy(action.bookmarks.map(fullName));
-      totals.destroys += action.bookmarks.length;
+    case 'destroy_bookmarks': {
+      const names = action.bookmarks.map(fullName);
+      for (const d of action.derived ?? []) {
+        const guid = await guidOf(action.host, d.snapshot);
+        const short = d.role === 'cursor' ? makeCursorName(guid, job.name) : makeTentativeCursorName(guid, job.name);
+        names.push(`${d.snapshot.dataset}#${short}`);
+      }
+      await host.destroy(names);
+      totals.destroys += names.length;
       return null;
+    }
     case 'destroy_snapshots':
       await host.destroy(action.snapshots.map((s) => fullName(s.ref)));
       totals.destroys += action.snapshots.length;
@@ -242,6 +249,8 @@ async function executeAction(
       if (got !== expected) {
         throw new ZformError('zfs', `${action.targetHost}:${action.targetDataset}@${action.to.name} has GUID ${got ?? 'none'} after receive, expected ${expected}`);
       }
+      // A forced receive replaced a placeholder: the dataset now holds data, so it is no longer one.
+      if (action.receive.force) await target.setProperties(action.targetDataset, { 'zform:placeholder': 'off' });
       totals.sends++;
       totals.bytes += bytes;
       void ds;

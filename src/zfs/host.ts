@@ -210,7 +210,11 @@ export class CommandZfsHost implements ZfsHost {
 
   async decodeResumeToken(token: string): Promise<ResumeTokenInfo> {
     const args = ['send', '-n', '-v', '-t', token];
-    const { stdout } = await this.run(args);
+    // `zfs send -nvt` prints the token's contents and then exits 1 when the token's snapshot no longer
+    // exists on this host: the contents are still what the planner needs to explain an abort.
+    const r = await this.runResult(args);
+    if (r.code !== 0 && !/resume token contents:/.test(r.stdout)) throw makeZfsError(this.name, this.argv(args), r);
+    const stdout = r.stdout;
     try {
       return parseResumeToken(stdout);
     } catch (cause) {

@@ -225,3 +225,19 @@ test('a conflict is reported per dataset and the others still replicate', async 
   assert.equal(by['tank/a/b']!.status, 'conflict');
   assert.equal(w.dst.guidOf('backup/tank/a/b@foreign') !== undefined, true, 'nothing destroyed on the target');
 });
+
+test('guarantee_incremental with a snapshot taken by this apply: its tentative cursor is derived and removed', async () => {
+  const w = world(YAML('guarantee_incremental', '    snapshotting: { prefix: zform_, interval: 1h }\n'));
+  await apply(w, await plan(w));
+  w.now = new Date('2026-11-21T13:00:00Z');
+  const p = await plan(w);
+  const derived = p.jobs[0]!.datasets.flatMap((d) => d.actions).filter((a) => a.kind === 'destroy_bookmarks' && (a.derived ?? []).length > 0);
+  assert.ok(derived.length > 0, 'the plan destroys tentative cursors whose names are known only after apply');
+  const r = await apply(w, p);
+  assert.equal(r.outcomes.every((o) => o.status === 'ok'), true);
+  const bms = await bookmarksOf(w.src);
+  assert.equal(bms.filter((b) => b.includes('CURSORTENTATIVE')).length, 0);
+  const g = w.src.guidOf('tank/a@zform_20261121_130000_000')!;
+  assert.deepEqual(bms.filter((b) => b.startsWith('tank/a#')), [`tank/a#zform_CURSOR_G_${BigInt(g).toString(16).padStart(16, '0')}_J_j`]);
+  assert.equal(actionCount(await plan(w)), 0);
+});
