@@ -572,9 +572,10 @@ export class FakeState {
   }
 
   /** `zfs send -nvt TOKEN`: its fields, after the checks `zfs send` makes (the snapshot must be on this host). */
+  /** `zfs send -nvt`: prints the token's contents even when its snapshot is gone (it then exits 1, which
+   *  CommandZfsHost.decodeResumeToken accepts because the contents are what the planner needs). */
   decodeToken(token: string): ResumeTokenInfo {
     const t = this.parseToken(token);
-    this.resolveToken(t);
     const info: ResumeTokenInfo = {
       toname: t.toname, toguid: t.toguid, rawok: t.rawok, compressok: t.compressok, embedok: t.embedok,
       largeblockok: t.largeblockok, bytes: t.bytes,

@@ -463,9 +463,10 @@ export function zfsHostContract(name: string, setup: () => Promise<ContractEnv>)
       assert.ok(b2 > b1, `${b2} > ${b1}`);
       await peer.abortResumableReceive(t);
       assert.deepEqual((await peer.list([t])).datasets, []);
-      // a token whose snapshot is gone is refused by the sender
+      // a token whose snapshot is gone: `zfs send -nvt` still prints its contents (then exits 1), and the
+      // planner needs them to explain why it aborts the receive
       await host.destroy([`${r}@1`]);
-      await rejectsWith(host.decodeResumeToken(token2), 'unknown', /used in the initial send no longer exists/);
+      assert.equal((await host.decodeResumeToken(token2)).toname, `${r}@1`);
     });
 
     it('resume tokens: garbage is resume_token_corrupt when decoded and when sent', async () => {
