@@ -24,7 +24,7 @@ const RULES: { code: Exclude<ZfsErrorCode, 'unknown'>; re: RegExp }[] = [
   { code: 'destination_modified', re: /has been modified\s+since most recent snapshot/ },
   { code: 'stream_read_failure', re: /failed to read from stream|incomplete stream|invalid stream|checksum mismatch/ },
   { code: 'out_of_space', re: /out of space|quota exceeded|no space left on device/i },
-  { code: 'dataset_busy', re: /dataset is busy|pool or dataset is busy/ },
+  { code: 'dataset_busy', re: /dataset is busy|pool or dataset is busy|it's being held/ }, // 2.3: "it's being held. Run 'zfs holds -r ...'"
   { code: 'bookmark_exists', re: /bookmark exists/ },
   { code: 'tag_exists', re: /tag already exists on this dataset/ },
   { code: 'no_such_tag', re: /no such tag on this dataset/ },

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { ZfsError, computeErrorLines, computeVerb, computeZfsErrorCode, parseItemFailures } from '../../../src/zfs/errors.js';
 import { ZformError } from '../../../src/errors.js';
 import { listFixtures, readFixture } from './fixtures.js';
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const CODES = [
   'dataset_does_not_exist', 'dataset_busy', 'bookmark_exists', 'tag_exists', 'no_such_tag', 'destination_modified',
@@ -19,6 +21,13 @@ test('every captured stderr maps to the code its file is named after', () => {
   }
   // each named code has at least one real capture
   for (const c of CODES) assert.ok(files.includes(`${c}.txt`), `no capture for ${c}`);
+});
+
+test('every stderr captured from OpenZFS 2.3 by the harness maps to the code its file is named after', () => {
+  const dir = fileURLToPath(new URL('../../../../test/fixtures/zfs/2.3/stderr/', import.meta.url));
+  const files = readdirSync(dir).filter((f) => f.endsWith('.txt'));
+  assert.ok(files.length >= 10, `only ${files.length} captures`);
+  for (const f of files) assert.equal(computeZfsErrorCode(readFileSync(dir + f, 'utf8')), f.split('.')[0], f);
 });
 
 test('an interrupted resumable receive is a stream read failure', () => {
