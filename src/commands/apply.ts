@@ -89,6 +89,9 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
         if (!args.json) io.stdout.write(renderPlanHuman(plan, { color }));
         const { errors } = planErrors(plan);
         if (!planHasChanges(plan)) {
+          // --json still ends with its one change_summary (nothing changed; conflicts listed as outcomes), so that a
+          // consumer never gets an empty output; applyPlan runs no zfs command for a plan without actions.
+          if (args.json) createJsonApplyView(io).finish(await applyPlan(plan, config, { hosts, clock: io.now }), io.now());
           ctx.exitCode = errors > 0 ? ExitCode.failure : ExitCode.ok;
           return;
         }
