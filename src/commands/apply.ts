@@ -61,8 +61,9 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
           ? 'apply --json needs --auto-approve or a saved PLANFILE (there is no way to ask for confirmation)'
           : 'standard input is not a terminal, so apply cannot ask for confirmation: use --auto-approve (cron, systemd) or apply a saved plan');
       }
-      const config = await loadConfig(configPath(args, io));
       const saved: Plan | null = args.planfile ? await readPlanFile(args.planfile) : null;
+      // A saved plan names the config it was made from: that is the default, unless -c or $ZFORM_CONFIG says otherwise.
+      const config = await loadConfig(saved && !args.config && !io.env.ZFORM_CONFIG ? saved.configFile : configPath(args, io));
       const jobs = saved ? saved.jobs.map((j) => j.job) : selectJobs(config, args.job);
       const color = useColor(io, args.color);
 
