@@ -41,6 +41,7 @@ function plannedRefs(chain: Action[]): string[] {
     if (a.kind === 'send') { add(a.to); add(a.from); a.includes.forEach(add); }
     if (a.kind === 'hold' || a.kind === 'release') a.snapshots.forEach(add);
     if (a.kind === 'bookmark') add(a.snapshot);
+    if (a.kind === 'destroy_snapshots') (a.assumes ?? []).forEach(add);
   }
   return out;
 }

@@ -24,8 +24,14 @@ export type { PlanInput, JobInventory, DecodedResumeToken } from './input.js';
 //   root_fs's own parent must exist (only root_fs itself becomes a placeholder, DatasetPlan source "").
 // - A job never selects its own target tree when source and target are one host.
 // - Sizes are estimates from listed `written`, without `zfs send -nvP`.
-// - Pruning (destroy_snapshots) is not planned yet: it will append to each DatasetPlan's chain after its
-//   replication steps (see computeJobPlan); views, summary and schema already handle the kind.
+// - Pruning (src/plan/prune*.ts) is one batched destroy_snapshots line per side, appended to the dataset's
+//   chain after its sends, so it runs only when they succeeded and sees what they deliver; it counts the
+//   snapshot this plan takes (the rules describe the state after apply; the destroy is skipped if that
+//   snapshot was not taken). "Replicated" (not_replicated) = up to the newest source snapshot the target has
+//   after the plan, from both listings (so it works without a cursor, e.g. guarantee_nothing). Never
+//   destroyed: held snapshots (a warning names foreign holds), planned sends' bases, the target's newest
+//   snapshot, and under guarantee_nothing the source snapshot at the replication position. A blocked
+//   (conflicted) dataset's target is not pruned; nothing is pruned in a job whose target side is unknown.
 
 /**
  * Jobs in the order given (config order); per job the snapshots due (one atomic batch per pool), then one

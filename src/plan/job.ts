@@ -9,6 +9,7 @@ import { compileRegex } from '../config/regex.js';
 import { indexListing } from './listing-index.js';
 import { computeDueSnapshots } from './snapshots.js';
 import { computeDatasetChain } from './dataset.js';
+import { computeDatasetPruning } from './prune-job.js';
 import { computeFingerprint } from './fingerprint.js';
 import { computeJobSummary } from './summary.js';
 import { ancestorsBetween, comparePaths, isWithin } from './paths.js';
@@ -63,9 +64,13 @@ export function computeJobPlan(job: JobConfig, inventory: JobInventory | undefin
   const perDatasetSnapshotNotes = (name: string) => due.diagnostics.filter((d) => d.dataset === name);
 
   if (!job.target || rootFs === null || targetHost === null) {
-    return finish(snapshots, selected.map((d) => ({
-      source: d.name, target: null, dependsOn: [], actions: [], diagnostics: perDatasetSnapshotNotes(d.name), fingerprints: [sourceFingerprint(d.name)],
-    })));
+    return finish(snapshots, selected.map((d) => {
+      const plan: DatasetPlan = { source: d.name, target: null, dependsOn: [], actions: [], diagnostics: perDatasetSnapshotNotes(d.name), fingerprints: [sourceFingerprint(d.name)] };
+      const pruning = computeDatasetPruning({ job, now: ctx.now, plan, source: d, sourceIndex, planned: due.due.get(d.name), target: null });
+      plan.actions.push(...pruning.actions);
+      plan.diagnostics.push(...pruning.diagnostics);
+      return plan;
+    }));
   }
 
   const targetListing = inventory.target ?? EMPTY;
@@ -107,6 +112,16 @@ export function computeJobPlan(job: JobConfig, inventory: JobInventory | undefin
       fingerprints: [sourceFingerprint(d.name), targetFingerprint(T)],
     };
     plans.set(d.name, plan);
+    // Pruning after the chain (it sees the snapshots the chain sends), never for a job whose target side is
+    // unknown (not listed, or a missing pool): what the target has decides what the source may let go.
+    if (inventory.target && !rootMissingPool) {
+      const pruning = computeDatasetPruning({
+        job, now: ctx.now, plan, source: d, sourceIndex, planned: due.due.get(d.name),
+        target: { host: targetHost, name: T, record: targetIndex.dataset(T), index: targetIndex },
+      });
+      plan.actions.push(...pruning.actions);
+      plan.diagnostics.push(...pruning.diagnostics);
+    }
     if (!chain.createsTarget) continue;
     // Missing target ancestors, root_fs down to the parent: created by an earlier chain, or as placeholders (once).
     const deps: string[] = [];
@@ -123,8 +138,6 @@ export function computeJobPlan(job: JobConfig, inventory: JobInventory | undefin
     plan.dependsOn = deps;
     creators.set(T, d.name);
   }
-  // Pruning goes here once it lands: per dataset, destroy_snapshots actions appended after the replication
-  // chain (the snapshots it needs are sent first; its cursor decides what `not_replicated` keeps).
   return finish(snapshots, [...plans.values()]);
 }
 

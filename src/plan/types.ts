@@ -57,7 +57,9 @@ export type Action =
       /** why this shape (e.g. "batched -I: guarantee_resumability holds every snapshot in the range") */
       reason: string;
     })
-  | (ActionBase & { kind: 'destroy_snapshots'; dataset: string; snapshots: { ref: VersionRef; reason: string }[] });
+  /** pruning: each snapshot with the reason of every keep rule that let it go; `assumes`: snapshots this plan
+   *  takes that the rules counted (apply skips the destroy when one of them was not taken) */
+  | (ActionBase & { kind: 'destroy_snapshots'; dataset: string; snapshots: { ref: VersionRef; reason: string }[]; assumes?: VersionRef[] });
 
 export type ActionKind = Action['kind'];
 

@@ -127,7 +127,8 @@ class Renderer {
         return [`${sym}destroy ${this.refs(a.host, all)}`, why(a.reason)];
       }
       case 'destroy_snapshots':
-        return [`${sym}destroy ${this.refs(a.host, a.snapshots.map((s) => s.ref))}`, ...a.snapshots.map((s) => why(`@${s.ref.name}: ${s.reason}`))];
+        // one line per snapshot with the rules that let it go (applied as one batched zfs destroy)
+        return a.snapshots.map((s) => `${sym}destroy ${this.ref(a.host, s.ref)}  ${this.comment(`(${s.reason})`)}`);
       case 'send': {
         const target = this.on(a.targetHost, a.targetDataset);
         const size = a.estimatedBytes === null ? 'size unknown' : `~${formatBytes(a.estimatedBytes)}`;

@@ -125,6 +125,7 @@ export type JobOverrides = {
   replication?: Partial<Omit<JobConfig['replication'], 'protection'>> & { protection?: Partial<JobConfig['replication']['protection']> };
   send?: Partial<JobConfig['send']>;
   recv?: Partial<JobConfig['recv']>;
+  pruning?: Partial<JobConfig['pruning']>;
 };
 
 /** A job "j" replicating tank< from local to backup on local, guarantee_resumability, most_recent. */
@@ -140,7 +141,7 @@ export function job(o: JobOverrides = {}): JobConfig {
     replication: { initial: 'most_recent', allowRollback: false, ...replicationRest, protection },
     send: { encrypted: false, raw: false, compressed: false, largeBlocks: false, embeddedData: false, properties: false, backupProperties: false, ...o.send },
     recv: { properties: { override: {}, inherit: [] }, placeholder: { encryption: 'inherit' }, ...o.recv },
-    pruning: { keepSource: [], keepTarget: [] },
+    pruning: { keepSource: [], keepTarget: [], ...o.pruning },
   };
 }
 
@@ -207,7 +208,7 @@ export function describe(a: Action): string {
       const parts = [list(a.bookmarks), ...(a.derived ?? []).map((d) => `${d.role === 'cursor' ? 'cursor' : 'tentative'}-of-${full(d.snapshot)}`)].filter(Boolean);
       return host(a, `destroy ${parts.join(' ')}`);
     }
-    case 'destroy_snapshots': return host(a, `destroy ${a.snapshots.map((s) => full(s.ref)).join(',')}`);
+    case 'destroy_snapshots': return host(a, `destroy ${list(a.snapshots.map((s) => s.ref))}`);
     case 'send': {
       const force = a.receive.force ? ' -F' : '';
       const tgt = a.targetHost === a.host ? '' : ` => ${a.targetHost}`;

@@ -93,4 +93,27 @@ export function blockedPlan(): Plan {
   });
 }
 
-export const SCENARIOS: Record<string, () => Plan> = { rich: richPlan, rollback: rollbackPlan, 'up-to-date': upToDatePlan, blocked: blockedPlan };
+/** Snapshot, replicate and prune both sides: a day of hourly snapshots, a grid, not_replicated, a held one. */
+export function prunePlan(): Plan {
+  const j = job({
+    name: 'hourly',
+    filesystems: { 'tank/vm': true },
+    target: { host: 'nas', rootFs: 'backup' },
+    snapshotting: { prefix: 'zform_', intervalMs: 3600_000, timestampFormat: 'dense' },
+    pruning: {
+      keepSource: [{ type: 'not_replicated', keepSnapshotAtCursor: true }, { type: 'last_n', count: 3, regex: '^zform_' }],
+      keepTarget: [{ type: 'grid', grid: [{ count: 1, lengthMs: 3600_000, keep: 'all' }, { count: 3, lengthMs: 3600_000, keep: 1 }, { count: 2, lengthMs: 4 * 3600_000, keep: 1 }], gridText: '1x1h(keep=all) | 3x1h | 2x4h', regex: '^zform_' }],
+    },
+  });
+  const hours = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const snap = (h: number, extra = '') => `@zform_20260301_${String(h).padStart(2, '0')}0000_000:g${h}[c=2026-03-01T${String(h).padStart(2, '0')}:00:00Z${extra}]`;
+  return plan({
+    jobs: [{
+      job: j,
+      src: `tank\ntank/vm written=5M ${hours.map((h) => snap(h, h === 2 ? ',hold=keep_for_audit' : '')).join(' ')} #${cur('g9', 'hourly')}:g9`,
+      dst: `backup\nbackup/tank\nbackup/tank/vm ${hours.filter((h) => h <= 9).map((h) => snap(h, h === 9 ? ',hold=zform_last_received_J_hourly' : '')).join(' ')}`,
+    }],
+  });
+}
+
+export const SCENARIOS: Record<string, () => Plan> = { rich: richPlan, rollback: rollbackPlan, 'up-to-date': upToDatePlan, blocked: blockedPlan, prune: prunePlan };

@@ -1,0 +1,123 @@
+// Pruning lines of one dataset plan, appended after its replication chain: the source side first, then
+// the target side, each over the snapshots that side has once the chain's earlier lines ran.
+import type { JobConfig } from '../config/types.js';
+import type { DatasetRecord, VersionRecord } from '../zfs/types.js';
+import type { Action, DatasetPlan, Diagnostic, VersionRef } from './types.js';
+import type { ListingIndex } from './listing-index.js';
+import type { DueSnapshot } from './snapshots.js';
+import { refOf } from './listing-index.js';
+import { computePruneSide, type PruneSideResult, type SideSnapshot } from './prune.js';
+import { makeLastReceivedHoldTag, makeStepHoldTag } from '../zfs/names.js';
+
+export interface DatasetPruneInput {
+  job: JobConfig;
+  now: Date;
+  plan: DatasetPlan;
+  source: DatasetRecord;
+  sourceIndex: ListingIndex;
+  planned: DueSnapshot | undefined;
+  /** present only for a job with a target whose side was listed */
+  target: { host: string; name: string; record: DatasetRecord | undefined; index: ListingIndex } | null;
+}
+
+type Send = Extract<Action, { kind: 'send' }>;
+
+function snapshotsOf(index: ListingIndex, dataset: string): VersionRecord[] {
+  return index.versions(dataset).filter((v) => v.kind === 'snapshot');
+}
+
+/** Actions to append to the dataset's chain, and notes for its diagnostics. */
+export function computeDatasetPruning(input: DatasetPruneInput): { actions: Action[]; diagnostics: Diagnostic[] } {
+  const { job, plan, source } = input;
+  const actions: Action[] = [];
+  const diagnostics: Diagnostic[] = [];
+  if (source.placeholder) return { actions, diagnostics };
+  const nowSeconds = Math.floor(input.now.getTime() / 1000);
+  const sends = plan.actions.filter((a): a is Send => a.kind === 'send');
+  const ownTags = new Set([makeStepHoldTag(job.name), makeLastReceivedHoldTag(job.name)]);
+  // Holds the chain releases before pruning runs (this job's superseded step and last-received holds).
+  const released = new Set<string>();
+  for (const a of plan.actions) if (a.kind === 'release') for (const r of a.snapshots) released.add(`${r.dataset}@${r.name}\0${a.tag}`);
+  const heldAfterChain = (index: ListingIndex, dataset: string, listed: VersionRecord[]) => {
+    const userrefs = new Map(listed.map((v) => [v.name, v.userrefs]));
+    return {
+    holdsOf: (n: string) => index.holds(`${dataset}@${n}`).filter((h) => !released.has(`${dataset}@${n}\0${h.tag}`)),
+    userrefsOf: (n: string) => {
+      const gone = index.holds(`${dataset}@${n}`).filter((h) => released.has(`${dataset}@${n}\0${h.tag}`)).length;
+      return Math.max(0, (userrefs.get(n) ?? 0) - gone);
+    },
+    };
+  };
+  const note = (side: string, dataset: string, r: PruneSideResult) => {
+    const foreign = r.keptHeld.filter((k) => k.tags.some((t) => !ownTags.has(t)));
+    if (foreign.length === 0) return;
+    diagnostics.push({
+      severity: 'warning', job: job.name, dataset: source.name,
+      summary: `pruning keeps ${foreign.length} ${side} snapshot(s) of ${dataset} that no rule keeps, because they are held`,
+      detail: foreign.map((k) => `@${k.name}: ${k.tags.join(', ')} (zform never releases holds it did not place)`),
+    });
+  };
+
+  // Source: listed snapshots, then the one this plan takes.
+  if (job.pruning.keepSource.length > 0) {
+    const listed = snapshotsOf(input.sourceIndex, source.name);
+    const snaps: SideSnapshot[] = listed.map((v) => ({ ref: refOf(v), creation: v.creation, planned: false }));
+    if (input.planned) snaps.push({ ref: input.planned.ref, creation: nowSeconds, planned: true });
+    const protect = new Map<string, string>();
+    for (const s of sends) if (s.from?.kind === 'snapshot') protect.set(s.from.name, 'incremental base of a planned send');
+    let replicatedUpTo: number | null = null;
+    if (input.target) {
+      const last = sends[sends.length - 1];
+      if (last) {
+        replicatedUpTo = snaps.findIndex((s) => s.ref.name === last.to.name);
+      } else if (input.target.record) {
+        const onTarget = new Set(snapshotsOf(input.target.index, input.target.name).map((v) => v.guid));
+        for (let i = snaps.length - 1; i >= 0; i--) if (snaps[i]!.ref.guid !== null && onTarget.has(snaps[i]!.ref.guid!)) { replicatedUpTo = i; break; }
+      }
+      if (replicatedUpTo === -1) replicatedUpTo = null;
+      // Without a cursor bookmark the next incremental needs this snapshot itself.
+      if (replicatedUpTo !== null && job.replication.protection.incremental === 'guarantee_nothing') {
+        protect.set(snaps[replicatedUpTo]!.ref.name, 'the next incremental\'s base (guarantee_nothing keeps no cursor bookmark)');
+      }
+    }
+    const result = computePruneSide({
+      host: job.source.host, side: 'source', dataset: source.name, rules: job.pruning.keepSource, snapshots: snaps, replicatedUpTo,
+      ...heldAfterChain(input.sourceIndex, source.name, listed),
+      protect,
+    });
+    if (result.action) actions.push(result.action);
+    note('source', source.name, result);
+  }
+
+  // Target: never while the dataset is blocked (a conflicted target is left exactly as it is).
+  const t = input.target;
+  const blocked = plan.diagnostics.some((d) => d.severity === 'error');
+  if (t && job.pruning.keepTarget.length > 0 && !blocked && (t.record || sends.length > 0)) {
+    const listed = t.record ? snapshotsOf(t.index, t.name) : [];
+    const rolledBack = new Set<string>();
+    for (const a of plan.actions) if (a.kind === 'rollback') for (const d of a.destroys) if (d.kind === 'snapshot') rolledBack.add(d.name);
+    const snaps: SideSnapshot[] = listed.filter((v) => !rolledBack.has(v.name)).map((v) => ({ ref: refOf(v), creation: v.creation, planned: false }));
+    const created = new Map(snapshotsOf(input.sourceIndex, source.name).map((v) => [v.name, v.creation]));
+    const sourceCreation = (ref: VersionRef): number => (ref.guid === null ? nowSeconds : created.get(ref.name) ?? nowSeconds);
+    const present = new Set(snaps.map((x) => x.ref.name));
+    for (const s of sends) {
+      for (const inc of s.includes) {
+        if (present.has(inc.name)) continue;
+        present.add(inc.name);
+        snaps.push({ ref: { dataset: t.name, kind: 'snapshot', name: inc.name, guid: inc.guid, createtxg: null }, creation: sourceCreation(inc), planned: inc.guid === null });
+      }
+    }
+    const protect = new Map<string, string>();
+    for (const s of sends) if (s.from?.kind === 'snapshot') protect.set(s.from.name, 'incremental base of a planned send');
+    const newest = snaps[snaps.length - 1];
+    if (newest) protect.set(newest.ref.name, 'the target\'s newest snapshot, base of the next incremental');
+    const result = computePruneSide({
+      host: t.host, side: 'target', dataset: t.name, rules: job.pruning.keepTarget, snapshots: snaps, replicatedUpTo: null,
+      ...heldAfterChain(t.index, t.name, listed),
+      protect,
+    });
+    if (result.action) actions.push(result.action);
+    note('target', t.name, result);
+  }
+  return { actions, diagnostics };
+}

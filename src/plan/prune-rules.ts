@@ -1,0 +1,152 @@
+// The keep rules (zrepl semantics): each rule keeps some snapshots; a snapshot is destroyed only if no rule
+// keeps it, and then every rule says why it let the snapshot go. No rules: everything is kept.
+import type { GridInterval, PruneRule } from '../config/types.js';
+import { compileRegex } from '../config/regex.js';
+
+/** A snapshot as the rules see it; `planned` ones are taken by this plan (creation = the plan's time). */
+export interface PruneCandidate {
+  name: string;
+  /** unix seconds */
+  creation: number;
+  /** createtxg order index (candidates are given oldest first; planned ones last) */
+  order: number;
+  planned: boolean;
+}
+
+export interface RuleContext {
+  /** index (in the candidates, oldest first) of the newest snapshot the target has or will have after this
+   *  plan: not_replicated keeps what is newer; null: nothing replicated (or unknown), so it keeps all */
+  replicatedUpTo: number | null;
+}
+
+export interface RuleVerdict {
+  /** candidates no rule keeps → one reason per rule (joined "; ") */
+  destroy: Map<PruneCandidate, string>;
+}
+
+/** Youngest first by creation, then by createtxg order, then by name (ties are rare but must be stable). */
+function youngestFirst(a: PruneCandidate, b: PruneCandidate): number {
+  return b.creation - a.creation || b.order - a.order || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0);
+}
+
+function matcher(regex: string | undefined): (name: string) => boolean {
+  if (regex === undefined) return () => true;
+  const re = compileRegex(regex);
+  return (name) => re.test(name);
+}
+
+/** One rule's verdict: for each candidate it does not keep, why. */
+type RuleFn = (candidates: PruneCandidate[], ctx: RuleContext) => Map<PruneCandidate, string>;
+
+function formatSpan(ms: number): string {
+  const units: [number, string][] = [[86_400_000, 'd'], [3_600_000, 'h'], [60_000, 'm'], [1000, 's']];
+  for (const [size, suffix] of units) if (ms % size === 0) return `${ms / size}${suffix}`;
+  return `${ms}ms`;
+}
+
+function gridRule(grid: GridInterval[], gridText: string, regex: string): RuleFn {
+  const texts = gridText.split('|').map((t) => t.trim().replace(/\s+/g, ''));
+  const matches = matcher(regex);
+  return (candidates) => {
+    const out = new Map<PruneCandidate, string>();
+    const matching: PruneCandidate[] = [];
+    for (const c of candidates) {
+      if (matches(c.name)) matching.push(c);
+      else out.set(c, `grid: does not match ${regex}`);
+    }
+    if (matching.length === 0) return out;
+    matching.sort(youngestFirst);
+    // "now" is the youngest matching snapshot, not the clock: buckets (now-end, now-start] back to back.
+    const nowMs = matching[0]!.creation * 1000;
+    const buckets: { start: number; end: number; keep: number | 'all'; label: string; members: PruneCandidate[] }[] = [];
+    let offset = 0;
+    grid.forEach((g, gi) => {
+      for (let j = 1; j <= g.count; j++) {
+        buckets.push({ start: offset, end: offset + g.lengthMs, keep: g.keep, label: `bucket ${j} of ${texts[gi] ?? `${g.count}x${formatSpan(g.lengthMs)}`}`, members: [] });
+        offset += g.lengthMs;
+      }
+    });
+    let b = 0;
+    for (const c of matching) {
+      const age = nowMs - c.creation * 1000;
+      while (b < buckets.length && age >= buckets[b]!.end) b++;
+      if (b >= buckets.length) { out.set(c, `grid: older than the grid (${formatSpan(offset)})`); continue; }
+      buckets[b]!.members.push(c);
+    }
+    for (const bucket of buckets) {
+      if (bucket.keep === 'all') continue;
+      // each bucket keeps its K oldest
+      const oldestFirst = [...bucket.members].reverse();
+      for (const c of oldestFirst.slice(bucket.keep)) out.set(c, `grid: ${bucket.label} full`);
+    }
+    return out;
+  };
+}
+
+function lastNRule(count: number, regex: string | undefined): RuleFn {
+  const matches = matcher(regex);
+  return (candidates) => {
+    const out = new Map<PruneCandidate, string>();
+    const matching = candidates.filter((c) => {
+      if (matches(c.name)) return true;
+      out.set(c, `last_n: does not match ${regex}`);
+      return false;
+    }).sort(youngestFirst);
+    for (const c of matching.slice(count)) out.set(c, `last_n: not among the newest ${count}${regex !== undefined ? ' matching' : ''}`);
+    return out;
+  };
+}
+
+function regexRule(regex: string, negate: boolean): RuleFn {
+  const matches = matcher(regex);
+  return (candidates) => {
+    const out = new Map<PruneCandidate, string>();
+    for (const c of candidates) {
+      const m = matches(c.name);
+      if (negate && m) out.set(c, `regex: matches ${regex} (negate)`);
+      if (!negate && !m) out.set(c, `regex: does not match ${regex}`);
+    }
+    return out;
+  };
+}
+
+function notReplicatedRule(keepAtCursor: boolean): RuleFn {
+  return (candidates, ctx) => {
+    const out = new Map<PruneCandidate, string>();
+    if (ctx.replicatedUpTo === null) return out;
+    candidates.forEach((c, i) => {
+      if (i < ctx.replicatedUpTo!) out.set(c, 'not_replicated: replicated');
+      else if (i === ctx.replicatedUpTo && !keepAtCursor) out.set(c, 'not_replicated: replicated, at the cursor (keep_snapshot_at_cursor: false)');
+    });
+    return out;
+  };
+}
+
+function compileRule(rule: PruneRule): RuleFn {
+  switch (rule.type) {
+    case 'grid': return gridRule(rule.grid, rule.gridText, rule.regex);
+    case 'last_n': return lastNRule(rule.count, rule.regex);
+    case 'regex': return regexRule(rule.regex, rule.negate);
+    case 'not_replicated': return notReplicatedRule(rule.keepSnapshotAtCursor);
+  }
+}
+
+/**
+ * The snapshots no rule keeps, each with the reasons of every rule. `candidates` oldest first. Protection
+ * (holds, incremental bases) is not the rules' business: see computePruneSide.
+ */
+export function evaluateKeepRules(rules: PruneRule[], candidates: PruneCandidate[], ctx: RuleContext): Map<PruneCandidate, string> {
+  const result = new Map<PruneCandidate, string>();
+  if (rules.length === 0 || candidates.length === 0) return result;
+  const verdicts = rules.map((r) => compileRule(r)(candidates, ctx));
+  for (const c of candidates) {
+    const reasons: string[] = [];
+    for (const v of verdicts) {
+      const why = v.get(c);
+      if (why === undefined) break;
+      reasons.push(why);
+    }
+    if (reasons.length === verdicts.length) result.set(c, reasons.join('; '));
+  }
+  return result;
+}
