@@ -241,3 +241,46 @@ test('guarantee_incremental with a snapshot taken by this apply: its tentative c
   assert.deepEqual(bms.filter((b) => b.startsWith('tank/a#')), [`tank/a#zform_CURSOR_G_${BigInt(g).toString(16).padStart(16, '0')}_J_j`]);
   assert.equal(actionCount(await plan(w)), 0);
 });
+
+test('pruning end to end: both sides pruned after the send, replication still incremental next time', async () => {
+  const w = world(YAML('guarantee_resumability', `    snapshotting: { prefix: zf_, interval: 1h }
+    pruning:
+      keep_source: [{ type: last_n, count: 2 }]
+      keep_target: [{ type: last_n, count: 1 }]`));
+  w.src.apply('snapshot tank/a@s2 tank/a/b@s2', 'snapshot tank/a@s3 tank/a/b@s3');
+  await apply(w, await plan(w));
+  const names = async (h: FakeZfsHost, ds: string) => (await h.list([])).versions.filter((v) => v.kind === 'snapshot' && v.dataset === ds).map((v) => v.name);
+  // source: the newest 2 of s1 s2 s3 zf_<now> ; target: its newest only (the full send of the newest)
+  assert.deepEqual(await names(w.src, 'tank/a'), ['s3', 'zf_20261121_120000_000']);
+  assert.deepEqual(await names(w.dst, 'backup/tank/a'), ['zf_20261121_120000_000']);
+  w.now = new Date('2026-11-21T13:00:00Z');
+  const next = await plan(w);
+  const sends = next.jobs[0]!.datasets.flatMap((d) => d.actions).filter((a) => a.kind === 'send');
+  assert.deepEqual(sends.map((a) => a.kind === 'send' && [a.mode, a.from?.name]), [['incremental', 'zf_20261121_120000_000'], ['incremental', 'zf_20261121_120000_000']]);
+  const r = await apply(w, next);
+  assert.deepEqual(r.outcomes.map((o) => o.status), ['ok', 'ok']);
+  // the send's base stays one more run (a planned step's incremental base is never pruned), then goes
+  assert.deepEqual(await names(w.dst, 'backup/tank/a'), ['zf_20261121_120000_000', 'zf_20261121_130000_000']);
+  assert.deepEqual(await names(w.src, 'tank/a'), ['zf_20261121_120000_000', 'zf_20261121_130000_000']);
+  w.now = new Date('2026-11-21T14:00:00Z');
+  await apply(w, await plan(w));
+  assert.deepEqual(await names(w.dst, 'backup/tank/a'), ['zf_20261121_130000_000', 'zf_20261121_140000_000']);
+  assert.deepEqual(await names(w.src, 'tank/a'), ['zf_20261121_130000_000', 'zf_20261121_140000_000']);
+});
+
+test('a snapshot-only job whose new snapshot failed does not prune: the rules counted that snapshot', async () => {
+  const w = world(`
+jobs:
+  - name: j
+    source: { host: local, filesystems: { "tank/a": true } }
+    snapshotting: { prefix: zf_, interval: 1h }
+    pruning:
+      keep_source: [{ type: last_n, count: 1 }]
+`);
+  const p = await plan(w);
+  assert.deepEqual(p.jobs[0]!.datasets[0]!.actions.map((a) => a.kind === 'destroy_snapshots' && a.snapshots.map((s) => s.ref.name)), [['s1']]);
+  w.src.failNext('snapshot', "cannot create snapshot 'tank/a@zf_20261121_120000_000': out of space");
+  const r = await apply(w, p);
+  assert.deepEqual(r.outcomes.map((o) => [o.status, o.reason]), [['skipped', "snapshot of pool tank failed: zfs snapshot on local: cannot create snapshot 'tank/a@zf_20261121_120000_000': out of space"]]);
+  assert.deepEqual((await w.src.list([])).versions.filter((v) => v.dataset === 'tank/a').map((v) => v.name), ['s1']);
+});
