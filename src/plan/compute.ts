@@ -29,7 +29,8 @@ export type { PlanInput, JobInventory, DecodedResumeToken } from './input.js';
 //   snapshot this plan takes (the rules describe the state after apply; the destroy is skipped if that
 //   snapshot was not taken). "Replicated" (not_replicated) = up to the newest source snapshot the target has
 //   after the plan, from both listings (so it works without a cursor, e.g. guarantee_nothing). Never
-//   destroyed: held snapshots (a warning names foreign holds), planned sends' bases, the target's newest
+//   destroyed: held snapshots (a warning names foreign holds), planned sends' bases before their send ran (by
+//   order: the destroys follow every send of the chain, and a failed send stops the chain), the target's newest
 //   snapshot, and under guarantee_nothing the source snapshot at the replication position. A blocked
 //   (conflicted) dataset's target is not pruned; nothing is pruned in a job whose target side is unknown.
 

@@ -1,5 +1,11 @@
 // Pruning lines of one dataset plan, appended after its replication chain: the source side first, then
 // the target side, each over the snapshots that side has once the chain's earlier lines ran.
+//
+// The incremental base of a planned step is never destroyed before its step is done: the destroy lines come
+// after every send of the chain and a failed or interrupted send stops the chain, so they run only once the
+// steps completed and the next base is the last one's `to` (the target's newest, always kept; on the source,
+// the cursor bookmark, or under guarantee_nothing the snapshot itself). Keeping the old bases as well would
+// leave a plan with changes right after every apply.
 import type { JobConfig } from '../config/types.js';
 import type { DatasetRecord, VersionRecord } from '../zfs/types.js';
 import type { Action, DatasetPlan, Diagnostic, VersionRef } from './types.js';
@@ -64,7 +70,6 @@ export function computeDatasetPruning(input: DatasetPruneInput): { actions: Acti
     const snaps: SideSnapshot[] = listed.map((v) => ({ ref: refOf(v), creation: v.creation, planned: false }));
     if (input.planned) snaps.push({ ref: input.planned.ref, creation: nowSeconds, planned: true });
     const protect = new Map<string, string>();
-    for (const s of sends) if (s.from?.kind === 'snapshot') protect.set(s.from.name, 'incremental base of a planned send');
     let replicatedUpTo: number | null = null;
     if (input.target) {
       const last = sends[sends.length - 1];
@@ -108,7 +113,6 @@ export function computeDatasetPruning(input: DatasetPruneInput): { actions: Acti
       }
     }
     const protect = new Map<string, string>();
-    for (const s of sends) if (s.from?.kind === 'snapshot') protect.set(s.from.name, 'incremental base of a planned send');
     const newest = snaps[snaps.length - 1];
     if (newest) protect.set(newest.ref.name, 'the target\'s newest snapshot, base of the next incremental');
     const result = computePruneSide({

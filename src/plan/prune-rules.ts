@@ -38,10 +38,15 @@ function matcher(regex: string | undefined): (name: string) => boolean {
 /** One rule's verdict: for each candidate it does not keep, why. */
 type RuleFn = (candidates: PruneCandidate[], ctx: RuleContext) => Map<PruneCandidate, string>;
 
+/** 745h → "31d1h", 90m → "1h30m" */
 function formatSpan(ms: number): string {
   const units: [number, string][] = [[86_400_000, 'd'], [3_600_000, 'h'], [60_000, 'm'], [1000, 's']];
-  for (const [size, suffix] of units) if (ms % size === 0) return `${ms / size}${suffix}`;
-  return `${ms}ms`;
+  let rest = ms;
+  let out = '';
+  for (const [size, suffix] of units) {
+    if (rest >= size) { out += `${Math.floor(rest / size)}${suffix}`; rest %= size; }
+  }
+  return out === '' || rest > 0 ? `${out}${rest}ms` : out;
 }
 
 function gridRule(grid: GridInterval[], gridText: string, regex: string): RuleFn {

@@ -6,7 +6,8 @@ import type { PruneRule } from '../../../src/config/types.js';
 import { parseGrid } from '../../../src/config/grid.js';
 import { evaluateKeepRules, type PruneCandidate } from '../../../src/plan/prune-rules.js';
 import { renderPlanHuman } from '../../../src/views/plan-human.js';
-import { actionsOf, dsPlan, job, lines, plan, NOW } from './dsl.js';
+import { computePlan } from '../../../src/plan/compute.js';
+import { actionsOf, config, dsPlan, job, lines, listing, plan, NOW } from './dsl.js';
 
 const H = 3600;
 const grid = (text: string, regex = '^zf_'): PruneRule => ({ type: 'grid', grid: parseGrid(text), gridText: text, regex });
@@ -41,8 +42,8 @@ test('grid: 1x1h(keep=all) | 24x1h | 30x1d over 750 hourly snapshots keeps 1 + 2
   assert.equal(d.get('zf_71h'), 'grid: bucket 2 of 30x1d full');
   assert.equal(d.get('zf_743h'), 'grid: bucket 30 of 30x1d full');
   assert.equal(d.has('zf_744h'), false);
-  assert.equal(d.get('zf_745h'), 'grid: older than the grid (745h)');
-  assert.equal(d.get('zf_749h'), 'grid: older than the grid (745h)');
+  assert.equal(d.get('zf_745h'), 'grid: older than the grid (31d1h)');
+  assert.equal(d.get('zf_749h'), 'grid: older than the grid (31d1h)');
 });
 
 test('grid: "now" is the youngest matching snapshot, not the clock; keep=K keeps the K oldest; non-matching go', () => {
@@ -127,7 +128,7 @@ test('a snapshot-only job prunes its source, counting the snapshot this plan tak
   assert.equal(p.summary.destroys, 3);
 });
 
-test('incremental replication then pruning: target keeps its newest, source keeps the bases and what is not replicated', () => {
+test('incremental replication then pruning, after the sends: the target keeps its newest, the source what the rules keep', () => {
   const p = plan({
     job: job({ pruning: { keepSource: [{ type: 'not_replicated', keepSnapshotAtCursor: false }], keepTarget: [{ type: 'last_n', count: 1 }] } }),
     src: `tank ${hourlyDsl(6)}`,
@@ -135,10 +136,10 @@ test('incremental replication then pruning: target keeps its newest, source keep
   });
   const l = lines(p, 'tank');
   // -I zf_3 -> zf_6; then source: everything up to the new position zf_6 goes (zf_6 too: the cursor bookmark
-  // made on it before keeps the next send incremental) except the send's base zf_3
+  // made on it before keeps the next send incremental); the target keeps its newest
   assert.deepEqual(l.filter((x) => x.startsWith('destroy') && !x.includes('#')), [
-    'destroy tank@zf_1,@zf_2,@zf_4,@zf_5,@zf_6',
-    'destroy backup/tank@zf_1,@zf_2,@zf_4,@zf_5',
+    'destroy tank@zf_1,@zf_2,@zf_3,@zf_4,@zf_5,@zf_6',
+    'destroy backup/tank@zf_1,@zf_2,@zf_3,@zf_4,@zf_5',
   ]);
   const [src, tgt] = actionsOf(p, 'tank', 'destroy_snapshots');
   assert.equal(src!.snapshots[0]!.reason, 'not_replicated: replicated');
@@ -167,7 +168,7 @@ test('target: the last-received hold moves to the new newest, so the old one may
     dst: `backup\nbackup/tank @zf_1:g1 @zf_2:g2[hold=zform_last_received_J_j]`,
   });
   const [tgt] = actionsOf(p, 'tank', 'destroy_snapshots');
-  assert.deepEqual(tgt!.snapshots.map((s) => s.ref.name), ['zf_1'], 'zf_2 is the send\'s incremental base');
+  assert.deepEqual(tgt!.snapshots.map((s) => s.ref.name), ['zf_1', 'zf_2'], 'zf_2 was the send\'s base; the send comes first');
   assert.equal(dsPlan(p, 'tank').diagnostics.length, 0);
 });
 
@@ -189,10 +190,13 @@ test('pruning sees what the sends deliver: an initial replication of all snapsho
   });
   const [tgt] = actionsOf(p, 'tank', 'destroy_snapshots');
   assert.deepEqual(tgt!.snapshots.map((s) => [s.ref.dataset, s.ref.name, s.reason]), [
+    ['backup/tank', 'zf_1', 'grid: older than the grid (2h)'],
     ['backup/tank', 'zf_2', 'grid: older than the grid (2h)'],
     ['backup/tank', 'zf_3', 'grid: older than the grid (2h)'],
   ]);
-  assert.deepEqual(lines(p, 'tank').filter((l) => l.startsWith('send')), ['send full tank@zf_1', 'send -I tank@zf_1 -> @zf_5 [zf_2,zf_3,zf_4,zf_5]'], 'zf_1 is the base of the -I send: kept');
+  const l = lines(p, 'tank');
+  assert.deepEqual(l.filter((x) => x.startsWith('send')), ['send full tank@zf_1', 'send -I tank@zf_1 -> @zf_5 [zf_2,zf_3,zf_4,zf_5]']);
+  assert.ok(l.findIndex((x) => x.startsWith('destroy backup/tank@zf_1')) > l.findIndex((x) => x.startsWith('send -I')), 'the base goes only after its send');
 });
 
 test('a rollback\'s destroyed snapshots are not pruned again; nothing is pruned when the target side was not listed', () => {
@@ -203,7 +207,14 @@ test('a rollback\'s destroyed snapshots are not pruned again; nothing is pruned 
     dst: `backup\nbackup/tank @zf_1:g1 @zf_2:g2 @x:g50`,
   });
   const [tgt] = actionsOf(p, 'tank', 'destroy_snapshots');
-  assert.deepEqual(tgt!.snapshots.map((s) => s.ref.name), ['zf_1']);
+  assert.deepEqual(tgt!.snapshots.map((s) => s.ref.name), ['zf_1', 'zf_2'], '@x goes with the rollback, not twice');
+  const j = job({ pruning: { keepSource: [{ type: 'last_n', count: 1 }] } });
+  const unlisted = computePlan({
+    config: config([j]), jobs: ['j'], inventories: { j: { source: listing(`tank ${hourlyDsl(3)}`), target: null } },
+    resumeTokens: {}, now: NOW, zformVersion: 't', allowRollback: false,
+  });
+  assert.deepEqual(unlisted.jobs[0]!.datasets.flatMap((d) => d.actions).filter((a) => a.kind === 'destroy_snapshots'), []);
+  assert.match(unlisted.jobs[0]!.diagnostics[0]!.summary, /target of job j was not listed/);
 });
 
 test('the human plan shows one line per destroyed snapshot with its reasons', () => {

@@ -1,0 +1,113 @@
+// Pruning on real OpenZFS: a month of hourly snapshots (the guest's clock set before each one), replicated
+// and pruned to a grid on both sides in one apply; a held snapshot survives with a warning; the next hour's
+// replication is still incremental and prunes again.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createPool, requireGuest, sh, writeFile, q, type Pool } from './lib.js';
+import { Zform, assertExit, readSnapshots } from './apply-helpers.js';
+import { formatTimestamp } from '../../src/config/timestamp.js';
+import type { Plan } from '../../src/plan/types.js';
+
+requireGuest(import.meta.url);
+
+const H = 3600;
+const HOURS = 720; // 30 days
+const realStart = Date.now();
+// hour-aligned start, so the last of the month's snapshots is a little over an hour old at "now"
+const t0 = Math.floor(realStart / 1000 / H) * H - HOURS * H;
+const name = (unix: number) => `zf_${formatTimestamp(new Date(unix * 1000), 'dense')}`;
+const hourName = (h: number) => name(t0 + h * H);
+
+async function setClock(unix: number): Promise<void> { await sh(`date -u -s @${unix} >/dev/null`); }
+
+const pools: Pool[] = [];
+after(async () => {
+  // back to real time (plus what the test took), whatever happened
+  await setClock(Math.floor(realStart / 1000) + Math.ceil((Date.now() - realStart) / 1000) + 1);
+  for (const p of pools) await p.destroy().catch(() => undefined);
+});
+
+test('a month of hourly snapshots pruned to the grid on both sides; the next run is still incremental', { timeout: 900_000 }, async () => {
+  const src = await createPool('zprsrc', { mounted: true, sizeMiB: 512 });
+  const dst = await createPool('zprdst', { sizeMiB: 512 });
+  pools.push(src, dst);
+  await sh('zfs create zprsrc/data');
+  await writeFile('zprsrc/data', 'f', 64 * 1024);
+  // one shell loop in the guest: set the clock, snapshot, every hour of the month
+  await sh(`for h in $(seq 0 ${HOURS - 1}); do t=$((${t0} + h * ${H})); date -u -s @$t >/dev/null; ` +
+    `zfs snapshot "zprsrc/data@zf_$(date -u -d @$t +%Y%m%d_%H%M%S)_000" || exit 1; done`);
+  await sh(`zfs hold audit ${q(`zprsrc/data@${hourName(100)}`)}`);
+  assert.equal((await readSnapshots('zprsrc/data')).length, HOURS);
+
+  const now = t0 + HOURS * H + 300; // 5 minutes past the hour after the month's last snapshot
+  await setClock(now);
+  const z = new Zform();
+  const cfg = z.config('prune.yml', `
+jobs:
+  - name: month
+    source: { host: local, filesystems: { "zprsrc/data": true } }
+    target: { host: local, root_fs: zprdst }
+    snapshotting: { prefix: zf_, interval: 1h }
+    replication: { initial: all }
+    pruning:
+      keep_source:
+        - { type: not_replicated }
+        - { type: grid, grid: "1x1h(keep=all) | 24x1h | 7x1d", regex: "^zf_" }
+      keep_target:
+        - { type: grid, grid: "1x1h(keep=all) | 24x1h | 30x1d", regex: "^zf_" }
+`);
+  const planned = name(now);
+  const human = await z.run(['plan', '-c', cfg]);
+  assertExit(human, 0, 'plan');
+  const p = JSON.parse((await z.run(['plan', '-c', cfg, '--json'])).stdout) as Plan;
+  const ds = p.jobs[0]!.datasets.find((d) => d.source === 'zprsrc/data')!;
+  const destroys = ds.actions.filter((a) => a.kind === 'destroy_snapshots');
+  assert.deepEqual(destroys.map((a) => a.side), ['source', 'target']);
+  const srcGone = new Set(destroys[0]!.kind === 'destroy_snapshots' ? destroys[0]!.snapshots.map((s) => s.ref.name) : []);
+  const dstGone = new Set(destroys[1]!.kind === 'destroy_snapshots' ? destroys[1]!.snapshots.map((s) => s.ref.name) : []);
+
+  // Ages from the planned snapshot (the youngest): hour h is (HOURS - h) h + 5 min old.
+  // Target grid: the planned one, 24 hourly (h 696..719), then one per day bucket: its oldest, h = 672, 648, ..., 0.
+  const targetKeeps = new Set([planned, ...Array.from({ length: 24 }, (_, i) => hourName(696 + i)), ...Array.from({ length: 29 }, (_, k) => hourName(672 - 24 * k))]);
+  // Source grid: 24 hourly and 7 daily (h 672 ... 528); plus h 100, held.
+  const sourceKeeps = new Set([planned, ...Array.from({ length: 24 }, (_, i) => hourName(696 + i)), ...Array.from({ length: 7 }, (_, k) => hourName(672 - 24 * k)), hourName(100)]);
+  const all = [...Array.from({ length: HOURS }, (_, h) => hourName(h))];
+  assert.deepEqual([...dstGone].sort(), all.filter((n) => !targetKeeps.has(n)).sort());
+  assert.deepEqual([...srcGone].sort(), all.filter((n) => !sourceKeeps.has(n)).sort());
+  assert.equal(dstGone.size, HOURS - 24 - 29);
+  assert.equal(srcGone.size, HOURS - 24 - 7 - 1);
+
+  // The human plan: one line per destroyed snapshot with its reasons; the held one reported.
+  assert.match(human.stdout, new RegExp(`^ +- destroy zprdst/zprsrc/data@${hourName(671)} {2}\\(grid: bucket 1 of 30x1d full\\)$`, 'm'));
+  assert.match(human.stdout, new RegExp(`^ +- destroy zprsrc/data@${hourName(1)} {2}\\(not_replicated: replicated; grid: older than the grid \\(8d1h\\)\\)$`, 'm'));
+  assert.match(human.stdout, new RegExp(`@${hourName(100)}: audit \\(zform never releases holds it did not place\\)`));
+  assert.match(human.stdout, new RegExp(`^Plan: 1 snapshot, 2 sends .*, ${srcGone.size + dstGone.size} destroys\\.$`, 'm'));
+
+  const r = await z.run(['apply', '-c', cfg, '--auto-approve']);
+  assertExit(r, 0, 'apply');
+  assert.deepEqual(new Set(await readSnapshots('zprsrc/data')), sourceKeeps);
+  assert.deepEqual(new Set(await readSnapshots('zprdst/zprsrc/data')), targetKeeps);
+  await z.assertNoChanges(cfg);
+
+  // An hour later: a new snapshot, sent incrementally from the last one, and pruned again.
+  await writeFile('zprsrc/data', 'g', 32 * 1024);
+  const later = now + H;
+  await setClock(later);
+  const p2 = JSON.parse((await z.run(['plan', '-c', cfg, '--json'])).stdout) as Plan;
+  const sends = p2.jobs[0]!.datasets.flatMap((d) => d.actions).filter((a) => a.kind === 'send');
+  assert.deepEqual(sends.map((a) => a.kind === 'send' && [a.mode, a.from?.name, a.to.name]), [['incremental', planned, name(later)]]);
+  assertExit(await z.run(['apply', '-c', cfg, '--auto-approve']), 0, 'second apply');
+  // the grid slid by an hour: on the source h 528 fell out of the 7 days; the target's buckets each still
+  // hold exactly their one snapshot
+  const destroyed2 = p2.jobs[0]!.datasets.flatMap((d) => d.actions).flatMap((a) => (a.kind === 'destroy_snapshots' ? a.snapshots.map((s) => `${a.side} ${s.ref.name} (${s.reason})`) : []));
+  assert.deepEqual(destroyed2, [
+    `source ${hourName(528)} (not_replicated: replicated; grid: older than the grid (8d1h))`,
+  ]);
+  assertExit(await z.run(['apply', '-c', cfg, '--auto-approve']), 0, 'second apply');
+  const target2 = await readSnapshots('zprdst/zprsrc/data');
+  assert.deepEqual(new Set(target2), new Set([...targetKeeps, name(later)]));
+  const guid = async (s: string) => (await sh(`zfs get -H -p -o value guid ${q(s)}`)).trim();
+  assert.equal(await guid(`zprdst/zprsrc/data@${name(later)}`), await guid(`zprsrc/data@${name(later)}`));
+  assert.equal((await readSnapshots('zprsrc/data')).length, sourceKeeps.size + 1 - 1);
+  await z.assertNoChanges(cfg);
+});
