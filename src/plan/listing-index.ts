@@ -22,7 +22,21 @@ export interface ListingIndex {
   datasets(): DatasetRecord[];
 }
 
+/** Indexes already built: a Listing is a value, never changed once listed, so planning (job.ts) and fingerprints
+ *  (fingerprint.ts, apply's stale check) share one index instead of scanning the whole listing per dataset. */
+const built = new WeakMap<Listing, ListingIndex>();
+
+/** The index of a listing (built once per Listing object). */
 export function indexListing(listing: Listing): ListingIndex {
+  let index = built.get(listing);
+  if (!index) {
+    index = buildIndex(listing);
+    built.set(listing, index);
+  }
+  return index;
+}
+
+function buildIndex(listing: Listing): ListingIndex {
   const datasets = new Map<string, DatasetRecord>();
   for (const d of listing.datasets) datasets.set(d.name, d);
   const versions = new Map<string, VersionRecord[]>();

@@ -22,70 +22,143 @@ function lines(text: string): string[] {
   return out;
 }
 
-function parseCount(s: string, what: string, lineNo: number, line: string): number {
-  if (s === '-') return 0;
-  if (!/^\d+$/.test(s)) throw new ZfsParseError(what, lineNo, line);
-  return Number(s);
+/** Whether s[from, to) is one or more ASCII digits. */
+function isDigits(s: string, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
-function parseGuid(s: string, what: string, lineNo: number, line: string): string {
-  if (!/^\d+$/.test(s)) throw new ZfsParseError(what, lineNo, line);
-  return s.replace(/^0+(?=\d)/, '');
+/** A count column, `-` as 0. Works on the line between two tabs, so that a listing of a million versions does not
+ *  allocate a string per column. */
+function parseCountAt(line: string, from: number, to: number, what: string, lineNo: number): number {
+  if (to - from === 1 && line.charCodeAt(from) === 45 /* - */) return 0;
+  if (!isDigits(line, from, to)) throw new ZfsParseError(what, lineNo, line);
+  if (to - from > 15) return Number(line.slice(from, to)); // beyond 2^53 rounds the way Number() does
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + (line.charCodeAt(i) - 48);
+  return n;
+}
+
+/** A GUID column as an exact decimal string without leading zeros (uint64 does not fit a number). */
+function parseGuidAt(line: string, from: number, to: number, what: string, lineNo: number): string {
+  if (!isDigits(line, from, to)) throw new ZfsParseError(what, lineNo, line);
+  while (to - from > 1 && line.charCodeAt(from) === 48 /* 0 */) from++;
+  return line.slice(from, to);
 }
 
 /** Datasets and versions (without placeholders and holds) from `zfs list -H -p -o LIST_COLUMNS`. */
 export function parseList(stdout: string): { datasets: DatasetRecord[]; versions: VersionRecord[] } {
   const datasets: DatasetRecord[] = [];
   const versions: VersionRecord[] = [];
-  const seen = new Set<string>(); // nested roots list their common subtree twice
-  lines(stdout).forEach((line, i) => {
-    const lineNo = i + 1;
-    const f = line.split('\t');
-    if (f.length !== LIST_COLUMNS.length) throw new ZfsParseError('zfs list', lineNo, line);
-    if (seen.has(f[0]!)) return;
-    seen.add(f[0]!);
-    const [name, type, guid, createtxg, creation, userrefs, written, encryption, encryptionroot, keystatus, token] = f as [
-      string, string, string, string, string, string, string, string, string, string, string];
+  // Nested roots list their common subtree twice: a name seen before is skipped. Versions are remembered per
+  // dataset under their shared short name, which is much cheaper than a set of a million full names.
+  const seenDatasets = new Set<string>();
+  const seenVersions = { snapshot: new Map<string, Set<string>>(), bookmark: new Map<string, Set<string>>() };
+  // Every dataset's versions carry its name, and snapshot names repeat across datasets (one atomic `zfs snapshot`
+  // per pool): sharing those strings keeps a large listing's memory in proportion to what is distinct.
+  const shortNames = new Map<string, string>();
+  let lastDataset = '';
+  const tabs = new Int32Array(LIST_COLUMNS.length - 1);
+  const what = 'zfs list';
+  let lineNo = 0;
+  for (let pos = 0; pos < stdout.length;) {
+    let eol = stdout.indexOf('\n', pos);
+    if (eol < 0) eol = stdout.length;
+    const line = stdout.slice(pos, eol);
+    pos = eol + 1;
+    lineNo++;
+    // the columns are the text between tabs: exactly LIST_COLUMNS.length of them
+    let n = 0;
+    for (let t = line.indexOf('\t'); t >= 0; t = line.indexOf('\t', t + 1)) {
+      if (n === tabs.length) throw new ZfsParseError(what, lineNo, line);
+      tabs[n++] = t;
+    }
+    if (n !== tabs.length) throw new ZfsParseError(what, lineNo, line);
+    const name = line.slice(0, tabs[0]);
+    const col = (i: number) => line.slice(tabs[i - 1]! + 1, i < tabs.length ? tabs[i] : line.length);
+    const type = col(1);
     if (type === 'filesystem' || type === 'volume') {
+      if (seenDatasets.has(name)) continue;
+      seenDatasets.add(name);
+      const encryption = col(7);
+      const encryptionroot = col(8);
+      const keystatus = col(9);
+      const token = col(10);
       datasets.push({
         name,
         type,
-        guid: parseGuid(guid, 'zfs list', lineNo, line),
-        createtxg: parseCount(createtxg, 'zfs list', lineNo, line),
+        guid: parseGuidAt(line, tabs[1]! + 1, tabs[2]!, what, lineNo),
+        createtxg: parseCountAt(line, tabs[2]! + 1, tabs[3]!, what, lineNo),
         encryption: encryption === '-' ? 'off' : encryption,
         encryptionRoot: encryptionroot === '-' || encryptionroot === '' ? null : encryptionroot,
         keyStatus: keystatus === 'available' || keystatus === 'unavailable' ? keystatus : null,
         resumeToken: token === '-' || token === '' ? null : token,
         placeholder: false,
-        written: parseCount(written, 'zfs list', lineNo, line),
+        written: parseCountAt(line, tabs[5]! + 1, tabs[6]!, what, lineNo),
       });
     } else if (type === 'snapshot' || type === 'bookmark') {
-      const delim = type === 'snapshot' ? '@' : '#';
-      const at = name.indexOf(delim);
-      if (at <= 0) throw new ZfsParseError('zfs list', lineNo, line);
+      const at = name.indexOf(type === 'snapshot' ? '@' : '#');
+      if (at <= 0) {
+        if (seenDatasets.has(name)) continue; // a name seen before is skipped whatever its line says
+        throw new ZfsParseError(what, lineNo, line);
+      }
+      // zfs lists a dataset's versions right after it
+      const dataset = at === lastDataset.length && name.startsWith(lastDataset) ? lastDataset : (lastDataset = name.slice(0, at));
+      const short = name.slice(at + 1);
+      let shared = shortNames.get(short);
+      if (shared === undefined) shortNames.set(short, (shared = short));
+      const byDataset = seenVersions[type];
+      let names = byDataset.get(dataset);
+      if (!names) byDataset.set(dataset, (names = new Set()));
+      if (names.has(shared)) continue;
+      names.add(shared);
       versions.push({
         kind: type,
-        dataset: name.slice(0, at),
-        name: name.slice(at + 1),
-        guid: parseGuid(guid, 'zfs list', lineNo, line),
-        createtxg: parseCount(createtxg, 'zfs list', lineNo, line),
-        creation: parseCount(creation, 'zfs list', lineNo, line),
-        userrefs: type === 'bookmark' ? 0 : parseCount(userrefs, 'zfs list', lineNo, line),
-        written: type === 'bookmark' ? 0 : parseCount(written, 'zfs list', lineNo, line),
+        dataset,
+        name: shared,
+        guid: parseGuidAt(line, tabs[1]! + 1, tabs[2]!, what, lineNo),
+        createtxg: parseCountAt(line, tabs[2]! + 1, tabs[3]!, what, lineNo),
+        creation: parseCountAt(line, tabs[3]! + 1, tabs[4]!, what, lineNo),
+        userrefs: type === 'bookmark' ? 0 : parseCountAt(line, tabs[4]! + 1, tabs[5]!, what, lineNo),
+        written: type === 'bookmark' ? 0 : parseCountAt(line, tabs[5]! + 1, tabs[6]!, what, lineNo),
       });
     } else {
-      throw new ZfsParseError('zfs list', lineNo, line);
+      if (seenDatasets.has(name)) continue;
+      throw new ZfsParseError(what, lineNo, line);
     }
-  });
+  }
   return { datasets, versions: computeSortedVersions(versions) };
 }
 
-/** Versions by dataset, then createtxg, bookmark before snapshot at equal txg, then name. */
+/** Within one dataset: createtxg, bookmark before snapshot at equal txg, then name. */
+function compareInDataset(a: VersionRecord, b: VersionRecord): number {
+  return a.createtxg - b.createtxg || (a.kind === b.kind ? 0 : a.kind === 'bookmark' ? -1 : 1) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+function compareSorted(a: VersionRecord, b: VersionRecord): number {
+  return a.dataset === b.dataset ? compareInDataset(a, b) : a.dataset < b.dataset ? -1 : 1;
+}
+
+/** Versions by dataset, then createtxg, bookmark before snapshot at equal txg, then name. Sorted per dataset and
+ *  then by dataset name (the same total order as one sort, without comparing dataset names a million times). */
 export function computeSortedVersions(versions: VersionRecord[]): VersionRecord[] {
-  const kindRank = (v: VersionRecord) => (v.kind === 'bookmark' ? 0 : 1);
-  return [...versions].sort((a, b) =>
-    a.dataset < b.dataset ? -1 : a.dataset > b.dataset ? 1
-      : a.createtxg - b.createtxg || kindRank(a) - kindRank(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  let sorted = true;
+  for (let i = 1; i < versions.length && sorted; i++) sorted = compareSorted(versions[i - 1]!, versions[i]!) <= 0;
+  if (sorted) return [...versions];
+  const byDataset = new Map<string, VersionRecord[]>();
+  for (const v of versions) {
+    const list = byDataset.get(v.dataset);
+    if (list) list.push(v);
+    else byDataset.set(v.dataset, [v]);
+  }
+  const out: VersionRecord[] = [];
+  for (const name of [...byDataset.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const v of byDataset.get(name)!.sort(compareInDataset)) out.push(v);
+  }
+  return out;
 }
 
 /** Names whose `zform:placeholder` is locally "on", from `zfs get -H -p -s local -o name,value zform:placeholder`. */
