@@ -32,22 +32,34 @@ function isDigits(s: string, from: number, to: number): boolean {
   return true;
 }
 
-/** A count column, `-` as 0. Works on the line between two tabs, so that a listing of a million versions does not
- *  allocate a string per column. */
-function parseCountAt(line: string, from: number, to: number, what: string, lineNo: number): number {
-  if (to - from === 1 && line.charCodeAt(from) === 45 /* - */) return 0;
-  if (!isDigits(line, from, to)) throw new ZfsParseError(what, lineNo, line);
-  if (to - from > 15) return Number(line.slice(from, to)); // beyond 2^53 rounds the way Number() does
+/** Where a line of a listing is (for its error message). */
+interface LineAt { text: string; start: number; end: number; no: number; what: string }
+
+function failAt(l: LineAt): never {
+  throw new ZfsParseError(l.what, l.no, l.text.slice(l.start, l.end));
+}
+
+/** A count column, `-` as 0, read in place between two tabs (no string per column: a listing can have millions). */
+function parseCountAt(l: LineAt, from: number, to: number): number {
+  const s = l.text;
+  if (to - from === 1 && s.charCodeAt(from) === 45 /* - */) return 0;
+  if (!isDigits(s, from, to)) failAt(l);
+  if (to - from > 15) return Number(s.slice(from, to)); // beyond 2^53 rounds the way Number() does
   let n = 0;
-  for (let i = from; i < to; i++) n = n * 10 + (line.charCodeAt(i) - 48);
+  for (let i = from; i < to; i++) n = n * 10 + (s.charCodeAt(i) - 48);
   return n;
 }
 
 /** A GUID column as an exact decimal string without leading zeros (uint64 does not fit a number). */
-function parseGuidAt(line: string, from: number, to: number, what: string, lineNo: number): string {
-  if (!isDigits(line, from, to)) throw new ZfsParseError(what, lineNo, line);
-  while (to - from > 1 && line.charCodeAt(from) === 48 /* 0 */) from++;
-  return line.slice(from, to);
+function parseGuidAt(l: LineAt, from: number, to: number): string {
+  if (!isDigits(l.text, from, to)) failAt(l);
+  while (to - from > 1 && l.text.charCodeAt(from) === 48 /* 0 */) from++;
+  return l.text.slice(from, to);
+}
+
+/** Whether text[from, to) is exactly word. */
+function isWord(text: string, from: number, to: number, word: string): boolean {
+  return to - from === word.length && text.startsWith(word, from);
 }
 
 /** Datasets and versions (without placeholders and holds) from `zfs list -H -p -o LIST_COLUMNS`. */
@@ -62,49 +74,34 @@ export function parseList(stdout: string): { datasets: DatasetRecord[]; versions
   // per pool): sharing those strings keeps a large listing's memory in proportion to what is distinct.
   const shortNames = new Map<string, string>();
   let lastDataset = '';
+  // tab positions in stdout: columns are read in place, without cutting the line out first
   const tabs = new Int32Array(LIST_COLUMNS.length - 1);
-  const what = 'zfs list';
-  let lineNo = 0;
+  const l: LineAt = { text: stdout, start: 0, end: 0, no: 0, what: 'zfs list' };
   for (let pos = 0; pos < stdout.length;) {
     let eol = stdout.indexOf('\n', pos);
     if (eol < 0) eol = stdout.length;
-    const line = stdout.slice(pos, eol);
+    l.start = pos;
+    l.end = eol;
+    l.no++;
     pos = eol + 1;
-    lineNo++;
-    // the columns are the text between tabs: exactly LIST_COLUMNS.length of them
+    // exactly LIST_COLUMNS.length columns
     let n = 0;
-    for (let t = line.indexOf('\t'); t >= 0; t = line.indexOf('\t', t + 1)) {
-      if (n === tabs.length) throw new ZfsParseError(what, lineNo, line);
+    for (let t = stdout.indexOf('\t', l.start); t >= 0 && t < eol; t = stdout.indexOf('\t', t + 1)) {
+      if (n === tabs.length) failAt(l);
       tabs[n++] = t;
     }
-    if (n !== tabs.length) throw new ZfsParseError(what, lineNo, line);
-    const name = line.slice(0, tabs[0]);
-    const col = (i: number) => line.slice(tabs[i - 1]! + 1, i < tabs.length ? tabs[i] : line.length);
-    const type = col(1);
-    if (type === 'filesystem' || type === 'volume') {
-      if (seenDatasets.has(name)) continue;
-      seenDatasets.add(name);
-      const encryption = col(7);
-      const encryptionroot = col(8);
-      const keystatus = col(9);
-      const token = col(10);
-      datasets.push({
-        name,
-        type,
-        guid: parseGuidAt(line, tabs[1]! + 1, tabs[2]!, what, lineNo),
-        createtxg: parseCountAt(line, tabs[2]! + 1, tabs[3]!, what, lineNo),
-        encryption: encryption === '-' ? 'off' : encryption,
-        encryptionRoot: encryptionroot === '-' || encryptionroot === '' ? null : encryptionroot,
-        keyStatus: keystatus === 'available' || keystatus === 'unavailable' ? keystatus : null,
-        resumeToken: token === '-' || token === '' ? null : token,
-        placeholder: false,
-        written: parseCountAt(line, tabs[5]! + 1, tabs[6]!, what, lineNo),
-      });
-    } else if (type === 'snapshot' || type === 'bookmark') {
-      const at = name.indexOf(type === 'snapshot' ? '@' : '#');
+    if (n !== tabs.length) failAt(l);
+    const name = stdout.slice(l.start, tabs[0]);
+    const col = (i: number) => stdout.slice(tabs[i - 1]! + 1, i < tabs.length ? tabs[i] : eol);
+    const t0 = tabs[0]! + 1;
+    const t1 = tabs[1]!;
+    const snapshot = isWord(stdout, t0, t1, 'snapshot');
+    if (snapshot || isWord(stdout, t0, t1, 'bookmark')) {
+      const type = snapshot ? 'snapshot' : 'bookmark';
+      const at = name.indexOf(snapshot ? '@' : '#');
       if (at <= 0) {
         if (seenDatasets.has(name)) continue; // a name seen before is skipped whatever its line says
-        throw new ZfsParseError(what, lineNo, line);
+        failAt(l);
       }
       // zfs lists a dataset's versions right after it
       const dataset = at === lastDataset.length && name.startsWith(lastDataset) ? lastDataset : (lastDataset = name.slice(0, at));
@@ -120,16 +117,37 @@ export function parseList(stdout: string): { datasets: DatasetRecord[]; versions
         kind: type,
         dataset,
         name: shared,
-        guid: parseGuidAt(line, tabs[1]! + 1, tabs[2]!, what, lineNo),
-        createtxg: parseCountAt(line, tabs[2]! + 1, tabs[3]!, what, lineNo),
-        creation: parseCountAt(line, tabs[3]! + 1, tabs[4]!, what, lineNo),
-        userrefs: type === 'bookmark' ? 0 : parseCountAt(line, tabs[4]! + 1, tabs[5]!, what, lineNo),
-        written: type === 'bookmark' ? 0 : parseCountAt(line, tabs[5]! + 1, tabs[6]!, what, lineNo),
+        guid: parseGuidAt(l, t1 + 1, tabs[2]!),
+        createtxg: parseCountAt(l, tabs[2]! + 1, tabs[3]!),
+        creation: parseCountAt(l, tabs[3]! + 1, tabs[4]!),
+        userrefs: snapshot ? parseCountAt(l, tabs[4]! + 1, tabs[5]!) : 0,
+        written: snapshot ? parseCountAt(l, tabs[5]! + 1, tabs[6]!) : 0,
       });
-    } else {
-      if (seenDatasets.has(name)) continue;
-      throw new ZfsParseError(what, lineNo, line);
+      continue;
     }
+    const type = col(1);
+    if (type !== 'filesystem' && type !== 'volume') {
+      if (seenDatasets.has(name)) continue;
+      failAt(l);
+    }
+    if (seenDatasets.has(name)) continue;
+    seenDatasets.add(name);
+    const encryption = col(7);
+    const encryptionroot = col(8);
+    const keystatus = col(9);
+    const token = col(10);
+    datasets.push({
+      name,
+      type,
+      guid: parseGuidAt(l, t1 + 1, tabs[2]!),
+      createtxg: parseCountAt(l, tabs[2]! + 1, tabs[3]!),
+      encryption: encryption === '-' ? 'off' : encryption,
+      encryptionRoot: encryptionroot === '-' || encryptionroot === '' ? null : encryptionroot,
+      keyStatus: keystatus === 'available' || keystatus === 'unavailable' ? keystatus : null,
+      resumeToken: token === '-' || token === '' ? null : token,
+      placeholder: false,
+      written: parseCountAt(l, tabs[5]! + 1, tabs[6]!),
+    });
   }
   return { datasets, versions: computeSortedVersions(versions) };
 }
