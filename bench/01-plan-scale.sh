@@ -4,13 +4,15 @@
 # Prints a Markdown table: wall time, CPU, peak RSS (/usr/bin/time -v of the zform process), zfs commands per
 # side, and what the stand-in itself costs (the logged commands replayed on their own).
 # Environment: BENCH_PLAN_SIZES (default "100 1000 10000"), BENCH_PLAN_SNAPSHOTS (100), BENCH_PLAN_RUNS (3),
-# BENCH_PLAN_KEEP=DIR keeps the generated inventories and logs there.
+# BENCH_PLAN_KEEP=DIR keeps the generated inventories and logs there; BENCH_PLAN_ZFORM=PATH runs another build's
+# bin/zform (e.g. an older commit's, to compare).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 sizes=${BENCH_PLAN_SIZES:-100 1000 10000}
 snaps=${BENCH_PLAN_SNAPSHOTS:-100}
 runs=${BENCH_PLAN_RUNS:-3}
+zform=${BENCH_PLAN_ZFORM:-$root/bin/zform}
 [ -f dist/bench/lib/make-inventory.js ] || npx tsc -p .
 if [ -n "${BENCH_PLAN_KEEP:-}" ]; then work=$BENCH_PLAN_KEEP; mkdir -p "$work"
 else work=$(mktemp -d); trap 'rm -rf "$work"' EXIT; fi
@@ -19,7 +21,7 @@ ln -sf "$root/bench/lib/zfs-standin" "$work/bin/zfs"
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-echo "zform plan, $snaps snapshots per dataset per side, median of $runs runs (node $(node --version), $(nproc) CPUs)"
+echo "zform plan ($zform), $snaps snapshots per dataset per side, median of $runs runs (node $(node --version), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg))"
 echo
 echo "| datasets | listing src + dst | wall s | user+sys s | peak RSS MiB | zfs commands src / dst | stand-in s | plan |"
 echo "|---:|---:|---:|---:|---:|---|---:|---|"
@@ -33,7 +35,7 @@ for n in $sizes; do
   for ((r = 1; r <= runs; r++)); do
     export ZFORM_BENCH_LOG=$data/zfs.log
     rm -f "$ZFORM_BENCH_LOG"
-    if ! /usr/bin/time -f '%e %U %S %M' -o "$data/time" node bin/zform plan -c "$data/zform.yml" >"$data/plan.txt" 2>"$data/stderr"; then
+    if ! /usr/bin/time -f '%e %U %S %M' -o "$data/time" node "$zform" plan -c "$data/zform.yml" >"$data/plan.txt" 2>"$data/stderr"; then
       echo "zform plan failed for $n datasets:" >&2; cat "$data/stderr" >&2; exit 1
     fi
     read -r wall user sys rss <"$data/time"
