@@ -40,10 +40,16 @@ function buildIndex(listing: Listing): ListingIndex {
   const datasets = new Map<string, DatasetRecord>();
   for (const d of listing.datasets) datasets.set(d.name, d);
   const versions = new Map<string, VersionRecord[]>();
+  // listing.versions comes grouped by dataset: one map look-up per run of a dataset, not per version
+  let run: VersionRecord[] | undefined;
+  let runDataset: string | null = null;
   for (const v of listing.versions) {
-    const list = versions.get(v.dataset) ?? [];
-    list.push(v);
-    versions.set(v.dataset, list);
+    if (v.dataset !== runDataset) {
+      runDataset = v.dataset;
+      run = versions.get(runDataset);
+      if (!run) versions.set(runDataset, (run = []));
+    }
+    run!.push(v);
   }
   for (const list of versions.values()) list.sort(compareVersions);
   const holds = new Map<string, HoldRecord[]>();
