@@ -22,14 +22,34 @@ export interface ListingIndex {
   datasets(): DatasetRecord[];
 }
 
+/** Indexes already built: a Listing is a value, never changed once listed, so planning (job.ts) and fingerprints
+ *  (fingerprint.ts, apply's stale check) share one index instead of scanning the whole listing per dataset. */
+const built = new WeakMap<Listing, ListingIndex>();
+
+/** The index of a listing (built once per Listing object). */
 export function indexListing(listing: Listing): ListingIndex {
+  let index = built.get(listing);
+  if (!index) {
+    index = buildIndex(listing);
+    built.set(listing, index);
+  }
+  return index;
+}
+
+function buildIndex(listing: Listing): ListingIndex {
   const datasets = new Map<string, DatasetRecord>();
   for (const d of listing.datasets) datasets.set(d.name, d);
   const versions = new Map<string, VersionRecord[]>();
+  // listing.versions comes grouped by dataset: one map look-up per run of a dataset, not per version
+  let run: VersionRecord[] | undefined;
+  let runDataset: string | null = null;
   for (const v of listing.versions) {
-    const list = versions.get(v.dataset) ?? [];
-    list.push(v);
-    versions.set(v.dataset, list);
+    if (v.dataset !== runDataset) {
+      runDataset = v.dataset;
+      run = versions.get(runDataset);
+      if (!run) versions.set(runDataset, (run = []));
+    }
+    run!.push(v);
   }
   for (const list of versions.values()) list.sort(compareVersions);
   const holds = new Map<string, HoldRecord[]>();

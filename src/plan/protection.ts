@@ -62,13 +62,15 @@ export function createAbstractionTracker(scope: ProtectionScope): AbstractionTra
   const src = (a: ActionBaseless): NewAction => ({ id: '', host: scope.sourceHost, side: 'source', ...a }) as NewAction;
   const tgt = (a: ActionBaseless): NewAction => ({ id: '', host: scope.targetHost, side: 'target', ...a }) as NewAction;
 
+  // Only a snapshot with userrefs has holds (a listing asks `zfs holds` for no other): skipping the rest saves a
+  // lookup per snapshot, a million of them in a large inventory.
   const stepHolds: VersionRef[] = [];
   for (const v of scope.sourceVersions) {
-    if (v.kind === 'snapshot' && scope.sourceHolds(`${v.dataset}@${v.name}`).some((h) => h.tag === stepTag)) stepHolds.push(refOf(v));
+    if (v.kind === 'snapshot' && v.userrefs > 0 && scope.sourceHolds(`${v.dataset}@${v.name}`).some((h) => h.tag === stepTag)) stepHolds.push(refOf(v));
   }
   const lastReceived: VersionRef[] = [];
   for (const v of scope.targetSnapshots) {
-    if (scope.targetHolds(`${v.dataset}@${v.name}`).some((h) => h.tag === lrTag)) lastReceived.push(refOf(v));
+    if (v.userrefs > 0 && scope.targetHolds(`${v.dataset}@${v.name}`).some((h) => h.tag === lrTag)) lastReceived.push(refOf(v));
   }
   let bookmarks: TrackedBookmark[] = [];
   for (const v of scope.sourceVersions) {

@@ -22,70 +22,161 @@ function lines(text: string): string[] {
   return out;
 }
 
-function parseCount(s: string, what: string, lineNo: number, line: string): number {
-  if (s === '-') return 0;
-  if (!/^\d+$/.test(s)) throw new ZfsParseError(what, lineNo, line);
-  return Number(s);
+/** Whether s[from, to) is one or more ASCII digits. */
+function isDigits(s: string, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
-function parseGuid(s: string, what: string, lineNo: number, line: string): string {
-  if (!/^\d+$/.test(s)) throw new ZfsParseError(what, lineNo, line);
-  return s.replace(/^0+(?=\d)/, '');
+/** Where a line of a listing is (for its error message). */
+interface LineAt { text: string; start: number; end: number; no: number; what: string }
+
+function failAt(l: LineAt): never {
+  throw new ZfsParseError(l.what, l.no, l.text.slice(l.start, l.end));
+}
+
+/** A count column, `-` as 0, read in place between two tabs (no string per column: a listing can have millions). */
+function parseCountAt(l: LineAt, from: number, to: number): number {
+  const s = l.text;
+  if (to - from === 1 && s.charCodeAt(from) === 45 /* - */) return 0;
+  if (!isDigits(s, from, to)) failAt(l);
+  if (to - from > 15) return Number(s.slice(from, to)); // beyond 2^53 rounds the way Number() does
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + (s.charCodeAt(i) - 48);
+  return n;
+}
+
+/** A GUID column as an exact decimal string without leading zeros (uint64 does not fit a number). */
+function parseGuidAt(l: LineAt, from: number, to: number): string {
+  if (!isDigits(l.text, from, to)) failAt(l);
+  while (to - from > 1 && l.text.charCodeAt(from) === 48 /* 0 */) from++;
+  return l.text.slice(from, to);
+}
+
+/** Whether text[from, to) is exactly word. */
+function isWord(text: string, from: number, to: number, word: string): boolean {
+  return to - from === word.length && text.startsWith(word, from);
 }
 
 /** Datasets and versions (without placeholders and holds) from `zfs list -H -p -o LIST_COLUMNS`. */
 export function parseList(stdout: string): { datasets: DatasetRecord[]; versions: VersionRecord[] } {
   const datasets: DatasetRecord[] = [];
   const versions: VersionRecord[] = [];
-  const seen = new Set<string>(); // nested roots list their common subtree twice
-  lines(stdout).forEach((line, i) => {
-    const lineNo = i + 1;
-    const f = line.split('\t');
-    if (f.length !== LIST_COLUMNS.length) throw new ZfsParseError('zfs list', lineNo, line);
-    if (seen.has(f[0]!)) return;
-    seen.add(f[0]!);
-    const [name, type, guid, createtxg, creation, userrefs, written, encryption, encryptionroot, keystatus, token] = f as [
-      string, string, string, string, string, string, string, string, string, string, string];
-    if (type === 'filesystem' || type === 'volume') {
-      datasets.push({
-        name,
-        type,
-        guid: parseGuid(guid, 'zfs list', lineNo, line),
-        createtxg: parseCount(createtxg, 'zfs list', lineNo, line),
-        encryption: encryption === '-' ? 'off' : encryption,
-        encryptionRoot: encryptionroot === '-' || encryptionroot === '' ? null : encryptionroot,
-        keyStatus: keystatus === 'available' || keystatus === 'unavailable' ? keystatus : null,
-        resumeToken: token === '-' || token === '' ? null : token,
-        placeholder: false,
-        written: parseCount(written, 'zfs list', lineNo, line),
-      });
-    } else if (type === 'snapshot' || type === 'bookmark') {
-      const delim = type === 'snapshot' ? '@' : '#';
-      const at = name.indexOf(delim);
-      if (at <= 0) throw new ZfsParseError('zfs list', lineNo, line);
+  // Nested roots list their common subtree twice: a name seen before is skipped. Versions are remembered per
+  // dataset under their shared short name, which is much cheaper than a set of a million full names.
+  const seenDatasets = new Set<string>();
+  const seenVersions = { snapshot: new Map<string, Set<string>>(), bookmark: new Map<string, Set<string>>() };
+  // Every dataset's versions carry its name, and snapshot names repeat across datasets (one atomic `zfs snapshot`
+  // per pool): sharing those strings keeps a large listing's memory in proportion to what is distinct.
+  const shortNames = new Map<string, string>();
+  let lastDataset = '';
+  // tab positions in stdout: columns are read in place, without cutting the line out first
+  const tabs = new Int32Array(LIST_COLUMNS.length - 1);
+  const l: LineAt = { text: stdout, start: 0, end: 0, no: 0, what: 'zfs list' };
+  for (let pos = 0; pos < stdout.length;) {
+    let eol = stdout.indexOf('\n', pos);
+    if (eol < 0) eol = stdout.length;
+    l.start = pos;
+    l.end = eol;
+    l.no++;
+    pos = eol + 1;
+    // exactly LIST_COLUMNS.length columns
+    let n = 0;
+    for (let t = stdout.indexOf('\t', l.start); t >= 0 && t < eol; t = stdout.indexOf('\t', t + 1)) {
+      if (n === tabs.length) failAt(l);
+      tabs[n++] = t;
+    }
+    if (n !== tabs.length) failAt(l);
+    const name = stdout.slice(l.start, tabs[0]);
+    const col = (i: number) => stdout.slice(tabs[i - 1]! + 1, i < tabs.length ? tabs[i] : eol);
+    const t0 = tabs[0]! + 1;
+    const t1 = tabs[1]!;
+    const snapshot = isWord(stdout, t0, t1, 'snapshot');
+    if (snapshot || isWord(stdout, t0, t1, 'bookmark')) {
+      const type = snapshot ? 'snapshot' : 'bookmark';
+      const at = name.indexOf(snapshot ? '@' : '#');
+      if (at <= 0) {
+        if (seenDatasets.has(name)) continue; // a name seen before is skipped whatever its line says
+        failAt(l);
+      }
+      // zfs lists a dataset's versions right after it
+      const dataset = at === lastDataset.length && name.startsWith(lastDataset) ? lastDataset : (lastDataset = name.slice(0, at));
+      const short = name.slice(at + 1);
+      let shared = shortNames.get(short);
+      if (shared === undefined) shortNames.set(short, (shared = short));
+      const byDataset = seenVersions[type];
+      let names = byDataset.get(dataset);
+      if (!names) byDataset.set(dataset, (names = new Set()));
+      if (names.has(shared)) continue;
+      names.add(shared);
       versions.push({
         kind: type,
-        dataset: name.slice(0, at),
-        name: name.slice(at + 1),
-        guid: parseGuid(guid, 'zfs list', lineNo, line),
-        createtxg: parseCount(createtxg, 'zfs list', lineNo, line),
-        creation: parseCount(creation, 'zfs list', lineNo, line),
-        userrefs: type === 'bookmark' ? 0 : parseCount(userrefs, 'zfs list', lineNo, line),
-        written: type === 'bookmark' ? 0 : parseCount(written, 'zfs list', lineNo, line),
+        dataset,
+        name: shared,
+        guid: parseGuidAt(l, t1 + 1, tabs[2]!),
+        createtxg: parseCountAt(l, tabs[2]! + 1, tabs[3]!),
+        creation: parseCountAt(l, tabs[3]! + 1, tabs[4]!),
+        userrefs: snapshot ? parseCountAt(l, tabs[4]! + 1, tabs[5]!) : 0,
+        written: snapshot ? parseCountAt(l, tabs[5]! + 1, tabs[6]!) : 0,
       });
-    } else {
-      throw new ZfsParseError('zfs list', lineNo, line);
+      continue;
     }
-  });
+    const type = col(1);
+    if (type !== 'filesystem' && type !== 'volume') {
+      if (seenDatasets.has(name)) continue;
+      failAt(l);
+    }
+    if (seenDatasets.has(name)) continue;
+    seenDatasets.add(name);
+    const encryption = col(7);
+    const encryptionroot = col(8);
+    const keystatus = col(9);
+    const token = col(10);
+    datasets.push({
+      name,
+      type,
+      guid: parseGuidAt(l, t1 + 1, tabs[2]!),
+      createtxg: parseCountAt(l, tabs[2]! + 1, tabs[3]!),
+      encryption: encryption === '-' ? 'off' : encryption,
+      encryptionRoot: encryptionroot === '-' || encryptionroot === '' ? null : encryptionroot,
+      keyStatus: keystatus === 'available' || keystatus === 'unavailable' ? keystatus : null,
+      resumeToken: token === '-' || token === '' ? null : token,
+      placeholder: false,
+      written: parseCountAt(l, tabs[5]! + 1, tabs[6]!),
+    });
+  }
   return { datasets, versions: computeSortedVersions(versions) };
 }
 
-/** Versions by dataset, then createtxg, bookmark before snapshot at equal txg, then name. */
+/** Within one dataset: createtxg, bookmark before snapshot at equal txg, then name. */
+function compareInDataset(a: VersionRecord, b: VersionRecord): number {
+  return a.createtxg - b.createtxg || (a.kind === b.kind ? 0 : a.kind === 'bookmark' ? -1 : 1) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+function compareSorted(a: VersionRecord, b: VersionRecord): number {
+  return a.dataset === b.dataset ? compareInDataset(a, b) : a.dataset < b.dataset ? -1 : 1;
+}
+
+/** Versions by dataset, then createtxg, bookmark before snapshot at equal txg, then name. Sorted per dataset and
+ *  then by dataset name (the same total order as one sort, without comparing dataset names a million times). */
 export function computeSortedVersions(versions: VersionRecord[]): VersionRecord[] {
-  const kindRank = (v: VersionRecord) => (v.kind === 'bookmark' ? 0 : 1);
-  return [...versions].sort((a, b) =>
-    a.dataset < b.dataset ? -1 : a.dataset > b.dataset ? 1
-      : a.createtxg - b.createtxg || kindRank(a) - kindRank(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  let sorted = true;
+  for (let i = 1; i < versions.length && sorted; i++) sorted = compareSorted(versions[i - 1]!, versions[i]!) <= 0;
+  if (sorted) return [...versions];
+  const byDataset = new Map<string, VersionRecord[]>();
+  for (const v of versions) {
+    const list = byDataset.get(v.dataset);
+    if (list) list.push(v);
+    else byDataset.set(v.dataset, [v]);
+  }
+  const out: VersionRecord[] = [];
+  for (const name of [...byDataset.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const v of byDataset.get(name)!.sort(compareInDataset)) out.push(v);
+  }
+  return out;
 }
 
 /** Names whose `zform:placeholder` is locally "on", from `zfs get -H -p -s local -o name,value zform:placeholder`. */

@@ -1,0 +1,59 @@
+#!/bin/bash
+# Benchmark 1, planning at scale: `zform plan` over synthetic inventories (N datasets x S snapshots per side,
+# local to local) served by a stand-in `zfs` (bench/lib/zfs-standin) that cats pre-generated `-H -p` listings.
+# Prints a Markdown table: wall time, CPU, peak RSS (/usr/bin/time -v of the zform process), zfs commands per
+# side, and what the stand-in itself costs (the logged commands replayed on their own).
+# Environment: BENCH_PLAN_SIZES (default "100 1000 10000"), BENCH_PLAN_SNAPSHOTS (100), BENCH_PLAN_RUNS (3),
+# BENCH_PLAN_KEEP=DIR keeps the generated inventories and logs there; BENCH_PLAN_ZFORM=PATH runs another build's
+# bin/zform (e.g. an older commit's, to compare).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+sizes=${BENCH_PLAN_SIZES:-100 1000 10000}
+snaps=${BENCH_PLAN_SNAPSHOTS:-100}
+runs=${BENCH_PLAN_RUNS:-3}
+zform=${BENCH_PLAN_ZFORM:-$root/bin/zform}
+[ -f dist/bench/lib/make-inventory.js ] || npx tsc -p .
+if [ -n "${BENCH_PLAN_KEEP:-}" ]; then work=$BENCH_PLAN_KEEP; mkdir -p "$work"
+else work=$(mktemp -d); trap 'rm -rf "$work"' EXIT; fi
+mkdir -p "$work/bin"
+ln -sf "$root/bench/lib/zfs-standin" "$work/bin/zfs"
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+echo "zform plan ($zform), $snaps snapshots per dataset per side, median of $runs runs (node $(node --version), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo
+echo "| datasets | listing src + dst | wall s | user+sys s | peak RSS MiB | zfs commands src / dst | stand-in s | plan |"
+echo "|---:|---:|---:|---:|---:|---|---:|---|"
+for n in $sizes; do
+  data=$work/inv-$n
+  rm -rf "$data"
+  node dist/bench/lib/make-inventory.js --datasets "$n" --snapshots "$snaps" --out "$data" >/dev/null
+  bytes=$(cat "$data"/list/* | wc -c)
+  export PATH="$work/bin:$PATH" ZFORM_BENCH_DATA=$data
+  walls=() cpus=() rsss=()
+  for ((r = 1; r <= runs; r++)); do
+    export ZFORM_BENCH_LOG=$data/zfs.log
+    rm -f "$ZFORM_BENCH_LOG"
+    if ! /usr/bin/time -f '%e %U %S %M' -o "$data/time" node "$zform" plan -c "$data/zform.yml" >"$data/plan.txt" 2>"$data/stderr"; then
+      echo "zform plan failed for $n datasets:" >&2; cat "$data/stderr" >&2; exit 1
+    fi
+    read -r wall user sys rss <"$data/time"
+    walls+=("$wall"); cpus+=("$(echo "$user + $sys" | bc)"); rsss+=("$rss")
+  done
+  wall=$(printf '%s\n' "${walls[@]}" | median)
+  cpu=$(printf '%s\n' "${cpus[@]}" | median)
+  rss=$(printf '%s\n' "${rsss[@]}" | median)
+  # commands per side: by the root or snapshot each names (src... is the source pool, dst... the target)
+  side() { awk -v p="$1" '{ n = 0; for (i = 2; i <= NF; i++) if (index($i, p) == 1) n = 1; if ($1 == "send") n = (p == "src"); c += n } END { print c + 0 }' "$ZFORM_BENCH_LOG"; }
+  detail=$(awk '{ c[$1]++ } END { for (k in c) printf "%s%s %d", (s++ ? ", " : ""), k, c[k] }' "$ZFORM_BENCH_LOG")
+  # the stand-in's own cost: the same commands, replayed without zform
+  t0=$(date +%s.%N)
+  ZFORM_BENCH_LOG= xargs -a "$ZFORM_BENCH_LOG" -d '\n' -I{} sh -c 'zfs {} >/dev/null' || true
+  standin=$(echo "$(date +%s.%N) - $t0" | bc)
+  summary=$(tail -n 5 "$data/plan.txt" | grep -m1 '^Plan:' | sed 's/^Plan: //; s/\.$//')
+  printf '| %s | %s MiB | %.2f | %.2f | %d | %s / %s (%s) | %.2f | %s |\n' \
+    "$n" "$(echo "scale=1; $bytes / 1048576" | bc)" "$wall" "$cpu" "$((rss / 1024))" "$(side src)" "$(side dst)" "$detail" "$standin" "$summary"
+done
+echo
+echo "Targets at 10,000 datasets x 100 snapshots: wall < 5 s, peak RSS < 1024 MiB, zfs commands per side not growing with datasets."

@@ -1,0 +1,39 @@
+// Writes a synthetic inventory (bench/lib/inventory.ts) as the files the stand-in `zfs` serves:
+//   DIR/list/<root>, DIR/get/<root> (root with "/" as "%"), DIR/holds, DIR/tokens/<token>, DIR/columns,
+//   DIR/zform.yml and DIR/counts.json.
+// Usage: node dist/bench/lib/make-inventory.js --datasets N --snapshots S --out DIR [--now MS]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { COLUMNS, computeInventory } from './inventory.js';
+
+export function fileKey(root: string): string { return root.replaceAll('/', '%'); }
+
+export function writeInventory(dir: string, spec: Parameters<typeof computeInventory>[0]): ReturnType<typeof computeInventory>['counts'] {
+  const inv = computeInventory(spec);
+  for (const sub of ['list', 'get', 'tokens']) mkdirSync(join(dir, sub), { recursive: true });
+  for (const [root, text] of Object.entries(inv.list)) writeFileSync(join(dir, 'list', fileKey(root)), text);
+  for (const [root, text] of Object.entries(inv.placeholders)) writeFileSync(join(dir, 'get', fileKey(root)), text);
+  for (const [token, text] of Object.entries(inv.tokens)) writeFileSync(join(dir, 'tokens', token), text);
+  writeFileSync(join(dir, 'holds'), inv.holds);
+  writeFileSync(join(dir, 'columns'), COLUMNS + '\n');
+  writeFileSync(join(dir, 'zform.yml'), inv.config);
+  writeFileSync(join(dir, 'counts.json'), JSON.stringify(inv.counts) + '\n');
+  return inv.counts;
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  const { values } = parseArgs({ options: {
+    datasets: { type: 'string' }, snapshots: { type: 'string', default: '100' }, out: { type: 'string' },
+    now: { type: 'string' }, job: { type: 'string', default: 'bench' },
+  } });
+  if (!values.datasets || !values.out) {
+    process.stderr.write('usage: make-inventory --datasets N [--snapshots S] --out DIR [--now MS] [--job NAME]\n');
+    process.exit(64);
+  }
+  const counts = writeInventory(values.out, {
+    datasets: Number(values.datasets), snapshots: Number(values.snapshots), job: values.job!,
+    now: values.now ? Number(values.now) : Date.now(),
+  });
+  process.stdout.write(JSON.stringify(counts) + '\n');
+}
