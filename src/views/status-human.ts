@@ -36,7 +36,7 @@ function row(d: DatasetStatus, now: Date, hasTarget: boolean): string[] {
   const last = d.lastSnapshot ? `@${d.lastSnapshot.name} (${age(d.lastSnapshot.createdAt, now)})` : '-';
   if (!hasTarget) return [d.source, d.verdict, last];
   const replicated = d.newestReplicated ? `@${d.newestReplicated.name}` : '-';
-  const lag = d.lagSeconds === null ? '-' : formatDuration(d.lagSeconds * 1000) || '0s';
+  const lag = d.lagSeconds === null ? '-' : d.lagSeconds === 0 ? '0s' : formatDuration(d.lagSeconds * 1000);
   const resume = d.resume ? (d.resume.bytesDone !== null ? formatBytes(d.resume.bytesDone) : 'yes') : '-';
   return [d.source, d.verdict, last, replicated, lag, String(d.pendingSnapshots), resume, protection(d)];
 }
