@@ -16,6 +16,8 @@ import { createJsonApplyView } from '../views/apply-json.js';
 import { useColor, type Io } from '../io.js';
 import { ExitCode, UsageError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
+import { createApplyMetrics } from '../metrics/apply.js';
+import { writeApplyMetrics } from '../metrics/apply-file.js';
 
 interface Args extends GlobalArgs {
   planfile?: string;
@@ -23,6 +25,7 @@ interface Args extends GlobalArgs {
   json?: boolean;
   'auto-approve'?: boolean;
   'allow-rollback'?: boolean;
+  'metrics-file'?: string;
 }
 
 async function confirm(io: Io): Promise<boolean> {
@@ -46,10 +49,12 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
       .option('auto-approve', { type: 'boolean', description: 'Do not ask for confirmation (cron, systemd)' })
       .option('json', { type: 'boolean', description: 'NDJSON events on stdout (needs --auto-approve or PLANFILE)' })
       .option('allow-rollback', { type: 'boolean', description: 'Plan rollbacks of diverged or modified targets (not with PLANFILE)' })
+      .option('metrics-file', { type: 'string', requiresArg: true, description: 'Write Prometheus metrics of the run and the lag afterwards to FILE (atomically)' })
       .example('$0 apply', 'Plan, show the plan, ask, then execute')
       .example('$0 apply --auto-approve', 'From cron or a systemd timer: no question asked')
       .example('$0 plan --out tank.plan && $0 apply tank.plan', 'Execute exactly a reviewed plan')
-      .example('$0 apply --auto-approve --json | jq -c .', 'Progress as NDJSON events'),
+      .example('$0 apply --auto-approve --json | jq -c .', 'Progress as NDJSON events')
+      .example('$0 apply --auto-approve --metrics-file /var/lib/node_exporter/textfile/zform.prom', 'Metrics for the node_exporter textfile collector'),
     handler: async (args) => {
       const { io } = ctx;
       if (args.planfile && (args.job?.length || args['allow-rollback'])) {
@@ -69,6 +74,8 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
 
       // Locks first, so that the plan cannot go stale under a concurrent apply.
       const unlocks: (() => Promise<void>)[] = [];
+      const metrics = createApplyMetrics();
+      const metricsFile = args['metrics-file'];
       const hosts = openHosts(config);
       const controller = new AbortController();
       let signalled: 'SIGINT' | 'SIGTERM' | null = null;
@@ -92,8 +99,10 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
         if (!planHasChanges(plan)) {
           // --json still ends with its one change_summary (nothing changed; conflicts listed as outcomes), so that a
           // consumer never gets an empty output; applyPlan runs no zfs command for a plan without actions.
-          if (args.json) createJsonApplyView(io).finish(await applyPlan(plan, config, { hosts, clock: io.now }), io.now());
+          const nothing = args.json || metricsFile ? await applyPlan(plan, config, { hosts, clock: io.now }) : null;
+          if (args.json) createJsonApplyView(io).finish(nothing!, io.now());
           ctx.exitCode = errors > 0 ? ExitCode.failure : ExitCode.ok;
+          if (metricsFile) await writeApplyMetrics(metricsFile, jobs, nothing!, metrics, config, hosts, io);
           return;
         }
         if (!saved && !args['auto-approve']) {
@@ -105,8 +114,10 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
         }
         const view = args.json ? createJsonApplyView(io) : createHumanApplyView(io, { color, tty: Boolean(io.stdout.isTTY) });
         if (!args.json) io.stdout.write('\n');
-        const result = await applyPlan(plan, config, { hosts, hooks: view.onEvent, signal: controller.signal, clock: io.now });
+        const hooks = metricsFile ? (e: Parameters<typeof view.onEvent>[0]) => { metrics.onEvent(e); view.onEvent(e); } : view.onEvent;
+        const result = await applyPlan(plan, config, { hosts, hooks, signal: controller.signal, clock: io.now });
         view.finish(result, io.now());
+        if (metricsFile) await writeApplyMetrics(metricsFile, jobs, result, metrics, config, hosts, io, !result.interrupted && !signalled);
         if (result.interrupted || signalled) {
           ctx.exitCode = signalled === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
         } else {
