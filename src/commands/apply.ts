@@ -26,9 +26,10 @@ interface Args extends GlobalArgs {
   'auto-approve'?: boolean;
   'allow-rollback'?: boolean;
   'metrics-file'?: string;
+  'release-stale'?: boolean;
 }
 
-async function confirm(io: Io): Promise<boolean> {
+export async function confirm(io: Io): Promise<boolean> {
   io.stdout.write(`\nDo you want to perform these actions?\n  zform will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n`);
   const rl = createInterface({ input: io.stdin, output: io.stdout, terminal: false });
   try {
@@ -49,6 +50,7 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
       .option('auto-approve', { type: 'boolean', description: 'Do not ask for confirmation (cron, systemd)' })
       .option('json', { type: 'boolean', description: 'NDJSON events on stdout (needs --auto-approve or PLANFILE)' })
       .option('allow-rollback', { type: 'boolean', description: 'Plan rollbacks of diverged or modified targets (not with PLANFILE)' })
+      .option('release-stale', { type: 'boolean', description: 'Release holds and destroy bookmarks of jobs no longer in the config (shown in the plan; not with PLANFILE)' })
       .option('metrics-file', { type: 'string', requiresArg: true, description: 'Write Prometheus metrics of the run and the lag afterwards to FILE (atomically)' })
       .example('$0 apply', 'Plan, show the plan, ask, then execute')
       .example('$0 apply --auto-approve', 'From cron or a systemd timer: no question asked')
@@ -57,8 +59,8 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
       .example('$0 apply --auto-approve --metrics-file /var/lib/node_exporter/textfile/zform.prom', 'Metrics for the node_exporter textfile collector'),
     handler: async (args) => {
       const { io } = ctx;
-      if (args.planfile && (args.job?.length || args['allow-rollback'])) {
-        throw new UsageError('--job and --allow-rollback are planning options: give them to "zform plan", not with a saved plan');
+      if (args.planfile && (args.job?.length || args['allow-rollback'] || args['release-stale'])) {
+        throw new UsageError('--job, --allow-rollback and --release-stale are planning options: give them to "zform plan", not with a saved plan');
       }
       const interactive = Boolean(io.stdin.isTTY) && !args.json;
       if (!args.planfile && !args['auto-approve'] && !interactive) {
@@ -92,7 +94,7 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
           await checkPlanFresh(saved, config, hosts);
           plan = saved;
         } else {
-          plan = await planNow(config, hosts, io, { jobs, allowRollback: args['allow-rollback'] ?? false });
+          plan = await planNow(config, hosts, io, { jobs, allowRollback: args['allow-rollback'] ?? false, releaseStale: args['release-stale'] ?? false });
         }
         if (!args.json) io.stdout.write(renderPlanHuman(plan, { color }));
         const { errors } = planErrors(plan);

@@ -5,6 +5,7 @@ import { PLAN_FORMAT_VERSION } from './types.js';
 import { ZformError } from '../errors.js';
 import { computeJobPlan } from './job.js';
 import { addSummaries, emptySummary } from './summary.js';
+import { computeForeignStaleLines } from './stale.js';
 
 export type { PlanInput, JobInventory, DecodedResumeToken } from './input.js';
 
@@ -24,6 +25,10 @@ export type { PlanInput, JobInventory, DecodedResumeToken } from './input.js';
 //   root_fs's own parent must exist (only root_fs itself becomes a placeholder, DatasetPlan source "").
 // - A job never selects its own target tree when source and target are one host.
 // - Sizes are estimates from listed `written`, without `zfs send -nvP`.
+// - Holds and bookmarks of jobs that are not in the config are another job's: zrepl never touches them, and
+//   removing them loses an incremental base if the job comes back (renamed back). The plan warns about them;
+//   only --release-stale plans their removal (src/plan/stale.ts). `zform holds release-stale` removes those and
+//   every other stale one (deselected datasets, superseded) after confirmation.
 // - Pruning (destroy_snapshots) is not planned yet: it will append to each DatasetPlan's chain after its
 //   replication steps (see computeJobPlan); views, summary and schema already handle the kind.
 
@@ -32,11 +37,13 @@ export type { PlanInput, JobInventory, DecodedResumeToken } from './input.js';
  * chain per dataset, parents first, each in execution order. Action ids are "<job>:<n>" in that order.
  */
 export function computePlan(input: PlanInput): Plan {
-  const jobs = input.jobs.map((name) => {
+  const planned = input.jobs.map((name) => {
     const job = input.config.jobs.find((j) => j.name === name);
     if (!job) throw new ZformError('internal', `job "${name}" is not in ${input.config.file}`);
     return computeJobPlan(job, input.inventories[name], { now: input.now, resumeTokens: input.resumeTokens, allowRollback: input.allowRollback });
   });
+  // Holds and bookmarks of jobs no longer in the config: a warning, or release/destroy lines with --release-stale.
+  const jobs = computeForeignStaleLines(planned, input.config, input.inventories, input.releaseStale ?? false);
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     zformVersion: input.zformVersion,
