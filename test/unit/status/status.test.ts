@@ -193,3 +193,14 @@ test('status metrics: lag, pending, verdict state set, resumable bytes; valid ex
   assert.equal(fams.get('zform_status_timestamp_seconds')!.samples[0]!.value, w.t / 1000);
   assert.equal(fams.get('zform_job_last_snapshot_timestamp_seconds')!.samples.length, 2);
 });
+
+test('status --lag-threshold with a bad duration is a usage error (exit 64) naming the flag', async () => {
+  const { PassThrough } = await import('node:stream');
+  const { run } = await import('../../../src/cli.js');
+  const err = new PassThrough();
+  let text = '';
+  err.on('data', (d: Buffer) => { text += d.toString(); });
+  const code = await run(['status', '--lag-threshold', '5x', '-c', '/nonexistent.yml'], { stdout: new PassThrough(), stderr: err, stdin: new PassThrough(), env: {}, now: () => new Date() });
+  assert.equal(code, 64);
+  assert.match(text, /^zform: --lag-threshold must be a duration like "15m", "1h" or "7d" .*, not "5x"\n/);
+});
