@@ -166,7 +166,9 @@ export function computeForeignStaleLines(jobs: JobPlan[], config: Config, invent
         e.ds.diagnostics.push({ ...warning(jp.job, `${e.items.length} stale hold(s)/bookmark(s) of other jobs left: this dataset is blocked`, ['`zform holds release-stale` removes them']), dataset: e.ds.source });
         continue;
       }
-      e.ds.actions.push(...computeReleaseLines(e.items));
+      // The side is the covering chain's (another job's step hold may sit on this job's target).
+      const side = e.ds.source === e.items[0]!.dataset && jp.sourceHost === e.items[0]!.host ? 'source' as const : 'target' as const;
+      e.ds.actions.push(...computeReleaseLines(e.items).map((a) => ({ ...a, side })));
     }
   }
   for (const jp of out) {
