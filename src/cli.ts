@@ -8,6 +8,8 @@ import { validateCommand } from './commands/validate.js';
 import { versionCommand } from './commands/version.js';
 import { planCommand } from './commands/plan.js';
 import { applyCommand } from './commands/apply.js';
+import { statusCommand } from './commands/status.js';
+import { holdsCommand } from './commands/holds.js';
 
 const EPILOGUE = `Exit codes: 0 success (no changes), 1 failure, 2 plan has changes (--detailed-exitcode),
 64 usage error, 75 locked or temporary failure, 78 invalid configuration.
@@ -24,6 +26,8 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('color', { type: 'boolean', description: 'Colour output (--no-color or NO_COLOR turn it off)', global: true })
     .command(planCommand(ctx))
     .command(applyCommand(ctx))
+    .command(statusCommand(ctx))
+    .command(holdsCommand(ctx))
     .command(validateCommand(ctx))
     .command(versionCommand(ctx))
     .demandCommand(1, 'Name a command: see zform --help')

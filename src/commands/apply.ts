@@ -16,6 +16,8 @@ import { createJsonApplyView } from '../views/apply-json.js';
 import { useColor, type Io } from '../io.js';
 import { ExitCode, UsageError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
+import { createApplyMetrics } from '../metrics/apply.js';
+import { writeApplyMetrics } from '../metrics/apply-file.js';
 
 interface Args extends GlobalArgs {
   planfile?: string;
@@ -23,9 +25,11 @@ interface Args extends GlobalArgs {
   json?: boolean;
   'auto-approve'?: boolean;
   'allow-rollback'?: boolean;
+  'metrics-file'?: string;
+  'release-stale'?: boolean;
 }
 
-async function confirm(io: Io): Promise<boolean> {
+export async function confirm(io: Io): Promise<boolean> {
   io.stdout.write(`\nDo you want to perform these actions?\n  zform will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n`);
   const rl = createInterface({ input: io.stdin, output: io.stdout, terminal: false });
   try {
@@ -46,14 +50,17 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
       .option('auto-approve', { type: 'boolean', description: 'Do not ask for confirmation (cron, systemd)' })
       .option('json', { type: 'boolean', description: 'NDJSON events on stdout (needs --auto-approve or PLANFILE)' })
       .option('allow-rollback', { type: 'boolean', description: 'Plan rollbacks of diverged or modified targets (not with PLANFILE)' })
+      .option('release-stale', { type: 'boolean', description: 'Release holds and destroy bookmarks of jobs no longer in the config (shown in the plan; not with PLANFILE)' })
+      .option('metrics-file', { type: 'string', requiresArg: true, description: 'Write Prometheus metrics of the run and the lag afterwards to FILE (atomically)' })
       .example('$0 apply', 'Plan, show the plan, ask, then execute')
       .example('$0 apply --auto-approve', 'From cron or a systemd timer: no question asked')
       .example('$0 plan --out tank.plan && $0 apply tank.plan', 'Execute exactly a reviewed plan')
-      .example('$0 apply --auto-approve --json | jq -c .', 'Progress as NDJSON events'),
+      .example('$0 apply --auto-approve --json | jq -c .', 'Progress as NDJSON events')
+      .example('$0 apply --auto-approve --metrics-file /var/lib/node_exporter/textfile/zform.prom', 'Metrics for the node_exporter textfile collector'),
     handler: async (args) => {
       const { io } = ctx;
-      if (args.planfile && (args.job?.length || args['allow-rollback'])) {
-        throw new UsageError('--job and --allow-rollback are planning options: give them to "zform plan", not with a saved plan');
+      if (args.planfile && (args.job?.length || args['allow-rollback'] || args['release-stale'])) {
+        throw new UsageError('--job, --allow-rollback and --release-stale are planning options: give them to "zform plan", not with a saved plan');
       }
       const interactive = Boolean(io.stdin.isTTY) && !args.json;
       if (!args.planfile && !args['auto-approve'] && !interactive) {
@@ -69,6 +76,8 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
 
       // Locks first, so that the plan cannot go stale under a concurrent apply.
       const unlocks: (() => Promise<void>)[] = [];
+      const metrics = createApplyMetrics();
+      const metricsFile = args['metrics-file'];
       const hosts = openHosts(config);
       const controller = new AbortController();
       let signalled: 'SIGINT' | 'SIGTERM' | null = null;
@@ -85,15 +94,17 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
           await checkPlanFresh(saved, config, hosts);
           plan = saved;
         } else {
-          plan = await planNow(config, hosts, io, { jobs, allowRollback: args['allow-rollback'] ?? false });
+          plan = await planNow(config, hosts, io, { jobs, allowRollback: args['allow-rollback'] ?? false, releaseStale: args['release-stale'] ?? false });
         }
         if (!args.json) io.stdout.write(renderPlanHuman(plan, { color }));
         const { errors } = planErrors(plan);
         if (!planHasChanges(plan)) {
           // --json still ends with its one change_summary (nothing changed; conflicts listed as outcomes), so that a
           // consumer never gets an empty output; applyPlan runs no zfs command for a plan without actions.
-          if (args.json) createJsonApplyView(io).finish(await applyPlan(plan, config, { hosts, clock: io.now }), io.now());
+          const nothing = args.json || metricsFile ? await applyPlan(plan, config, { hosts, clock: io.now }) : null;
+          if (args.json) createJsonApplyView(io).finish(nothing!, io.now());
           ctx.exitCode = errors > 0 ? ExitCode.failure : ExitCode.ok;
+          if (metricsFile) await writeApplyMetrics(metricsFile, jobs, nothing!, metrics, config, hosts, io);
           return;
         }
         if (!saved && !args['auto-approve']) {
@@ -105,8 +116,10 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
         }
         const view = args.json ? createJsonApplyView(io) : createHumanApplyView(io, { color, tty: Boolean(io.stdout.isTTY) });
         if (!args.json) io.stdout.write('\n');
-        const result = await applyPlan(plan, config, { hosts, hooks: view.onEvent, signal: controller.signal, clock: io.now });
+        const hooks = metricsFile ? (e: Parameters<typeof view.onEvent>[0]) => { metrics.onEvent(e); view.onEvent(e); } : view.onEvent;
+        const result = await applyPlan(plan, config, { hosts, hooks, signal: controller.signal, clock: io.now });
         view.finish(result, io.now());
+        if (metricsFile) await writeApplyMetrics(metricsFile, jobs, result, metrics, config, hosts, io, !result.interrupted && !signalled);
         if (result.interrupted || signalled) {
           ctx.exitCode = signalled === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
         } else {

@@ -17,6 +17,7 @@ interface Args extends GlobalArgs {
   out?: string;
   'detailed-exitcode'?: boolean;
   'allow-rollback'?: boolean;
+  'release-stale'?: boolean;
 }
 
 export function planCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args> {
@@ -29,6 +30,7 @@ export function planCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args
       .option('out', { type: 'string', requiresArg: true, description: 'Save the plan to FILE for "zform apply FILE"' })
       .option('detailed-exitcode', { type: 'boolean', description: 'Exit 0 no changes, 2 changes, 1 error' })
       .option('allow-rollback', { type: 'boolean', description: 'Plan rollbacks of diverged or modified targets to the newest common snapshot (destroys target-only snapshots; shown in the plan)' })
+      .option('release-stale', { type: 'boolean', description: 'Plan the release of holds and destruction of bookmarks of jobs no longer in the config (found on datasets of the planned jobs)' })
       .example('$0 plan', 'Show the plan for every job in /etc/zform/zform.yml')
       .example('$0 plan -c zform.yml --job tank_to_nas --out tank.plan', 'Plan one job and save it for "zform apply tank.plan"')
       .example('$0 plan --detailed-exitcode >/dev/null; echo $?', 'In CI: 0 nothing to do, 2 changes pending, 1 error')
@@ -39,7 +41,7 @@ export function planCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args
       const jobs = selectJobs(config, args.job);
       const hosts = openHosts(config);
       try {
-        const plan = await planNow(config, hosts, io, { jobs, allowRollback: args['allow-rollback'] ?? false });
+        const plan = await planNow(config, hosts, io, { jobs, allowRollback: args['allow-rollback'] ?? false, releaseStale: args['release-stale'] ?? false });
         if (args.json) {
           io.stdout.write(renderPlanJson(plan) + '\n');
         } else {

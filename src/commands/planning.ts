@@ -10,6 +10,8 @@ import { ZFORM_VERSION } from '../version.js';
 export interface PlanningOptions {
   jobs: string[];
   allowRollback: boolean;
+  /** --release-stale */
+  releaseStale?: boolean;
 }
 
 export async function planNow(config: Config, hosts: HostPool, io: Io, opts: PlanningOptions): Promise<Plan> {
@@ -22,6 +24,7 @@ export async function planNow(config: Config, hosts: HostPool, io: Io, opts: Pla
     now: io.now(),
     zformVersion: ZFORM_VERSION,
     allowRollback: opts.allowRollback,
+    releaseStale: opts.releaseStale ?? false,
   });
 }
 

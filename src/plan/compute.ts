@@ -5,6 +5,7 @@ import { PLAN_FORMAT_VERSION } from './types.js';
 import { ZformError } from '../errors.js';
 import { computeJobPlan } from './job.js';
 import { addSummaries, emptySummary } from './summary.js';
+import { computeForeignStaleLines } from './stale.js';
 
 export type { PlanInput, JobInventory, DecodedResumeToken } from './input.js';
 
@@ -33,17 +34,23 @@ export type { PlanInput, JobInventory, DecodedResumeToken } from './input.js';
 //   order: the destroys follow every send of the chain, and a failed send stops the chain), the target's newest
 //   snapshot, and under guarantee_nothing the source snapshot at the replication position. A blocked
 //   (conflicted) dataset's target is not pruned; nothing is pruned in a job whose target side is unknown.
+// - Holds and bookmarks of jobs that are not in the config are another job's: zrepl never touches them, and
+//   removing them loses an incremental base if the job comes back (renamed back). The plan warns about them;
+//   only --release-stale plans their removal (src/plan/stale.ts). `zform holds release-stale` removes those and
+//   every other stale one (deselected datasets, superseded) after confirmation.
 
 /**
  * Jobs in the order given (config order); per job the snapshots due (one atomic batch per pool), then one
  * chain per dataset, parents first, each in execution order. Action ids are "<job>:<n>" in that order.
  */
 export function computePlan(input: PlanInput): Plan {
-  const jobs = input.jobs.map((name) => {
+  const planned = input.jobs.map((name) => {
     const job = input.config.jobs.find((j) => j.name === name);
     if (!job) throw new ZformError('internal', `job "${name}" is not in ${input.config.file}`);
     return computeJobPlan(job, input.inventories[name], { now: input.now, resumeTokens: input.resumeTokens, allowRollback: input.allowRollback });
   });
+  // Holds and bookmarks of jobs no longer in the config: a warning, or release/destroy lines with --release-stale.
+  const jobs = computeForeignStaleLines(planned, input.config, input.inventories, input.releaseStale ?? false);
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     zformVersion: input.zformVersion,

@@ -22,4 +22,6 @@ export interface PlanInput {
   zformVersion: string;
   /** --allow-rollback, OR-ed with each job's replication.allowRollback */
   allowRollback: boolean;
+  /** --release-stale: plan the removal of holds and bookmarks of jobs not in the config (src/plan/stale.ts) */
+  releaseStale?: boolean;
 }

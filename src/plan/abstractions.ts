@@ -1,0 +1,48 @@
+// The holds and bookmarks zform owns on one side, recognised by name (src/zfs/names.ts): step and last-received
+// holds by tag, cursor and tentative cursor bookmarks by name, a bookmark only when the GUID in its name is its own.
+import type { Listing } from '../zfs/types.js';
+import type { AbstractionType } from '../zfs/names.js';
+import { parseBookmarkName, parseHoldTag } from '../zfs/names.js';
+
+export interface OwnedAbstraction {
+  type: AbstractionType;
+  /** the job its name encodes (which may no longer be in the config) */
+  job: string;
+  /** config host name */
+  host: string;
+  dataset: string;
+  /** fs@snap (holds) or fs#bookmark */
+  name: string;
+  /** short name after @ or # */
+  short: string;
+  /** hold tag (holds), null for bookmarks */
+  tag: string | null;
+  guid: string;
+  createtxg: number;
+}
+
+export function listOwnedAbstractions(listing: Listing, host: string): OwnedAbstraction[] {
+  const out: OwnedAbstraction[] = [];
+  const snapshots = new Map(listing.versions.filter((v) => v.kind === 'snapshot').map((v) => [`${v.dataset}@${v.name}`, v] as const));
+  for (const h of listing.holds) {
+    const p = parseHoldTag(h.tag);
+    const v = snapshots.get(h.snapshot as `${string}@${string}`);
+    if (!p || !v) continue;
+    out.push({ type: p.type, job: p.job, host, dataset: v.dataset, name: h.snapshot, short: v.name, tag: h.tag, guid: v.guid, createtxg: v.createtxg });
+  }
+  for (const v of listing.versions) {
+    if (v.kind !== 'bookmark') continue;
+    const p = parseBookmarkName(v.name);
+    // A bookmark whose name carries another GUID is a copy zform did not make: never zform's (zrepl's rule).
+    if (!p || p.guid !== v.guid) continue;
+    out.push({ type: p.type, job: p.job, host, dataset: v.dataset, name: `${v.dataset}#${v.name}`, short: v.name, tag: null, guid: v.guid, createtxg: v.createtxg });
+  }
+  return out;
+}
+
+/** Every abstraction once, from several listings of possibly the same host (jobs share listings). */
+export function mergeOwnedAbstractions(lists: OwnedAbstraction[][]): OwnedAbstraction[] {
+  const seen = new Map<string, OwnedAbstraction>();
+  for (const a of lists.flat()) seen.set(`${a.host}\0${a.name}\0${a.tag ?? ''}`, a);
+  return [...seen.values()].sort((a, b) => (a.host === b.host ? (a.name === b.name ? (a.tag ?? '').localeCompare(b.tag ?? '') : a.name < b.name ? -1 : 1) : a.host < b.host ? -1 : 1));
+}
