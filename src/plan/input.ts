@@ -22,4 +22,6 @@ export interface PlanInput {
   zformVersion: string;
   /** --allow-rollback, OR-ed with each job's replication.allowRollback */
   allowRollback: boolean;
+  /** per job, the hosts that could not be listed (such a job has no inventory and plans only an error) */
+  listingFailures?: Record<string, { host: string; side: 'source' | 'target'; message: string }[]>;
 }
