@@ -11,7 +11,10 @@ export async function checkPlanFresh(plan: Plan, config: Config, hosts: HostPool
     throw new StalePlanError(`saved plan is stale: the configuration ${config.file} changed since the plan was made; plan again`);
   }
   const jobs = plan.jobs.map((j) => j.job);
-  const { inventories } = await readInventories(config, jobs, (name) => hosts.get(name));
+  const { inventories, failures } = await readInventories(config, jobs, (name) => hosts.get(name));
+  // a saved plan is all or nothing: a host that cannot be listed fails the apply, as before
+  const failed = Object.values(failures).flat()[0];
+  if (failed) throw failed.error;
   const changed: string[] = [];
   for (const jp of plan.jobs) {
     const inv = inventories[jp.job];

@@ -97,7 +97,7 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
           plan = await planNow(config, hosts, io, { jobs, allowRollback: args['allow-rollback'] ?? false, releaseStale: args['release-stale'] ?? false });
         }
         if (!args.json) io.stdout.write(renderPlanHuman(plan, { color }));
-        const { errors } = planErrors(plan);
+        const { errors, unlistedHosts } = planErrors(plan);
         if (!planHasChanges(plan)) {
           // --json still ends with its one change_summary (nothing changed; conflicts listed as outcomes), so that a
           // consumer never gets an empty output; applyPlan runs no zfs command for a plan without actions.
@@ -124,7 +124,7 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
           ctx.exitCode = signalled === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
         } else {
           const bad = result.outcomes.some((o) => o.status === 'failed' || o.status === 'skipped' || o.status === 'conflict' || o.status === 'interrupted');
-          ctx.exitCode = bad || result.snapshotFailures.length > 0 ? ExitCode.failure : ExitCode.ok;
+          ctx.exitCode = bad || result.snapshotFailures.length > 0 || unlistedHosts > 0 ? ExitCode.failure : ExitCode.ok;
         }
       } finally {
         unsubscribe();

@@ -53,9 +53,10 @@ export function planCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args
         } else if (!args.json && planHasChanges(plan)) {
           io.stdout.write(`\nNote: You didn't use the --out option to save this plan, so zform can't guarantee to take exactly these actions if you run "zform apply" now.\n`);
         }
-        const { errors, anyActions } = planErrors(plan);
-        // Conflicts make the run fail only when no dataset can proceed (documented in man/zform.1).
-        if (errors > 0 && !anyActions) ctx.exitCode = ExitCode.failure;
+        const { errors, unlistedHosts, anyActions } = planErrors(plan);
+        // Conflicts make the run fail only when no dataset can proceed; a host that could not be listed always does
+        // (documented in man/zform.1).
+        if ((errors > 0 && !anyActions) || unlistedHosts > 0) ctx.exitCode = ExitCode.failure;
         else if (args['detailed-exitcode'] && anyActions) ctx.exitCode = ExitCode.changes;
         else ctx.exitCode = ExitCode.ok;
       } finally {

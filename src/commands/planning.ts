@@ -15,8 +15,9 @@ export interface PlanningOptions {
 }
 
 export async function planNow(config: Config, hosts: HostPool, io: Io, opts: PlanningOptions): Promise<Plan> {
-  const { inventories, resumeTokens } = await readInventories(config, opts.jobs, (name) => hosts.get(name));
+  const { inventories, resumeTokens, failures } = await readInventories(config, opts.jobs, (name) => hosts.get(name));
   return computePlan({
+    listingFailures: failures,
     config,
     jobs: opts.jobs,
     inventories,
@@ -33,12 +34,14 @@ export function planHasChanges(plan: Plan): boolean {
   return plan.jobs.some((j) => j.snapshots.length > 0 || j.datasets.some((d) => d.actions.length > 0));
 }
 
-/** Error diagnostics, and whether any dataset can proceed at all. */
-export function planErrors(plan: Plan): { errors: number; anyActions: boolean } {
+/** Error diagnostics, hosts that could not be listed (always a failure), and whether any dataset can proceed at all. */
+export function planErrors(plan: Plan): { errors: number; unlistedHosts: number; anyActions: boolean } {
   let errors = 0;
+  let unlistedHosts = 0;
   for (const j of plan.jobs) {
     errors += j.diagnostics.filter((d) => d.severity === 'error').length;
+    unlistedHosts += j.diagnostics.filter((d) => d.severity === 'error' && d.host !== undefined).length;
     for (const d of j.datasets) errors += d.diagnostics.filter((x) => x.severity === 'error').length;
   }
-  return { errors, anyActions: planHasChanges(plan) };
+  return { errors, unlistedHosts, anyActions: planHasChanges(plan) };
 }

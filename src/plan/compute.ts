@@ -4,8 +4,10 @@ import type { PlanInput } from './input.js';
 import { PLAN_FORMAT_VERSION } from './types.js';
 import { ZformError } from '../errors.js';
 import { computeJobPlan } from './job.js';
-import { addSummaries, emptySummary } from './summary.js';
+import { addSummaries, computeJobSummary, emptySummary } from './summary.js';
 import { computeForeignStaleLines } from './stale.js';
+import type { JobConfig } from '../config/types.js';
+import type { JobPlan } from './types.js';
 
 export type { PlanInput, JobInventory, DecodedResumeToken } from './input.js';
 
@@ -47,6 +49,8 @@ export function computePlan(input: PlanInput): Plan {
   const planned = input.jobs.map((name) => {
     const job = input.config.jobs.find((j) => j.name === name);
     if (!job) throw new ZformError('internal', `job "${name}" is not in ${input.config.file}`);
+    const failures = input.listingFailures?.[name] ?? [];
+    if (failures.length > 0) return computeUnlistedJobPlan(job, failures);
     return computeJobPlan(job, input.inventories[name], { now: input.now, resumeTokens: input.resumeTokens, allowRollback: input.allowRollback });
   });
   // Holds and bookmarks of jobs no longer in the config: a warning, or release/destroy lines with --release-stale.
@@ -60,4 +64,19 @@ export function computePlan(input: PlanInput): Plan {
     jobs,
     summary: addSummaries(jobs.map((j) => j.summary ?? emptySummary())),
   };
+}
+
+/** A job whose source or target could not be listed: nothing planned, one error per host that failed. */
+function computeUnlistedJobPlan(job: JobConfig, failures: { host: string; side: 'source' | 'target'; message: string }[]): JobPlan {
+  const plan = {
+    job: job.name, sourceHost: job.source.host, targetHost: job.target?.host ?? null, snapshots: [], datasets: [],
+    diagnostics: failures.map((f) => ({
+      severity: 'error' as const,
+      summary: `cannot list ${f.side} host ${f.host}: ${f.message}`,
+      detail: [`nothing of job ${job.name} is planned until ${f.host} can be listed; the other jobs are planned as usual`],
+      job: job.name,
+      host: f.host,
+    })),
+  };
+  return { ...plan, summary: computeJobSummary(plan) };
 }

@@ -13,6 +13,7 @@ import { createAbstractionTracker } from './protection.js';
 import { makeLastReceivedHoldTag } from '../zfs/names.js';
 import { fullName } from './paths.js';
 import { formatBytes } from '../config/units.js';
+import { computeReceiveProblem } from './receive-compat.js';
 
 export interface DatasetChainInput {
   job: JobConfig;
@@ -219,6 +220,12 @@ export function computeDatasetChain(input: DatasetChainInput): DatasetChain {
     if (steps.length === 0) tidyAt = diverged ? common : targetNewest;
   }
 
+  // A receive the target's encryption makes impossible blocks the dataset (only when something would be sent).
+  const problem = steps.length === 0 ? null : computeReceiveProblem({
+    sourceDataset: S, targetHost: input.targetHost, target: targetAbsent || !target ? null : target, encryptedStream: flags.raw && sourceEncrypted,
+    sourceEncrypted, replacesPlaceholder: force && steps[0]!.mode === 'full', job: job.name,
+  });
+  if (problem) return blockedWithToken(diag('error', problem.summary, problem.detail));
   if (tokenNote) diagnostics.push(tokenNote(true));
   const actions: Action[] = [...pre, ...middle];
   steps.forEach((step, i) => {

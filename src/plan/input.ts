@@ -24,4 +24,6 @@ export interface PlanInput {
   allowRollback: boolean;
   /** --release-stale: plan the removal of holds and bookmarks of jobs not in the config (src/plan/stale.ts) */
   releaseStale?: boolean;
+  /** per job, the hosts that could not be listed (such a job has no inventory and plans only an error) */
+  listingFailures?: Record<string, { host: string; side: 'source' | 'target'; message: string }[]>;
 }

@@ -7,8 +7,11 @@ import { compileFilter } from '../config/filter.js';
 import { ZformError } from '../errors.js';
 
 export interface Inventories {
+  /** jobs whose listings all succeeded */
   inventories: Record<string, JobInventory>;
   resumeTokens: Record<string, DecodedResumeToken>;
+  /** per job, the listings that failed (the job has no inventory then) */
+  failures: Record<string, ListingFailure[]>;
 }
 
 /**
@@ -16,7 +19,8 @@ export interface Inventories {
  * filter selects everything), and one `list([root_fs])` on the target host (a missing root_fs lists as
  * empty). A host+roots combination is listed once even when several jobs share it. Then every distinct
  * resume token found on a target is decoded once, on the source host of the first job that found it
- * (the host that would run `zfs send -t`); a failure is recorded as `{ error }`, not thrown.
+ * (the host that would run `zfs send -t`); a failure is recorded as `{ error }`, not thrown. A listing that fails
+ * is recorded in `failures` for every job that needs it, and those jobs get no inventory; the others are unaffected.
  */
 export async function readInventories(config: Config, jobs: string[], hostFor: (hostName: string) => ZfsHost): Promise<Inventories> {
   const listings = new Map<string, Promise<Listing>>();
@@ -42,18 +46,20 @@ export async function readInventories(config: Config, jobs: string[], hostFor: (
       target: job.target ? list(job.target.host, [job.target.rootFs]) : null,
     };
   });
-  // Every listing runs concurrently; wait for all of them so that none is left unobserved when one fails.
-  const settled = await Promise.allSettled([...listings.values()]);
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) throw failed.reason;
+  // Every listing runs concurrently; one that fails fails only the jobs that need it (the others still plan).
+  await Promise.allSettled([...listings.values()]);
 
   const inventories: Record<string, JobInventory> = {};
+  const failures: Record<string, ListingFailure[]> = {};
   const tokenHost = new Map<string, string>();
   for (const p of pending) {
-    const source = await p.source;
-    const target = p.target ? await p.target : null;
-    inventories[p.job.name] = { source, target };
-    for (const d of target?.datasets ?? []) {
+    const [source, target] = await Promise.allSettled([p.source, p.target]);
+    const failed: ListingFailure[] = [];
+    if (source.status === 'rejected') failed.push(listingFailure(p.job.source.host, 'source', source.reason));
+    if (target.status === 'rejected') failed.push(listingFailure(p.job.target!.host, 'target', target.reason));
+    if (source.status === 'rejected' || target.status === 'rejected') { failures[p.job.name] = failed; continue; }
+    inventories[p.job.name] = { source: source.value, target: target.value };
+    for (const d of target.value?.datasets ?? []) {
       if (d.resumeToken && !tokenHost.has(d.resumeToken)) tokenHost.set(d.resumeToken, p.job.source.host);
     }
   }
@@ -61,9 +67,24 @@ export async function readInventories(config: Config, jobs: string[], hostFor: (
     try {
       return [token, await hostFor(host).decodeResumeToken(token)];
     } catch (err) {
-      const msg = err instanceof ZformError ? err.shortMessage : err instanceof Error ? err.message.split('\n')[0]! : String(err);
-      return [token, { error: msg }];
+      return [token, { error: oneLine(err) }];
     }
   }));
-  return { inventories, resumeTokens: Object.fromEntries(decoded) };
+  return { inventories, resumeTokens: Object.fromEntries(decoded), failures };
+}
+
+/** A host that could not be listed for a job: which side, and the error (kept for callers that rethrow it). */
+export interface ListingFailure {
+  host: string;
+  side: 'source' | 'target';
+  message: string;
+  error: unknown;
+}
+
+function listingFailure(host: string, side: 'source' | 'target', error: unknown): ListingFailure {
+  return { host, side, message: oneLine(error), error };
+}
+
+function oneLine(err: unknown): string {
+  return err instanceof ZformError ? err.shortMessage : err instanceof Error ? err.message.split('\n')[0]! : String(err);
 }

@@ -78,6 +78,8 @@ export interface Diagnostic {
   job: string;
   dataset?: string;
   conflict?: Conflict;
+  /** a host that could not be listed: the job is not planned at all */
+  host?: string;
 }
 
 /** What a dataset looked like when planned; apply with a saved plan refuses if it changed. */

@@ -4,7 +4,20 @@ import assert from 'node:assert/strict';
 import { readInventories } from '../../../src/plan/read.js';
 import { FakeZfsHost } from '../../../src/zfs/fake.js';
 import type { ResumeTokenInfo, ZfsHost } from '../../../src/zfs/types.js';
-import { config, job, token } from './dsl.js';
+import { NOW, config, job, token } from './dsl.js';
+import { computePlan } from '../../../src/plan/compute.js';
+import { planErrors } from '../../../src/commands/planning.js';
+import { renderPlanHuman } from '../../../src/views/plan-human.js';
+import { readFileSync } from 'node:fs';
+import AjvModule from 'ajv';
+
+const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule;
+/** schemas/plan.schema.json (tests run from dist/test/unit/plan) */
+function validatePlan(plan: unknown): unknown {
+  const ajv = new (Ajv as unknown as new (o: object) => { compile(s: object): ((v: unknown) => boolean) & { errors?: unknown } })({ strict: true, allErrors: true });
+  const validate = ajv.compile(JSON.parse(readFileSync(new URL('../../../../schemas/plan.schema.json', import.meta.url), 'utf8')) as object);
+  return validate(JSON.parse(JSON.stringify(plan))) ? null : validate.errors;
+}
 
 const lists = (h: FakeZfsHost) => h.commandLog.filter((a) => a[1] === 'list').map((a) => a.slice(a.indexOf('-o') + 2).join(' '));
 
@@ -78,13 +91,47 @@ test('every distinct resume token on a target is decoded once, on the source hos
   assert.equal(r.inventories.one!.target!.datasets.find((d) => d.name === 'backup/one/tank')!.resumeToken, 'GOOD');
 });
 
-test('a listing failure is thrown (after every listing has settled)', async () => {
+test('a host that cannot be listed fails only the jobs that need it; the others still plan, and the run exits 1', async () => {
   const { local, nas } = hosts();
   nas.failNext('list', "cannot open 'backup': pool I/O is currently suspended");
-  await assert.rejects(
-    readInventories(config([job({ target: { host: 'nas', rootFs: 'backup/one' } })]), ['j'], (n) => (n === 'local' ? local : nas)),
-    /pool I\/O is currently suspended/,
-  );
+  const jobs = [
+    job({ name: 'remote', filesystems: { 'tank/a': true }, target: { host: 'nas', rootFs: 'backup/one' } }),
+    job({ name: 'mirror', filesystems: { 'tank/b': true }, target: { rootFs: 'other' } }),
+  ];
+  const cfg = config(jobs);
+  const r = await readInventories(cfg, ['remote', 'mirror'], (n) => (n === 'local' ? local : nas));
+  assert.deepEqual(Object.keys(r.inventories), ['mirror']);
+  assert.deepEqual(Object.keys(r.failures), ['remote']);
+  assert.deepEqual(r.failures.remote!.map((f) => [f.host, f.side, f.message]), [['nas', 'target', "zfs list on nas: cannot open 'backup': pool I/O is currently suspended"]]);
+
+  const failures = Object.fromEntries(Object.entries(r.failures).map(([j, fs]) => [j, fs.map(({ host, side, message }) => ({ host, side, message }))]));
+  const p = computePlan({ config: cfg, jobs: ['remote', 'mirror'], inventories: r.inventories, resumeTokens: r.resumeTokens, listingFailures: failures, now: NOW, zformVersion: 't', allowRollback: false });
+  const [remote, mirror] = p.jobs;
+  assert.deepEqual([remote!.datasets, remote!.snapshots], [[], []], 'nothing planned for the job that needs nas');
+  assert.deepEqual(remote!.diagnostics, [{
+    severity: 'error', summary: "cannot list target host nas: zfs list on nas: cannot open 'backup': pool I/O is currently suspended",
+    detail: ['nothing of job remote is planned until nas can be listed; the other jobs are planned as usual'], job: 'remote', host: 'nas',
+  }]);
+  assert.deepEqual(mirror!.datasets.map((d) => [d.source, d.actions.filter((a) => a.kind === 'send').length]), [['tank', 0], ['tank/b', 1]], 'the local job plans its send (under a placeholder)');
+  assert.equal(validatePlan(p), null, 'the diagnostic\'s host is in the schema');
+  assert.deepEqual(planErrors(p), { errors: 1, unlistedHosts: 1, anyActions: true }, 'plan and apply exit 1 although another job has changes');
+  const text = renderPlanHuman(p, { color: false });
+  assert.match(text, /^Error: cannot list target host nas: zfs list on nas: cannot open 'backup': pool I\/O is currently suspended\n  on job remote\n  nothing of job remote is planned until nas can be listed; the other jobs are planned as usual\n/m);
+  assert.match(text, /^# job mirror \(local → local\): 1 send/m);
+});
+
+test('a source host that cannot be listed: every job on it names it once; a job on both failing hosts names both', async () => {
+  const { local, nas } = hosts();
+  local.failNext('list', 'ssh: connect to host local: Connection refused');
+  nas.failNext('list', "cannot open 'backup': pool I/O is currently suspended");
+  const jobs = [
+    job({ name: 'both', filesystems: { 'tank/a': true }, target: { host: 'nas', rootFs: 'backup/one' } }),
+    job({ name: 'same', filesystems: { 'tank/a': true }, target: { host: 'nas', rootFs: 'backup/one' } }),
+  ];
+  const r = await readInventories(config(jobs), ['both', 'same'], (n) => (n === 'local' ? local : nas));
+  assert.deepEqual(r.inventories, {});
+  assert.deepEqual(Object.fromEntries(Object.entries(r.failures).map(([j, fs]) => [j, fs.map((f) => `${f.side} ${f.host}`)])), { both: ['source local', 'target nas'], same: ['source local', 'target nas'] },
+    'one listing per host and roots, shared: its failure reaches every job that needs it');
 });
 
 test('only the selected jobs are listed', async () => {

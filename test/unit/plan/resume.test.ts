@@ -7,6 +7,8 @@ import type { DecodedResumeToken } from '../../../src/plan/input.js';
 const J = job({ filesystems: { 'tank<': true } });
 const SRC = 'tank @s1:g1 @s2:g2 @s3:g3';
 const DST = 'backup\nbackup/tank @s1:g1[hold=zform_last_received_J_j] token=T1';
+// a raw-received target (own encryption root; key loaded, as a decrypted receive into it needs)
+const ENC_DST = 'backup\nbackup/tank enc=aes-256-gcm @s1:g1[hold=zform_last_received_J_j] token=T1';
 const incremental = token({ toname: 'tank@s2', toguid: G('g2'), fromguid: G('g1'), bytes: 1000 });
 
 test('a valid incremental token: send -t, then the normal incrementals from its snapshot', () => {
@@ -61,9 +63,9 @@ const invalid: [string, { dst?: string; src?: string; tok: DecodedResumeToken | 
   ['fromguid gone', { tok: token({ toname: 'tank@s2', toguid: G('g2'), fromguid: G('g5') }) }, `the resume token's incremental source (fromguid ${G('g5')}) no longer exists on the source`],
   ['fromguid not the target\'s newest', { src: 'tank @s0:g0 @s1:g1 @s2:g2 @s3:g3', dst: 'backup\nbackup/tank @s0:g0 @s1:g1 token=T1', tok: token({ toname: 'tank@s2', toguid: G('g2'), fromguid: G('g0') }) },
     `the resume token's incremental source @s0 (fromguid ${G('g0')}) is not the target's newest snapshot (@s1 (guid ${G('g1')}))`],
-  ['raw token, decrypted job', { src: 'tank enc=aes-256-gcm @s1:g1 @s2:g2 @s3:g3', tok: token({ toname: 'tank@s2', toguid: G('g2'), fromguid: G('g1'), rawok: true }) },
+  ['raw token, decrypted job', { src: 'tank enc=aes-256-gcm @s1:g1 @s2:g2 @s3:g3', dst: ENC_DST, tok: token({ toname: 'tank@s2', toguid: G('g2'), fromguid: G('g1'), rawok: true }) },
     'the resume token is for a raw (encrypted) send, but the job sends decrypted (send.encrypted and send.raw are off)'],
-  ['decrypted token, raw job', { src: 'tank enc=aes-256-gcm @s1:g1 @s2:g2 @s3:g3', tok: incremental, job: job({ filesystems: { 'tank<': true }, send: { encrypted: true } }) },
+  ['decrypted token, raw job', { src: 'tank enc=aes-256-gcm @s1:g1 @s2:g2 @s3:g3', dst: ENC_DST, tok: incremental, job: job({ filesystems: { 'tank<': true }, send: { encrypted: true } }) },
     'the resume token is for a decrypted send, but the job sends raw (send.encrypted or send.raw)'],
   ['undecodable', { tok: { error: 'resume token is corrupt' } }, 'the resume token cannot be decoded: resume token is corrupt'],
   ['not decoded', { tok: undefined }, 'the resume token was not decoded'],
@@ -84,7 +86,7 @@ for (const [name, s, reason] of invalid) {
 }
 
 test('raw token and raw job on an encrypted source: valid; on an unencrypted source raw-ness does not matter', () => {
-  const enc = plan({ job: job({ filesystems: { 'tank<': true }, send: { encrypted: true } }), src: 'tank enc=aes-256-gcm @s1:g1 @s2:g2', dst: DST, tokens: { T1: token({ toname: 'tank@s2', toguid: G('g2'), fromguid: G('g1'), rawok: true }) } });
+  const enc = plan({ job: job({ filesystems: { 'tank<': true }, send: { encrypted: true } }), src: 'tank enc=aes-256-gcm @s1:g1 @s2:g2', dst: ENC_DST, tokens: { T1: token({ toname: 'tank@s2', toguid: G('g2'), fromguid: G('g1'), rawok: true }) } });
   assert.equal(lines(enc, 'tank')[1], 'send resume tank@s1 -> @s2');
   const plain = plan({ job: J, src: SRC, dst: DST, tokens: { T1: token({ toname: 'tank@s2', toguid: G('g2'), fromguid: G('g1'), rawok: true }) } });
   assert.equal(lines(plain, 'tank')[1], 'send resume tank@s1 -> @s2');
