@@ -8,7 +8,10 @@ import { computeStaleness } from '../plan/stale.js';
 
 /** `owners`: only abstractions whose name encodes one of these jobs (in the config or not); empty = all. */
 export async function readAbstractions(config: Config, hosts: HostPool, owners: string[] = []): Promise<AbstractionStatus[]> {
-  const { inventories } = await readInventories(config, config.jobs.map((j) => j.name), (name) => hosts.get(name));
+  const { inventories, failures } = await readInventories(config, config.jobs.map((j) => j.name), (name) => hosts.get(name));
+  // staleness needs every job's view (an abstraction's owner may be any job): a host that cannot be listed fails it
+  const failed = Object.values(failures).flat()[0];
+  if (failed) throw failed.error;
   const all = computeStaleness(config, inventories);
   return owners.length === 0 ? all : all.filter((a) => owners.includes(a.job));
 }

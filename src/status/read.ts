@@ -8,7 +8,8 @@ import { computeStatus } from './compute.js';
 import { ZFORM_VERSION } from '../version.js';
 
 export async function readStatus(config: Config, jobs: string[], hosts: HostPool, now: Date, lagThresholdMs?: number): Promise<StatusReport> {
-  const { inventories, resumeTokens } = await readInventories(config, jobs, (name) => hosts.get(name));
-  const plan = computePlan({ config, jobs, inventories, resumeTokens, now, zformVersion: ZFORM_VERSION, allowRollback: false });
+  const { inventories, resumeTokens, failures } = await readInventories(config, jobs, (name) => hosts.get(name));
+  // a host that cannot be listed fails only the jobs that need it (their verdict: failing, with the cause)
+  const plan = computePlan({ config, jobs, inventories, resumeTokens, listingFailures: failures, now, zformVersion: ZFORM_VERSION, allowRollback: false });
   return computeStatus({ config, jobs, inventories, resumeTokens, plan, now, zformVersion: ZFORM_VERSION, lagThresholdMs });
 }
