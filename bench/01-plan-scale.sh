@@ -5,7 +5,8 @@
 # side, and what the stand-in itself costs (the logged commands replayed on their own).
 # Environment: BENCH_PLAN_SIZES (default "100 1000 10000"), BENCH_PLAN_SNAPSHOTS (100), BENCH_PLAN_RUNS (3),
 # BENCH_PLAN_KEEP=DIR keeps the generated inventories and logs there; BENCH_PLAN_ZFORM=PATH runs another build's
-# bin/zform (e.g. an older commit's, to compare).
+# bin/zform (e.g. an older commit's, to compare); BENCH_PLAN_PRUNE=off plans without the config's pruning section
+# (with it, on this inventory of 100 hourly snapshots, the plan is a first prune: ~70 destroys per dataset and side).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -21,7 +22,7 @@ ln -sf "$root/bench/lib/zfs-standin" "$work/bin/zfs"
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-echo "zform plan ($zform), $snaps snapshots per dataset per side, median of $runs runs (node $(node --version), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "zform plan ($zform), $snaps snapshots per dataset per side, pruning ${BENCH_PLAN_PRUNE:-on}, median of $runs runs (node $(node --version), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg))"
 echo
 echo "| datasets | listing src + dst | wall s | user+sys s | peak RSS MiB | zfs commands src / dst | stand-in s | plan |"
 echo "|---:|---:|---:|---:|---:|---|---:|---|"
@@ -29,6 +30,8 @@ for n in $sizes; do
   data=$work/inv-$n
   rm -rf "$data"
   node dist/bench/lib/make-inventory.js --datasets "$n" --snapshots "$snaps" --out "$data" >/dev/null
+  # the pruning section is the config's last
+  [ "${BENCH_PLAN_PRUNE:-on}" = off ] && sed -i '/^    pruning:/,$d' "$data/zform.yml"
   bytes=$(cat "$data"/list/* | wc -c)
   export PATH="$work/bin:$PATH" ZFORM_BENCH_DATA=$data
   walls=() cpus=() rsss=()
@@ -39,6 +42,7 @@ for n in $sizes; do
       echo "zform plan failed for $n datasets:" >&2; cat "$data/stderr" >&2; exit 1
     fi
     read -r wall user sys rss <"$data/time"
+    echo "  run $r at $n datasets: ${wall} s wall, $(echo "$user + $sys" | bc) s user+sys, $((rss / 1024)) MiB (load $(cut -d' ' -f1 /proc/loadavg))" >&2
     walls+=("$wall"); cpus+=("$(echo "$user + $sys" | bc)"); rsss+=("$rss")
   done
   wall=$(printf '%s\n' "${walls[@]}" | median)
@@ -47,9 +51,13 @@ for n in $sizes; do
   # commands per side: by the root or snapshot each names (src... is the source pool, dst... the target)
   side() { awk -v p="$1" '{ n = 0; for (i = 2; i <= NF; i++) if (index($i, p) == 1) n = 1; if ($1 == "send") n = (p == "src"); c += n } END { print c + 0 }' "$ZFORM_BENCH_LOG"; }
   detail=$(awk '{ c[$1]++ } END { for (k in c) printf "%s%s %d", (s++ ? ", " : ""), k, c[k] }' "$ZFORM_BENCH_LOG")
-  # the stand-in's own cost: the same commands, replayed without zform
+  # the stand-in's own cost: the same commands, replayed without zform (not through xargs or sh -c: a `zfs holds`
+  # line can be longer than one argument may be)
   t0=$(date +%s.%N)
-  ZFORM_BENCH_LOG= xargs -a "$ZFORM_BENCH_LOG" -d '\n' -I{} sh -c 'zfs {} >/dev/null' || true
+  while IFS= read -r line; do
+    read -ra args <<<"$line"
+    ZFORM_BENCH_LOG= zfs "${args[@]}" >/dev/null || true
+  done <"$ZFORM_BENCH_LOG"
   standin=$(echo "$(date +%s.%N) - $t0" | bc)
   summary=$(tail -n 5 "$data/plan.txt" | grep -m1 '^Plan:' | sed 's/^Plan: //; s/\.$//')
   printf '| %s | %s MiB | %.2f | %.2f | %d | %s / %s (%s) | %.2f | %s |\n' \

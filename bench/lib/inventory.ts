@@ -37,6 +37,8 @@ export interface Inventory {
 }
 
 export const SOURCE_ROOT = 'src';
+/** The grid both sides prune with (the source also keeps what has not been replicated). */
+export const PRUNE_GRID = '1x1h(keep=all) | 24x1h | 30x1d';
 export const TARGET_ROOT = 'dst/backup';
 /** receive_resume_token on this many `behind` targets (a constant: decoding is one command per token) */
 export const RESUME_TOKENS = 2;
@@ -163,6 +165,16 @@ export function computeInventory(spec: InventorySpec): Inventory {
     '    replication:',
     '      protection: { initial: guarantee_resumability, incremental: guarantee_incremental }',
     '      snapshots: "^zform_"',
+    '    pruning:',
+    '      keep_source:',
+    '        - type: not_replicated',
+    '        - type: grid',
+    `          grid: "${PRUNE_GRID}"`,
+    '          regex: "^zform_"',
+    '      keep_target:',
+    '        - type: grid',
+    `          grid: "${PRUNE_GRID}"`,
+    '          regex: "^zform_"',
     '',
   ].join('\n');
   const text = (lines: string[]) => (lines.length === 0 ? '' : lines.join('\n') + '\n');

@@ -46,12 +46,17 @@ export function computeDatasetPruning(input: DatasetPruneInput): { actions: Acti
   for (const a of plan.actions) if (a.kind === 'release') for (const r of a.snapshots) released.add(`${r.dataset}@${r.name}\0${a.tag}`);
   const heldAfterChain = (index: ListingIndex, dataset: string, listed: VersionRecord[]) => {
     const userrefs = new Map(listed.map((v) => [v.name, v.userrefs]));
+    // A listing has holds only for snapshots whose userrefs is non-zero (see CommandZfsHost.list): the others
+    // need no look-up, which matters when a first prune lets go of millions of snapshots.
     return {
-    holdsOf: (n: string) => index.holds(`${dataset}@${n}`).filter((h) => !released.has(`${dataset}@${n}\0${h.tag}`)),
-    userrefsOf: (n: string) => {
-      const gone = index.holds(`${dataset}@${n}`).filter((h) => released.has(`${dataset}@${n}\0${h.tag}`)).length;
-      return Math.max(0, (userrefs.get(n) ?? 0) - gone);
-    },
+      holdsOf: (n: string) => (userrefs.get(n) ?? 0) === 0 ? []
+        : index.holds(`${dataset}@${n}`).filter((h) => !released.has(`${dataset}@${n}\0${h.tag}`)),
+      userrefsOf: (n: string) => {
+        const listed = userrefs.get(n) ?? 0;
+        if (listed === 0) return 0;
+        const gone = index.holds(`${dataset}@${n}`).filter((h) => released.has(`${dataset}@${n}\0${h.tag}`)).length;
+        return Math.max(0, listed - gone);
+      },
     };
   };
   const note = (side: string, dataset: string, r: PruneSideResult) => {

@@ -52,38 +52,42 @@ function formatSpan(ms: number): string {
 function gridRule(grid: GridInterval[], gridText: string, regex: string): RuleFn {
   const texts = gridText.split('|').map((t) => t.trim().replace(/\s+/g, ''));
   const matches = matcher(regex);
+  // the buckets and their reasons once per rule, not per dataset: (now-end, now-start] back to back
+  const shape: { start: number; end: number; keep: number | 'all'; full: string }[] = [];
+  let offset = 0;
+  grid.forEach((g, gi) => {
+    for (let j = 1; j <= g.count; j++) {
+      shape.push({ start: offset, end: offset + g.lengthMs, keep: g.keep, full: `grid: bucket ${j} of ${texts[gi] ?? `${g.count}x${formatSpan(g.lengthMs)}`} full` });
+      offset += g.lengthMs;
+    }
+  });
+  const unmatched = `grid: does not match ${regex}`;
+  const older = `grid: older than the grid (${formatSpan(offset)})`;
   return (candidates) => {
     const out = new Map<PruneCandidate, string>();
     const matching: PruneCandidate[] = [];
     for (const c of candidates) {
       if (matches(c.name)) matching.push(c);
-      else out.set(c, `grid: does not match ${regex}`);
+      else out.set(c, unmatched);
     }
     if (matching.length === 0) return out;
     matching.sort(youngestFirst);
-    // "now" is the youngest matching snapshot, not the clock: buckets (now-end, now-start] back to back.
+    // "now" is the youngest matching snapshot, not the clock
     const nowMs = matching[0]!.creation * 1000;
-    const buckets: { start: number; end: number; keep: number | 'all'; label: string; members: PruneCandidate[] }[] = [];
-    let offset = 0;
-    grid.forEach((g, gi) => {
-      for (let j = 1; j <= g.count; j++) {
-        buckets.push({ start: offset, end: offset + g.lengthMs, keep: g.keep, label: `bucket ${j} of ${texts[gi] ?? `${g.count}x${formatSpan(g.lengthMs)}`}`, members: [] });
-        offset += g.lengthMs;
-      }
-    });
+    const members: PruneCandidate[][] = shape.map(() => []);
     let b = 0;
     for (const c of matching) {
       const age = nowMs - c.creation * 1000;
-      while (b < buckets.length && age >= buckets[b]!.end) b++;
-      if (b >= buckets.length) { out.set(c, `grid: older than the grid (${formatSpan(offset)})`); continue; }
-      buckets[b]!.members.push(c);
+      while (b < shape.length && age >= shape[b]!.end) b++;
+      if (b >= shape.length) { out.set(c, older); continue; }
+      members[b]!.push(c);
     }
-    for (const bucket of buckets) {
-      if (bucket.keep === 'all') continue;
+    shape.forEach((bucket, i) => {
+      if (bucket.keep === 'all') return;
       // each bucket keeps its K oldest
-      const oldestFirst = [...bucket.members].reverse();
-      for (const c of oldestFirst.slice(bucket.keep)) out.set(c, `grid: ${bucket.label} full`);
-    }
+      const oldestFirst = [...members[i]!].reverse();
+      for (const c of oldestFirst.slice(bucket.keep)) out.set(c, bucket.full);
+    });
     return out;
   };
 }
@@ -127,7 +131,16 @@ function notReplicatedRule(keepAtCursor: boolean): RuleFn {
   };
 }
 
+/** Rules compiled once per configured rule (a config is a value, never changed once loaded), not per dataset. */
+const compiled = new WeakMap<PruneRule, RuleFn>();
+
 function compileRule(rule: PruneRule): RuleFn {
+  let fn = compiled.get(rule);
+  if (!fn) compiled.set(rule, (fn = buildRule(rule)));
+  return fn;
+}
+
+function buildRule(rule: PruneRule): RuleFn {
   switch (rule.type) {
     case 'grid': return gridRule(rule.grid, rule.gridText, rule.regex);
     case 'last_n': return lastNRule(rule.count, rule.regex);
@@ -144,6 +157,10 @@ export function evaluateKeepRules(rules: PruneRule[], candidates: PruneCandidate
   const result = new Map<PruneCandidate, string>();
   if (rules.length === 0 || candidates.length === 0) return result;
   const verdicts = rules.map((r) => compileRule(r)(candidates, ctx));
+  // The same few reasons repeat for every snapshot of every dataset: one string each (a first prune at scale
+  // destroys millions of snapshots).
+  let shared = sharedReasons.get(rules);
+  if (!shared) sharedReasons.set(rules, (shared = new Map()));
   for (const c of candidates) {
     const reasons: string[] = [];
     for (const v of verdicts) {
@@ -151,7 +168,13 @@ export function evaluateKeepRules(rules: PruneRule[], candidates: PruneCandidate
       if (why === undefined) break;
       reasons.push(why);
     }
-    if (reasons.length === verdicts.length) result.set(c, reasons.join('; '));
+    if (reasons.length !== verdicts.length) continue;
+    const text = reasons.join('; ');
+    let one = shared.get(text);
+    if (one === undefined) shared.set(text, (one = text));
+    result.set(c, one);
   }
   return result;
 }
+
+const sharedReasons = new WeakMap<PruneRule[], Map<string, string>>();

@@ -233,6 +233,11 @@ export function blockedDatasets(plan: Plan): number {
   return n;
 }
 
+/** Appends lines one by one: a plan at scale has millions of lines, too many for push(...lines) (call stack). */
+function pushAll(out: string[], lines: string[]): void {
+  for (const l of lines) out.push(l);
+}
+
 export function renderPlanHuman(plan: Plan, opts: PlanHumanOptions): string {
   const r = new Renderer(opts);
   const c = new Chalk({ level: opts.color ? 1 : 0 });
@@ -251,14 +256,14 @@ export function renderPlanHuman(plan: Plan, opts: PlanHumanOptions): string {
     body.push(c.bold(`# job ${job.job} (${route})${counts ? `: ${counts}` : ''}${upToDate > 0 ? `; ${plural(upToDate, 'dataset')} up to date` : ''}`), '');
     if (job.snapshots.length > 0) {
       body.push(r.comment('  # snapshots due'));
-      for (const a of job.snapshots) body.push(...r.action(a, job.job, '  '));
+      for (const a of job.snapshots) pushAll(body, r.action(a, job.job, '  '));
       body.push('');
     }
     for (const d of datasets) {
       body.push(r.datasetHeader(job, d));
       const groups = groupSteps(d.actions);
       groups.forEach((g, i) => {
-        for (const a of g) body.push(...r.action(a, job.job, '  '));
+        for (const a of g) pushAll(body, r.action(a, job.job, '  '));
         if (i < groups.length - 1) body.push('');
       });
       body.push('');
@@ -281,9 +286,10 @@ export function renderPlanHuman(plan: Plan, opts: PlanHumanOptions): string {
   if (totalActions > 0) {
     out.push('Actions are indicated with the following symbols:');
     for (const [sym, text] of LEGEND) if (r.used.has(sym)) out.push(`${r.symbol(sym)} ${text}`);
-    out.push('', 'zform will perform the following actions:', '', ...body);
+    out.push('', 'zform will perform the following actions:', '');
+    pushAll(out, body);
   }
-  out.push(...diags);
+  pushAll(out, diags);
   const blocked = blockedDatasets(plan);
   if (totalActions > 0) {
     out.push(c.bold(`Plan: ${renderSummaryCounts(plan.summary, unknown)}.`));

@@ -5,6 +5,23 @@ import { LIST_COLUMNS } from './parse.js';
 /** Arguments beyond this many bytes go into another command (Linux allows 2 MiB in all, 128 KiB per string). */
 export const MAX_ARGV_BYTES = 100 * 1024;
 
+/** What Linux's execve counts for each argument besides its bytes: its NUL and its pointer. */
+export const LINUX_ARGV_OVERHEAD = 1 + 8;
+
+/** Linux's limit for all of argv and the environment together (strings with their NULs and pointers): a quarter of
+ *  the stack's soft limit (null: unlimited), at most 6 MiB and at least 128 KiB (fs/exec.c). */
+export function computeLinuxArgMax(stackSoftLimit: number | null): number {
+  const cap = 6 * 1024 * 1024;
+  return Math.max(128 * 1024, stackSoftLimit === null ? cap : Math.min(cap, Math.floor(stackSoftLimit / 4)));
+}
+
+/** The argument bytes one local command may carry: half of what Linux allows after the environment (the other half
+ *  is headroom for the privilege prefix, sudo's own environment and the kernel's rounding), never less than
+ *  MAX_ARGV_BYTES. With the usual 8 MiB stack that is about 1 MiB: ten times more snapshot names per command. */
+export function computeLocalArgvBudget(stackSoftLimit: number | null, envBytes: number): number {
+  return Math.max(MAX_ARGV_BYTES, Math.floor((computeLinuxArgMax(stackSoftLimit) - envBytes) / 2));
+}
+
 export const LIST_TYPES = 'filesystem,volume,snapshot,bookmark';
 
 /** One `zfs list` of everything under the roots (none = all pools). On OpenZFS >= 2.2 asking for columns beyond
@@ -52,13 +69,14 @@ export function computeReceiveArgv(args: ReceiveArgs): string[] {
   return out;
 }
 
-/** Splits items into groups whose summed argv bytes (with a NUL each) stay within maxBytes; never an empty group. */
-export function computeArgvBatches(items: string[], maxBytes = MAX_ARGV_BYTES): string[][] {
+/** Splits items into groups whose summed argv bytes (with `perItem` more each: its NUL, and its pointer where the
+ *  budget counts those) stay within maxBytes; never an empty group. */
+export function computeArgvBatches(items: string[], maxBytes = MAX_ARGV_BYTES, perItem = 1): string[][] {
   const out: string[][] = [];
   let cur: string[] = [];
   let size = 0;
   for (const it of items) {
-    const n = Buffer.byteLength(it) + 1;
+    const n = Buffer.byteLength(it) + perItem;
     if (cur.length > 0 && size + n > maxBytes) { out.push(cur); cur = []; size = 0; }
     cur.push(it);
     size += n;

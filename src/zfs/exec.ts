@@ -27,9 +27,17 @@ export interface ExecOptions {
   stdin?: 'pipe' | 'ignore';
 }
 
+export interface ArgvBudget {
+  bytes: number;
+  perArgument: number;
+}
+
 export interface Executor {
   /** the config's host name ("local", "nas") */
   readonly host: string;
+  /** how many arguments one command may carry: their bytes plus `perArgument` each within `bytes` (absent: the
+   *  conservative MAX_ARGV_BYTES with a NUL each, which also fits a remote shell's one command string) */
+  readonly argvBudget?: ArgvBudget;
   /** start argv[0] with argv[1..] (no shell on our side; SSH quotes every argument) */
   spawn(argv: string[], opts?: ExecOptions): ExecProcess;
   close(): Promise<void>;

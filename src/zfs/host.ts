@@ -11,7 +11,7 @@ import {
   computeArgvBatches, computeDestroyPlan, computeListArgv, computePlaceholderArgv, computeReceiveArgv,
   computeSendArgv, computeSnapshotGroups,
 } from './argv.js';
-import { parseHolds, parseList, parseNameValues, parsePlaceholders, parseProperties } from './parse.js';
+import { HoldsParser, ListParser, parseNameValues, parsePlaceholders, parseProperties } from './parse.js';
 import { computeFeatures, parseResumeToken, parseSendEstimate, parseVersion } from './parse-send.js';
 
 export interface CommandZfsHostOptions {
@@ -60,8 +60,8 @@ export class CommandZfsHost implements ZfsHost {
     return runZfs(this.exec, this.argv(args), { observer: this.observer });
   }
 
-  private runResult(args: string[]): Promise<RunResult> {
-    return runZfsResult(this.exec, this.argv(args), { observer: this.observer });
+  private runResult(args: string[], onStdout?: (chunk: Buffer) => void): Promise<RunResult> {
+    return runZfsResult(this.exec, this.argv(args), { observer: this.observer, onStdout });
   }
 
   private fail(args: string[], r: RunResult): never {
@@ -70,9 +70,11 @@ export class CommandZfsHost implements ZfsHost {
 
   async list(roots: string[]): Promise<Listing> {
     const listArgs = computeListArgv(roots);
-    const lr = await this.runResult(listArgs);
+    // parsed as it streams: a listing of millions of lines is never held whole
+    const parser = new ListParser();
+    const lr = await this.runResult(listArgs, (chunk) => parser.push(chunk));
     if (!computeOnlyMissing(lr, roots)) this.fail(listArgs, lr);
-    const { datasets, versions } = parseList(lr.stdout);
+    const { datasets, versions } = parser.end();
     if (datasets.length === 0) return { datasets, versions, holds: [] };
 
     const names = new Set(datasets.map((d) => d.name));
@@ -87,14 +89,18 @@ export class CommandZfsHost implements ZfsHost {
     return { datasets, versions, holds: await this.listHolds(held) };
   }
 
-  /** `zfs holds -H` of the snapshots (argv-size batches); a snapshot destroyed meanwhile contributes nothing. */
+  /** `zfs holds -H` of the snapshots; a snapshot destroyed meanwhile contributes nothing. OpenZFS lists holds only
+   *  of snapshots named one by one (`-r` matches one short name under a dataset), so the names go in batches as
+   *  large as the executor allows: about 1 MiB locally, 100 KiB over SSH (one remote command string). */
   private async listHolds(snapshots: string[]): Promise<HoldRecord[]> {
     const out: HoldRecord[] = [];
-    for (const batch of computeArgvBatches(snapshots)) {
+    const budget = this.exec.argvBudget;
+    for (const batch of computeArgvBatches(snapshots, budget?.bytes, budget?.perArgument)) {
       const args = ['holds', '-H', ...batch];
-      const r = await this.runResult(args);
+      const parser = new HoldsParser();
+      const r = await this.runResult(args, (chunk) => parser.push(chunk));
       if (!computeOnlyMissing(r, batch)) this.fail(args, r);
-      out.push(...parseHolds(r.stdout));
+      for (const h of parser.end()) out.push(h);
     }
     return out;
   }

@@ -1,15 +1,45 @@
 // The local Executor: starts processes on this machine with execa, streaming (nothing buffered but stderr).
 import { PassThrough } from 'node:stream';
 import { execa } from 'execa';
-import type { ExecOptions, ExecProcess, ExecResult, Executor } from './exec.js';
+import { readFileSync } from 'node:fs';
+import type { ArgvBudget, ExecOptions, ExecProcess, ExecResult, Executor } from './exec.js';
+import { LINUX_ARGV_OVERHEAD, MAX_ARGV_BYTES, computeLocalArgvBudget } from './argv.js';
+
+/** What every child gets on top of our environment. */
+const CHILD_ENV = { LC_ALL: 'C' };
+
+/** The stack's soft limit from /proc/self/limits (children inherit it; it sets Linux's argv limit): bytes, null for
+ *  unlimited, undefined when not known (not Linux). */
+export function readStackSoftLimit(): number | null | undefined {
+  let text: string;
+  try { text = readFileSync('/proc/self/limits', 'utf8'); } catch { return undefined; }
+  const m = /^Max stack size\s+(\S+)/m.exec(text);
+  if (!m) return undefined;
+  return m[1] === 'unlimited' ? null : /^\d+$/.test(m[1]!) ? Number(m[1]) : undefined;
+}
+
+/** The argument budget of a local command: from the stack limit on Linux (about 1 MiB), else the conservative default. */
+function readLocalArgvBudget(): ArgvBudget {
+  const stack = readStackSoftLimit();
+  if (stack === undefined) return { bytes: MAX_ARGV_BYTES, perArgument: 1 };
+  let env = 0;
+  for (const [k, v] of Object.entries({ ...process.env, ...CHILD_ENV })) env += Buffer.byteLength(`${k}=${v ?? ''}`) + LINUX_ARGV_OVERHEAD;
+  return { bytes: computeLocalArgvBudget(stack, env), perArgument: LINUX_ARGV_OVERHEAD };
+}
 
 /** How long `exited` waits for stderr to close once the process has exited. */
 const STDERR_GRACE_MS = 2000;
 
 export class LocalExecutor implements Executor {
   readonly host: string;
+  private budget: ArgvBudget | null = null;
   constructor(hostName = 'local') {
     this.host = hostName;
+  }
+
+  get argvBudget(): ArgvBudget {
+    this.budget ??= readLocalArgvBudget();
+    return this.budget;
   }
 
   spawn(argv: string[], opts: ExecOptions = {}): ExecProcess {
@@ -23,7 +53,7 @@ export class LocalExecutor implements Executor {
       reject: false,
       stripFinalNewline: false,
       // our children never need a terminal or our environment's LANG quirks: keep zfs's messages in English
-      env: { LC_ALL: 'C' },
+      env: CHILD_ENV,
       extendEnv: true,
       cleanup: true,
     });

@@ -1,6 +1,7 @@
 // Pure parsers of `zfs list/get/holds -H -p` output into the ZFS layer's record types.
 import type { DatasetRecord, HoldRecord, VersionRecord } from './types.js';
 import { ZformError } from '../errors.js';
+import { TabbedLineSplitter } from './lines.js';
 
 /** The columns `list` asks for, in this order (see computeListArgv). */
 export const LIST_COLUMNS = [
@@ -22,98 +23,135 @@ function lines(text: string): string[] {
   return out;
 }
 
-/** Whether s[from, to) is one or more ASCII digits. */
-function isDigits(s: string, from: number, to: number): boolean {
+/** Where a line of a listing is (for its error message). */
+interface LineAt { buf: Buffer; start: number; end: number; no: number; what: string }
+
+function failAt(l: LineAt): never {
+  throw new ZfsParseError(l.what, l.no, l.buf.toString('utf8', l.start, l.end));
+}
+
+/** Whether buf[from, to) is one or more ASCII digits. */
+function isDigits(buf: Buffer, from: number, to: number): boolean {
   if (to <= from) return false;
   for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i);
+    const c = buf[i]!;
     if (c < 48 || c > 57) return false;
   }
   return true;
 }
 
-/** Where a line of a listing is (for its error message). */
-interface LineAt { text: string; start: number; end: number; no: number; what: string }
-
-function failAt(l: LineAt): never {
-  throw new ZfsParseError(l.what, l.no, l.text.slice(l.start, l.end));
-}
-
-/** A count column, `-` as 0, read in place between two tabs (no string per column: a listing can have millions). */
+/** A count column, `-` as 0, read from its bytes (no string per column: a listing can have millions). */
 function parseCountAt(l: LineAt, from: number, to: number): number {
-  const s = l.text;
-  if (to - from === 1 && s.charCodeAt(from) === 45 /* - */) return 0;
-  if (!isDigits(s, from, to)) failAt(l);
-  if (to - from > 15) return Number(s.slice(from, to)); // beyond 2^53 rounds the way Number() does
+  const b = l.buf;
+  if (to - from === 1 && b[from] === 45 /* - */) return 0;
+  if (!isDigits(b, from, to)) failAt(l);
+  if (to - from > 15) return Number(b.toString('latin1', from, to)); // beyond 2^53 rounds the way Number() does
   let n = 0;
-  for (let i = from; i < to; i++) n = n * 10 + (s.charCodeAt(i) - 48);
+  for (let i = from; i < to; i++) n = n * 10 + (b[i]! - 48);
   return n;
 }
 
 /** A GUID column as an exact decimal string without leading zeros (uint64 does not fit a number). */
 function parseGuidAt(l: LineAt, from: number, to: number): string {
-  if (!isDigits(l.text, from, to)) failAt(l);
-  while (to - from > 1 && l.text.charCodeAt(from) === 48 /* 0 */) from++;
-  return l.text.slice(from, to);
+  if (!isDigits(l.buf, from, to)) failAt(l);
+  while (to - from > 1 && l.buf[from] === 48 /* 0 */) from++;
+  return l.buf.toString('latin1', from, to);
 }
 
-/** Whether text[from, to) is exactly word. */
-function isWord(text: string, from: number, to: number, word: string): boolean {
-  return to - from === word.length && text.startsWith(word, from);
+/** Whether buf[from, to) is exactly the ASCII word. */
+function isWord(buf: Buffer, from: number, to: number, word: string): boolean {
+  if (to - from !== word.length) return false;
+  for (let i = 0; i < word.length; i++) if (buf[from + i] !== word.charCodeAt(i)) return false;
+  return true;
 }
 
-/** Datasets and versions (without placeholders and holds) from `zfs list -H -p -o LIST_COLUMNS`. */
-export function parseList(stdout: string): { datasets: DatasetRecord[]; versions: VersionRecord[] } {
-  const datasets: DatasetRecord[] = [];
-  const versions: VersionRecord[] = [];
+/** Whether buf[from, to) holds the same bytes as other. */
+function isSameBytes(buf: Buffer, from: number, to: number, other: Buffer): boolean {
+  if (to - from !== other.length) return false;
+  for (let i = 0; i < other.length; i++) if (buf[from + i] !== other[i]) return false;
+  return true;
+}
+
+/** Where byte c first is in buf[from, to), -1 if not there. */
+function findByte(buf: Buffer, from: number, to: number, c: number): number {
+  for (let i = from; i < to; i++) if (buf[i] === c) return i;
+  return -1;
+}
+
+/** Strings for repeated byte sequences (snapshot names repeat across datasets: one atomic `zfs snapshot` per pool):
+ *  one string each, found by a hash of the bytes, so a repeated name costs neither a decode nor memory. */
+interface SharedName { bytes: Buffer; text: string; next: SharedName | null }
+class SharedNames {
+  private readonly byHash = new Map<number, SharedName>();
+
+  get(buf: Buffer, from: number, to: number): string {
+    let h = 0x811c9dc5; // FNV-1a
+    for (let i = from; i < to; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    const first = this.byHash.get(h) ?? null;
+    for (let e = first; e !== null; e = e.next) if (isSameBytes(buf, from, to, e.bytes)) return e.text;
+    const bytes = Buffer.from(buf.subarray(from, to));
+    const text = bytes.toString('utf8');
+    this.byHash.set(h, { bytes, text, next: first });
+    return text;
+  }
+}
+
+/** Parses `zfs list -H -p -o LIST_COLUMNS` output as it streams in (push each chunk of stdout, then end()): datasets
+ *  and versions, without placeholders and holds. Only records are kept, never the text. */
+export class ListParser {
+  private readonly datasets: DatasetRecord[] = [];
+  private readonly versions: VersionRecord[] = [];
   // Nested roots list their common subtree twice: a name seen before is skipped. Versions are remembered per
   // dataset under their shared short name, which is much cheaper than a set of a million full names.
-  const seenDatasets = new Set<string>();
-  const seenVersions = { snapshot: new Map<string, Set<string>>(), bookmark: new Map<string, Set<string>>() };
-  // Every dataset's versions carry its name, and snapshot names repeat across datasets (one atomic `zfs snapshot`
-  // per pool): sharing those strings keeps a large listing's memory in proportion to what is distinct.
-  const shortNames = new Map<string, string>();
-  let lastDataset = '';
-  // tab positions in stdout: columns are read in place, without cutting the line out first
-  const tabs = new Int32Array(LIST_COLUMNS.length - 1);
-  const l: LineAt = { text: stdout, start: 0, end: 0, no: 0, what: 'zfs list' };
-  for (let pos = 0; pos < stdout.length;) {
-    let eol = stdout.indexOf('\n', pos);
-    if (eol < 0) eol = stdout.length;
-    l.start = pos;
-    l.end = eol;
-    l.no++;
-    pos = eol + 1;
+  private readonly seenDatasets = new Set<string>();
+  private readonly seenVersions = { snapshot: new Map<string, Set<string>>(), bookmark: new Map<string, Set<string>>() };
+  // Every dataset's versions carry its name (zfs lists a dataset's versions right after it), and snapshot names
+  // repeat across datasets: sharing those strings keeps a large listing's memory in proportion to what is distinct.
+  private readonly shortNames = new SharedNames();
+  private lastDataset = '';
+  private lastDatasetBytes = Buffer.alloc(0);
+  private readonly at: LineAt = { buf: Buffer.alloc(0), start: 0, end: 0, no: 0, what: 'zfs list' };
+  private readonly lines = new TabbedLineSplitter(LIST_COLUMNS.length, (buf, start, end, tabs, nTabs, no) => {
+    const l = this.at; // one object for every line: a listing has millions
+    l.buf = buf; l.start = start; l.end = end; l.no = no;
+    this.line(l, tabs, nTabs);
+  });
+
+  push(chunk: Buffer): void {
+    this.lines.push(chunk);
+  }
+
+  end(): { datasets: DatasetRecord[]; versions: VersionRecord[] } {
+    this.lines.end();
+    return { datasets: this.datasets, versions: computeSortedVersions(this.versions) };
+  }
+
+  private line(l: LineAt, tabs: Int32Array, nTabs: number): void {
     // exactly LIST_COLUMNS.length columns
-    let n = 0;
-    for (let t = stdout.indexOf('\t', l.start); t >= 0 && t < eol; t = stdout.indexOf('\t', t + 1)) {
-      if (n === tabs.length) failAt(l);
-      tabs[n++] = t;
-    }
-    if (n !== tabs.length) failAt(l);
-    const name = stdout.slice(l.start, tabs[0]);
-    const col = (i: number) => stdout.slice(tabs[i - 1]! + 1, i < tabs.length ? tabs[i] : eol);
+    if (nTabs !== LIST_COLUMNS.length - 1) failAt(l);
+    const buf = l.buf;
     const t0 = tabs[0]! + 1;
     const t1 = tabs[1]!;
-    const snapshot = isWord(stdout, t0, t1, 'snapshot');
-    if (snapshot || isWord(stdout, t0, t1, 'bookmark')) {
+    const snapshot = isWord(buf, t0, t1, 'snapshot');
+    if (snapshot || isWord(buf, t0, t1, 'bookmark')) {
       const type = snapshot ? 'snapshot' : 'bookmark';
-      const at = name.indexOf(snapshot ? '@' : '#');
-      if (at <= 0) {
-        if (seenDatasets.has(name)) continue; // a name seen before is skipped whatever its line says
+      const at = findByte(buf, l.start, tabs[0]!, snapshot ? 64 /* @ */ : 35 /* # */);
+      if (at <= l.start) {
+        if (this.seenDatasets.has(buf.toString('utf8', l.start, tabs[0]))) return; // a name seen before is skipped whatever its line says
         failAt(l);
       }
-      // zfs lists a dataset's versions right after it
-      const dataset = at === lastDataset.length && name.startsWith(lastDataset) ? lastDataset : (lastDataset = name.slice(0, at));
-      const short = name.slice(at + 1);
-      let shared = shortNames.get(short);
-      if (shared === undefined) shortNames.set(short, (shared = short));
-      const byDataset = seenVersions[type];
+      if (!isSameBytes(buf, l.start, at, this.lastDatasetBytes)) {
+        this.lastDatasetBytes = Buffer.from(buf.subarray(l.start, at));
+        this.lastDataset = this.lastDatasetBytes.toString('utf8');
+      }
+      const dataset = this.lastDataset;
+      const shared = this.shortNames.get(buf, at + 1, tabs[0]!);
+      const byDataset = this.seenVersions[type];
       let names = byDataset.get(dataset);
       if (!names) byDataset.set(dataset, (names = new Set()));
-      if (names.has(shared)) continue;
+      if (names.has(shared)) return;
       names.add(shared);
-      versions.push({
+      this.versions.push({
         kind: type,
         dataset,
         name: shared,
@@ -123,20 +161,22 @@ export function parseList(stdout: string): { datasets: DatasetRecord[]; versions
         userrefs: snapshot ? parseCountAt(l, tabs[4]! + 1, tabs[5]!) : 0,
         written: snapshot ? parseCountAt(l, tabs[5]! + 1, tabs[6]!) : 0,
       });
-      continue;
+      return;
     }
+    const col = (i: number) => buf.toString('utf8', i === 0 ? l.start : tabs[i - 1]! + 1, i < nTabs ? tabs[i] : l.end);
+    const name = col(0);
     const type = col(1);
     if (type !== 'filesystem' && type !== 'volume') {
-      if (seenDatasets.has(name)) continue;
+      if (this.seenDatasets.has(name)) return;
       failAt(l);
     }
-    if (seenDatasets.has(name)) continue;
-    seenDatasets.add(name);
+    if (this.seenDatasets.has(name)) return;
+    this.seenDatasets.add(name);
     const encryption = col(7);
     const encryptionroot = col(8);
     const keystatus = col(9);
     const token = col(10);
-    datasets.push({
+    this.datasets.push({
       name,
       type,
       guid: parseGuidAt(l, t1 + 1, tabs[2]!),
@@ -149,7 +189,13 @@ export function parseList(stdout: string): { datasets: DatasetRecord[]; versions
       written: parseCountAt(l, tabs[5]! + 1, tabs[6]!),
     });
   }
-  return { datasets, versions: computeSortedVersions(versions) };
+}
+
+/** Datasets and versions (without placeholders and holds) from the whole text of `zfs list -H -p -o LIST_COLUMNS`. */
+export function parseList(stdout: string): { datasets: DatasetRecord[]; versions: VersionRecord[] } {
+  const p = new ListParser();
+  p.push(Buffer.from(stdout));
+  return p.end();
 }
 
 /** Within one dataset: createtxg, bookmark before snapshot at equal txg, then name. */
@@ -190,16 +236,35 @@ export function parsePlaceholders(stdout: string): Set<string> {
   return out;
 }
 
-/** `zfs holds -H [-p]`: name, tag, timestamp (unix seconds with -p; OpenZFS 2.1 has no -p and prints ctime,
- *  which names no time zone, so `created` is left out then). */
-export function parseHolds(stdout: string): HoldRecord[] {
-  return lines(stdout).map((line, i) => {
-    const f = line.split('\t');
-    if (f.length !== 3 || !f[0]!.includes('@') || f[1] === '') throw new ZfsParseError('zfs holds', i + 1, line);
-    const rec: HoldRecord = { snapshot: f[0]!, tag: f[1]! };
-    if (/^\d+$/.test(f[2]!)) rec.created = Number(f[2]);
-    return rec;
+/** `zfs holds -H [-p]` as it streams in (push each chunk, then end()): name, tag, timestamp (unix seconds with -p;
+ *  OpenZFS 2.1 has no -p and prints ctime, which names no time zone, so `created` is left out then). */
+export class HoldsParser {
+  private readonly holds: HoldRecord[] = [];
+  private readonly lines = new TabbedLineSplitter(2, (buf, start, end, tabs, nTabs, no) => {
+    const snapshot = nTabs === 2 ? buf.toString('utf8', start, tabs[0]) : '';
+    const tag = nTabs === 2 ? buf.toString('utf8', tabs[0]! + 1, tabs[1]) : '';
+    if (!snapshot.includes('@') || tag === '') throw new ZfsParseError('zfs holds', no, buf.toString('utf8', start, end));
+    const rec: HoldRecord = { snapshot, tag };
+    const time = buf.toString('latin1', tabs[1]! + 1, end);
+    if (/^\d+$/.test(time)) rec.created = Number(time);
+    this.holds.push(rec);
   });
+
+  push(chunk: Buffer): void {
+    this.lines.push(chunk);
+  }
+
+  end(): HoldRecord[] {
+    this.lines.end();
+    return this.holds;
+  }
+}
+
+/** `zfs holds -H [-p]` from its whole text (see HoldsParser). */
+export function parseHolds(stdout: string): HoldRecord[] {
+  const p = new HoldsParser();
+  p.push(Buffer.from(stdout));
+  return p.end();
 }
 
 /** `zfs get -H -p -o property,value p1,p2 ds`: property → value as printed ("-" for an unset user property). */

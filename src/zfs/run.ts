@@ -9,6 +9,13 @@ export interface RunOptions {
   observer?: CommandObserver;
 }
 
+export interface RunResultOptions extends RunOptions {
+  /** Hands stdout to this consumer chunk by chunk as it arrives instead of collecting it (the result's stdout is then
+   *  empty): a listing is parsed while it streams and never held whole. When the consumer throws, the rest of stdout
+   *  is not read (the command then ends on a closed pipe) and, once the command has ended, that error is thrown. */
+  onStdout?: (chunk: Buffer) => void;
+}
+
 export interface RunResult {
   stdout: string;
   stderr: string;
@@ -27,6 +34,27 @@ function readAll(stream: Readable): Promise<string> {
   });
 }
 
+/** Feeds stream to the consumer; resolves at its end with what the consumer threw, if it did (the stream is then
+ *  destroyed: the writer sees a closed pipe). */
+function feed(stream: Readable, consume: (chunk: Buffer) => void): Promise<{ error: unknown } | null> {
+  return new Promise((resolve) => {
+    let failed: { error: unknown } | null = null;
+    stream.on('data', (d: Buffer) => {
+      if (failed) return;
+      try {
+        consume(d);
+      } catch (error) {
+        failed = { error };
+        stream.destroy();
+        resolve(failed);
+      }
+    });
+    stream.once('end', () => resolve(failed));
+    stream.once('close', () => resolve(failed));
+    stream.once('error', () => resolve(failed));
+  });
+}
+
 function report(exec: Executor, argv: string[], t0: number, r: ExecResult, observer?: CommandObserver): void {
   observer?.({ host: exec.host, argv, durationMs: performance.now() - t0, code: r.code, stderr: r.stderr });
 }
@@ -38,9 +66,16 @@ export function makeZfsError(host: string, argv: string[], r: { stderr: string; 
 
 /** Runs argv to its end and returns what it printed and how it ended; never throws for a failed command
  *  (a transport failure, e.g. SSH that cannot connect, rejects with that transport's own error). */
-export async function runZfsResult(exec: Executor, argv: string[], opts: RunOptions = {}): Promise<RunResult> {
+export async function runZfsResult(exec: Executor, argv: string[], opts: RunResultOptions = {}): Promise<RunResult> {
   const t0 = performance.now();
   const p = exec.spawn(argv, { stdin: 'ignore' });
+  if (opts.onStdout) {
+    const [consumed, r] = await Promise.all([feed(p.stdout, opts.onStdout), p.exited]);
+    report(exec, argv, t0, r, opts.observer);
+    if (r.connectionError) throw r.connectionError;
+    if (consumed) throw consumed.error;
+    return { stdout: '', stderr: r.stderr, code: r.code, signal: r.signal };
+  }
   const [stdout, r] = await Promise.all([readAll(p.stdout), p.exited]);
   report(exec, argv, t0, r, opts.observer);
   if (r.connectionError) throw r.connectionError;

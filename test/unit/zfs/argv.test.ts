@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  MAX_ARGV_BYTES, computeArgvBatches, computeDestroyPlan, computeListArgv, computePlaceholderArgv, computePool,
-  computeReceiveArgv, computeSendArgv, computeSnapshotGroups,
+  LINUX_ARGV_OVERHEAD, MAX_ARGV_BYTES, computeArgvBatches, computeDestroyPlan, computeLinuxArgMax, computeListArgv,
+  computeLocalArgvBudget, computePlaceholderArgv, computePool, computeReceiveArgv, computeSendArgv, computeSnapshotGroups,
 } from '../../../src/zfs/argv.js';
 import type { SendFlags } from '../../../src/zfs/types.js';
 
@@ -46,6 +46,28 @@ test('computeArgvBatches keeps each batch within the byte budget', () => {
   assert.equal(batches.length, 3); // 5000 × 45 bytes
   assert.deepEqual(batches.flat(), many);
   for (const b of batches) assert.ok(b.reduce((n, s) => n + s.length + 1, 0) <= MAX_ARGV_BYTES);
+});
+
+test('computeArgvBatches counts a given overhead per item (a pointer as well as the NUL)', () => {
+  assert.deepEqual(computeArgvBatches(['aaa', 'bb', 'c'], 12, 4), [['aaa'], ['bb', 'c']]);
+  assert.deepEqual(computeArgvBatches(['aaa', 'bb', 'c'], 12), [['aaa', 'bb', 'c']]);
+});
+
+test('computeLinuxArgMax: a quarter of the stack limit, between 128 KiB and 6 MiB', () => {
+  assert.equal(computeLinuxArgMax(8 * 1024 * 1024), 2 * 1024 * 1024);
+  assert.equal(computeLinuxArgMax(null), 6 * 1024 * 1024);
+  assert.equal(computeLinuxArgMax(64 * 1024 * 1024), 6 * 1024 * 1024);
+  assert.equal(computeLinuxArgMax(256 * 1024), 128 * 1024);
+});
+
+test('computeLocalArgvBudget: half of what remains after the environment, never below the default', () => {
+  assert.equal(computeLocalArgvBudget(8 * 1024 * 1024, 4096), (2 * 1024 * 1024 - 4096) / 2);
+  assert.equal(computeLocalArgvBudget(256 * 1024, 4096), MAX_ARGV_BYTES);
+  assert.equal(computeLocalArgvBudget(8 * 1024 * 1024, 3 * 1024 * 1024), MAX_ARGV_BYTES);
+  // 10,000 held snapshots with names of 60 bytes: one command locally at the usual 8 MiB stack, six at the default
+  const held = Array.from({ length: 10000 }, (_, i) => `dst/backup/src/g${String(i % 100).padStart(4, '0')}/d${String(i).padStart(6, '0')}@zform_20261122_000516_000`);
+  assert.equal(computeArgvBatches(held, computeLocalArgvBudget(8 * 1024 * 1024, 4096), LINUX_ARGV_OVERHEAD).length, 1);
+  assert.equal(computeArgvBatches(held).length, 6);
 });
 
 test('computeDestroyPlan groups snapshots per dataset, bookmarks one by one, datasets apart', () => {

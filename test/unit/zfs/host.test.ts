@@ -95,6 +95,26 @@ test('list: holds of many snapshots are batched by argv size; a snapshot destroy
   assert.deepEqual(l.holds.map((h) => h.snapshot), [names[0], names[2999]]);
 });
 
+test('list: an executor with a larger argv budget (local Linux) gets the holds of many snapshots in one command', async () => {
+  const rows: string[] = ['tank/ds\tfilesystem\t1\t1\t1\t-\t0\toff\t-\t-\t-'];
+  const names: string[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const n = `tank/ds@zform_20240101_000000_with_a_long_suffix_${String(i).padStart(4, '0')}`;
+    names.push(n);
+    rows.push(`${n}\tsnapshot\t${i + 2}\t${i + 2}\t1\t1\t0\toff\t-\t-\t-`);
+  }
+  const ex = new ScriptedExecutor('here', (argv) => {
+    if (argv[1] === 'list') return { stdout: rows.join('\n') + '\n' };
+    if (argv[1] === 'holds') return { stdout: `${names[7]}\tt\tx\n` };
+    return {};
+  });
+  Object.assign(ex, { argvBudget: { bytes: 1024 * 1024, perArgument: 9 } });
+  const l = await new CommandZfsHost(ex).list(['tank/ds']);
+  assert.deepEqual(ex.calls.map((c) => c.argv[1]), ['list', 'get', 'holds']);
+  assert.deepEqual(ex.calls[2]!.argv.slice(3), names);
+  assert.deepEqual(l.holds, [{ snapshot: names[7], tag: 't' }]);
+});
+
 test('privilege prefix goes before zfs in every command; the observer sees each', async () => {
   const seen: string[] = [];
   const { ex, host } = hostWith({ 'sudo -n zfs': {} }, { privilege: ['sudo', '-n'], observer: (e) => seen.push(`${e.host}: ${e.argv.join(' ')} -> ${e.code}`) });

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ZfsParseError, computeSortedVersions, parseHolds, parseList, parseNameValues, parsePlaceholders, parseProperties,
+  HoldsParser, ListParser, ZfsParseError, computeSortedVersions, parseHolds, parseList, parseNameValues, parsePlaceholders,
+  parseProperties,
 } from '../../../src/zfs/parse.js';
 import type { VersionRecord } from '../../../src/zfs/types.js';
 import { readFixture } from './fixtures.js';
@@ -93,4 +94,52 @@ test('parseProperties and parseNameValues', () => {
   assert.deepEqual([...parseNameValues(readFixture('get-guid.stdout'))], [
     ['p1/a@s1', '17263245281104857866'], ['p1/a#b1', '17263245281104857866'], ['p1/data@s2', '2737191559284355994'],
   ]);
+});
+
+/** Feeds text to a streaming parser in chunks cut at the given byte positions. */
+function pushCut(p: { push(chunk: Buffer): void }, text: string, cuts: number[]): void {
+  const bytes = Buffer.from(text);
+  let from = 0;
+  for (const c of [...cuts, bytes.length]) {
+    p.push(bytes.subarray(from, c));
+    from = c;
+  }
+}
+
+test('ListParser: the same records whatever chunks the output arrives in, a name cut inside a UTF-8 character too', () => {
+  const text = readFixture('list-p1.stdout')
+    + 'p1/k\u00f6ln\tfilesystem\t7\t40\t1795294160\t-\t0\toff\t-\t-\t-\n'
+    + 'p1/k\u00f6ln@sn\u00e4p\tsnapshot\t8\t41\t1795294161\t0\t4096\toff\t-\t-\t-'; // no newline at the end
+  const whole = parseList(text);
+  assert.equal(whole.versions.filter((v) => v.dataset === 'p1/k\u00f6ln' && v.name === 'sn\u00e4p').length, 1);
+  const size = Buffer.byteLength(text);
+  for (let cut = 0; cut <= size; cut++) {
+    const p = new ListParser();
+    pushCut(p, text, [cut]);
+    assert.deepEqual(p.end(), whole, `one cut at byte ${cut}`);
+  }
+  for (const step of [1, 7, 64]) {
+    const p = new ListParser();
+    pushCut(p, text, Array.from({ length: Math.floor(size / step) }, (_, i) => (i + 1) * step));
+    assert.deepEqual(p.end(), whole, `chunks of ${step} bytes`);
+  }
+});
+
+test('ListParser: a bad line is reported with its number when it arrives, across chunks', () => {
+  const p = new ListParser();
+  const good = readFixture('list-two-roots.stdout');
+  pushCut(p, good + 'p1@x\tsnapshot\tabc\t1\t1\t0\t0\toff\t-\t-\t-', [5, good.length + 3]);
+  assert.throws(() => p.end(), (e: unknown) => e instanceof ZfsParseError && /line 14: "p1@x\\tsnapshot\\tabc/.test(e.shortMessage));
+});
+
+test('HoldsParser: chunks cut anywhere give the holds of the whole text', () => {
+  const text = readFixture('holds.stdout');
+  for (let cut = 0; cut <= text.length; cut++) {
+    const p = new HoldsParser();
+    pushCut(p, text, [cut]);
+    assert.deepEqual(p.end(), parseHolds(text));
+  }
+  const bad = new HoldsParser();
+  bad.push(Buffer.from('p/a@s\tt\tx\np/a\tt'));
+  assert.throws(() => bad.end(), /cannot parse zfs holds line 2: "p\/a\\tt"/);
 });

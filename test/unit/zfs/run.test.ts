@@ -1,0 +1,42 @@
+// The exec choke point with a stdout consumer, on real local processes: every byte reaches the consumer in order,
+// and a consumer that throws stops the command (closed pipe) and its error is what the caller sees.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LocalExecutor, readStackSoftLimit } from '../../../src/zfs/local.js';
+import { runZfsResult } from '../../../src/zfs/run.js';
+
+const exec = new LocalExecutor('here');
+
+test('runZfsResult with onStdout: the consumer gets all of stdout in order; the result keeps stderr and the exit code', async () => {
+  const chunks: Buffer[] = [];
+  const seen: string[] = [];
+  const r = await runZfsResult(exec, ['sh', '-c', 'seq 1 200000; echo oops >&2; exit 3'], {
+    onStdout: (c) => chunks.push(c),
+    observer: (e) => seen.push(`${e.argv[0]} -> ${e.code}`),
+  });
+  const expected = Array.from({ length: 200000 }, (_, i) => `${i + 1}\n`).join('');
+  assert.equal(Buffer.concat(chunks).toString(), expected);
+  assert.ok(chunks.length > 1, 'streamed in more than one chunk');
+  assert.deepEqual({ ...r }, { stdout: '', stderr: 'oops\n', code: 3, signal: null });
+  assert.deepEqual(seen, ['sh -> 3']);
+});
+
+test('runZfsResult with onStdout: a consumer that throws ends an endless command and its error is thrown', async () => {
+  const seen: (number | null)[] = [];
+  let calls = 0;
+  await assert.rejects(
+    runZfsResult(exec, ['yes', 'line'], {
+      onStdout: () => { if (++calls === 3) throw new Error('bad line'); },
+      observer: (e) => seen.push(e.code),
+    }),
+    /^Error: bad line$/,
+  );
+  assert.equal(calls, 3, 'no chunk after the failure');
+  assert.equal(seen.length, 1, 'the command ended and was reported');
+  assert.notEqual(seen[0], 0, 'it failed on the closed pipe (EPIPE or SIGPIPE)');
+});
+
+test('readStackSoftLimit: the stack limit of this Linux process (bytes or unlimited)', () => {
+  const limit = readStackSoftLimit();
+  assert.ok(limit === null || (typeof limit === 'number' && limit > 0), String(limit));
+});
