@@ -5,8 +5,10 @@
 # side, and what the stand-in itself costs (the logged commands replayed on their own).
 # Environment: BENCH_PLAN_SIZES (default "100 1000 10000"), BENCH_PLAN_SNAPSHOTS (100), BENCH_PLAN_RUNS (3),
 # BENCH_PLAN_KEEP=DIR keeps the generated inventories and logs there; BENCH_PLAN_ZFORM=PATH runs another build's
-# bin/zform (e.g. an older commit's, to compare); BENCH_PLAN_PRUNE=off plans without the config's pruning section
-# (with it, on this inventory of 100 hourly snapshots, the plan is a first prune: ~70 destroys per dataset and side).
+# bin/zform (e.g. an older commit's, to compare); BENCH_PLAN_PRUNE chooses the config's pruning over the inventory's
+# hourly snapshots (bench/lib/inventory.ts, PRUNE_GRIDS): `steady` (default) is what a configured job meets on every
+# run (one destroy per dataset and side), `first` a first prune of the same inventory (~71 destroys per dataset and
+# side), `off` no pruning section.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -14,6 +16,8 @@ sizes=${BENCH_PLAN_SIZES:-100 1000 10000}
 snaps=${BENCH_PLAN_SNAPSHOTS:-100}
 runs=${BENCH_PLAN_RUNS:-3}
 zform=${BENCH_PLAN_ZFORM:-$root/bin/zform}
+pruning=${BENCH_PLAN_PRUNE:-steady}
+case $pruning in steady|first|off) ;; *) echo "BENCH_PLAN_PRUNE: steady, first or off, not '$pruning'" >&2; exit 64 ;; esac
 [ -f dist/bench/lib/make-inventory.js ] || npx tsc -p .
 if [ -n "${BENCH_PLAN_KEEP:-}" ]; then work=$BENCH_PLAN_KEEP; mkdir -p "$work"
 else work=$(mktemp -d); trap 'rm -rf "$work"' EXIT; fi
@@ -22,16 +26,14 @@ ln -sf "$root/bench/lib/zfs-standin" "$work/bin/zfs"
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-echo "zform plan ($zform), $snaps snapshots per dataset per side, pruning ${BENCH_PLAN_PRUNE:-on}, median of $runs runs (node $(node --version), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "zform plan ($zform), $snaps snapshots per dataset per side, pruning $pruning, median of $runs runs (node $(node --version), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg))"
 echo
 echo "| datasets | listing src + dst | wall s | user+sys s | peak RSS MiB | zfs commands src / dst | stand-in s | plan |"
 echo "|---:|---:|---:|---:|---:|---|---:|---|"
 for n in $sizes; do
   data=$work/inv-$n
   rm -rf "$data"
-  node dist/bench/lib/make-inventory.js --datasets "$n" --snapshots "$snaps" --out "$data" >/dev/null
-  # the pruning section is the config's last
-  [ "${BENCH_PLAN_PRUNE:-on}" = off ] && sed -i '/^    pruning:/,$d' "$data/zform.yml"
+  node dist/bench/lib/make-inventory.js --datasets "$n" --snapshots "$snaps" --pruning "$pruning" --out "$data" >/dev/null
   bytes=$(cat "$data"/list/* | wc -c)
   export PATH="$work/bin:$PATH" ZFORM_BENCH_DATA=$data
   walls=() cpus=() rsss=()

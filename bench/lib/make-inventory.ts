@@ -1,11 +1,11 @@
 // Writes a synthetic inventory (bench/lib/inventory.ts) as the files the stand-in `zfs` serves:
 //   DIR/list/<root>, DIR/get/<root> (root with "/" as "%"), DIR/holds, DIR/tokens/<token>, DIR/columns,
 //   DIR/zform.yml and DIR/counts.json.
-// Usage: node dist/bench/lib/make-inventory.js --datasets N --snapshots S --out DIR [--now MS]
+// Usage: node dist/bench/lib/make-inventory.js --datasets N --snapshots S --out DIR [--now MS] [--pruning steady|first|off]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { COLUMNS, computeInventory } from './inventory.js';
+import { COLUMNS, computeInventory, type PruningMode } from './inventory.js';
 
 export function fileKey(root: string): string { return root.replaceAll('/', '%'); }
 
@@ -25,15 +25,15 @@ export function writeInventory(dir: string, spec: Parameters<typeof computeInven
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
   const { values } = parseArgs({ options: {
     datasets: { type: 'string' }, snapshots: { type: 'string', default: '100' }, out: { type: 'string' },
-    now: { type: 'string' }, job: { type: 'string', default: 'bench' },
+    now: { type: 'string' }, pruning: { type: 'string', default: 'steady' }, job: { type: 'string', default: 'bench' },
   } });
-  if (!values.datasets || !values.out) {
-    process.stderr.write('usage: make-inventory --datasets N [--snapshots S] --out DIR [--now MS] [--job NAME]\n');
+  if (!values.datasets || !values.out || !['steady', 'first', 'off'].includes(values.pruning!)) {
+    process.stderr.write('usage: make-inventory --datasets N [--snapshots S] --out DIR [--now MS] [--job NAME] [--pruning steady|first|off]\n');
     process.exit(64);
   }
   const counts = writeInventory(values.out, {
     datasets: Number(values.datasets), snapshots: Number(values.snapshots), job: values.job!,
-    now: values.now ? Number(values.now) : Date.now(),
+    now: values.now ? Number(values.now) : Date.now(), pruning: values.pruning as PruningMode,
   });
   process.stdout.write(JSON.stringify(counts) + '\n');
 }

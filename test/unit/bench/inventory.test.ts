@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, mkdirSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RESUME_TOKENS, SOURCE_ROOT, TARGET_ROOT, behindBy, computeInventory, leafKind, sourceDatasets } from '../../../bench/lib/inventory.js';
+import { RESUME_TOKENS, SOURCE_ROOT, TARGET_ROOT, behindBy, computeInventory, hasForeignHold, leafKind, sourceDatasets, type PruningMode } from '../../../bench/lib/inventory.js';
 import { writeInventory } from '../../../bench/lib/make-inventory.js';
 import { parseHolds, parseList, parsePlaceholders } from '../../../src/zfs/parse.js';
 import { parseResumeToken } from '../../../src/zfs/parse-send.js';
@@ -98,4 +98,48 @@ test('the stand-in serves zform exactly what it lists, logs each command, and th
     }
   }
   assert.equal(tokens, counts.byKind.behind);
+});
+
+test('pruning modes: the steady state destroys the oldest snapshot per dataset and side, a first prune ~71, off none', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'zform-bench-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'bin'));
+  symlinkSync(STANDIN, join(dir, 'bin', 'zfs'));
+  const saved = { PATH: process.env.PATH, data: process.env.ZFORM_BENCH_DATA, log: process.env.ZFORM_BENCH_LOG };
+  process.env.PATH = `${join(dir, 'bin')}:${process.env.PATH}`;
+  delete process.env.ZFORM_BENCH_LOG;
+  t.after(() => {
+    process.env.PATH = saved.PATH;
+    for (const [k, v] of [['ZFORM_BENCH_DATA', saved.data], ['ZFORM_BENCH_LOG', saved.log]] as const) {
+      if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
+  });
+  const leaves = sourceDatasets(40).filter((d) => d.leaf !== null);
+  // destroys per leaf and side, by the leaf's kind
+  const destroys = async (pruning: PruningMode) => {
+    const data = join(dir, pruning);
+    writeInventory(data, { datasets: 40, snapshots: 100, now: NOW, job: 'bench', pruning });
+    process.env.ZFORM_BENCH_DATA = data;
+    const config = await loadConfig(join(data, 'zform.yml'));
+    assert.equal(config.jobs[0]!.pruning.keepSource.length, pruning === 'off' ? 0 : 2);
+    const host = new CommandZfsHost(new LocalExecutor('local'));
+    const { inventories, resumeTokens } = await readInventories(config, ['bench'], () => host);
+    const plan = computePlan({ config, jobs: ['bench'], inventories, resumeTokens, now: new Date(NOW), zformVersion: 'test', allowRollback: false });
+    return leaves.map((d) => {
+      const p = plan.jobs[0]!.datasets.find((x) => x.source === d.name)!;
+      const n = (side: string) => p.actions.filter((a) => a.kind === 'destroy_snapshots' && a.side === side)
+        .reduce((k, a) => k + (a.kind === 'destroy_snapshots' ? a.snapshots.length : 0), 0);
+      return { kind: leafKind(d.leaf!), held: hasForeignHold(d.leaf!), source: n('source'), target: n('target') };
+    });
+  };
+  for (const d of await destroys('steady')) {
+    if (d.kind === 'up_to_date' || d.kind === 'due') {
+      // the oldest snapshot, older than the grid's 99 hours, unless a foreign hold keeps it on the source
+      assert.deepEqual([d.source, d.target], [d.held ? 0 : 1, 1], JSON.stringify(d));
+    }
+    assert.ok(d.source <= 1 && d.target <= 1, JSON.stringify(d));
+  }
+  const first = await destroys('first');
+  assert.ok(first.filter((d) => d.kind === 'up_to_date').every((d) => d.target >= 70 && d.source >= 69), JSON.stringify(first));
+  assert.ok((await destroys('off')).every((d) => d.source === 0 && d.target === 0));
 });
