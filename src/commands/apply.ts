@@ -6,7 +6,7 @@ import { selectJobs } from './select.js';
 import { planErrors, planHasChanges, planNow } from './planning.js';
 import { loadConfig } from '../config/load.js';
 import { openHosts } from '../hosts.js';
-import { renderPlanHuman } from '../views/plan-human.js';
+import { writePlanHuman } from '../views/plan-human.js';
 import { readPlanFile } from '../planfile.js';
 import { checkPlanFresh } from '../apply/stale.js';
 import { applyPlan } from '../apply/execute.js';
@@ -96,7 +96,7 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
         } else {
           plan = await planNow(config, hosts, io, { jobs, allowRollback: args['allow-rollback'] ?? false, releaseStale: args['release-stale'] ?? false });
         }
-        if (!args.json) io.stdout.write(renderPlanHuman(plan, { color }));
+        if (!args.json) writePlanHuman(plan, { color }, io.stdout);
         const { errors, unlistedHosts } = planErrors(plan);
         if (!planHasChanges(plan)) {
           // --json still ends with its one change_summary (nothing changed; conflicts listed as outcomes), so that a

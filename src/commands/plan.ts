@@ -5,8 +5,8 @@ import { selectJobs } from './select.js';
 import { planErrors, planHasChanges, planNow } from './planning.js';
 import { loadConfig } from '../config/load.js';
 import { openHosts } from '../hosts.js';
-import { renderPlanHuman } from '../views/plan-human.js';
-import { renderPlanJson } from '../views/plan-json.js';
+import { writePieces, writePlanHuman } from '../views/plan-human.js';
+import { renderPlanJsonPieces } from '../views/plan-json.js';
 import { writePlanFile } from '../planfile.js';
 import { useColor } from '../io.js';
 import { ExitCode } from '../errors.js';
@@ -42,10 +42,12 @@ export function planCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args
       const hosts = openHosts(config);
       try {
         const plan = await planNow(config, hosts, io, { jobs, allowRollback: args['allow-rollback'] ?? false, releaseStale: args['release-stale'] ?? false });
+        // written piece by piece (the same text as renderPlanJson / renderPlanHuman): a plan at scale is too big for one string
         if (args.json) {
-          io.stdout.write(renderPlanJson(plan) + '\n');
+          writePieces(renderPlanJsonPieces(plan), io.stdout);
+          io.stdout.write('\n');
         } else {
-          io.stdout.write(renderPlanHuman(plan, { color: useColor(io, args.color) }));
+          writePlanHuman(plan, { color: useColor(io, args.color) }, io.stdout);
         }
         if (args.out) {
           await writePlanFile(args.out, plan);

@@ -233,71 +233,108 @@ export function blockedDatasets(plan: Plan): number {
   return n;
 }
 
-/** Appends lines one by one: a plan at scale has millions of lines, too many for push(...lines) (call stack). */
-function pushAll(out: string[], lines: string[]): void {
-  for (const l of lines) out.push(l);
+/** Counts the view needs before its body: which symbols the legend shows, whether there are actions at all. */
+function scanActions(plan: Plan): { used: Set<Symbol>; totalActions: number } {
+  const used = new Set<Symbol>();
+  let totalActions = 0;
+  for (const job of plan.jobs) {
+    for (const a of job.snapshots) { used.add(symbolOf(a)); totalActions++; }
+    for (const d of job.datasets) for (const a of d.actions) { used.add(symbolOf(a)); totalActions++; }
+  }
+  return { used, totalActions };
 }
 
-export function renderPlanHuman(plan: Plan, opts: PlanHumanOptions): string {
+/** Lines as one piece of text, each ending with a newline (a plan at scale has millions of lines). */
+function piece(lines: string[]): string {
+  return lines.length === 0 ? '' : lines.join('\n') + '\n';
+}
+
+/**
+ * The human plan in pieces, in order: the legend, each job header, each dataset (with its lines), the
+ * diagnostics and the summary. Joined they are exactly renderPlanHuman's text; writePlanHuman writes them as
+ * they come, so that a plan with millions of lines (a first prune at scale) is never one string.
+ */
+export function* renderPlanHumanPieces(plan: Plan, opts: PlanHumanOptions): Generator<string> {
   const r = new Renderer(opts);
   const c = new Chalk({ level: opts.color ? 1 : 0 });
-  const body: string[] = [];
-  let totalActions = 0;
+  const { used, totalActions } = scanActions(plan);
   let unknown = 0;
-  for (const job of plan.jobs) {
-    const datasets = job.datasets.filter((d) => d.actions.length > 0);
-    const count = job.snapshots.length + datasets.length;
-    if (count === 0) continue;
-    const upToDate = job.datasets.filter((d) => d.actions.length === 0 && !d.diagnostics.some((x) => x.severity === 'error')).length;
-    const route = job.targetHost ? `${job.sourceHost} → ${job.targetHost}` : `${job.sourceHost}, no target`;
-    const s = jobSummary(job);
-    const jobUnknown = unknownSizeSends(job.datasets.flatMap((d) => d.actions));
-    const counts = s ? renderSummaryCounts(s, jobUnknown) : '';
-    body.push(c.bold(`# job ${job.job} (${route})${counts ? `: ${counts}` : ''}${upToDate > 0 ? `; ${plural(upToDate, 'dataset')} up to date` : ''}`), '');
-    if (job.snapshots.length > 0) {
-      body.push(r.comment('  # snapshots due'));
-      for (const a of job.snapshots) pushAll(body, r.action(a, job.job, '  '));
-      body.push('');
+  if (totalActions > 0) {
+    const head = ['Actions are indicated with the following symbols:'];
+    for (const [sym, text] of LEGEND) if (used.has(sym)) head.push(`${r.symbol(sym)} ${text}`);
+    head.push('', 'zform will perform the following actions:', '');
+    yield piece(head);
+    for (const job of plan.jobs) {
+      const datasets = job.datasets.filter((d) => d.actions.length > 0);
+      const count = job.snapshots.length + datasets.length;
+      if (count === 0) continue;
+      const upToDate = job.datasets.filter((d) => d.actions.length === 0 && !d.diagnostics.some((x) => x.severity === 'error')).length;
+      const route = job.targetHost ? `${job.sourceHost} → ${job.targetHost}` : `${job.sourceHost}, no target`;
+      const s = jobSummary(job);
+      const jobUnknown = unknownSizeSends(job.datasets.flatMap((d) => d.actions));
+      const counts = s ? renderSummaryCounts(s, jobUnknown) : '';
+      const lines = [c.bold(`# job ${job.job} (${route})${counts ? `: ${counts}` : ''}${upToDate > 0 ? `; ${plural(upToDate, 'dataset')} up to date` : ''}`), ''];
+      if (job.snapshots.length > 0) {
+        lines.push(r.comment('  # snapshots due'));
+        for (const a of job.snapshots) for (const l of r.action(a, job.job, '  ')) lines.push(l);
+        lines.push('');
+      }
+      yield piece(lines);
+      for (const d of datasets) {
+        const out = [r.datasetHeader(job, d)];
+        const groups = groupSteps(d.actions);
+        groups.forEach((g, i) => {
+          // line by line: a first prune's destroy line has one line per snapshot, too many for push(...lines)
+          for (const a of g) for (const l of r.action(a, job.job, '  ')) out.push(l);
+          if (i < groups.length - 1) out.push('');
+        });
+        out.push('');
+        yield piece(out);
+      }
+      unknown += jobUnknown;
     }
-    for (const d of datasets) {
-      body.push(r.datasetHeader(job, d));
-      const groups = groupSteps(d.actions);
-      groups.forEach((g, i) => {
-        for (const a of g) pushAll(body, r.action(a, job.job, '  '));
-        if (i < groups.length - 1) body.push('');
-      });
-      body.push('');
-      totalActions += d.actions.length;
-    }
-    totalActions += job.snapshots.length;
-    unknown += jobUnknown;
   }
 
-  const diags: string[] = [];
   for (const job of plan.jobs) {
     const hosts = { source: job.sourceHost, target: job.targetHost };
     const all = [...job.diagnostics, ...job.datasets.flatMap((d) => d.diagnostics)];
+    const diags: string[] = [];
     for (const sev of ['error', 'warning'] as const) {
       for (const d of all.filter((x) => x.severity === sev)) diags.push(...r.diagnostic(d, hosts), '');
     }
+    yield piece(diags);
   }
 
-  const out: string[] = [];
-  if (totalActions > 0) {
-    out.push('Actions are indicated with the following symbols:');
-    for (const [sym, text] of LEGEND) if (r.used.has(sym)) out.push(`${r.symbol(sym)} ${text}`);
-    out.push('', 'zform will perform the following actions:', '');
-    pushAll(out, body);
-  }
-  pushAll(out, diags);
+  const tail: string[] = [];
   const blocked = blockedDatasets(plan);
   if (totalActions > 0) {
-    out.push(c.bold(`Plan: ${renderSummaryCounts(plan.summary, unknown)}.`));
+    tail.push(c.bold(`Plan: ${renderSummaryCounts(plan.summary, unknown)}.`));
   } else if (blocked === 0) {
-    out.push(c.green.bold('No changes. ZFS matches the configuration.'));
+    tail.push(c.green.bold('No changes. ZFS matches the configuration.'));
   } else {
-    out.push(c.bold('No changes planned.'));
+    tail.push(c.bold('No changes planned.'));
   }
-  if (blocked > 0) out.push(c.red(`${plural(blocked, 'dataset')} cannot proceed (see the errors above).`));
-  return out.join('\n') + '\n';
+  if (blocked > 0) tail.push(c.red(`${plural(blocked, 'dataset')} cannot proceed (see the errors above).`));
+  yield piece(tail);
+}
+
+export function renderPlanHuman(plan: Plan, opts: PlanHumanOptions): string {
+  let text = '';
+  for (const p of renderPlanHumanPieces(plan, opts)) text += p;
+  return text;
+}
+
+/** Writes the human plan piece by piece (in writes of about 64 KiB), never as one string. */
+export function writePlanHuman(plan: Plan, opts: PlanHumanOptions, out: { write(text: string): unknown }): void {
+  writePieces(renderPlanHumanPieces(plan, opts), out);
+}
+
+/** Gathers pieces into writes of about 64 KiB: fewer system calls than one write per dataset. */
+export function writePieces(pieces: Iterable<string>, out: { write(text: string): unknown }): void {
+  let buffer = '';
+  for (const p of pieces) {
+    buffer += p;
+    if (buffer.length >= 65_536) { out.write(buffer); buffer = ''; }
+  }
+  if (buffer !== '') out.write(buffer);
 }
