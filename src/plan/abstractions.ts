@@ -1,6 +1,6 @@
 // The holds and bookmarks zform owns on one side, recognised by name (src/zfs/names.ts): step and last-received
 // holds by tag, cursor and tentative cursor bookmarks by name, a bookmark only when the GUID in its name is its own.
-import type { Listing } from '../zfs/types.js';
+import type { Listing, VersionRecord } from '../zfs/types.js';
 import type { AbstractionType } from '../zfs/names.js';
 import { parseBookmarkName, parseHoldTag } from '../zfs/names.js';
 
@@ -23,10 +23,25 @@ export interface OwnedAbstraction {
 
 export function listOwnedAbstractions(listing: Listing, host: string): OwnedAbstraction[] {
   const out: OwnedAbstraction[] = [];
-  const snapshots = new Map(listing.versions.filter((v) => v.kind === 'snapshot').map((v) => [`${v.dataset}@${v.name}`, v] as const));
+  // The held snapshots' records, found per dataset: a listing at scale has millions of snapshots and few holds.
+  const wanted = new Map<string, Map<string, VersionRecord | undefined>>();
+  for (const h of listing.holds) {
+    const at = h.snapshot.indexOf('@');
+    if (at < 0) continue;
+    const ds = h.snapshot.slice(0, at);
+    let m = wanted.get(ds);
+    if (!m) wanted.set(ds, (m = new Map()));
+    m.set(h.snapshot.slice(at + 1), undefined);
+  }
+  for (const v of listing.versions) {
+    if (v.kind !== 'snapshot') continue;
+    const m = wanted.get(v.dataset);
+    if (m?.has(v.name)) m.set(v.name, v);
+  }
   for (const h of listing.holds) {
     const p = parseHoldTag(h.tag);
-    const v = snapshots.get(h.snapshot as `${string}@${string}`);
+    const at = h.snapshot.indexOf('@');
+    const v = at < 0 ? undefined : wanted.get(h.snapshot.slice(0, at))?.get(h.snapshot.slice(at + 1));
     if (!p || !v) continue;
     out.push({ type: p.type, job: p.job, host, dataset: v.dataset, name: h.snapshot, short: v.name, tag: h.tag, guid: v.guid, createtxg: v.createtxg });
   }

@@ -45,14 +45,16 @@ export function computeDatasetPruning(input: DatasetPruneInput): { actions: Acti
   const released = new Set<string>();
   for (const a of plan.actions) if (a.kind === 'release') for (const r of a.snapshots) released.add(`${r.dataset}@${r.name}\0${a.tag}`);
   const heldAfterChain = (index: ListingIndex, dataset: string, listed: VersionRecord[]) => {
-    const userrefs = new Map(listed.map((v) => [v.name, v.userrefs]));
+    // made on the first question only: the rules let go of no snapshot of most datasets in the steady state
+    let byName: Map<string, number> | null = null;
+    const userrefs = (n: string) => (byName ??= new Map(listed.map((v) => [v.name, v.userrefs]))).get(n) ?? 0;
     // A listing has holds only for snapshots whose userrefs is non-zero (see CommandZfsHost.list): the others
     // need no look-up, which matters when a first prune lets go of millions of snapshots.
     return {
-      holdsOf: (n: string) => (userrefs.get(n) ?? 0) === 0 ? []
+      holdsOf: (n: string) => userrefs(n) === 0 ? []
         : index.holds(`${dataset}@${n}`).filter((h) => !released.has(`${dataset}@${n}\0${h.tag}`)),
       userrefsOf: (n: string) => {
-        const listed = userrefs.get(n) ?? 0;
+        const listed = userrefs(n);
         if (listed === 0) return 0;
         const gone = index.holds(`${dataset}@${n}`).filter((h) => released.has(`${dataset}@${n}\0${h.tag}`)).length;
         return Math.max(0, listed - gone);
@@ -107,8 +109,12 @@ export function computeDatasetPruning(input: DatasetPruneInput): { actions: Acti
     const rolledBack = new Set<string>();
     for (const a of plan.actions) if (a.kind === 'rollback') for (const d of a.destroys) if (d.kind === 'snapshot') rolledBack.add(d.name);
     const snaps: SideSnapshot[] = listed.filter((v) => !rolledBack.has(v.name)).map((v) => ({ ref: refOf(v), creation: v.creation, planned: false }));
-    const created = new Map(snapshotsOf(input.sourceIndex, source.name).map((v) => [v.name, v.creation]));
-    const sourceCreation = (ref: VersionRef): number => (ref.guid === null ? nowSeconds : created.get(ref.name) ?? nowSeconds);
+    let created: Map<string, number> | null = null; // only for a chain that sends
+    const sourceCreation = (ref: VersionRef): number => {
+      if (ref.guid === null) return nowSeconds;
+      created ??= new Map(snapshotsOf(input.sourceIndex, source.name).map((v) => [v.name, v.creation]));
+      return created.get(ref.name) ?? nowSeconds;
+    };
     const present = new Set(snaps.map((x) => x.ref.name));
     for (const s of sends) {
       for (const inc of s.includes) {

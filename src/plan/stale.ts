@@ -37,7 +37,8 @@ export function collectAbstractions(config: Config, inventories: Record<string, 
   return mergeOwnedAbstractions(lists);
 }
 
-export function computeStaleness(config: Config, inventories: Record<string, JobInventory>): AbstractionStatus[] {
+/** `only`: judge only the abstractions it accepts (the others still count as the cursors a cursor competes with). */
+export function computeStaleness(config: Config, inventories: Record<string, JobInventory>, only?: (a: OwnedAbstraction) => boolean): AbstractionStatus[] {
   const indexes = new Map<string, { source: ListingIndex; target: ListingIndex | null }>();
   const indexOf = (job: string) => {
     let i = indexes.get(job);
@@ -49,7 +50,7 @@ export function computeStaleness(config: Config, inventories: Record<string, Job
     return i;
   };
   const all = collectAbstractions(config, inventories);
-  return all.map((a) => {
+  return (only ? all.filter(only) : all).map((a) => {
     const job = config.jobs.find((j) => j.name === a.job);
     const verdict = (stale: boolean, reason: string): AbstractionStatus => ({ ...a, stale, reason });
     if (!job) return verdict(true, `job "${a.job}" is not in ${config.file} (renamed or removed)`);
@@ -131,7 +132,8 @@ export function computeReleaseLines(stale: AbstractionStatus[]): Action[] {
  * Returns new job plans (ids renumbered, summaries recomputed); the input is not changed.
  */
 export function computeForeignStaleLines(jobs: JobPlan[], config: Config, inventories: Record<string, JobInventory>, release: boolean): JobPlan[] {
-  const foreign = computeStaleness(config, inventories).filter((a) => !config.jobs.some((j) => j.name === a.job));
+  // only these are judged: a plan at scale lists a cursor and a hold per dataset of its own jobs
+  const foreign = computeStaleness(config, inventories, (a) => !config.jobs.some((j) => j.name === a.job));
   if (foreign.length === 0) return jobs;
   const out = jobs.map((j) => ({
     ...j, snapshots: j.snapshots.map((a) => ({ ...a })), diagnostics: [...j.diagnostics],
