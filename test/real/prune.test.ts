@@ -65,7 +65,8 @@ jobs:
 `);
   const human = await z.run(['plan', '-c', cfg]);
   assertExit(human, 0, 'plan');
-  const p = JSON.parse((await z.run(['plan', '-c', cfg, '--json'])).stdout) as Plan;
+  // apply executes exactly this saved plan (a new plan would name the snapshot it takes anew)
+  const p = await z.plan(cfg, z.file('month.plan'));
   // the snapshot zform takes is named after its own clock (seconds after `now`)
   const planned = takenName(p);
   const ds = p.jobs[0]!.datasets.find((d) => d.source === 'zprsrc/data')!;
@@ -94,7 +95,7 @@ jobs:
   assert.ok(p.summary.destroys >= srcGone.size + dstGone.size);
   assert.match(human.stdout, new RegExp(`^Plan: 1 snapshot, 2 sends .*, ${p.summary.destroys} destroys\\.$`, 'm'));
 
-  const r = await z.run(['apply', '-c', cfg, '--auto-approve']);
+  const r = await z.run(['apply', z.file('month.plan')]);
   assertExit(r, 0, 'apply');
   assert.deepEqual(new Set(await readSnapshots('zprsrc/data')), sourceKeeps);
   assert.deepEqual(new Set(await readSnapshots('zprdst/zprsrc/data')), targetKeeps);
@@ -104,18 +105,18 @@ jobs:
   await writeFile('zprsrc/data', 'g', 32 * 1024);
   const later = now + H;
   await setClock(later);
-  const p2 = JSON.parse((await z.run(['plan', '-c', cfg, '--json'])).stdout) as Plan;
+  const p2 = await z.plan(cfg, z.file('later.plan'));
   const planned2 = takenName(p2);
   const sends = p2.jobs[0]!.datasets.flatMap((d) => d.actions).filter((a) => a.kind === 'send');
   assert.deepEqual(sends.map((a) => a.kind === 'send' && [a.mode, a.from?.name, a.to.name]), [['incremental', planned, planned2]]);
-  assertExit(await z.run(['apply', '-c', cfg, '--auto-approve']), 0, 'second apply');
+  assertExit(await z.run(['apply', z.file('later.plan')]), 0, 'second apply');
   // the grid slid by an hour: on the source h 528 fell out of the 7 days; the target's buckets each still
   // hold exactly their one snapshot
   const destroyed2 = p2.jobs[0]!.datasets.flatMap((d) => d.actions).flatMap((a) => (a.kind === 'destroy_snapshots' ? a.snapshots.map((s) => `${a.side} ${s.ref.name} (${s.reason})`) : []));
   assert.deepEqual(destroyed2, [
     `source ${hourName(528)} (not_replicated: replicated; grid: older than the grid (8d1h))`,
   ]);
-  assertExit(await z.run(['apply', '-c', cfg, '--auto-approve']), 0, 'second apply');
+  assertExit(await z.run(['apply', z.file('later.plan')]), 0, 'second apply');
   const target2 = await readSnapshots('zprdst/zprsrc/data');
   assert.deepEqual(new Set(target2), new Set([...targetKeeps, planned2]));
   const guid = async (s: string) => (await sh(`zfs get -H -p -o value guid ${q(s)}`)).trim();
