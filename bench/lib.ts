@@ -9,7 +9,8 @@ import { sh } from '../test/real/lib.js';
 
 /** The checkout (dist/bench/ → two levels up). */
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
-export const ZFORM = path.join(REPO, 'bin', 'zform');
+/** The zform under test: this checkout's, or ZFORM_BENCH_ZFORM (e.g. another build, to compare). */
+export const ZFORM = process.env.ZFORM_BENCH_ZFORM ?? path.join(REPO, 'bin', 'zform');
 /** Where bench/fetch-syncoid.sh unpacked Debian's sanoid and libcapture-tiny-perl (the host's / is the guest's). */
 export const SYNCOID_ROOT = process.env.ZFORM_BENCH_SYNCOID_ROOT ?? '/var/cache/zform-vm/bench/root';
 export const SYNCOID = path.join(SYNCOID_ROOT, 'usr/sbin/syncoid');

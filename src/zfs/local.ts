@@ -1,7 +1,7 @@
 // The local Executor: starts processes on this machine with execa, streaming (nothing buffered but stderr).
 import { PassThrough } from 'node:stream';
 import { execa } from 'execa';
-import type { ExecOptions, ExecProcess, ExecResult, Executor } from './exec.js';
+import { STREAM_HIGH_WATER_MARK, type ExecOptions, type ExecProcess, type ExecResult, type Executor } from './exec.js';
 
 /** How long `exited` waits for stderr to close once the process has exited. */
 const STDERR_GRACE_MS = 2000;
@@ -40,7 +40,7 @@ export class LocalExecutor implements Executor {
     sub.stdout!.on('error', () => {});
     // execa resumes an unread stdout on the next tick (data lost); a PassThrough keeps it until the caller reads,
     // with backpressure, and destroying it closes our end of the pipe (the writer then sees EPIPE).
-    const stdout = new PassThrough();
+    const stdout = new PassThrough({ highWaterMark: STREAM_HIGH_WATER_MARK });
     sub.stdout!.pipe(stdout);
     stdout.on('close', () => { if (!sub.stdout!.destroyed) sub.stdout!.destroy(); });
     const exited = new Promise<ExecResult>((resolve) => {
