@@ -2,7 +2,7 @@
 // by `zform apply` with guarantee_incremental (one -i step per snapshot), by zform with guarantee_resumability (one
 // batched -I step) and by syncoid (one -I stream, its way). zform's own time = wall time minus the time during which
 // a zfs command ran (the counting wrapper's start/end stamps, overlaps counted once) minus the wrapper's own start-up
-// per command (measured here); per step = that / M. Size: ZFORM_BENCH_STEPS (200).
+// per command (measured here); per step = that / M. Size: ZFORM_BENCH_STEPS (40: sized for this guest, where a zfs command takes ~0.5 s).
 import { sh } from '../test/real/lib.js';
 import {
   CountingZfs, SYNCOID, ZFORM, check, computeBreakdown, computeBusySeconds, describeGuest, fmt, renderTable,
@@ -10,7 +10,7 @@ import {
 } from './lib.js';
 
 requireGuest();
-const M = Number(process.env.ZFORM_BENCH_STEPS ?? 200);
+const M = Number(process.env.ZFORM_BENCH_STEPS ?? 40);
 
 interface Measured { what: string; r: Timed; calls: ZfsCall[] }
 
