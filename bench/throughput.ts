@@ -21,6 +21,8 @@ let pools = 0;
 /** A fresh target pool for one run (held snapshots never block `zpool destroy`). */
 async function withTarget<T>(fn: (pool: string) => Promise<T>): Promise<T> {
   const pool = `tdst${++pools}`;
+  // every run starts from the same state: nothing left to write back, the guest's caches empty
+  await sh('zpool sync && sync && echo 3 > /proc/sys/vm/drop_caches');
   await sh(`truncate -s ${Math.ceil(BIG / GiB) + 1}G /mnt/disk/${pool}.img && zpool create -O mountpoint=none -O compression=off ${pool} /mnt/disk/${pool}.img`);
   try { return await fn(pool); } finally { await sh(`zpool destroy -f ${pool} && rm -f /mnt/disk/${pool}.img`); }
 }
