@@ -7,6 +7,7 @@ import type { HostPool } from '../hosts.js';
 import { makeCursorName, makeTentativeCursorName } from '../zfs/names.js';
 import { runTransfer } from '../zfs/transfer.js';
 import { ZformError } from '../errors.js';
+import { actionDataset, errorLine, runWaves, type SendAction } from './waves.js';
 import { emptyTotals, type ApplyHooks, type ApplyResult, type DatasetOutcome, type ApplyTotals } from './events.js';
 
 export interface ApplyOptions {
@@ -21,18 +22,6 @@ export function fullName(ref: VersionRef): string {
   return `${ref.dataset}${ref.kind === 'snapshot' ? '@' : '#'}${ref.name}`;
 }
 
-/** The dataset an action works on, for reporting. */
-function actionDataset(a: Action): string | null {
-  switch (a.kind) {
-    case 'snapshot': return null;
-    case 'create_placeholder': case 'abort_resume': case 'rollback': case 'destroy_snapshots': return a.dataset;
-    case 'hold': case 'release': return a.snapshots[0]?.dataset ?? null;
-    case 'bookmark': return a.snapshot.dataset;
-    case 'destroy_bookmarks': return a.bookmarks[0]?.dataset ?? null;
-    case 'send': return a.targetDataset;
-  }
-}
-
 /** Every snapshot a chain refers to that this plan creates (guid null), as full names. */
 function plannedRefs(chain: Action[]): string[] {
   const out: string[] = [];
@@ -44,11 +33,6 @@ function plannedRefs(chain: Action[]): string[] {
     if (a.kind === 'destroy_snapshots') (a.assumes ?? []).forEach(add);
   }
   return out;
-}
-
-function errorLine(err: unknown): string {
-  if (err instanceof ZformError) return err.shortMessage;
-  return err instanceof Error ? err.message.split('\n')[0]! : String(err);
 }
 
 function minLimit(a?: BandwidthLimit, b?: BandwidthLimit): BandwidthLimit | undefined {
@@ -112,44 +96,39 @@ export async function applyJob(jobPlan: JobPlan, job: JobConfig, opts: ApplyOpti
     }
   }
 
-  // 2. Dataset chains, parents first (the plan lists them in that order).
-  const status = new Map<string, DatasetOutcome>();
-  for (const ds of jobPlan.datasets) {
-    const outcome: DatasetOutcome = { job: jobPlan.job, source: ds.source, target: ds.target, status: 'ok', reason: null, actionsDone: 0, actionsTotal: ds.actions.length };
-    outcomes.push(outcome);
-    status.set(ds.source, outcome);
-    const errors = ds.diagnostics.filter((d) => d.severity === 'error');
-    if (ds.actions.length === 0) {
-      if (errors.length > 0) { outcome.status = 'conflict'; outcome.reason = errors[0]!.summary; }
-      else outcome.status = 'unchanged';
-      continue;
-    }
-    if (interrupted || aborted()) { interrupted = true; outcome.status = 'interrupted'; outcome.reason = 'interrupted before it started'; continue; }
-    const blockedBy = ds.dependsOn.map((d) => status.get(d)).find((o) => o && (o.status === 'failed' || o.status === 'skipped' || o.status === 'interrupted'));
-    const missingSnap = plannedRefs(ds.actions).map((n) => failedSnapshots.get(n)).find((r) => r !== undefined);
-    if (blockedBy || missingSnap) {
-      outcome.status = 'skipped';
-      outcome.reason = blockedBy ? `parent ${blockedBy.source || blockedBy.target} did not complete` : missingSnap!;
-      hooks({ type: 'dataset_skipped', at: clock(), job: jobPlan.job, dataset: ds.target ?? ds.source, reason: outcome.reason });
-      continue;
-    }
-    try {
-      for (const action of ds.actions) {
-        if (aborted()) throw new Interrupted('interrupted');
-        await run(action, actionDataset(action), () => executeAction(action, ds, job, opts, guidOf, totals, hooks, clock));
-        outcome.actionsDone++;
-      }
-    } catch (err) {
-      if (err instanceof Interrupted || aborted()) {
-        interrupted = true;
-        outcome.status = 'interrupted';
-        outcome.reason = 'interrupted; the next plan resumes it';
-      } else {
-        outcome.status = 'failed';
-        outcome.reason = errorLine(err);
-      }
-    }
-  }
+  // 2. Dataset chains in waves (see waves.ts): the GUIDs of the snapshots just taken are read in one command,
+  // then every ready chain runs its next action per wave, holds and releases batched across datasets and the
+  // GUIDs that sends delivered confirmed in one command per target host.
+  if (!interrupted && !aborted()) await prefetchGuids(jobPlan, opts.hosts, failedSnapshots, guids);
+  const r = await runWaves(jobPlan, {
+    aborted, hooks, clock, initiallyInterrupted: interrupted,
+    missingSnapshot: (ds) => plannedRefs(ds.actions).map((n) => failedSnapshots.get(n)).find((r) => r !== undefined),
+    single: async (action, ds) => run(action, actionDataset(action), () => executeAction(action, ds, job, opts, guidOf, totals, hooks, clock)),
+    batch: async (kind, host, tag, actions) => {
+      const h = opts.hosts.get(host);
+      const snaps = actions.flatMap((a) => (a.kind === 'hold' || a.kind === 'release' ? a.snapshots.map(fullName) : []));
+      if (kind === 'hold') await h.hold(tag, snaps); else await h.release(tag, snaps);
+      if (kind === 'hold') totals.holds += actions.length; else totals.releases += actions.length;
+    },
+    transfer: (action) => executeTransfer(action, job, opts, guidOf, hooks, clock),
+    confirm: async (targetHost, items) => {
+      const t = opts.hosts.get(targetHost);
+      const names = items.map((i) => `${i.action.targetDataset}@${i.action.to.name}`);
+      const got = await t.getGuids(names).catch(() => null);
+      return Promise.all(items.map(async (i, k) => {
+        const g = got ? got.get(names[k]!) : (await t.getProperties(names[k]!, ['guid'])).guid;
+        if (g !== i.expected) {
+          throw new ZformError('zfs', `${targetHost}:${names[k]} has GUID ${g ?? 'none'} after receive, expected ${i.expected}`);
+        }
+        // A forced receive replaced a placeholder: the dataset now holds data, so it is no longer one.
+        if (i.action.receive.force) await t.setProperties(i.action.targetDataset, { 'zform:placeholder': 'off' });
+        totals.sends++;
+        totals.bytes += i.bytes;
+      }).map((p) => p.then(() => null, (err: unknown) => err)));
+    },
+  });
+  outcomes.push(...r.outcomes);
+  interrupted = interrupted || r.interrupted;
   return { outcomes, snapshotFailures, totals, interrupted };
 }
 
@@ -217,47 +196,53 @@ async function executeAction(
       await host.destroy(action.snapshots.map((s) => fullName(s.ref)));
       totals.destroys += action.snapshots.length;
       return null;
-    case 'send': {
-      const target = opts.hosts.get(action.targetHost);
-      const sendArgs: SendArgs = action.mode === 'resume'
-        ? { kind: 'resume', token: action.token ?? '' }
-        : action.from
-          ? { kind: 'incremental', from: fullName(action.from), snapshot: fullName(action.to), intermediates: action.intermediates, flags: action.flags }
-          : { kind: 'full', snapshot: fullName(action.to), flags: action.flags };
-      if (sendArgs.kind === 'resume' && !sendArgs.token) throw new ZformError('internal', `resume step for ${action.targetDataset} has no token`);
-      const recvArgs: ReceiveArgs = {
-        dataset: action.targetDataset,
-        resumable: action.receive.resumable,
-        force: action.receive.force,
-        noMount: true,
-        override: action.receive.override,
-        inherit: action.receive.inherit,
-      };
-      const expected = await guidOf(action.host, action.to);
-      const started = clock().getTime();
-      const sendProc = host.send(sendArgs);
-      const recvProc = target.receive(recvArgs);
-      const { bytes } = await runTransfer(sendProc, recvProc, {
-        bandwidth: minLimit(job.send.bandwidthLimit, job.recv.bandwidthLimit),
-        signal: opts.signal,
-        onProgress: (b: number) => hooks({
-          type: 'apply_progress', at: clock(), job: job.name, dataset: action.targetDataset, action,
-          bytes: b, estimatedBytes: action.estimatedBytes, elapsedMs: clock().getTime() - started,
-        }),
-      });
-      // The cursor moves only after the target confirms the GUID it received.
-      const got = (await target.getProperties(`${action.targetDataset}@${action.to.name}`, ['guid'])).guid;
-      if (got !== expected) {
-        throw new ZformError('zfs', `${action.targetHost}:${action.targetDataset}@${action.to.name} has GUID ${got ?? 'none'} after receive, expected ${expected}`);
-      }
-      // A forced receive replaced a placeholder: the dataset now holds data, so it is no longer one.
-      if (action.receive.force) await target.setProperties(action.targetDataset, { 'zform:placeholder': 'off' });
-      totals.sends++;
-      totals.bytes += bytes;
-      void ds;
-      return bytes;
-    }
+    case 'send':
+      throw new ZformError('internal', 'sends run as transfers whose GUIDs the wave confirms');
   }
+}
+
+/** Streams one send into its receive; the caller confirms the GUID before any cursor moves. */
+async function executeTransfer(
+  action: SendAction, job: JobConfig, opts: ApplyOptions,
+  guidOf: (host: string, ref: VersionRef) => Promise<string>, hooks: ApplyHooks, clock: () => Date,
+): Promise<{ bytes: number; expected: string }> {
+  const host: ZfsHost = opts.hosts.get(action.host);
+  const target = opts.hosts.get(action.targetHost);
+  const sendArgs: SendArgs = action.mode === 'resume'
+    ? { kind: 'resume', token: action.token ?? '' }
+    : action.from
+      ? { kind: 'incremental', from: fullName(action.from), snapshot: fullName(action.to), intermediates: action.intermediates, flags: action.flags }
+      : { kind: 'full', snapshot: fullName(action.to), flags: action.flags };
+  if (sendArgs.kind === 'resume' && !sendArgs.token) throw new ZformError('internal', `resume step for ${action.targetDataset} has no token`);
+  const recvArgs: ReceiveArgs = {
+    dataset: action.targetDataset,
+    resumable: action.receive.resumable,
+    force: action.receive.force,
+    noMount: true,
+    override: action.receive.override,
+    inherit: action.receive.inherit,
+  };
+  const expected = await guidOf(action.host, action.to);
+  const started = clock().getTime();
+  const sendProc = host.send(sendArgs);
+  const recvProc = target.receive(recvArgs);
+  const { bytes } = await runTransfer(sendProc, recvProc, {
+    bandwidth: minLimit(job.send.bandwidthLimit, job.recv.bandwidthLimit),
+    signal: opts.signal,
+    onProgress: (b: number) => hooks({
+      type: 'apply_progress', at: clock(), job: job.name, dataset: action.targetDataset, action,
+      bytes: b, estimatedBytes: action.estimatedBytes, elapsedMs: clock().getTime() - started,
+    }),
+  });
+  return { bytes, expected };
+}
+
+/** One `zfs get guid` on the source host for every snapshot this job just took (a failure leaves guidOf to ask). */
+async function prefetchGuids(jobPlan: JobPlan, hosts: HostPool, failed: Map<string, string>, guids: Map<string, string>): Promise<void> {
+  const names = [...new Set(jobPlan.datasets.flatMap((d) => plannedRefs(d.actions)))].filter((n) => !failed.has(n));
+  if (names.length === 0) return;
+  const got = await hosts.get(jobPlan.sourceHost).getGuids(names).catch(() => null);
+  for (const [n, g] of got ?? []) guids.set(`${jobPlan.sourceHost}\0${n}`, g);
 }
 
 /** Applies every job of a plan in order (the caller holds the jobs' locks). */

@@ -2,6 +2,11 @@
 // (ssh2) implement it; CommandZfsHost runs every zfs command through it via one choke point.
 import type { Readable, Writable } from 'node:stream';
 
+/** Buffer of the streams a transfer passes through (ours, between the pipes): a pipe delivers 64 KiB chunks, and a
+ *  buffer smaller than that (node's default is 16 KiB) stops and restarts the sender on every chunk. Memory stays
+ *  bounded by a few of these per transfer. */
+export const STREAM_HIGH_WATER_MARK = 256 * 1024;
+
 export interface ExecResult {
   /** exit code, null when killed by a signal */
   code: number | null;

@@ -8,7 +8,7 @@ import {
   computeSnapshotGroups,
 } from './argv.js';
 import { PLACEHOLDER_PROPERTY } from './names.js';
-import { computeOnlyBenignFailures } from './host.js';
+import { computeOnlyBenignFailures, computeWithoutBenign } from './host.js';
 import { FakeFailure, FakeState } from './fake-state.js';
 import { FakeReceiveProcess, FakeSendProcess, type FakeProcessContext } from './fake-process.js';
 import { parseFakeLayout } from './fake-layout.js';
@@ -22,7 +22,7 @@ export interface FakeZfsHostOptions {
 }
 
 /** The verbs failNext can make fail: ZfsHost's methods. */
-export type FakeVerb = 'list' | 'snapshot' | 'bookmark' | 'hold' | 'release' | 'destroy' | 'getProperties' | 'setProperties'
+export type FakeVerb = 'list' | 'snapshot' | 'bookmark' | 'hold' | 'release' | 'destroy' | 'getProperties' | 'getGuids' | 'setProperties'
   | 'create' | 'rollback' | 'send' | 'receive' | 'abortResumableReceive' | 'decodeResumeToken' | 'estimateSend';
 
 export const FAKE_DEFAULT_FEATURES: Features = {
@@ -222,7 +222,7 @@ export class FakeZfsHost implements ZfsHost {
         const lines = fn(batch);
         if (lines.length > 0) throw new FakeFailure(lines.join('\n'));
       });
-      if (err && !computeOnlyBenignFailures(err.stderr, benign)) throw err;
+      if (err && !computeOnlyBenignFailures(err.stderr, benign)) throw this.error(err.argv, computeWithoutBenign(err.stderr, benign), err.exitCode);
     }
   }
 
@@ -257,6 +257,22 @@ export class FakeZfsHost implements ZfsHost {
   async getProperties(dataset: string, props: string[]): Promise<Record<string, string>> {
     if (props.length === 0) return {};
     return this.run('getProperties', ['get', '-H', '-p', '-o', 'property,value', props.join(','), dataset], () => this.state.get(dataset, props));
+  }
+
+  async getGuids(names: string[]): Promise<Map<string, Guid>> {
+    const out = new Map<string, string>();
+    for (const batch of computeArgvBatches([...new Set(names)])) {
+      const found = new Map<string, string>();
+      const missing: string[] = [];
+      for (const n of batch) { const g = this.state.guidOf(n); if (g === undefined) missing.push(n); else found.set(n, g); }
+      // as zfs get: every name that exists is printed; each missing one adds a line to stderr and exit 1
+      const err = this.runResult('getGuids', ['get', '-H', '-p', '-o', 'name,value', 'guid', ...batch], () => {
+        if (missing.length > 0) throw new FakeFailure(missing.map((n) => `cannot open '${n}': dataset does not exist`).join('\n'));
+      });
+      if (err && !(missing.length > 0 && err.stderr.trim() === missing.map((n) => `cannot open '${n}': dataset does not exist`).join('\n'))) throw err;
+      for (const [n, g] of found) out.set(n, g);
+    }
+    return out;
   }
 
   async setProperties(dataset: string, props: Record<string, string>): Promise<void> {

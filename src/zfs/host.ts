@@ -27,6 +27,15 @@ export function computeOnlyBenignFailures(stderr: string, benign: ZfsErrorCode[]
   return lines.length > 0 && items.length === lines.length && items.every((f) => benign.includes(f.code));
 }
 
+/** The stderr of a per-item command without the lines of items that failed benignly (the error names what did fail). */
+export function computeWithoutBenign(stderr: string, benign: ZfsErrorCode[]): string {
+  const lines = computeErrorLines(stderr).filter((l) => {
+    const item = parseItemFailures(l)[0];
+    return !item || !benign.includes(item.code);
+  });
+  return lines.length > 0 ? lines.join('\n') + '\n' : stderr;
+}
+
 /** Whether `zfs list/get/holds` failed only because some of the given names do not exist. */
 export function computeOnlyMissing(r: RunResult, names: string[]): boolean {
   if (r.code === 0) return true;
@@ -133,7 +142,7 @@ export class CommandZfsHost implements ZfsHost {
     for (const batch of computeArgvBatches([...new Set(snapshots)])) {
       const args = [...head, ...batch];
       const r = await this.runResult(args);
-      if (r.code !== 0 && !computeOnlyBenignFailures(r.stderr, benign)) this.fail(args, r);
+      if (r.code !== 0 && !computeOnlyBenignFailures(r.stderr, benign)) this.fail(args, { ...r, stderr: computeWithoutBenign(r.stderr, benign) });
     }
   }
 
@@ -181,6 +190,17 @@ export class CommandZfsHost implements ZfsHost {
     if (props.length === 0) return {};
     const { stdout } = await this.run(['get', '-H', '-p', '-o', 'property,value', props.join(','), dataset]);
     return parseProperties(stdout);
+  }
+
+  async getGuids(names: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const batch of computeArgvBatches([...new Set(names)])) {
+      const args = ['get', '-H', '-p', '-o', 'name,value', 'guid', ...batch];
+      const r = await this.runResult(args);
+      if (!computeOnlyMissing(r, batch)) this.fail(args, r);
+      for (const [n, g] of parseNameValues(r.stdout)) out.set(n, g);
+    }
+    return out;
   }
 
   async setProperties(dataset: string, props: Record<string, string>): Promise<void> {

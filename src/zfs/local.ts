@@ -2,7 +2,7 @@
 import { PassThrough } from 'node:stream';
 import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
-import type { ArgvBudget, ExecOptions, ExecProcess, ExecResult, Executor } from './exec.js';
+import { STREAM_HIGH_WATER_MARK, type ArgvBudget, type ExecOptions, type ExecProcess, type ExecResult, type Executor } from './exec.js';
 import { LINUX_ARGV_OVERHEAD, MAX_ARGV_BYTES, computeLocalArgvBudget } from './argv.js';
 
 /** What every child gets on top of our environment. */
@@ -70,7 +70,7 @@ export class LocalExecutor implements Executor {
     sub.stdout!.on('error', () => {});
     // execa resumes an unread stdout on the next tick (data lost); a PassThrough keeps it until the caller reads,
     // with backpressure, and destroying it closes our end of the pipe (the writer then sees EPIPE).
-    const stdout = new PassThrough();
+    const stdout = new PassThrough({ highWaterMark: STREAM_HIGH_WATER_MARK });
     sub.stdout!.pipe(stdout);
     stdout.on('close', () => { if (!sub.stdout!.destroyed) sub.stdout!.destroy(); });
     const exited = new Promise<ExecResult>((resolve) => {

@@ -29,7 +29,7 @@
 import { PassThrough } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import type { SshConfig } from '../config/types.js';
-import type { ExecOptions, ExecProcess, ExecResult, Executor } from './exec.js';
+import { STREAM_HIGH_WATER_MARK, type ExecOptions, type ExecProcess, type ExecResult, type Executor } from './exec.js';
 import { ZformError } from '../errors.js';
 import { quoteCommand } from './quote.js';
 import { renderTarget, runSshConnect, KEEPALIVE_COUNT_MAX, type SshClient, type SshTarget } from './ssh-connect.js';
@@ -62,7 +62,7 @@ const LONE_REFUSAL_RETRIES = 3;
 /** One remote command: the streams handed out, fed from its channel once that is open. */
 class SshProcess implements SshExecProcess {
   readonly stdin: PassThrough | null;
-  readonly stdout = new PassThrough();
+  readonly stdout = new PassThrough({ highWaterMark: STREAM_HIGH_WATER_MARK });
   readonly exited: Promise<SshExecResult>;
   private resolveExited!: (r: SshExecResult) => void;
   private stderrText = '';
@@ -74,7 +74,7 @@ class SshProcess implements SshExecProcess {
   killedWith: NodeJS.Signals | null = null;
 
   constructor(pipeStdin: boolean) {
-    this.stdin = pipeStdin ? new PassThrough() : null;
+    this.stdin = pipeStdin ? new PassThrough({ highWaterMark: STREAM_HIGH_WATER_MARK }) : null;
     this.exited = new Promise((resolve) => { this.resolveExited = resolve; });
     // A write to a process that has gone is reported by `exited`, not as an unhandled stream error.
     this.stdin?.on('error', () => {});

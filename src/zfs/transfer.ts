@@ -4,6 +4,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BandwidthLimit } from '../config/types.js';
 import type { ZfsProcess } from './types.js';
+import { STREAM_HIGH_WATER_MARK } from './exec.js';
 import { ZfsError, computeErrorLines, computeVerb } from './errors.js';
 import { createRateLimitTransform, type RateLimitOptions } from './ratelimit.js';
 
@@ -120,6 +121,7 @@ export async function runTransfer(send: ZfsProcess, recv: ZfsProcess, opts: Tran
   const killRecv = () => { if (!killedRecv) { killedRecv = true; recv.kill(KILL_SIGNAL); } };
 
   const counter = new Transform({
+    highWaterMark: STREAM_HIGH_WATER_MARK,
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
       bytes += chunk.length;
       try { opts.onProgress?.(bytes); } catch (err) { cb(err as Error); return; }

@@ -131,6 +131,9 @@ export interface ZfsHost {
   /** destroy snapshots (batched `fs@a,b,c` per dataset) and bookmarks; missing ones are fine */
   destroy(names: string[]): Promise<void>;
   getProperties(dataset: string, props: string[]): Promise<Record<string, string>>;
+  /** GUIDs of many datasets, snapshots and bookmarks in one `zfs get guid` (argv-size batches); a name that does
+   *  not exist is absent from the result (no error) */
+  getGuids(names: string[]): Promise<Map<string, Guid>>;
   setProperties(dataset: string, props: Record<string, string>): Promise<void>;
   /** `zfs create -o p=v ... fs` (placeholders); an existing dataset is an error */
   create(dataset: string, props: Record<string, string>): Promise<void>;

@@ -253,6 +253,42 @@ export function zfsHostContract(name: string, setup: () => Promise<ContractEnv>)
       await rejectsWith(host.rollback(`${r}@nope`, false), 'dataset_does_not_exist');
     });
 
+    it('hold and release across datasets in one command: each snapshot on its own; the error names only real failures', async () => {
+      const r = `${P}/holdmany`;
+      await host.create(r, {});
+      await host.create(`${r}/a`, {});
+      await host.create(`${r}/b`, {});
+      await host.snapshot([`${r}/a@s1`, `${r}/b@s1`]);
+      await host.snapshot([`${r}/a@s2`]);
+      await host.hold('t', [`${r}/a@s1`]);
+      // a@s1 already has the tag (fine), c does not exist, b@s9 does not exist: the rest is held all the same
+      const err = await rejectsWith(host.hold('t', [`${r}/a@s1`, `${r}/c@s1`, `${r}/a@s2`, `${r}/b@s9`, `${r}/b@s1`]), 'dataset_does_not_exist');
+      assert.doesNotMatch(err.message, /tag already exists/);
+      assert.match(err.message, new RegExp(`${r}/c`));
+      let l = await host.list([r]);
+      assert.deepEqual(l.holds.map((h) => `${h.snapshot} ${h.tag}`).sort(), [`${r}/a@s1 t`, `${r}/a@s2 t`, `${r}/b@s1 t`]);
+      await host.release('t', [`${r}/a@s1`, `${r}/b@s1`, `${r}/c@s1`, `${r}/a@s2`]);
+      l = await host.list([r]);
+      assert.deepEqual(l.holds, []);
+    });
+
+    it('getGuids: many names in one command, datasets, snapshots and bookmarks; missing names are absent', async () => {
+      const r = `${P}/guids`;
+      await host.create(r, {});
+      await host.create(`${r}/a`, {});
+      await host.snapshot([`${r}@s1`, `${r}/a@s1`]);
+      await host.bookmark(`${r}/a@s1`, `${r}/a#b1`);
+      const before = env.commands(host);
+      const m = await host.getGuids([`${r}@s1`, `${r}/a@s1`, `${r}/a#b1`, `${r}/a`, `${r}/a@nope`, `${P}/missing@x`]);
+      assert.equal(env.commands(host) - before, 1);
+      const l = await host.list([r]);
+      assert.deepEqual([...m.keys()].sort(), [`${r}/a`, `${r}/a#b1`, `${r}/a@s1`, `${r}@s1`]);
+      assert.equal(m.get(`${r}/a@s1`), version(l, `${r}/a@s1`).guid);
+      assert.equal(m.get(`${r}/a#b1`), m.get(`${r}/a@s1`));
+      assert.equal(m.get(`${r}/a`), l.datasets.find((d) => d.name === `${r}/a`)!.guid);
+      assert.equal((await host.getGuids([])).size, 0);
+    });
+
     it('create, getProperties, setProperties: errors and inherited user properties', async () => {
       const r = `${P}/props`;
       await host.create(r, { 'zform:placeholder': 'on' });
