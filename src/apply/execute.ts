@@ -7,6 +7,7 @@ import type { HostPool } from '../hosts.js';
 import { makeCursorName, makeTentativeCursorName } from '../zfs/names.js';
 import { runTransfer } from '../zfs/transfer.js';
 import { ZformError } from '../errors.js';
+import { withStep } from '../obs/context.js';
 import { emptyTotals, type ApplyHooks, type ApplyResult, type DatasetOutcome, type ApplyTotals } from './events.js';
 
 export interface ApplyOptions {
@@ -86,7 +87,7 @@ export async function applyJob(jobPlan: JobPlan, job: JobConfig, opts: ApplyOpti
     const started = clock();
     hooks({ type: 'apply_start', at: started, job: jobPlan.job, dataset, action });
     try {
-      const bytes = await fn();
+      const bytes = await withStep({ job: jobPlan.job, dataset, step: action.id }, fn); // logs and traces name the step
       hooks({ type: 'apply_complete', at: clock(), job: jobPlan.job, dataset, action, bytes, elapsedMs: clock().getTime() - started.getTime() });
     } catch (err) {
       const msg = aborted() ? 'interrupted' : errorLine(err);

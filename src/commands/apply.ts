@@ -16,6 +16,7 @@ import { createJsonApplyView } from '../views/apply-json.js';
 import { useColor, type Io } from '../io.js';
 import { ExitCode, UsageError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
+import type { ApplyEvent } from '../apply/events.js';
 
 interface Args extends GlobalArgs {
   planfile?: string;
@@ -49,7 +50,8 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
       .example('$0 apply', 'Plan, show the plan, ask, then execute')
       .example('$0 apply --auto-approve', 'From cron or a systemd timer: no question asked')
       .example('$0 plan --out tank.plan && $0 apply tank.plan', 'Execute exactly a reviewed plan')
-      .example('$0 apply --auto-approve --json | jq -c .', 'Progress as NDJSON events'),
+      .example('$0 apply --auto-approve --json | jq -c .', 'Progress as NDJSON events')
+      .example('$0 apply --auto-approve --log-format json --log-level info --trace /tmp/zform.trace', 'Step logs as JSON lines on stderr and a trace for chrome://tracing or ui.perfetto.dev'),
     handler: async (args) => {
       const { io } = ctx;
       if (args.planfile && (args.job?.length || args['allow-rollback'])) {
@@ -69,23 +71,26 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
 
       // Locks first, so that the plan cannot go stale under a concurrent apply.
       const unlocks: (() => Promise<void>)[] = [];
-      const hosts = openHosts(config);
+      const hosts = openHosts(config, ctx.obs?.observer);
       const controller = new AbortController();
       let signalled: 'SIGINT' | 'SIGTERM' | null = null;
       const unsubscribe = io.onSignal?.((sig) => {
         if (signalled) process.kill(process.pid, 'SIGKILL'); // a second signal: stop at once (resumable state stays)
         signalled = sig;
-        io.stderr.write(`\nzform: ${sig}: stopping the running transfer (its resumable state stays), skipping the rest\n`);
+        const msg = `${sig}: stopping the running transfer (its resumable state stays), skipping the rest`;
+        if (ctx.obs && ctx.obs.log.format !== 'human') ctx.obs.log.warn(msg, { signal: sig });
+        else io.stderr.write(`\nzform: ${msg}\n`);
         controller.abort();
       }) ?? (() => undefined);
       try {
         for (const j of [...jobs].sort()) unlocks.push(await acquireJobLock(lockDir(io.env), j, io.now()));
         let plan: Plan;
         if (saved) {
-          await checkPlanFresh(saved, config, hosts);
+          await (ctx.obs ? ctx.obs.span('check saved plan', {}, () => checkPlanFresh(saved, config, hosts)) : checkPlanFresh(saved, config, hosts));
           plan = saved;
+          ctx.obs?.planned(plan);
         } else {
-          plan = await planNow(config, hosts, io, { jobs, allowRollback: args['allow-rollback'] ?? false });
+          plan = await planNow(config, hosts, io, { jobs, allowRollback: args['allow-rollback'] ?? false, obs: ctx.obs });
         }
         if (!args.json) io.stdout.write(renderPlanHuman(plan, { color }));
         const { errors } = planErrors(plan);
@@ -105,7 +110,8 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
         }
         const view = args.json ? createJsonApplyView(io) : createHumanApplyView(io, { color, tty: Boolean(io.stdout.isTTY) });
         if (!args.json) io.stdout.write('\n');
-        const result = await applyPlan(plan, config, { hosts, hooks: view.onEvent, signal: controller.signal, clock: io.now });
+        const hooks = ctx.obs ? (ev: ApplyEvent) => { ctx.obs!.onApplyEvent(ev); view.onEvent(ev); } : view.onEvent;
+        const result = await applyPlan(plan, config, { hosts, hooks, signal: controller.signal, clock: io.now });
         view.finish(result, io.now());
         if (result.interrupted || signalled) {
           ctx.exitCode = signalled === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
