@@ -8,13 +8,14 @@ import { validateCommand } from './commands/validate.js';
 import { versionCommand } from './commands/version.js';
 import { planCommand } from './commands/plan.js';
 import { applyCommand } from './commands/apply.js';
+import { completionCommand } from './commands/completion.js';
 import { Observability } from './obs/observe.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './obs/log-format.js';
 
 const EPILOGUE = `Exit codes: 0 success (no changes), 1 failure, 2 plan has changes (--detailed-exitcode),
 64 usage error, 75 locked or temporary failure, 78 invalid configuration.
 Config: -c FILE, else $ZFORM_CONFIG, else /etc/zform/zform.yml. Logs go to stderr, output to stdout.
-Shell completion: zform completion >> ~/.bashrc. See man zform and man zform.yml.`;
+Shell completion: zform completion bash|zsh. See man zform and man zform.yml.`;
 
 /** The run's logs and trace, from the global options (an invalid choice falls back; yargs reports it). */
 function observability(args: Record<string, unknown>, io: Io, argv: string[]): Observability {
@@ -47,7 +48,9 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .command(applyCommand(ctx))
     .command(validateCommand(ctx))
     .command(versionCommand(ctx))
-    .completion('completion', 'Print a bash completion script (zsh when $SHELL is zsh): zform completion >> ~/.bashrc')
+    .command(completionCommand(ctx))
+    // yargs answers `zform --get-yargs-completions WORDS...` (what the scripts call); its own command stays hidden
+    .completion('__yargs-completion', false)
     .demandCommand(1, 'Name a command: see zform --help')
     .strict()
     .recommendCommands()

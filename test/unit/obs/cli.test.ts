@@ -88,10 +88,10 @@ test('$ZFORM_TRACE writes a trace with the run span and its exit code; --trace t
 test('completion: the bash script, sourced by bash, completes commands, options and option values', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'zform-completion-'));
   await symlink(BIN, join(dir, 'zform'));
-  const script = (await exec(BIN, ['completion'], { env: { ...process.env, SHELL: '/bin/bash' } })).stdout;
-  assert.match(script, /complete -o bashdefault -o default -F _zform_yargs_completions zform/);
+  const script = (await exec(BIN, ['completion', 'bash'])).stdout;
+  assert.match(script, /^complete -o default -F _zform_complete zform$/m);
   const complete = async (...words: string[]) => {
-    const sh = `source /dev/stdin <<'EOS'\n${script}\nEOS\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _zform_yargs_completions; printf '%s\\n' "\${COMPREPLY[@]}"`;
+    const sh = `source /dev/stdin <<'EOS'\n${script}\nEOS\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _zform_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
     const r = await exec('bash', ['-c', sh], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
     return r.stdout.trim().split('\n').sort();
   };
@@ -99,10 +99,19 @@ test('completion: the bash script, sourced by bash, completes commands, options 
   assert.deepEqual(await complete('zform', ''), ['apply', 'completion', 'plan', 'validate', 'version']);
   assert.deepEqual(await complete('zform', 'apply', '--au'), ['--auto-approve']);
   assert.deepEqual(await complete('zform', 'plan', '--log-format', ''), ['human', 'json', 'logfmt']);
+  assert.deepEqual(await complete('zform', 'completion', 'z'), ['zsh']);
 });
 
-test('completion: with $SHELL zsh the script is a zsh completion function', async () => {
-  const { stdout } = await exec(BIN, ['completion'], { env: { ...process.env, SHELL: '/usr/bin/zsh' } });
-  assert.match(stdout, /^#compdef zform\n/);
-  assert.match(stdout, /compdef _zform_yargs_completions zform/);
+test('completion: the shell defaults from $SHELL; zsh gets a completion function; another shell is a usage error', async () => {
+  const c = captureIo({ SHELL: '/usr/bin/zsh' });
+  assert.equal(await run(['completion'], c.io), 0);
+  assert.match(c.out(), /^#compdef zform\n/);
+  assert.match(c.out(), /compdef _zform zform/);
+  assert.match(c.out(), /SHELL=zsh zform --get-yargs-completions/);
+  const b = captureIo({ SHELL: '/bin/bash' });
+  assert.equal(await run(['completion'], b.io), 0);
+  assert.match(b.out(), /complete -o default -F _zform_complete zform/);
+  const f = captureIo();
+  assert.equal(await run(['completion', 'fish'], f.io), 64);
+  assert.match(f.err(), /shell.*"fish"/);
 });
