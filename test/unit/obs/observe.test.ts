@@ -12,7 +12,8 @@ import { staticHosts } from '../../../src/hosts.js';
 import { planNow } from '../../../src/commands/planning.js';
 import { applyPlan } from '../../../src/apply/execute.js';
 import { Observability } from '../../../src/obs/observe.js';
-import type { TraceDocument, TraceEvent } from '../../../src/obs/trace.js';
+import type { TraceDocument } from '../../../src/obs/trace.js';
+import { assertTraceStructure, within } from './trace-check.js';
 import type { Io } from '../../../src/io.js';
 import type { LogFormat, LogLevel } from '../../../src/obs/log-format.js';
 
@@ -88,35 +89,6 @@ test('default level warn: a successful run writes nothing; a conflict and a fail
   assert.ok(lines.some((l) => / job=j dataset=backup\/tank\/a( |$)/.test(l)), text);
 });
 
-function assertTraceStructure(doc: TraceDocument): void {
-  assert.equal(doc.displayTimeUnit, 'ms');
-  assert.match(doc.otherData.startTime!, /Z$/);
-  const tids = new Set<number>();
-  const named = new Set<number>();
-  for (const e of doc.traceEvents) {
-    assert.ok(['X', 'M', 'i'].includes(e.ph), e.ph);
-    assert.equal(e.pid, 4242);
-    assert.ok(Number.isInteger(e.tid) && e.tid > 0);
-    assert.ok(Number.isInteger(e.ts) && e.ts >= 0, `ts ${e.ts}`);
-    assert.equal(typeof e.name, 'string');
-    if (e.ph === 'X') { assert.ok(Number.isInteger(e.dur) && e.dur! >= 0); tids.add(e.tid); }
-    if (e.ph === 'M' && e.name === 'thread_name') named.add(e.tid);
-  }
-  for (const t of tids) assert.ok(named.has(t), `lane ${t} has a name`);
-  // within a lane, spans nest: no two overlap partially
-  for (const t of tids) {
-    const xs = doc.traceEvents.filter((e) => e.ph === 'X' && e.tid === t);
-    for (const a of xs) for (const b of xs) {
-      if (a === b) continue;
-      const aEnd = a.ts + a.dur!, bEnd = b.ts + b.dur!;
-      const disjoint = aEnd <= b.ts || bEnd <= a.ts;
-      const nested = (a.ts <= b.ts && bEnd <= aEnd) || (b.ts <= a.ts && aEnd <= bEnd);
-      assert.ok(disjoint || nested, `${a.name} [${a.ts},${aEnd}] and ${b.name} [${b.ts},${bEnd}] overlap on lane ${t}`);
-    }
-  }
-}
-
-const within = (inner: TraceEvent, outer: TraceEvent) => inner.tid === outer.tid && outer.ts <= inner.ts && inner.ts + inner.dur! <= outer.ts + outer.dur!;
 
 test('trace: valid Trace Event Format; run, phases, job, one lane per dataset chain, steps holding their zfs commands', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'zform-trace-'));
@@ -124,7 +96,7 @@ test('trace: valid Trace Event Format; run, phases, job, one lane per dataset ch
   const { plan, traced } = await runWorld({ format: 'human', level: 'warn', traceFile: file });
   assert.equal(traced, true);
   const doc = JSON.parse(await readFile(file, 'utf8')) as TraceDocument;
-  assertTraceStructure(doc);
+  assertTraceStructure(doc, 4242);
   const X = doc.traceEvents.filter((e) => e.ph === 'X');
   const cat = (c: string) => X.filter((e) => e.cat === c);
   const [run] = cat('run');
