@@ -19,7 +19,7 @@ async function help(...args: string[]): Promise<string> {
 }
 
 const commandsOf = (text: string) => [...text.matchAll(/^ {2}zform (\w+)/gm)].map((m) => m[1]!);
-const optionsOf = (text: string) => [...text.matchAll(/^ {2}(?:-\w, {2}| {4})--([\w-]+)/gm)].map((m) => m[1]!);
+const optionsOf = (text: string) => [...text.matchAll(/^ {2}(?:-\w, | {4})--([\w-]+)/gm)].map((m) => m[1]!);
 /** groff writes a dash as \- */
 const roff = (s: string) => s.replace(/-/g, '\\-');
 
