@@ -8,7 +8,7 @@ import { validateCommand } from './commands/validate.js';
 import { versionCommand } from './commands/version.js';
 import { planCommand } from './commands/plan.js';
 import { applyCommand } from './commands/apply.js';
-import { completionCommand } from './commands/completion.js';
+import { COMPLETION_KEY, completionCommand } from './commands/completion.js';
 import { Observability } from './obs/observe.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './obs/log-format.js';
 
@@ -21,7 +21,9 @@ Shell completion: zform completion bash|zsh. See man zform and man zform.yml.`;
 function observability(args: Record<string, unknown>, io: Io, argv: string[]): Observability {
   const format = LOG_FORMATS.includes(args['log-format'] as LogFormat) ? args['log-format'] as LogFormat : 'human';
   const chosen = LOG_LEVELS.includes(args['log-level'] as LogLevel) ? args['log-level'] as LogLevel : 'warn';
-  const trace = typeof args.trace === 'string' && args.trace !== '' ? args.trace : io.env.ZFORM_TRACE || undefined;
+  // a completion lookup (the shell calls zform on every TAB) never writes a trace over the user's one
+  const completing = argv.includes(`--${COMPLETION_KEY}`);
+  const trace = completing ? undefined : typeof args.trace === 'string' && args.trace !== '' ? args.trace : io.env.ZFORM_TRACE || undefined;
   return new Observability({ format, level: args.verbose ? 'debug' : chosen, stderr: io.stderr, clock: io.now, traceFile: trace, argv });
 }
 

@@ -79,6 +79,10 @@ test('$ZFORM_TRACE writes a trace with the run span and its exit code; --trace t
   const runs = doc.traceEvents.filter((e) => e.ph === 'X' && e.cat === 'run');
   assert.deepEqual(runs.map((e) => [e.name, (e.args as { exit_code: number }).exit_code]), [['zform validate', 78]]);
   assert.match(doc.otherData.command!, /^zform validate -c \S+invalid\.yml$/);
+  // the shell's completion lookups (every TAB) leave the trace alone
+  const lookup = captureIo({ ZFORM_TRACE: join(dir, 'tab.json') });
+  assert.equal(await run(['--get-yargs-completions', 'zform', 'pl'], lookup.io), 0);
+  await assert.rejects(readFile(join(dir, 'tab.json')), { code: 'ENOENT' });
   const bad = captureIo();
   assert.equal(await run(['validate', '-c', fixture('valid-two-jobs.yml'), '--trace', join(dir, 'no/such/dir/t.json')], bad.io), 64);
   assert.equal(bad.out(), '');
