@@ -48,14 +48,17 @@ run $ZFORM plan -c "$cfg" --detailed-exitcode && echo "(exit 0: no changes)"
 step "New data and a new snapshot; an apply interrupted by SIGINT mid-transfer"
 head -c 48M /dev/urandom > /demo/data/video.bin
 zfs snapshot -r src/data@manual_1
-echo "\$ zform apply -c $cfg --auto-approve --json   (SIGINT at the first progress event)"
+echo "\$ zform apply -c $cfg --auto-approve --json   (SIGINT once 4 MiB have arrived)"
 set +e
 coproc APPLY { exec $ZFORM apply -c "$cfg" --auto-approve --json; }
 # bash unsets APPLY and APPLY_PID when the coprocess ends: keep a copy of both first.
 pid=$APPLY_PID
 exec {out}<&"${APPLY[0]}"
 while IFS= read -r line <&"$out"; do
-  case "$line" in *'"type":"apply_progress"'*) echo "$line"; kill -INT "$pid"; break ;; esac
+  # not at the very first progress event: a receive that has saved no data yet leaves no resume token
+  if [[ $line == *'"type":"apply_progress"'* && $line =~ \"bytes\":([0-9]+) ]] && (( BASH_REMATCH[1] >= 4194304 )); then
+    echo "$line"; kill -INT "$pid"; break
+  fi
 done
 grep -E '"type":"(apply_errored|change_summary)"' <&"$out"
 wait "$pid"; code=$?

@@ -50,6 +50,7 @@ jobs:
   - name: ops
     source: { host: local, filesystems: { "zops/data<": true } }
     target: { host: local, root_fs: zops/backup }
+    snapshotting: { prefix: zform_, interval: 1h }
 `);
   const plan = await z.plan(cfg);
   const ids = new Set(plan.jobs[0]!.snapshots.concat(plan.jobs[0]!.datasets.flatMap((d) => d.actions)).map((a) => a.id));
