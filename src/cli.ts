@@ -71,7 +71,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     await parser.parseAsync(argv, {}, (_err, _argv, out) => { output = out; });
   } catch (err) {
     const code = exitCodeFor(err);
-    if (ctx.obs && ctx.obs.log.format !== 'human') ctx.obs.errorRecord(err, code);
+    if (ctx.obs && ctx.obs.log.format !== 'human') ctx.obs.errorRecord(err, code, verbose);
     else reportError(err, io, verbose);
     await ctx.obs?.finish(command, code);
     return code;

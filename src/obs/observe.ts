@@ -149,10 +149,11 @@ export class Observability {
   }
 
   /** Logs the error that ends the run as a record (logfmt and json formats keep stderr machine-readable). */
-  errorRecord(err: unknown, exitCode: number): void {
+  errorRecord(err: unknown, exitCode: number, withStack = false): void {
     const msg = err instanceof ZformError ? err.shortMessage : err instanceof Error ? err.message.split('\n')[0]! : String(err);
     const details = err instanceof ZformError && err.details.length ? err.details : undefined;
-    this.log.error(msg, { kind: err instanceof ZformError ? err.kind : 'internal', exit_code: exitCode, details });
+    const stack = withStack && err instanceof Error && err.stack ? err.stack : undefined;
+    this.log.error(msg, { kind: err instanceof ZformError ? err.kind : 'internal', exit_code: exitCode, details, stack });
   }
 
   /** Truncates the trace file, so that a path that cannot be written fails the run before it does anything. */

@@ -47,6 +47,11 @@ test('--log-format logfmt: a usage error is one logfmt line; human keeps the "zf
   const c = captureIo();
   assert.equal(await run(['plan', '--bogus', '--log-format', 'logfmt'], c.io), 64);
   assert.match(c.err(), /^time=2024-01-01T00:00:00\.000Z level=error msg="Unknown argument: bogus" kind=usage exit_code=64\n$/);
+  const v = captureIo();
+  assert.equal(await run(['plan', '--bogus', '--log-format', 'json', '-v'], v.io), 64);
+  const records = v.err().trimEnd().split('\n').map((l) => JSON.parse(l) as { level: string; msg: string; stack?: string });
+  assert.deepEqual(records.map((r) => [r.level, r.msg]), [['error', 'Unknown argument: bogus'], ['debug', 'exit']]);
+  assert.match(records[0]!.stack!, /^UsageError: Unknown argument: bogus\n {4}at /, 'a stack trace only with -v');
   const h = captureIo();
   assert.equal(await run(['plan', '--bogus'], h.io), 64);
   assert.equal(h.err(), "zform: Unknown argument: bogus\nRun 'zform --help' for usage.\n");
