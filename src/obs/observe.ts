@@ -85,7 +85,8 @@ export class Observability {
     for (const j of plan.jobs) {
       let actions = j.snapshots.length;
       for (const d of j.datasets) {
-        const label = `${j.job}: ${d.source}${d.target ? ` → ${d.target}` : ''}`;
+        // a placeholder parent has no source
+        const label = d.source ? `${j.job}: ${d.source}${d.target ? ` → ${d.target}` : ''}` : `${j.job}: ${d.target} (placeholder)`;
         for (const a of d.actions) this.laneOfStep.set(a.id, label);
         this.laneOfDataset.set(`${j.job}\0${d.source}`, label);
         if (d.target) this.laneOfDataset.set(`${j.job}\0${d.target}`, label);

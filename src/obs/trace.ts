@@ -83,9 +83,48 @@ export class TraceRecorder {
     return this.events.filter((e) => e.ph === 'X');
   }
 
+  /**
+   * Concurrent work on one lane (source and target listed at once, a send and its receive) would make spans
+   * overlap without nesting, which viewers cannot draw: such a span moves to an overflow lane "<lane> (2)",
+   * "<lane> (3)"..., the first where it nests or stands alone.
+   */
+  private layout(): TraceEvent[] {
+    const names = new Map<number, string>();
+    for (const e of this.events) if (e.ph === 'M' && e.name === 'thread_name') names.set(e.tid, String(e.args?.name));
+    let nextTid = Math.max(MAIN_LANE, ...this.events.map((e) => e.tid)) + 1;
+    const out: TraceEvent[] = this.events.filter((e) => e.ph !== 'X');
+    const byTid = new Map<number, TraceEvent[]>();
+    for (const e of this.events) if (e.ph === 'X') byTid.set(e.tid, [...(byTid.get(e.tid) ?? []), e]);
+    for (const [tid, spans] of byTid) {
+      spans.sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
+      const lanes: { tid: number; open: number[] }[] = [{ tid, open: [] }];
+      for (const e of spans) {
+        const end = e.ts + e.dur!;
+        for (let k = 0; ; k++) {
+          if (k === lanes.length) {
+            const extra = nextTid++;
+            lanes.push({ tid: extra, open: [] });
+            out.push({ name: 'thread_name', ph: 'M', ts: 0, pid: this.opts.pid, tid: extra, args: { name: `${names.get(tid) ?? tid} (${k + 1})` } });
+            out.push({ name: 'thread_sort_index', ph: 'M', ts: 0, pid: this.opts.pid, tid: extra, args: { sort_index: tid * 100 + k } });
+          }
+          const lane = lanes[k]!;
+          while (lane.open.length > 0 && lane.open[lane.open.length - 1]! <= e.ts) lane.open.pop();
+          const top = lane.open[lane.open.length - 1];
+          if (top === undefined || end <= top) {
+            lane.open.push(end);
+            out.push({ ...e, tid: lane.tid });
+            break;
+          }
+        }
+      }
+    }
+    // the lanes' own sort order: a lane's overflow lanes right after it
+    return out.map((e) => (e.ph === 'M' && e.name === 'thread_sort_index' && e.tid <= MAIN_LANE + this.lanes.size ? { ...e, args: { sort_index: e.tid * 100 } } : e));
+  }
+
   toJSON(): TraceDocument {
     // Sorted by start, longer first: viewers then nest spans that start together correctly.
-    const sorted = [...this.events].sort((a, b) => (a.ph === 'M' ? -1 : 0) - (b.ph === 'M' ? -1 : 0) || a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
+    const sorted = this.layout().sort((a, b) => (a.ph === 'M' ? -1 : 0) - (b.ph === 'M' ? -1 : 0) || a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
     return { traceEvents: sorted, displayTimeUnit: 'ms', otherData: { startTime: this.opts.startTime.toISOString(), ...this.opts.otherData } };
   }
 }

@@ -107,7 +107,7 @@ test('trace: valid Trace Event Format; run, phases, job, one lane per dataset ch
   assert.deepEqual(cat('job').map((e) => e.name), ['job j']);
   const chains = plan.jobs[0]!.datasets.filter((d) => d.actions.length > 0);
   const lanes = doc.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => (e.args as { name: string }).name);
-  assert.deepEqual(lanes.sort(), ['zform', ...chains.map((d) => `j: ${d.source} → ${d.target}`)].sort());
+  assert.deepEqual(lanes.sort(), ['zform', ...chains.map((d) => (d.source ? `j: ${d.source} → ${d.target}` : `j: ${d.target} (placeholder)`))].sort());
   assert.equal(cat('dataset').length, chains.length);
   const steps = cat('step');
   assert.equal(steps.length, chains.reduce((n, d) => n + d.actions.length, plan.jobs[0]!.snapshots.length));
