@@ -10,26 +10,53 @@ import { planCommand } from './commands/plan.js';
 import { applyCommand } from './commands/apply.js';
 import { statusCommand } from './commands/status.js';
 import { holdsCommand } from './commands/holds.js';
+import { COMPLETION_KEY, completionCommand } from './commands/completion.js';
+import { Observability } from './obs/observe.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './obs/log-format.js';
 
 const EPILOGUE = `Exit codes: 0 success (no changes), 1 failure, 2 plan has changes (--detailed-exitcode),
 64 usage error, 75 locked or temporary failure, 78 invalid configuration.
-Config: -c FILE, else $ZFORM_CONFIG, else /etc/zform/zform.yml. See man zform and man zform.yml.`;
+Config: -c FILE, else $ZFORM_CONFIG, else /etc/zform/zform.yml. Logs go to stderr, output to stdout.
+Shell completion: zform completion bash|zsh. See man zform and man zform.yml.`;
+
+/** The run's logs and trace, from the global options (an invalid choice falls back; yargs reports it). */
+function observability(args: Record<string, unknown>, io: Io, argv: string[]): Observability {
+  const format = LOG_FORMATS.includes(args['log-format'] as LogFormat) ? args['log-format'] as LogFormat : 'human';
+  const chosen = LOG_LEVELS.includes(args['log-level'] as LogLevel) ? args['log-level'] as LogLevel : 'warn';
+  // a completion lookup (the shell calls zform on every TAB) never writes a trace over the user's one
+  const completing = argv.includes(`--${COMPLETION_KEY}`);
+  const trace = completing ? undefined : typeof args.trace === 'string' && args.trace !== '' ? args.trace : io.env.ZFORM_TRACE || undefined;
+  return new Observability({ format, level: args.verbose ? 'debug' : chosen, stderr: io.stderr, clock: io.now, traceFile: trace, argv });
+}
 
 export async function run(argv: string[], io: Io = processIo()): Promise<number> {
   const ctx: CommandContext = { io, exitCode: ExitCode.ok };
   const verbose = argv.includes('-v') || argv.includes('--verbose');
+  let command = '';
   const parser = yargs(argv)
     .scriptName('zform')
     .usage('zform: declarative ZFS snapshot, replication and pruning\n\nUsage: $0 <command> [options]')
     .option('config', { alias: 'c', type: 'string', description: 'Config file', requiresArg: true, global: true })
     .option('verbose', { alias: 'v', type: 'boolean', description: 'Debug logging and stack traces', global: true })
     .option('color', { type: 'boolean', description: 'Colour output (--no-color or NO_COLOR turn it off)', global: true })
+    .option('log-format', { choices: LOG_FORMATS, description: 'Log lines on stderr: human, logfmt or json (one object a line)', requiresArg: true, global: true })
+    .option('log-level', { choices: LOG_LEVELS, description: 'Lowest level logged (default warn; -v means debug)', requiresArg: true, global: true })
+    .option('trace', { type: 'string', description: 'Write a Chrome/Perfetto trace of the run to FILE (or $ZFORM_TRACE)', requiresArg: true, global: true })
+    .middleware(async (args) => {
+      if (ctx.obs) return;
+      ctx.obs = observability(args, io, argv);
+      command = String(args._[0] ?? '');
+      await ctx.obs.start();
+    }, true)
     .command(planCommand(ctx))
     .command(applyCommand(ctx))
     .command(statusCommand(ctx))
     .command(holdsCommand(ctx))
     .command(validateCommand(ctx))
     .command(versionCommand(ctx))
+    .command(completionCommand(ctx))
+    // yargs answers `zform --get-yargs-completions WORDS...` (what the scripts call); its own command stays hidden
+    .completion('__yargs-completion', false)
     .demandCommand(1, 'Name a command: see zform --help')
     .strict()
     .recommendCommands()
@@ -47,10 +74,15 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
   try {
     await parser.parseAsync(argv, {}, (_err, _argv, out) => { output = out; });
   } catch (err) {
-    return reportError(err, io, verbose);
+    const code = exitCodeFor(err);
+    if (ctx.obs && ctx.obs.log.format !== 'human') ctx.obs.errorRecord(err, code, verbose);
+    else reportError(err, io, verbose);
+    await ctx.obs?.finish(command, code);
+    return code;
   }
   if (output) io.stdout.write(output.endsWith('\n') ? output : output + '\n');
-  return ctx.exitCode;
+  const traced = (await ctx.obs?.finish(command, ctx.exitCode)) ?? true;
+  return !traced && ctx.exitCode === ExitCode.ok ? ExitCode.failure : ctx.exitCode;
 }
 
 /** One line per error (plus detail lines), stack traces only with --verbose. */

@@ -6,6 +6,12 @@ export NO_COLOR=1 ZFORM_LOCK_DIR=/tmp/zform-locks
 step() { printf '\n\n######## %s\n\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 cfg=/tmp/zform-demo.yml
+cleanup() {
+  zpool destroy src 2>/dev/null || true
+  zpool destroy dst 2>/dev/null || true
+  rm -f /mnt/disk/src.img /mnt/disk/dst.img "$cfg"
+}
+trap cleanup EXIT
 
 step "Two pools on file vdevs: src (with data) and dst (empty)"
 truncate -s 768M /mnt/disk/src.img /mnt/disk/dst.img
@@ -42,17 +48,24 @@ run $ZFORM plan -c "$cfg" --detailed-exitcode && echo "(exit 0: no changes)"
 step "New data and a new snapshot; an apply interrupted by SIGINT mid-transfer"
 head -c 48M /dev/urandom > /demo/data/video.bin
 zfs snapshot -r src/data@manual_1
-echo "\$ zform apply -c $cfg --auto-approve --json   (SIGINT at the first progress event)"
+echo "\$ zform apply -c $cfg --auto-approve --json   (SIGINT once 4 MiB have arrived)"
 set +e
 coproc APPLY { exec $ZFORM apply -c "$cfg" --auto-approve --json; }
+# bash unsets APPLY and APPLY_PID when the coprocess ends: keep a copy of both first.
+pid=$APPLY_PID
 exec {out}<&"${APPLY[0]}"
 while IFS= read -r line <&"$out"; do
-  case "$line" in *'"type":"apply_progress"'*) echo "$line"; kill -INT "$APPLY_PID"; break ;; esac
+  # not at the very first progress event: a receive that has saved no data yet leaves no resume token
+  if [[ $line == *'"type":"apply_progress"'* && $line =~ \"bytes\":([0-9]+) ]] && (( BASH_REMATCH[1] >= 4194304 )); then
+    echo "$line"; kill -INT "$pid"; break
+  fi
 done
 grep -E '"type":"(apply_errored|change_summary)"' <&"$out"
-wait "$APPLY_PID"; echo "(exit $?: interrupted by SIGINT)"
+wait "$pid"; code=$?
 exec {out}<&-
 set -e
+[ "$code" = 130 ] || { echo "demo: expected exit 130 after SIGINT, got $code" >&2; exit 1; }
+echo "(exit 130: interrupted by SIGINT; the transfer's resumable state stays)"
 run zfs get -H -o name,value receive_resume_token dst/backup/src/data
 
 step "zform plan: the next apply resumes from the token"
@@ -71,5 +84,6 @@ run zfs list -r -t all -o name,guid,userrefs src dst
 run zfs holds -r src/data@manual_1 dst/backup/src/data@manual_1
 
 step "Cleaning up"
-zpool destroy src && zpool destroy dst && rm -f /mnt/disk/*.img
+cleanup
+trap - EXIT
 echo "demo finished"

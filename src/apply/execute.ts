@@ -8,6 +8,7 @@ import { makeCursorName, makeTentativeCursorName } from '../zfs/names.js';
 import { runTransfer } from '../zfs/transfer.js';
 import { ZformError } from '../errors.js';
 import { actionDataset, errorLine, runWaves, type SendAction } from './waves.js';
+import { withStep } from '../obs/context.js';
 import { emptyTotals, type ApplyHooks, type ApplyResult, type DatasetOutcome, type ApplyTotals } from './events.js';
 
 export interface ApplyOptions {
@@ -71,7 +72,7 @@ export async function applyJob(jobPlan: JobPlan, job: JobConfig, opts: ApplyOpti
     const started = clock();
     hooks({ type: 'apply_start', at: started, job: jobPlan.job, dataset, action });
     try {
-      const bytes = await fn();
+      const bytes = await withStep({ job: jobPlan.job, dataset, step: action.id }, fn); // logs and traces name the step
       hooks({ type: 'apply_complete', at: clock(), job: jobPlan.job, dataset, action, bytes, elapsedMs: clock().getTime() - started.getTime() });
     } catch (err) {
       const msg = aborted() ? 'interrupted' : errorLine(err);
@@ -110,7 +111,8 @@ export async function applyJob(jobPlan: JobPlan, job: JobConfig, opts: ApplyOpti
       if (kind === 'hold') await h.hold(tag, snaps); else await h.release(tag, snaps);
       if (kind === 'hold') totals.holds += actions.length; else totals.releases += actions.length;
     },
-    transfer: (action) => executeTransfer(action, job, opts, guidOf, hooks, clock),
+    // the send's zfs send and zfs receive are logged and traced as its step
+    transfer: (action) => withStep({ job: jobPlan.job, dataset: action.targetDataset, step: action.id }, () => executeTransfer(action, job, opts, guidOf, hooks, clock)),
     confirm: async (targetHost, items) => {
       const t = opts.hosts.get(targetHost);
       const names = items.map((i) => `${i.action.targetDataset}@${i.action.to.name}`);

@@ -18,6 +18,7 @@ import { ExitCode, UsageError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
 import { createApplyMetrics } from '../metrics/apply.js';
 import { writeApplyMetrics } from '../metrics/apply-file.js';
+import type { ApplyEvent } from '../apply/events.js';
 
 interface Args extends GlobalArgs {
   planfile?: string;
@@ -56,7 +57,8 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
       .example('$0 apply --auto-approve', 'From cron or a systemd timer: no question asked')
       .example('$0 plan --out tank.plan && $0 apply tank.plan', 'Execute exactly a reviewed plan')
       .example('$0 apply --auto-approve --json | jq -c .', 'Progress as NDJSON events')
-      .example('$0 apply --auto-approve --metrics-file /var/lib/node_exporter/textfile/zform.prom', 'Metrics for the node_exporter textfile collector'),
+      .example('$0 apply --auto-approve --metrics-file /var/lib/node_exporter/textfile/zform.prom', 'Metrics for the node_exporter textfile collector')
+      .example('$0 apply --auto-approve --log-format json --log-level info --trace /tmp/zform.trace', 'Step logs as JSON lines on stderr and a trace for chrome://tracing or ui.perfetto.dev'),
     handler: async (args) => {
       const { io } = ctx;
       if (args.planfile && (args.job?.length || args['allow-rollback'] || args['release-stale'])) {
@@ -78,23 +80,26 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
       const unlocks: (() => Promise<void>)[] = [];
       const metrics = createApplyMetrics();
       const metricsFile = args['metrics-file'];
-      const hosts = openHosts(config);
+      const hosts = openHosts(config, ctx.obs?.observer);
       const controller = new AbortController();
       let signalled: 'SIGINT' | 'SIGTERM' | null = null;
       const unsubscribe = io.onSignal?.((sig) => {
         if (signalled) process.kill(process.pid, 'SIGKILL'); // a second signal: stop at once (resumable state stays)
         signalled = sig;
-        io.stderr.write(`\nzform: ${sig}: stopping the running transfer (its resumable state stays), skipping the rest\n`);
+        const msg = `${sig}: stopping the running transfer (its resumable state stays), skipping the rest`;
+        if (ctx.obs && ctx.obs.log.format !== 'human') ctx.obs.log.warn(msg, { signal: sig });
+        else io.stderr.write(`\nzform: ${msg}\n`);
         controller.abort();
       }) ?? (() => undefined);
       try {
         for (const j of [...jobs].sort()) unlocks.push(await acquireJobLock(lockDir(io.env), j, io.now()));
         let plan: Plan;
         if (saved) {
-          await checkPlanFresh(saved, config, hosts);
+          await (ctx.obs ? ctx.obs.span('check saved plan', {}, () => checkPlanFresh(saved, config, hosts)) : checkPlanFresh(saved, config, hosts));
           plan = saved;
+          ctx.obs?.planned(plan);
         } else {
-          plan = await planNow(config, hosts, io, { jobs, allowRollback: args['allow-rollback'] ?? false, releaseStale: args['release-stale'] ?? false });
+          plan = await planNow(config, hosts, io, { jobs, allowRollback: args['allow-rollback'] ?? false, releaseStale: args['release-stale'] ?? false, obs: ctx.obs });
         }
         if (!args.json) writePlanHuman(plan, { color }, io.stdout);
         const { errors, unlistedHosts } = planErrors(plan);
@@ -116,7 +121,7 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
         }
         const view = args.json ? createJsonApplyView(io) : createHumanApplyView(io, { color, tty: Boolean(io.stdout.isTTY) });
         if (!args.json) io.stdout.write('\n');
-        const hooks = metricsFile ? (e: Parameters<typeof view.onEvent>[0]) => { metrics.onEvent(e); view.onEvent(e); } : view.onEvent;
+        const hooks = (ev: ApplyEvent) => { if (metricsFile) metrics.onEvent(ev); ctx.obs?.onApplyEvent(ev); view.onEvent(ev); };
         const result = await applyPlan(plan, config, { hosts, hooks, signal: controller.signal, clock: io.now });
         view.finish(result, io.now());
         if (metricsFile) await writeApplyMetrics(metricsFile, jobs, result, metrics, config, hosts, io, !result.interrupted && !signalled);

@@ -103,7 +103,9 @@ export function holdsCommand(ctx: CommandContext): CommandModule<GlobalArgs, Glo
     builder: (y: Argv<GlobalArgs>) => y
       .command(listCommand(ctx))
       .command(releaseStaleCommand(ctx))
-      .demandCommand(1, 'Name a holds command: list or release-stale'),
+      .demandCommand(1, 'Name a holds command: list or release-stale')
+      .example('$0 holds list', "Every hold and bookmark zform owns, by job and dataset, and whether it is stale")
+      .example('$0 holds release-stale', 'Show the removal of the stale ones, ask, then remove them'),
     handler: () => undefined,
   };
 }

@@ -34,14 +34,15 @@ export function planCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args
       .example('$0 plan', 'Show the plan for every job in /etc/zform/zform.yml')
       .example('$0 plan -c zform.yml --job tank_to_nas --out tank.plan', 'Plan one job and save it for "zform apply tank.plan"')
       .example('$0 plan --detailed-exitcode >/dev/null; echo $?', 'In CI: 0 nothing to do, 2 changes pending, 1 error')
-      .example('$0 plan --json | jq .summary', 'Machine-readable plan'),
+      .example('$0 plan --json | jq .summary', 'Machine-readable plan')
+      .example('$0 plan -v --log-format logfmt 2>plan.log', 'Every zfs command with host, argv and duration, as logfmt on stderr'),
     handler: async (args) => {
       const { io } = ctx;
       const config = await loadConfig(configPath(args, io));
       const jobs = selectJobs(config, args.job);
-      const hosts = openHosts(config);
+      const hosts = openHosts(config, ctx.obs?.observer);
       try {
-        const plan = await planNow(config, hosts, io, { jobs, allowRollback: args['allow-rollback'] ?? false, releaseStale: args['release-stale'] ?? false });
+        const plan = await planNow(config, hosts, io, { jobs, allowRollback: args['allow-rollback'] ?? false, releaseStale: args['release-stale'] ?? false, obs: ctx.obs });
         // written piece by piece (the same text as renderPlanJson / renderPlanHuman): a plan at scale is too big for one string
         if (args.json) {
           writePieces(renderPlanJsonPieces(plan), io.stdout);

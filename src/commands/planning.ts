@@ -6,17 +6,21 @@ import type { Io } from '../io.js';
 import { readInventories } from '../plan/read.js';
 import { computePlan } from '../plan/compute.js';
 import { ZFORM_VERSION } from '../version.js';
+import type { Observability } from '../obs/observe.js';
 
 export interface PlanningOptions {
   jobs: string[];
   allowRollback: boolean;
   /** --release-stale */
   releaseStale?: boolean;
+  /** logs and trace spans of the two phases */
+  obs?: Observability;
 }
 
 export async function planNow(config: Config, hosts: HostPool, io: Io, opts: PlanningOptions): Promise<Plan> {
-  const { inventories, resumeTokens, failures } = await readInventories(config, opts.jobs, (name) => hosts.get(name));
-  return computePlan({
+  const phase = <T>(name: string, fn: () => Promise<T>) => (opts.obs ? opts.obs.span(name, { jobs: opts.jobs.join(',') }, fn) : fn());
+  const { inventories, resumeTokens, failures } = await phase('list', () => readInventories(config, opts.jobs, (name) => hosts.get(name)));
+  const plan = await phase('compute plan', async () => computePlan({
     listingFailures: failures,
     config,
     jobs: opts.jobs,
@@ -26,7 +30,9 @@ export async function planNow(config: Config, hosts: HostPool, io: Io, opts: Pla
     zformVersion: ZFORM_VERSION,
     allowRollback: opts.allowRollback,
     releaseStale: opts.releaseStale ?? false,
-  });
+  }));
+  opts.obs?.planned(plan);
+  return plan;
 }
 
 /** Does the plan change anything? */
