@@ -103,7 +103,9 @@ jobs:
 
   // An hour later: a new snapshot, sent incrementally from the last one, and pruned again.
   await writeFile('zprsrc/data', 'g', 32 * 1024);
-  const later = now + H;
+  // an hour after zform's snapshot was really taken (the guest clock ran on during the first apply)
+  const created = Number((await sh(`zfs get -H -p -o value creation ${q(`zprsrc/data@${planned}`)}`)).trim());
+  const later = created + H + 120;
   await setClock(later);
   const p2 = await z.plan(cfg, z.file('later.plan'));
   const planned2 = takenName(p2);
