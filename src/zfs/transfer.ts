@@ -86,7 +86,8 @@ export function computeConsequential(side: 'send' | 'receive', err: ZfsError, ki
   if (killedByUs && (err.signal === KILL_SIGNAL || /signal received/.test(err.stderr))) return true;
   // a writer whose reader went away: SIGPIPE, EPIPE/ECONNRESET (node's child stdio are socket pairs), or
   // OpenZFS's `warning: cannot send 'p/a@s': signal received` (the SIGPIPE interrupted the send ioctl)
-  if (side === 'send') return err.signal === 'SIGPIPE' || /broken pipe|connection reset by peer|EPIPE|ECONNRESET|signal received/i.test(err.stderr);
+  // (over SSH the remote shell reports a SIGPIPE death as exit status 141 = 128 + 13, with nothing on stderr)
+  if (side === 'send') return err.signal === 'SIGPIPE' || (err.exitCode === 141 && err.stderr.trim() === '') || /broken pipe|connection reset by peer|EPIPE|ECONNRESET|signal received/i.test(err.stderr);
   return err.code === 'stream_read_failure';
 }
 

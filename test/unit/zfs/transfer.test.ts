@@ -206,6 +206,10 @@ test('computeBlame: consequences of the other side\'s failure are not blamed', (
     { err: e({ stderr: 'cannot receive new filesystem stream: out of space\n' }), order: 2, killedByUs: false }), 'receive');
   assert.equal(computeBlame({ err: e({ stderr: 'I/O error' }), order: 1, killedByUs: false },
     { err: e({ stderr: "cannot receive: signal received\n" }), order: 2, killedByUs: true }), 'send');
+  // over SSH (seen on real OpenZFS): the remote send's SIGPIPE death arrives as exit 141 and empty stderr, first
+  const sigpipeOverSsh = new ZfsError({ host: 'nas', argv: ['zfs', 'send'], stderr: '', exitCode: 141, signal: null });
+  assert.equal(computeBlame({ err: sigpipeOverSsh, order: 1, killedByUs: false },
+    { err: e({ stderr: "cannot receive new filesystem stream: destination 'p/resume' exists\nmust specify -F to overwrite it\n" }), order: 2, killedByUs: false }), 'receive');
   assert.equal(computeBlame({ err: e({ stderr: 'a' }), order: 2, killedByUs: false }, { err: e({ stderr: 'b' }), order: 1, killedByUs: false }), 'receive');
   assert.equal(computeBlame({ err: e({ stderr: 'a' }), order: 1, killedByUs: false }, { err: e({ stderr: 'b' }), order: 2, killedByUs: false }), 'send');
 });
