@@ -85,6 +85,15 @@ function scenarios(ssh: boolean): void {
     for (const l of r.stderr.split('\n').filter(Boolean)) assert.match(l, /^\d\d:\d\d:\d\d\.\d{3} warn {2}\[/, `stderr: ${r.stderr}`);
     return r.stdout.split('\n');
   };
+  /** The lines without the warning about other jobs' holds and bookmarks (plan warns about them when a config no
+   *  longer has their job, as these single-job configs of one source do); asserts it names `job`. */
+  const withoutForeignWarning = (lines: string[], job: string): string[] => {
+    const at = lines.findIndex((l) => /^Warning: \d+ holds?\/bookmarks? of job /.test(l));
+    assert.ok(at > 0 && lines[at]!.includes(`of job ${job},`), lines.join('\n'));
+    let end = at + 1;
+    while (end < lines.length && lines[end]!.startsWith('  ')) end++;
+    return [...lines.slice(0, at - 1), ...lines.slice(end)];
+  };
   const json = async (args: string[], code: number, file = cfg): Promise<Plan> => {
     const r = await z.run(['plan', '-c', file, '--json', ...args]);
     assertExit(r, code, `zform plan --json ${args.join(' ')}`);
@@ -382,7 +391,7 @@ function scenarios(ssh: boolean): void {
     assert.match(refusedByZfs.stderr, /cannot perform raw receive on top of existing unencrypted dataset/);
     const mixedCfg = configFile('mixed.yml', job('mixed', VH, INNER, 'local', `${T}/mixed`, '    send: { encrypted: true }\n'));
     const mixedSummary = `cannot send ${INNER} raw to ${mixed}: ${mixed} is not encrypted`;
-    assert.deepEqual(await human([], 1, mixedCfg), [
+    assert.deepEqual(withoutForeignWarning(await human([], 1, mixedCfg), 'vault'), [
       `Error: ${mixedSummary}`,
       `  on job mixed, dataset ${INNER}`,
       `  ${mixed} was received decrypted, and zfs receive refuses a raw (-w) stream on top of an unencrypted dataset`,
@@ -404,7 +413,7 @@ function scenarios(ssh: boolean): void {
     assert.match(refusedF.stderr, /zfs receive -F cannot be used to destroy an encrypted filesystem or overwrite an unencrypted one with an encrypted one/);
     const lateCfg = configFile('late2.yml', job('late', VH, `${VAULT}<`, 'local', `${T}/late`, '    send: { encrypted: true }\n'));
     const lateSummary = `cannot replace placeholder ${late} with ${VAULT}'s raw encrypted stream`;
-    assert.deepEqual(await human([], 1, lateCfg), [
+    assert.deepEqual(withoutForeignWarning(await human([], 1, lateCfg), 'vault'), [
       `Error: ${lateSummary}`,
       `  on job late, dataset ${VAULT}`,
       `  zfs receive -F cannot overwrite an unencrypted dataset with an encrypted one; ${late} exists only as the parent of datasets replicated before ${VAULT} was selected`,
