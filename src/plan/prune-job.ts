@@ -50,15 +50,15 @@ export function computeDatasetPruning(input: DatasetPruneInput): { actions: Acti
     const userrefs = (n: string) => (byName ??= new Map(listed.map((v) => [v.name, v.userrefs]))).get(n) ?? 0;
     // A listing has holds only for snapshots whose userrefs is non-zero (see CommandZfsHost.list): the others
     // need no look-up, which matters when a first prune lets go of millions of snapshots.
-    return {
-      holdsOf: (n: string) => userrefs(n) === 0 ? []
-        : index.holds(`${dataset}@${n}`).filter((h) => !released.has(`${dataset}@${n}\0${h.tag}`)),
-      userrefsOf: (n: string) => {
-        const listed = userrefs(n);
-        if (listed === 0) return 0;
-        const gone = index.holds(`${dataset}@${n}`).filter((h) => released.has(`${dataset}@${n}\0${h.tag}`)).length;
-        return Math.max(0, listed - gone);
-      },
+    return (n: string): string[] => {
+      const count = userrefs(n);
+      if (count === 0) return [];
+      const listedHolds = index.holds(`${dataset}@${n}`);
+      const kept = listedHolds.filter((h) => !released.has(`${dataset}@${n}\0${h.tag}`)).map((h) => h.tag);
+      if (kept.length > 0) return kept;
+      // holds counted but not all listed: the ones the chain does not release still hold it
+      const rest = count - (listedHolds.length - kept.length);
+      return rest > 0 ? [`${rest} hold(s)`] : [];
     };
   };
   const note = (side: string, dataset: string, r: PruneSideResult) => {
@@ -76,7 +76,7 @@ export function computeDatasetPruning(input: DatasetPruneInput): { actions: Acti
     const listed = snapshotsOf(input.sourceIndex, source.name);
     const snaps: SideSnapshot[] = listed.map((v) => ({ ref: refOf(v), creation: v.creation, planned: false }));
     if (input.planned) snaps.push({ ref: input.planned.ref, creation: nowSeconds, planned: true });
-    const protect = new Map<string, string>();
+    const protect = new Set<string>();
     let replicatedUpTo: number | null = null;
     if (input.target) {
       const last = sends[sends.length - 1];
@@ -87,14 +87,14 @@ export function computeDatasetPruning(input: DatasetPruneInput): { actions: Acti
         for (let i = snaps.length - 1; i >= 0; i--) if (snaps[i]!.ref.guid !== null && onTarget.has(snaps[i]!.ref.guid!)) { replicatedUpTo = i; break; }
       }
       if (replicatedUpTo === -1) replicatedUpTo = null;
-      // Without a cursor bookmark the next incremental needs this snapshot itself.
+      // Without a cursor bookmark (guarantee_nothing) the next incremental needs this snapshot itself.
       if (replicatedUpTo !== null && job.replication.protection.incremental === 'guarantee_nothing') {
-        protect.set(snaps[replicatedUpTo]!.ref.name, 'the next incremental\'s base (guarantee_nothing keeps no cursor bookmark)');
+        protect.add(snaps[replicatedUpTo]!.ref.name);
       }
     }
     const result = computePruneSide({
       host: job.source.host, side: 'source', dataset: source.name, rules: job.pruning.keepSource, snapshots: snaps, replicatedUpTo,
-      ...heldAfterChain(input.sourceIndex, source.name, listed),
+      heldBy: heldAfterChain(input.sourceIndex, source.name, listed),
       protect,
     });
     if (result.action) actions.push(result.action);
@@ -123,12 +123,12 @@ export function computeDatasetPruning(input: DatasetPruneInput): { actions: Acti
         snaps.push({ ref: { dataset: t.name, kind: 'snapshot', name: inc.name, guid: inc.guid, createtxg: null }, creation: sourceCreation(inc), planned: inc.guid === null });
       }
     }
-    const protect = new Map<string, string>();
+    // the target's newest snapshot is the base of the next incremental
     const newest = snaps[snaps.length - 1];
-    if (newest) protect.set(newest.ref.name, 'the target\'s newest snapshot, base of the next incremental');
+    const protect = new Set(newest ? [newest.ref.name] : []);
     const result = computePruneSide({
       host: t.host, side: 'target', dataset: t.name, rules: job.pruning.keepTarget, snapshots: snaps, replicatedUpTo: null,
-      ...heldAfterChain(t.index, t.name, listed),
+      heldBy: heldAfterChain(t.index, t.name, listed),
       protect,
     });
     if (result.action) actions.push(result.action);

@@ -2,7 +2,6 @@
 // plan's earlier lines, minus what must never go (held snapshots, incremental bases), as one batched
 // destroy_snapshots line.
 import type { PruneRule } from '../config/types.js';
-import type { HoldRecord } from '../zfs/types.js';
 import type { Action, Side, VersionRef } from './types.js';
 import { evaluateKeepRules, type PruneCandidate } from './prune-rules.js';
 
@@ -24,39 +23,30 @@ export interface PruneSideInput {
   snapshots: SideSnapshot[];
   /** index in `snapshots` of the newest one the target has after this plan (not_replicated), or null */
   replicatedUpTo: number | null;
-  /** listed holds of a snapshot (by short name); a held snapshot is never destroyed */
-  holdsOf: (name: string) => HoldRecord[];
-  /** listed userrefs of a snapshot (holds may be listed only partly) */
-  userrefsOf: (name: string) => number;
-  /** snapshot names that must stay, with why (incremental bases of planned steps, the next base) */
-  protect: Map<string, string>;
+  /** the holds a snapshot (by short name) still has when pruning runs, by tag ("N hold(s)" when only the
+   *  count is known); a held snapshot is never destroyed */
+  heldBy: (name: string) => string[];
+  /** snapshot names that must stay (the next incremental's base) */
+  protect: Set<string>;
 }
 
 export interface PruneSideResult {
   action: Action | null;
   /** snapshots the rules let go that are kept anyway because they are held: name → hold tags */
   keptHeld: { name: string; tags: string[] }[];
-  /** snapshots the rules let go that are kept as incremental bases: name → why */
-  keptBase: { name: string; why: string }[];
 }
 
 export function computePruneSide(input: PruneSideInput): PruneSideResult {
   const candidates: PruneCandidate[] = input.snapshots.map((s, i) => ({ name: s.ref.name, creation: s.creation, order: i, planned: s.planned }));
   const verdict = evaluateKeepRules(input.rules, candidates, { replicatedUpTo: input.replicatedUpTo });
   const keptHeld: PruneSideResult['keptHeld'] = [];
-  const keptBase: PruneSideResult['keptBase'] = [];
   const destroy: { ref: VersionRef; reason: string }[] = [];
   input.snapshots.forEach((s, i) => {
     const reason = verdict.get(candidates[i]!);
     if (reason === undefined || s.planned) return;
-    const base = input.protect.get(s.ref.name);
-    if (base !== undefined) { keptBase.push({ name: s.ref.name, why: base }); return; }
-    const holds = input.holdsOf(s.ref.name);
-    const refs = input.userrefsOf(s.ref.name);
-    if (holds.length > 0 || refs > 0) {
-      keptHeld.push({ name: s.ref.name, tags: holds.length > 0 ? holds.map((h) => h.tag) : [`${refs} hold(s)`] });
-      return;
-    }
+    if (input.protect.has(s.ref.name)) return;
+    const tags = input.heldBy(s.ref.name);
+    if (tags.length > 0) { keptHeld.push({ name: s.ref.name, tags }); return; }
     destroy.push({ ref: s.ref, reason });
   });
   const action: Action | null = destroy.length === 0 ? null : {
@@ -66,5 +56,5 @@ export function computePruneSide(input: PruneSideInput): PruneSideResult {
   // target's planned snapshots arrive by the chain's sends, which already come first).
   const assumes = input.side === 'source' ? input.snapshots.filter((s) => s.planned).map((s) => s.ref) : [];
   if (action && action.kind === 'destroy_snapshots' && assumes.length > 0) action.assumes = assumes;
-  return { action, keptHeld, keptBase };
+  return { action, keptHeld };
 }
