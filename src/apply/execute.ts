@@ -2,7 +2,7 @@
 // order. A failure stops only its chain and the chains that depend on it; it never re-plans.
 import type { Action, DatasetPlan, JobPlan, Plan, VersionRef } from '../plan/types.js';
 import type { BandwidthLimit, Config, JobConfig } from '../config/types.js';
-import type { ReceiveArgs, SendArgs, ZfsHost } from '../zfs/types.js';
+import type { BookmarkOp, ReceiveArgs, SendArgs, ZfsHost } from '../zfs/types.js';
 import type { HostPool } from '../hosts.js';
 import { makeCursorName, makeTentativeCursorName } from '../zfs/names.js';
 import { runTransfer } from '../zfs/transfer.js';
@@ -111,6 +111,7 @@ export async function applyJob(jobPlan: JobPlan, job: JobConfig, opts: ApplyOpti
       if (kind === 'hold') await h.hold(tag, snaps); else await h.release(tag, snaps);
       if (kind === 'hold') totals.holds += actions.length; else totals.releases += actions.length;
     },
+    bookkeep: (host, runs) => bookkeep(opts.hosts.get(host), runs, job, guidOf, totals),
     // the send's zfs send and zfs receive are logged and traced as its step
     transfer: (action) => withStep({ job: jobPlan.job, dataset: action.targetDataset, step: action.id }, () => executeTransfer(action, job, opts, guidOf, hooks, clock)),
     confirm: async (targetHost, items) => {
@@ -173,25 +174,12 @@ async function executeAction(
       await host.release(action.tag, action.snapshots.map(fullName));
       totals.releases++;
       return null;
-    case 'bookmark': {
-      let name = action.bookmark;
-      if (name === null) {
-        const guid = await guidOf(action.host, action.snapshot);
-        name = action.role === 'cursor' ? makeCursorName(guid, job.name) : makeTentativeCursorName(guid, job.name);
-      }
-      await host.bookmark(fullName(action.snapshot), `${action.snapshot.dataset}#${name}`);
-      totals.bookmarks++;
-      return null;
-    }
+    case 'bookmark':
     case 'destroy_bookmarks': {
-      const names = action.bookmarks.map(fullName);
-      for (const d of action.derived ?? []) {
-        const guid = await guidOf(action.host, d.snapshot);
-        const short = d.role === 'cursor' ? makeCursorName(guid, job.name) : makeTentativeCursorName(guid, job.name);
-        names.push(`${d.snapshot.dataset}#${short}`);
-      }
-      await host.destroy(names);
-      totals.destroys += names.length;
+      const ops = await bookmarkOps(action, job, guidOf);
+      if (action.kind === 'bookmark') await host.bookmark(fullName(action.snapshot), ops[0]!.bookmark);
+      else await host.destroy(ops.map((o) => o.bookmark));
+      countBookkeeping(action, ops.length, totals);
       return null;
     }
     case 'destroy_snapshots':
@@ -201,6 +189,63 @@ async function executeAction(
     case 'send':
       throw new ZformError('internal', 'sends run as transfers whose GUIDs the wave confirms');
   }
+}
+
+/** The bookmark operations of a bookmark or destroy_bookmarks action, with the names known only after the
+ *  snapshots were taken (cursors named by their GUID) resolved. */
+async function bookmarkOps(action: Action, job: JobConfig, guidOf: (host: string, ref: VersionRef) => Promise<string>): Promise<BookmarkOp[]> {
+  const derivedName = async (role: string, snapshot: VersionRef) => {
+    const guid = await guidOf(action.host, snapshot);
+    return `${snapshot.dataset}#${role === 'cursor' ? makeCursorName(guid, job.name) : makeTentativeCursorName(guid, job.name)}`;
+  };
+  if (action.kind === 'bookmark') {
+    const bookmark = action.bookmark === null ? await derivedName(action.role, action.snapshot) : `${action.snapshot.dataset}#${action.bookmark}`;
+    return [{ op: 'bookmark', snapshot: fullName(action.snapshot), bookmark }];
+  }
+  if (action.kind !== 'destroy_bookmarks') throw new ZformError('internal', `${action.kind} is not bookkeeping`);
+  const names = action.bookmarks.map(fullName);
+  for (const d of action.derived ?? []) names.push(await derivedName(d.role, d.snapshot));
+  return names.map((bookmark) => ({ op: 'destroy', bookmark }));
+}
+
+function countBookkeeping(action: Action, ops: number, totals: ApplyTotals): void {
+  if (action.kind === 'bookmark') totals.bookmarks++;
+  else totals.destroys += ops;
+}
+
+/** Many chains' bookkeeping runs on one host (see WaveOps.bookkeep): one bookmarkGroups call, i.e. one channel
+ *  program per pool where the host runs them. */
+async function bookkeep(
+  host: ZfsHost, runs: Action[][], job: JobConfig, guidOf: (host: string, ref: VersionRef) => Promise<string>, totals: ApplyTotals,
+): Promise<{ done: number; error?: unknown }[]> {
+  // Resolve every name first: a run whose name cannot be resolved stops there, before any of its operations.
+  const prepared = await Promise.all(runs.map(async (run) => {
+    const ops: BookmarkOp[] = [];
+    const actionOf: number[] = [];
+    for (const [k, a] of run.entries()) {
+      try {
+        const o = await bookmarkOps(a, job, guidOf);
+        ops.push(...o);
+        actionOf.push(...o.map(() => k));
+      } catch (error) {
+        return { ops, actionOf, stoppedAt: k, error };
+      }
+    }
+    return { ops, actionOf, stoppedAt: run.length, error: undefined as unknown };
+  }));
+  const errors = await host.bookmarkGroups(prepared.map((p) => p.ops));
+  return prepared.map((p, i) => {
+    const err = errors[i];
+    let done = p.stoppedAt;
+    let error = p.error;
+    if (err) {
+      done = p.actionOf[err.op]!; // the actions before the one whose operation failed are done
+      error = err.error;
+    }
+    const run = runs[i]!;
+    for (const a of run.slice(0, done)) countBookkeeping(a, p.ops.filter((_, k) => run[p.actionOf[k]!] === a).length, totals);
+    return { done, error };
+  });
 }
 
 /** Streams one send into its receive; the caller confirms the GUID before any cursor moves. */

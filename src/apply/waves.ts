@@ -2,13 +2,15 @@
 // takes the next action of every ready chain; holds and releases of one tag on one host go into one command (a
 // failure of that command falls back to one command per chain, which isolates the dataset that failed); sends run
 // one after another, then one `zfs get guid` per target host confirms what they delivered before any chain's next
-// action (the cursor move) can run. A chain starts once the chains it depends on (its parents) have completed.
+// action (the cursor move) can run; the bookmarks chains create and destroy (cursor moves) go into one channel program
+// per host and pool. A chain starts once the chains it depends on (its parents) have completed.
 import type { Action, DatasetPlan, JobPlan } from '../plan/types.js';
 import type { ApplyHooks, DatasetOutcome } from './events.js';
 import { ZformError } from '../errors.js';
 
 export type SendAction = Extract<Action, { kind: 'send' }>;
 type BatchKind = 'hold' | 'release';
+const BOOKKEEPING = new Set<Action['kind']>(['bookmark', 'destroy_bookmarks']);
 
 /** A transfer that ended well and waits for its GUID confirmation. */
 export interface Transferred { action: SendAction; bytes: number; expected: string }
@@ -25,6 +27,10 @@ export interface WaveOps {
   single(action: Action, ds: DatasetPlan): Promise<void>;
   /** one command for the holds (releases) of many chains; throws if any failed (then each runs on its own) */
   batch(kind: BatchKind, host: string, tag: string, actions: Action[]): Promise<void>;
+  /** the bookmark bookkeeping of many chains on one host in one command per pool: each item is one chain's run of
+   *  consecutive bookmark and destroy_bookmarks actions; per item, how many of them were done and, if it stopped
+   *  early, why */
+  bookkeep(host: string, items: Action[][]): Promise<{ done: number; error?: unknown }[]>;
   /** streams a send into its receive (no events: the wave reports them) */
   transfer(action: SendAction, ds: DatasetPlan): Promise<{ bytes: number; expected: string }>;
   /** confirms the GUIDs that transfers to one host delivered: per item, null or the error that fails its chain */
@@ -136,9 +142,18 @@ export async function runWaves(jobPlan: JobPlan, ops: WaveOps): Promise<{ outcom
     const groups = new Map<string, Item[]>();
     const singles: Item[] = [];
     const sends: (Item & { a: SendAction })[] = [];
+    const bookkeeping = new Map<string, { c: Chain; run: Action[] }[]>();
     for (const c of active) {
       const a = c.ds.actions[c.next]!;
-      if (a.kind === 'hold' || a.kind === 'release') {
+      if (BOOKKEEPING.has(a.kind)) {
+        const run: Action[] = [];
+        for (let k = c.next; k < c.ds.actions.length; k++) {
+          const b = c.ds.actions[k]!;
+          if (!BOOKKEEPING.has(b.kind) || b.host !== a.host) break;
+          run.push(b);
+        }
+        bookkeeping.set(a.host, [...(bookkeeping.get(a.host) ?? []), { c, run }]);
+      } else if (a.kind === 'hold' || a.kind === 'release') {
         const key = `${a.kind}\0${a.host}\0${a.tag}`;
         groups.set(key, [...(groups.get(key) ?? []), { c, a }]);
       } else if (a.kind === 'send') sends.push({ c, a });
@@ -155,6 +170,21 @@ export async function runWaves(jobPlan: JobPlan, ops: WaveOps): Promise<{ outcom
         continue;
       }
       for (const it of g) { event('apply_start', it.a, startedAt); event('apply_complete', it.a, startedAt); advance(it.c); }
+    }
+    for (const [host, g] of bookkeeping) {
+      if (ops.aborted() || g.reduce((n, i) => n + i.run.length, 0) === 1) { singles.push(...g.map((i) => ({ c: i.c, a: i.run[0]! }))); continue; }
+      const startedAt = ops.clock();
+      const results = await ops.bookkeep(host, g.map((i) => i.run));
+      g.forEach((it, k) => {
+        const r = results[k]!;
+        for (const a of it.run.slice(0, r.done)) { event('apply_start', a, startedAt); event('apply_complete', a, startedAt); advance(it.c); }
+        if (r.done < it.run.length) {
+          const failed = it.run[r.done]!;
+          event('apply_start', failed, startedAt);
+          errored(failed, startedAt, r.error);
+          stop(it.c, r.error);
+        }
+      });
     }
     for (const it of singles) await runSingle(it);
 

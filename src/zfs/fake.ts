@@ -1,10 +1,11 @@
 // FakeZfsHost: an in-memory ZfsHost that enforces OpenZFS 2.1's rules (checked against real ZFS by the contract suite
 // in test/contract), runs the same commands CommandZfsHost would (counted), and a small builder for test layouts.
 import type { CommandObserver } from './exec.js';
-import type { Features, Guid, Listing, ReceiveArgs, ResumeTokenInfo, SendArgs, ZfsHost, ZfsProcess } from './types.js';
+import type { BookmarkGroupFailure, BookmarkOp, Features, Guid, Listing, ReceiveArgs, ResumeTokenInfo, SendArgs, ZfsHost, ZfsProcess } from './types.js';
 import { ZfsError, parseItemFailures, type ZfsErrorCode } from './errors.js';
+import { computeProgramBatches } from './program.js';
 import {
-  computeArgvBatches, computeDestroyPlan, computeListArgv, computePlaceholderArgv, computeReceiveArgv, computeSendArgv,
+  MAX_ARGV_BYTES, computeArgvBatches, computeDestroyPlan, computeListArgv, computePlaceholderArgv, computeReceiveArgv, computeSendArgv,
   computeSnapshotGroups,
 } from './argv.js';
 import { PLACEHOLDER_PROPERTY } from './names.js';
@@ -19,10 +20,12 @@ export interface FakeZfsHostOptions {
   features?: Partial<Features>;
   /** sees every command the fake runs, as CommandZfsHost's observer would */
   observer?: CommandObserver;
+  /** whether `zfs program` runs here (false: as a host where only root may run channel programs, and we are not) */
+  channelPrograms?: boolean;
 }
 
 /** The verbs failNext can make fail: ZfsHost's methods. */
-export type FakeVerb = 'list' | 'snapshot' | 'bookmark' | 'hold' | 'release' | 'destroy' | 'getProperties' | 'getGuids' | 'setProperties'
+export type FakeVerb = 'list' | 'snapshot' | 'bookmark' | 'program' | 'hold' | 'release' | 'destroy' | 'getProperties' | 'getGuids' | 'setProperties'
   | 'create' | 'rollback' | 'send' | 'receive' | 'abortResumableReceive' | 'decodeResumeToken' | 'estimateSend';
 
 export const FAKE_DEFAULT_FEATURES: Features = {
@@ -38,6 +41,9 @@ export class FakeZfsHost implements ZfsHost {
   private readonly featureSet: Features;
   private readonly observer?: CommandObserver;
   private featuresProbed = false;
+  /** false once this host refused a channel program (as CommandZfsHost remembers it) */
+  private programs = true;
+  private readonly programsAllowed: boolean;
   private readonly injected = new Map<FakeVerb, FakeFailure[]>();
 
   constructor(name: string, opts: FakeZfsHostOptions = {}) {
@@ -45,6 +51,7 @@ export class FakeZfsHost implements ZfsHost {
     this.clock = opts.clock ?? (() => new Date());
     this.featureSet = { ...FAKE_DEFAULT_FEATURES, ...opts.features };
     this.observer = opts.observer;
+    this.programsAllowed = opts.channelPrograms ?? true;
     this.state = new FakeState(() => Math.floor(this.clock().getTime() / 1000));
   }
 
@@ -206,6 +213,55 @@ export class FakeZfsHost implements ZfsHost {
     if (err.code !== 'bookmark_exists') throw err;
     const guids = this.run(null, ['get', '-H', '-p', '-o', 'name,value', 'guid', snapshot, bookmark], () => [this.state.guidOf(snapshot), this.state.guidOf(bookmark)]);
     if (guids[0] === undefined || guids[0] !== guids[1]) throw err;
+  }
+
+  async bookmarkGroups(groups: BookmarkOp[][]): Promise<(BookmarkGroupFailure | null)[]> {
+    const out: (BookmarkGroupFailure | null)[] = groups.map(() => null);
+    const pending = new Set(groups.flatMap((g, i) => (g.length > 0 ? [i] : [])));
+    // as CommandZfsHost: one channel program per pool and argv batch, run by the fake's state op by op
+    for (const batch of this.programs ? computeProgramBatches(groups, MAX_ARGV_BYTES, 1) : []) {
+      const args = ['program', '-j', batch.pool, '-', ...batch.args];
+      const failures: { gi: number; k: number; err: FakeFailure }[] = [];
+      const refused = this.runResult('program', args, () => {
+        if (!this.programsAllowed) throw new FakeFailure('cannot execute channel program: permission denied\n');
+        for (const gi of batch.groups) {
+          groups[gi]!.some((op, k) => {
+            try {
+              if (op.op === 'bookmark') this.state.bookmark(op.snapshot, op.bookmark);
+              else if (this.state.guidOf(op.bookmark) !== undefined) this.state.destroyBookmark(op.bookmark);
+              return false;
+            } catch (e) {
+              if (!(e instanceof FakeFailure)) throw e;
+              failures.push({ gi, k, err: e });
+              return true;
+            }
+          });
+        }
+      });
+      if (refused) { this.programs = false; break; }
+      for (const gi of batch.groups) pending.delete(gi);
+      for (const f of failures) {
+        const op = groups[f.gi]![f.k]!;
+        if (op.op === 'bookmark' && /bookmark exists/.test(f.err.stderr)) out[f.gi] = await this.runGroup(groups[f.gi]!, f.k);
+        else out[f.gi] = { op: f.k, error: this.error(['zfs', ...args], f.err.stderr.split('\n')[0]!, 0) };
+      }
+    }
+    for (const gi of pending) out[gi] = await this.runGroup(groups[gi]!, 0);
+    return out;
+  }
+
+  private async runGroup(group: BookmarkOp[], from: number): Promise<BookmarkGroupFailure | null> {
+    for (const [k, op] of group.entries()) {
+      if (k < from) continue;
+      try {
+        if (op.op === 'bookmark') await this.bookmark(op.snapshot, op.bookmark);
+        else await this.destroy([op.bookmark]);
+      } catch (err) {
+        if (err instanceof ZfsError) return { op: k, error: err };
+        throw err;
+      }
+    }
+    return null;
   }
 
   async hold(tag: string, snapshots: string[]): Promise<void> {

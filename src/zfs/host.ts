@@ -2,15 +2,16 @@
 // idempotent semantics (an existing hold, a missing tag or an already destroyed snapshot are fine).
 import type { CommandObserver, Executor } from './exec.js';
 import type {
-  Features, HoldRecord, Listing, ReceiveArgs, ResumeTokenInfo, SendArgs, ZfsHost, ZfsProcess,
+  BookmarkGroupFailure, BookmarkOp, Features, HoldRecord, Listing, ReceiveArgs, ResumeTokenInfo, SendArgs, ZfsHost, ZfsProcess,
 } from './types.js';
 import { PLACEHOLDER_PROPERTY } from './names.js';
 import { ZfsError, computeErrorLines, parseItemFailures, type ZfsErrorCode } from './errors.js';
 import { makeZfsError, runZfs, runZfsResult, startZfs, type RunResult } from './run.js';
 import {
-  computeArgvBatches, computeDestroyPlan, computeListArgv, computePlaceholderArgv, computeReceiveArgv,
+  MAX_ARGV_BYTES, computeArgvBatches, computeDestroyPlan, computeListArgv, computePlaceholderArgv, computeReceiveArgv,
   computeSendArgv, computeSnapshotGroups,
 } from './argv.js';
+import { BOOKKEEPING_PROGRAM, computeOpFailureLine, computeProgramBatches, parseProgramResult } from './program.js';
 import { HoldsParser, ListParser, parseNameValues, parsePlaceholders, parseProperties } from './parse.js';
 import { computeFeatures, parseResumeToken, parseSendEstimate, parseVersion } from './parse-send.js';
 
@@ -53,6 +54,8 @@ export class CommandZfsHost implements ZfsHost {
   private readonly privilege: string[];
   private readonly observer?: CommandObserver;
   private featuresP: Promise<Features> | null = null;
+  /** false once this host refused a channel program: bookmark batches then take one command per operation */
+  private programs = true;
 
   constructor(private readonly exec: Executor, opts: CommandZfsHostOptions = {}) {
     this.name = exec.host;
@@ -69,8 +72,8 @@ export class CommandZfsHost implements ZfsHost {
     return runZfs(this.exec, this.argv(args), { observer: this.observer });
   }
 
-  private runResult(args: string[], onStdout?: (chunk: Buffer) => void): Promise<RunResult> {
-    return runZfsResult(this.exec, this.argv(args), { observer: this.observer, onStdout });
+  private runResult(args: string[], onStdout?: (chunk: Buffer) => void, input?: string): Promise<RunResult> {
+    return runZfsResult(this.exec, this.argv(args), { observer: this.observer, onStdout, input });
   }
 
   private fail(args: string[], r: RunResult): never {
@@ -127,6 +130,49 @@ export class CommandZfsHost implements ZfsHost {
     const { stdout } = await this.run(['get', '-H', '-p', '-o', 'name,value', 'guid', snapshot, bookmark]);
     const guids = parseNameValues(stdout);
     if (guids.get(snapshot) === undefined || guids.get(snapshot) !== guids.get(bookmark)) throw err;
+  }
+
+  async bookmarkGroups(groups: BookmarkOp[][]): Promise<(BookmarkGroupFailure | null)[]> {
+    const out: (BookmarkGroupFailure | null)[] = groups.map(() => null);
+    const pending = new Set(groups.flatMap((g, i) => (g.length > 0 ? [i] : [])));
+    if (this.programs) {
+      const budget = this.exec.argvBudget ?? { bytes: MAX_ARGV_BYTES, perArgument: 1 };
+      for (const batch of computeProgramBatches(groups, budget.bytes, budget.perArgument)) {
+        const args = ['program', '-j', batch.pool, '-', ...batch.args];
+        const r = await this.runResult(args, undefined, BOOKKEEPING_PROGRAM);
+        const failures = r.code === 0 ? parseProgramResult(r.stdout) : null;
+        // Refused (not root, no zfs.sync.bookmark before OpenZFS 2.0) or cut short: one command per operation from
+        // now on. What a cut-short program did is harmless to redo: both operations are idempotent here.
+        if (failures === null) { this.programs = false; break; }
+        for (const i of batch.groups) pending.delete(i);
+        for (const f of failures) {
+          const gi = batch.groups[f.group];
+          const op = gi === undefined ? undefined : groups[gi]![f.op];
+          if (gi === undefined || op === undefined) throw new ZfsError({ host: this.name, argv: this.argv(args), stderr: `unexpected result ${r.stdout.trim()}\n`, exitCode: 0 });
+          // An existing bookmark is fine when it is the same snapshot's (bookmark() checks): that op on its own,
+          // then the rest of the group.
+          if (op.op === 'bookmark' && f.errno === 17) out[gi] = await this.runGroup(groups[gi]!, f.op);
+          else out[gi] = { op: f.op, error: new ZfsError({ host: this.name, argv: this.argv(args), stderr: computeOpFailureLine(op, f.errno) + '\n', exitCode: 0 }) };
+        }
+      }
+    }
+    for (const i of pending) out[i] = await this.runGroup(groups[i]!, 0);
+    return out;
+  }
+
+  /** A group's operations one command each, from index `from`: null, or the failure that stopped it. */
+  private async runGroup(group: BookmarkOp[], from: number): Promise<BookmarkGroupFailure | null> {
+    for (const [k, op] of group.entries()) {
+      if (k < from) continue;
+      try {
+        if (op.op === 'bookmark') await this.bookmark(op.snapshot, op.bookmark);
+        else await this.destroy([op.bookmark]);
+      } catch (err) {
+        if (err instanceof ZfsError) return { op: k, error: err };
+        throw err;
+      }
+    }
+    return null;
   }
 
   async hold(tag: string, snapshots: string[]): Promise<void> {

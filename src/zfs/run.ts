@@ -14,6 +14,8 @@ export interface RunResultOptions extends RunOptions {
    *  empty): a listing is parsed while it streams and never held whole. When the consumer throws, the rest of stdout
    *  is not read (the command then ends on a closed pipe) and, once the command has ended, that error is thrown. */
   onStdout?: (chunk: Buffer) => void;
+  /** written to the command's stdin, which is then closed (a channel program's script) */
+  input?: string;
 }
 
 export interface RunResult {
@@ -68,7 +70,11 @@ export function makeZfsError(host: string, argv: string[], r: { stderr: string; 
  *  (a transport failure, e.g. SSH that cannot connect, rejects with that transport's own error). */
 export async function runZfsResult(exec: Executor, argv: string[], opts: RunResultOptions = {}): Promise<RunResult> {
   const t0 = performance.now();
-  const p = exec.spawn(argv, { stdin: 'ignore' });
+  const p = exec.spawn(argv, { stdin: opts.input === undefined ? 'ignore' : 'pipe' });
+  if (opts.input !== undefined && p.stdin) {
+    p.stdin.on('error', () => {}); // a command that ends without reading it: its exit status says what happened
+    p.stdin.end(opts.input);
+  }
   if (opts.onStdout) {
     const [consumed, r] = await Promise.all([feed(p.stdout, opts.onStdout), p.exited]);
     report(exec, argv, t0, r, opts.observer);

@@ -1,5 +1,6 @@
 // The ZFS access layer's data types and the ZfsHost interface (named after OpenZFS verbs).
 import type { Readable, Writable } from 'node:stream';
+import type { ZfsError } from './errors.js';
 
 /** ZFS GUIDs are uint64: always decimal strings, never numbers. */
 export type Guid = string;
@@ -94,6 +95,17 @@ export interface ReceiveArgs {
   inherit: string[];                // -x p
 }
 
+/** One bookmark operation of a batch (ZfsHost.bookmarkGroups). */
+export type BookmarkOp =
+  | { op: 'bookmark'; snapshot: string; bookmark: string }
+  | { op: 'destroy'; bookmark: string };
+
+export interface BookmarkGroupFailure {
+  /** index of the failed operation within its group */
+  op: number;
+  error: ZfsError;
+}
+
 export interface Features {
   resumableReceive: boolean;
   encryption: boolean;
@@ -126,6 +138,12 @@ export interface ZfsHost {
   bookmark(snapshot: string, bookmark: string): Promise<void>;
   /** `zfs hold TAG snap...`; an existing tag is fine */
   hold(tag: string, snapshots: string[]): Promise<void>;
+  /** Bookmark creations and destructions of many datasets at once, in groups: each group runs in order and stops at
+   *  its first failure, the others go on; the result has, per group, null or that failure with the index of the
+   *  operation that failed (those before it were done, those after it were not tried). Same idempotence as
+   *  bookmark() and destroy(). One channel program per pool (`zfs program`) where the host runs them (root,
+   *  OpenZFS >= 2.0), else one command per operation. */
+  bookmarkGroups(groups: BookmarkOp[][]): Promise<(BookmarkGroupFailure | null)[]>;
   /** `zfs release TAG snap...`; a missing tag is fine */
   release(tag: string, snapshots: string[]): Promise<void>;
   /** destroy snapshots (batched `fs@a,b,c` per dataset) and bookmarks; missing ones are fine */

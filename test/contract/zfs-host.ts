@@ -2,7 +2,7 @@
 // against the fake, local real ZFS and real ZFS over SSH, so the fake cannot drift from OpenZFS.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Listing, ReceiveArgs, SendArgs, SendFlags, VersionRecord, ZfsHost, ZfsProcess } from '../../src/zfs/types.js';
+import type { BookmarkOp, Listing, ReceiveArgs, SendArgs, SendFlags, VersionRecord, ZfsHost, ZfsProcess } from '../../src/zfs/types.js';
 import { ZfsError, type ZfsErrorCode } from '../../src/zfs/errors.js';
 import { TransferError, runTransfer } from '../../src/zfs/transfer.js';
 
@@ -186,6 +186,45 @@ export function zfsHostContract(name: string, setup: () => Promise<ContractEnv>)
       assert.deepEqual(names(l, r), ['#b', '#c', '@s1', '@s2']);
       assert.equal(version(l, `${r}#c`).guid, version(l, `${r}@s1`).guid);
       assert.equal(version(l, `${r}#c`).createtxg, version(l, `${r}@s1`).createtxg);
+    });
+
+    it('bookmarkGroups: many datasets in one command; a group stops at its failure, the others go on; idempotent', async () => {
+      const r = `${P}/bmg`;
+      await host.create(r, {});
+      for (const d of ['a', 'b', 'c']) await host.create(`${r}/${d}`, {});
+      await host.snapshot([`${r}/a@s1`, `${r}/b@s1`, `${r}/c@s1`]);
+      await host.snapshot([`${r}/a@s2`, `${r}/b@s2`, `${r}/c@s2`]);
+      await host.bookmark(`${r}/a@s1`, `${r}/a#old`);
+      await host.bookmark(`${r}/b@s1`, `${r}/b#old`);
+      await host.bookmark(`${r}/c@s1`, `${r}/c#new`); // c's new name already taken by another snapshot's bookmark
+      await host.bookmark(`${r}/c@s1`, `${r}/c#old`);
+      const c0 = env.commands(host);
+      const moves = (d: string): BookmarkOp[] => [
+        { op: 'bookmark', snapshot: `${r}/${d}@s2`, bookmark: `${r}/${d}#new` },
+        { op: 'destroy', bookmark: `${r}/${d}#old` },
+        { op: 'destroy', bookmark: `${r}/${d}#never` }, // missing: fine
+      ];
+      const res = await host.bookmarkGroups([moves('a'), [], moves('c'), moves('b')]);
+      assert.equal(env.commands(host) - c0, 3, 'one program for a and b; c\'s existing bookmark checked by zfs bookmark + zfs get');
+      assert.equal(res[0], null);
+      assert.equal(res[1], null);
+      assert.equal(res[3], null);
+      assert.equal(res[2]?.op, 0, 'c stopped at its first operation');
+      assert.equal(res[2]?.error.code, 'bookmark_exists');
+      const l = await host.list([r]);
+      assert.deepEqual(names(l, `${r}/a`), ['@s1', '#new', '@s2']);
+      for (const d of ['a', 'b']) {
+        assert.equal(version(l, `${r}/${d}#new`).guid, version(l, `${r}/${d}@s2`).guid, d);
+        assert.ok(!names(l, `${r}/${d}`).includes('#old'), `${d}#old destroyed`);
+      }
+      assert.ok(names(l, `${r}/c`).includes('#old'), 'c\'s group stopped before its destroy');
+      // again: the bookmarks exist with the right GUIDs and the destroyed ones are missing, so nothing fails
+      const again = await host.bookmarkGroups([moves('a'), moves('b')]);
+      assert.deepEqual(again, [null, null]);
+      const bad = await host.bookmarkGroups([[{ op: 'bookmark', snapshot: `${r}/a@nope`, bookmark: `${r}/a#x` }], [{ op: 'destroy', bookmark: `${r}/b#new` }]]);
+      assert.equal(bad[0]?.error.code, 'dataset_does_not_exist');
+      assert.equal(bad[1], null);
+      assert.ok(!names(await host.list([r]), `${r}/b`).includes('#new'));
     });
 
     it('hold and release: idempotent, each snapshot on its own, missing ones', async () => {

@@ -31,9 +31,9 @@ ${snapshotting ? '    snapshotting: { prefix: zform_, interval: 1h }\n' : ''}`;
 interface World { config: Config; src: FakeZfsHost; dst: FakeZfsHost; now: Date }
 const kids = Array.from({ length: N }, (_, i) => `tank/d/k${String(i).padStart(2, '0')}`);
 
-function world(protection = 'guarantee_resumability', snapshotting = false): World {
+function world(protection = 'guarantee_resumability', snapshotting = false, channelPrograms = true): World {
   const now = new Date('2026-11-22T12:00:00Z');
-  const src = new FakeZfsHost('local', { clock: () => now }).apply('pool tank', 'create tank/d', ...kids.map((k) => `create ${k}`),
+  const src = new FakeZfsHost('local', { clock: () => now, channelPrograms }).apply('pool tank', 'create tank/d', ...kids.map((k) => `create ${k}`),
     `snapshot tank/d@s1 ${kids.map((k) => `${k}@s1`).join(' ')}`);
   const dst = new FakeZfsHost('nas', { clock: () => now }).apply('pool backup');
   return { config: parseConfig(YAML(protection, snapshotting), 'zform.yml'), src, dst, now };
@@ -69,12 +69,14 @@ test('an incremental of many datasets: one hold and one release command per tag 
   assert.equal(r.totals.sends, N + 1);
   const s = verbs(w.src);
   const d = verbs(w.dst);
-  // source: step holds taken in one command and released in one; per dataset only the new cursor and the old one's destroy
+  // source: step holds taken in one command and released in one; the new cursors and the old ones' destroys in one
+  // channel program (the children, whose target exists, do not wait for their parent), none per dataset
   assert.equal(s.hold, 1);
   assert.equal(s.release, 1);
   assert.equal(s.send, N + 1);
-  assert.equal(s.bookmark, N + 1);
-  assert.equal(s.destroy, N + 1);
+  assert.equal(s.program, 1);
+  assert.equal(s.bookmark ?? 0, 0);
+  assert.equal(s.destroy ?? 0, 0);
   assert.equal(s.get ?? 0, 0, 'the GUIDs of snapshots that existed at planning time are in the plan');
   // target: one last-received hold command, one release of the old ones, one GUID confirmation
   assert.equal(d.hold, 1);
@@ -169,4 +171,56 @@ test('guarantee_incremental: tentative cursors before the sends, one release per
   assert.ok(r2.outcomes.every((o) => o.status === 'ok' || o.status === 'unchanged'), JSON.stringify(r2.outcomes));
   for (const k of kids) assert.equal(w.dst.guidOf(`backup/${k}@s2`), w.src.guidOf(`${k}@s2`));
   assert.equal(actionCount(await plan(w)), 0);
+});
+
+const cursors = async (w: World, fs: string) => (await w.src.list([fs])).versions.filter((v) => v.kind === 'bookmark' && v.dataset === fs).map((v) => v.guid);
+
+test('a host that refuses channel programs (not root): one refused attempt, then one bookmark and one destroy per dataset', async () => {
+  const w = world('guarantee_resumability', false, false);
+  await apply(w, await plan(w));
+  assert.equal(verbs(w.src).program, 1, 'the initial run asked once and was refused');
+  assert.equal(verbs(w.src).bookmark, N + 1);
+  newSnapshots(w, 's2');
+  const r = await apply(w, await plan(w));
+  assert.ok(r.outcomes.every((o) => o.status === 'ok'), JSON.stringify(r.outcomes));
+  const s = verbs(w.src);
+  assert.equal(s.program ?? 0, 0, 'a host that refused is not asked again');
+  assert.equal(s.bookmark, N + 1);
+  assert.equal(s.destroy, N + 1);
+  for (const k of kids) assert.deepEqual(await cursors(w, k), [w.src.guidOf(`${k}@s2`)]);
+  assert.equal(actionCount(await plan(w)), 0);
+});
+
+test('a channel program that fails as a whole falls back to one command per operation, and everything is done', async () => {
+  const w = world();
+  await apply(w, await plan(w));
+  newSnapshots(w, 's2');
+  const p = await plan(w);
+  w.src.failNext('program', 'cannot open pool: I/O error');
+  const r = await apply(w, p);
+  assert.ok(r.outcomes.every((o) => o.status === 'ok'), JSON.stringify(r.outcomes));
+  assert.equal(r.totals.bookmarks, N + 1);
+  assert.equal(r.totals.destroys, N + 1);
+  for (const k of ['tank/d', ...kids]) assert.deepEqual(await cursors(w, k), [w.src.guidOf(`${k}@s2`)], k);
+});
+
+test('one dataset\'s failed cursor move in the channel program fails that dataset only: its old cursor is kept', async () => {
+  const w = world();
+  await apply(w, await plan(w));
+  newSnapshots(w, 's2');
+  const p = await plan(w);
+  // a bookmark of another snapshot already carries k05's new cursor name: creating it fails (a different GUID)
+  const bad = `tank/d/k05#zform_CURSOR_G_${BigInt(w.src.guidOf('tank/d/k05@s2')!).toString(16).padStart(16, '0')}_J_j`;
+  w.src.apply(`bookmark tank/d/k05@s1 ${bad}`);
+  const r = await apply(w, p);
+  const by = Object.fromEntries(r.outcomes.map((o) => [o.source, o]));
+  assert.equal(by['tank/d/k05']!.status, 'failed');
+  assert.match(by['tank/d/k05']!.reason!, /bookmark exists/);
+  assert.equal(r.outcomes.filter((o) => o.status === 'ok').length, N);
+  // the failed group stopped at its bookmark: the old cursor (on s1) was not destroyed
+  assert.ok((await w.src.list(['tank/d/k05'])).versions.some((v) => v.kind === 'bookmark' && v.name === `zform_CURSOR_G_${BigInt(w.src.guidOf('tank/d/k05@s1')!).toString(16).padStart(16, '0')}_J_j`));
+  for (const k of kids.filter((x) => x !== 'tank/d/k05')) assert.deepEqual(await cursors(w, k), [w.src.guidOf(`${k}@s2`)], k);
+  // one program for all; the existing bookmark was then checked on its own (zfs bookmark, zfs get guid)
+  assert.equal(verbs(w.src).program, 1);
+  assert.equal(verbs(w.src).bookmark, 1);
 });
