@@ -1,7 +1,7 @@
 #!/bin/bash
-# Benchmark 4: many small incrementals of one dataset, zform (one step per snapshot, and one -I step) against
+# Benchmark 4: many small incrementals of one dataset, zform (guarantee_incremental and guarantee_resumability) against
 # syncoid (bench/incrementals.ts), in the real-OpenZFS guest. Build first (npm run bench does).
-# ZFORM_BENCH_STEPS sets the number of snapshots (default 40).
+# ZFORM_BENCH_STEPS sets the number of snapshots (default 200).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash bench/fetch-syncoid.sh

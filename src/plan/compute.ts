@@ -17,7 +17,7 @@ export type { PlanInput, JobInventory, DecodedResumeToken } from './input.js';
 // - A diverged or modified target is rolled back only when allowed; this job's own last-received holds on the
 //   snapshots the rollback destroys are released first (shown), any other hold blocks the rollback.
 // - -I never starts at a bookmark (zfs refuses: "multiple snapshots cannot be sent from a bookmark") and never
-//   spans a snapshot replication.snapshots excludes; guarantee_incremental is always -i per snapshot.
+//   spans a snapshot replication.snapshots excludes.
 // - Resume: raw-ness matters only for an encrypted source; a modified target makes a token unusable; an
 //   unusable token is aborted only when the dataset can proceed (else a warning says it was left alone).
 // - Up-to-date datasets are repaired: the last-received hold and the cursor move to the target's newest

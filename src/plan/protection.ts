@@ -39,7 +39,8 @@ function targetRef(dataset: string, to: VersionRef): VersionRef {
 }
 
 export interface AbstractionTracker {
-  /** lines before a step's send: step holds (guarantee_resumability) or tentative cursors (guarantee_incremental) */
+  /** lines before a step's send: step holds (guarantee_resumability) or tentative cursors on `from` and every
+   *  snapshot the step delivers (guarantee_incremental) */
   protect(step: Step): NewAction[];
   /** lines after a confirmed step, in order: last-received hold, release older ones, cursor, destroy other
    *  cursors and tentative cursors, release step holds; guarantee_nothing: remove everything of this job */
@@ -161,7 +162,8 @@ export function createAbstractionTracker(scope: ProtectionScope): AbstractionTra
       if (step.protection === 'guarantee_incremental') {
         const out: NewAction[] = [];
         if (step.from && step.from.kind === 'snapshot' && !hasBookmark(step.from, ['cursor', 'tentative_cursor'])) out.push(addBookmark('tentative_cursor', step.from));
-        if (!hasBookmark(step.to, ['cursor', 'tentative_cursor'])) out.push(addBookmark('tentative_cursor', step.to));
+        // every snapshot the step delivers (an -I stream cut short leaves the target at any of them)
+        for (const r of step.includes) if (!hasBookmark(r, ['cursor', 'tentative_cursor'])) out.push(addBookmark('tentative_cursor', r));
         return out;
       }
       return [];

@@ -65,10 +65,11 @@ export interface StepInput {
 
 /**
  * Full send of the first target when there is no base. Then, per step, the protection mode decides:
- * guarantee_incremental sends one `-i` step per snapshot (each step gets its own tentative cursor);
- * guarantee_resumability (holds on every snapshot of the step) and guarantee_nothing batch consecutive
- * targets into one `-I` step, except that `-I` never starts at a bookmark (zfs refuses) and never spans a
- * source snapshot that replication.snapshots excludes (it would arrive too): those get `-i` hops.
+ * Every mode batches consecutive targets into one `-I` step: guarantee_resumability holds every snapshot of the
+ * step, guarantee_incremental bookmarks every one of them as a tentative cursor before the send (in one channel
+ * program at apply), so wherever an interrupted `-I` stream stops, the target's newest snapshot has a bookmark on
+ * the source to continue from; guarantee_nothing protects nothing. `-I` never starts at a bookmark (zfs refuses)
+ * and never spans a source snapshot that replication.snapshots excludes (it would arrive too): those get `-i` hops.
  */
 export function computeSteps(input: StepInput): Step[] {
   const { timeline, targets, protection } = input;
@@ -94,8 +95,6 @@ export function computeSteps(input: StepInput): Step[] {
     let reason: string;
     if (skipped.length > 0) {
       reason = `-i: skips ${plural(skipped.length, 'snapshot')} not matching replication.snapshots (${skipped.map((s) => '@' + s.name).join(', ')})`;
-    } else if (mode === 'guarantee_incremental') {
-      reason = '-i: guarantee_incremental bookmarks each step\'s snapshot as a tentative cursor, so one step per snapshot';
     } else if (cur.kind === 'bookmark') {
       reason = `-i: from bookmark #${cur.name} (zfs send -I cannot start at a bookmark)`;
     } else {
@@ -105,9 +104,12 @@ export function computeSteps(input: StepInput): Step[] {
           ? '-i: one snapshot; the next one lies beyond snapshots not matching replication.snapshots'
           : '-i: one snapshot';
       } else {
+        const n = end - i + 1;
         reason = mode === 'guarantee_resumability'
-          ? `batched -I (${end - i + 1} snapshots): guarantee_resumability holds every snapshot in the range`
-          : `batched -I (${end - i + 1} snapshots): guarantee_nothing protects nothing, so one stream carries them all`;
+          ? `batched -I (${n} snapshots): guarantee_resumability holds every snapshot in the range`
+          : mode === 'guarantee_incremental'
+            ? `batched -I (${n} snapshots): guarantee_incremental bookmarks every snapshot in the range as a tentative cursor`
+            : `batched -I (${n} snapshots): guarantee_nothing protects nothing, so one stream carries them all`;
       }
     }
     const includes = targets.slice(i, end + 1).map((e) => e.ref);

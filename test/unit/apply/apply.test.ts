@@ -202,9 +202,13 @@ test('guarantee_incremental leaves no step holds and one cursor; guarantee_nothi
   await apply(w, await plan(w));
   w.src.apply('snapshot tank/a@s2', 'snapshot tank/a@s3');
   const r = await apply(w, await plan(w));
-  assert.equal(r.totals.sends, 2, 'one step per pair');
+  assert.equal(r.totals.sends, 1, 'one -I step for s2 and s3');
+  assert.equal(w.dst.guidOf('backup/tank/a@s2'), w.src.guidOf('tank/a@s2'));
+  assert.equal(w.dst.guidOf('backup/tank/a@s3'), w.src.guidOf('tank/a@s3'));
   assert.deepEqual(await holdsOf(w.src), []);
-  assert.equal((await bookmarksOf(w.src)).filter((b) => b.startsWith('tank/a#')).length, 1);
+  // the tentative cursors on s2 and s3 are gone: one cursor, on s3
+  assert.deepEqual((await bookmarksOf(w.src)).filter((b) => b.startsWith('tank/a#')),
+    [`tank/a#zform_CURSOR_G_${BigInt(w.src.guidOf('tank/a@s3')!).toString(16).padStart(16, '0')}_J_j`]);
 
   const n = world(YAML('guarantee_nothing'));
   await apply(n, await plan(n));
