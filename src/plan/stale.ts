@@ -50,21 +50,35 @@ export function computeStaleness(config: Config, inventories: Record<string, Job
     return i;
   };
   const all = collectAbstractions(config, inventories);
+  // the cursors each cursor competes with (same job, host and dataset), found once instead of per cursor
+  const cursorsOf = new Map<string, OwnedAbstraction[]>();
+  for (const c of all) {
+    if (c.type !== 'cursor') continue;
+    const k = `${c.job}\0${c.host}\0${c.dataset}`;
+    const list = cursorsOf.get(k);
+    if (list) list.push(c); else cursorsOf.set(k, [c]);
+  }
+  const jobs = new Map(config.jobs.map((j) => [j.name, j]));
+  const filters = new Map<string, ReturnType<typeof compileFilter>>();
+  const filterOf = (job: JobConfig) => {
+    let f = filters.get(job.name);
+    if (!f) { f = compileFilter(job.source.filesystems); filters.set(job.name, f); }
+    return f;
+  };
   return (only ? all.filter(only) : all).map((a) => {
-    const job = config.jobs.find((j) => j.name === a.job);
+    const job = jobs.get(a.job);
     const verdict = (stale: boolean, reason: string): AbstractionStatus => ({ ...a, stale, reason });
     if (!job) return verdict(true, `job "${a.job}" is not in ${config.file} (renamed or removed)`);
-    const selection = selectionProblem(a, job);
+    const selection = selectionProblem(a, job, filterOf(job));
     if (selection) return verdict(true, selection);
     const idx = indexOf(job.name);
     if (!idx || !idx.target || !job.target) return verdict(false, `job ${job.name} was not listed`);
-    return superseded(a, job, idx.source, idx.target, all);
+    return superseded(a, job, idx.source, idx.target, cursorsOf.get(`${a.job}\0${a.host}\0${a.dataset}`) ?? []);
   });
 }
 
 /** Why the abstraction's dataset is not one its job replicates now, or null. */
-function selectionProblem(a: OwnedAbstraction, job: JobConfig): string | null {
-  const filter = compileFilter(job.source.filesystems);
+function selectionProblem(a: OwnedAbstraction, job: JobConfig, filter: ReturnType<typeof compileFilter>): string | null {
   if (!job.target) return `job ${job.name} has no target any more (snapshots only)`;
   const rootFs = job.target.rootFs;
   if (a.type === 'last_received_hold') {
@@ -77,7 +91,8 @@ function selectionProblem(a: OwnedAbstraction, job: JobConfig): string | null {
   return null;
 }
 
-function superseded(a: OwnedAbstraction, job: JobConfig, source: ListingIndex, target: ListingIndex, all: OwnedAbstraction[]): AbstractionStatus {
+/** `cursors`: this job's cursors on the abstraction's host and dataset. */
+function superseded(a: OwnedAbstraction, job: JobConfig, source: ListingIndex, target: ListingIndex, cursors: OwnedAbstraction[]): AbstractionStatus {
   const rootFs = job.target!.rootFs;
   const verdict = (stale: boolean, reason: string): AbstractionStatus => ({ ...a, stale, reason });
   const T = a.type === 'last_received_hold' ? a.dataset : `${rootFs}/${a.dataset}`;
@@ -93,7 +108,6 @@ function superseded(a: OwnedAbstraction, job: JobConfig, source: ListingIndex, t
       return verdict(true, `superseded: @${newest.name} is the newest replicated snapshot of ${T}`);
     case 'cursor': {
       if (!newest) return verdict(false, `replication cursor (${T} has no snapshots to compare with)`);
-      const cursors = all.filter((c) => c.type === 'cursor' && c.job === a.job && c.host === a.host && c.dataset === a.dataset);
       const keep = cursors.find((c) => c.guid === newest.guid) ?? [...cursors].sort((x, y) => x.createtxg - y.createtxg).pop()!;
       if (keep.name === a.name) return verdict(false, `replication cursor: the incremental base for ${T}`);
       return verdict(true, cursors.some((c) => c.guid === newest.guid)
