@@ -50,9 +50,13 @@ export interface ProgramBatch {
   args: string[];
 }
 
-/** Batches of groups per pool whose arguments fit the argv budget (a group is never split; one that alone exceeds the
- *  budget gets a batch of its own). Empty groups are left out. */
-export function computeProgramBatches(groups: BookmarkOp[][], budget: number, perArgument = LINUX_ARGV_OVERHEAD): ProgramBatch[] {
+/** Operations per program at most: a channel program runs in the pool's syncing context, where a long one delays the
+ *  pool's transaction group; a thousand bookmarks take a fraction of a second. */
+export const MAX_PROGRAM_OPS = 1000;
+
+/** Batches of groups per pool whose arguments fit the argv budget and MAX_PROGRAM_OPS (a group is never split; one
+ *  that alone exceeds either gets a batch of its own). Empty groups are left out. */
+export function computeProgramBatches(groups: BookmarkOp[][], budget: number, perArgument = LINUX_ARGV_OVERHEAD, maxOps = MAX_PROGRAM_OPS): ProgramBatch[] {
   const byPool = new Map<string, number[]>();
   groups.forEach((g, i) => {
     if (g.length === 0) return;
@@ -63,17 +67,21 @@ export function computeProgramBatches(groups: BookmarkOp[][], budget: number, pe
   for (const [pool, idx] of byPool) {
     let cur: ProgramBatch | null = null;
     let size = 0;
+    let ops = 0;
     for (const i of idx) {
       const args = ['g', ...groups[i]!.flatMap(opArgs)];
       const n = args.reduce((s, a) => s + Buffer.byteLength(a) + perArgument, 0);
-      if (cur === null || (cur.groups.length > 0 && size + n > budget)) {
+      const k = groups[i]!.length;
+      if (cur === null || (cur.groups.length > 0 && (size + n > budget || ops + k > maxOps))) {
         cur = { pool, groups: [], args: [] };
         out.push(cur);
         size = 0;
+        ops = 0;
       }
       cur.groups.push(i);
       cur.args.push(...args);
       size += n;
+      ops += k;
     }
   }
   return out;

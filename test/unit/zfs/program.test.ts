@@ -17,7 +17,7 @@ test('batches: one per pool, groups in order and never split, arguments opened b
   assert.deepEqual(b[0]!.args, ['g', 'b', 'tank/a@s2', 'tank/a#c2', 'd', 'tank/a#c1', 'g', 'b', 'tank/b@s3', 'tank/b#c3', 'd', 'tank/b#c2']);
 });
 
-test('batches: the argv budget splits between groups; a group larger than the budget gets a batch of its own', () => {
+test('batches: the argv budget and the operation cap split between groups; a group larger than the budget gets a batch of its own', () => {
   const groups = Array.from({ length: 10 }, (_, i) => move(`tank/d${i}`, 2));
   // each group: g b tank/dN@s2 tank/dN#c2 d tank/dN#c1 = 1+1+10+10+1+10 bytes + 6 arguments × 9
   const per = 33 + 6 * 9;
@@ -26,6 +26,8 @@ test('batches: the argv budget splits between groups; a group larger than the bu
   assert.deepEqual(b.flatMap((x) => x.groups), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   const tiny = computeProgramBatches(groups.slice(0, 2), 10);
   assert.deepEqual(tiny.map((x) => x.groups), [[0], [1]]);
+  // and at most maxOps operations per program (2 per group here)
+  assert.deepEqual(computeProgramBatches(groups, 1 << 20, 9, 5).map((x) => x.groups.length), [2, 2, 2, 2, 2]);
 });
 
 test('result: empty is success; failures are group (from 1) : op : errno; anything else is not our result', () => {
