@@ -117,6 +117,18 @@ test('the sender fails before sending anything; the receiver ends cleanly', asyn
   assert.equal(err.bytes, 0);
 });
 
+test('a receiver that ends well without reading the whole stream (it had everything) is no failure, whatever the sender then says', async () => {
+  // the sender writes more than the pipes hold; the receiver reads a little and exits 0 (zfs receive of an -I stream
+  // whose last snapshots the target has); the sender dies of the closed pipe, or ends well
+  const r = await runTransfer(sender('exec head -c 20000000 /dev/zero'), receiver('head -c 1000 > /dev/null; exit 0'));
+  assert.ok(r.bytes >= 1000 && r.bytes < 20000000, `${r.bytes} bytes`);
+  const r2 = await runTransfer(sender('head -c 20000000 /dev/zero; exit 0'), receiver('head -c 1000 > /dev/null; exit 0'));
+  assert.ok(r2.bytes < 20000000);
+  // but a sender that fails on its own (not a closed pipe) is still its failure
+  const err = await transferError(runTransfer(sender('echo "I/O error" >&2; exit 1'), receiver('exec cat > /dev/null')));
+  assert.equal(err.side, 'send');
+});
+
 test('a receiver that does not end after its sender failed is killed after the grace period', async () => {
   const err = await transferError(runTransfer(
     sender('head -c 100 /dev/zero; echo "warning: cannot send \'p/a@s\': Input/output error" >&2; exit 1'),
@@ -198,6 +210,9 @@ test('computeBlame: consequences of the other side\'s failure are not blamed', (
   const e = (o: { signal?: string; stderr?: string }) => new ZfsError({ host: 'h', argv: ['zfs', 'x'], stderr: o.stderr ?? '', exitCode: o.signal ? null : 1, signal: o.signal ?? null });
   const ok = { err: null, order: 1, killedByUs: false };
   assert.equal(computeBlame(ok, ok), null);
+  // the receiver ended well, then the sender died of the closed pipe: no failure
+  assert.equal(computeBlame({ err: e({ signal: 'SIGPIPE' }), order: 2, killedByUs: false }, ok), null);
+  assert.equal(computeBlame({ err: e({ stderr: 'I/O error' }), order: 2, killedByUs: false }, ok), 'send');
   assert.equal(computeBlame({ err: e({ signal: 'SIGPIPE' }), order: 1, killedByUs: false }, { err: e({ stderr: 'cannot receive: out of space' }), order: 2, killedByUs: false }), 'receive');
   assert.equal(computeBlame({ err: e({ signal: 'SIGTERM' }), order: 2, killedByUs: true }, { err: e({ stderr: 'x' }), order: 1, killedByUs: false }), 'receive');
   assert.equal(computeBlame({ err: e({ stderr: 'I/O error' }), order: 2, killedByUs: false }, { err: e({ stderr: 'cannot receive: failed to read from stream' }), order: 1, killedByUs: false }), 'send');
