@@ -115,7 +115,7 @@ export function parseProgramResult(stdout: string): ProgramFailure[] | null {
 }
 
 const ERRNO_TEXT: Record<number, string> = {
-  1: 'permission denied', 2: 'dataset does not exist', 13: 'permission denied', 16: 'dataset is busy',
+  1: 'permission denied', 2: 'dataset does not exist', 3: 'dataset does not exist', 13: 'permission denied', 16: 'dataset is busy',
   17: 'bookmark exists', 18: "source is not an ancestor of the new bookmark's dataset", 22: 'invalid argument',
   28: 'out of space', 95: 'operation not supported', 122: 'quota exceeded',
 };
