@@ -3,7 +3,7 @@
 import type { CommandObserver } from './exec.js';
 import type { BookmarkGroupFailure, BookmarkOp, Features, Guid, Listing, ReceiveArgs, ResumeTokenInfo, SendArgs, ZfsHost, ZfsProcess } from './types.js';
 import { ZfsError, parseItemFailures, type ZfsErrorCode } from './errors.js';
-import { computeProgramBatches } from './program.js';
+import { computeOpFailureLine, computeOpPool, runBookmarkGroups, type ProgramFailure } from './program.js';
 import {
   MAX_ARGV_BYTES, computeArgvBatches, computeDestroyPlan, computeListArgv, computePlaceholderArgv, computeReceiveArgv, computeSendArgv,
   computeSnapshotGroups,
@@ -216,38 +216,30 @@ export class FakeZfsHost implements ZfsHost {
   }
 
   async bookmarkGroups(groups: BookmarkOp[][]): Promise<(BookmarkGroupFailure | null)[]> {
-    const out: (BookmarkGroupFailure | null)[] = groups.map(() => null);
-    const pending = new Set(groups.flatMap((g, i) => (g.length > 0 ? [i] : [])));
-    // as CommandZfsHost: one channel program per pool and argv batch, run by the fake's state op by op
-    for (const batch of this.programs ? computeProgramBatches(groups, MAX_ARGV_BYTES, 1) : []) {
-      const args = ['program', '-j', batch.pool, '-', ...batch.args];
-      const failures: { gi: number; k: number; err: FakeFailure }[] = [];
-      const refused = this.runResult('program', args, () => {
-        if (!this.programsAllowed) throw new FakeFailure('cannot execute channel program: permission denied\n');
-        for (const gi of batch.groups) {
-          groups[gi]!.some((op, k) => {
+    // as CommandZfsHost: channel programs make the bookmarks (the fake's state, one by one), destroys one command each
+    const { results, refused } = await runBookmarkGroups(groups, {
+      programs: this.programs,
+      budget: { bytes: MAX_ARGV_BYTES, perArgument: 1 },
+      program: async (batch) => {
+        const failures: ProgramFailure[] = [];
+        const err = this.runResult('program', ['program', '-j', batch.pool, '-', ...batch.args], () => {
+          if (!this.programsAllowed) throw new FakeFailure('Permission denied the ZFS utilities must be run as root.\n');
+          for (let i = 0; i < batch.args.length; i += 2) {
             try {
-              if (op.op === 'bookmark') this.state.bookmark(op.snapshot, op.bookmark);
-              else if (this.state.guidOf(op.bookmark) !== undefined) this.state.destroyBookmark(op.bookmark);
-              return false;
+              this.state.bookmark(batch.args[i]!, batch.args[i + 1]!);
             } catch (e) {
               if (!(e instanceof FakeFailure)) throw e;
-              failures.push({ gi, k, err: e });
-              return true;
+              failures.push({ item: i / 2, errno: /bookmark exists/.test(e.stderr) ? 17 : /does not exist/.test(e.stderr) ? 2 : 22 });
             }
-          });
-        }
-      });
-      if (refused) { this.programs = false; break; }
-      for (const gi of batch.groups) pending.delete(gi);
-      for (const f of failures) {
-        const op = groups[f.gi]![f.k]!;
-        if (op.op === 'bookmark' && /bookmark exists/.test(f.err.stderr)) out[f.gi] = await this.runGroup(groups[f.gi]!, f.k);
-        else out[f.gi] = { op: f.k, error: this.error(['zfs', ...args], f.err.stderr.split('\n')[0]!, 0) };
-      }
-    }
-    for (const gi of pending) out[gi] = await this.runGroup(groups[gi]!, 0);
-    return out;
+          }
+        });
+        return err ? null : failures;
+      },
+      oneByOne: (group, from) => this.runGroup(group, from),
+      failure: (op, errno) => this.error(['zfs', 'program', '-j', computeOpPool(op), '-'], computeOpFailureLine(op, errno), 0),
+    });
+    if (refused) this.programs = false;
+    return results;
   }
 
   private async runGroup(group: BookmarkOp[], from: number): Promise<BookmarkGroupFailure | null> {

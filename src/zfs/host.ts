@@ -11,7 +11,7 @@ import {
   MAX_ARGV_BYTES, computeArgvBatches, computeDestroyPlan, computeListArgv, computePlaceholderArgv, computeReceiveArgv,
   computeSendArgv, computeSnapshotGroups,
 } from './argv.js';
-import { BOOKKEEPING_PROGRAM, computeOpFailureLine, computeProgramBatches, parseProgramResult } from './program.js';
+import { BOOKKEEPING_PROGRAM, computeOpFailureLine, computeOpPool, parseProgramResult, runBookmarkGroups } from './program.js';
 import { HoldsParser, ListParser, parseNameValues, parsePlaceholders, parseProperties } from './parse.js';
 import { computeFeatures, parseResumeToken, parseSendEstimate, parseVersion } from './parse-send.js';
 
@@ -133,31 +133,18 @@ export class CommandZfsHost implements ZfsHost {
   }
 
   async bookmarkGroups(groups: BookmarkOp[][]): Promise<(BookmarkGroupFailure | null)[]> {
-    const out: (BookmarkGroupFailure | null)[] = groups.map(() => null);
-    const pending = new Set(groups.flatMap((g, i) => (g.length > 0 ? [i] : [])));
-    if (this.programs) {
-      const budget = this.exec.argvBudget ?? { bytes: MAX_ARGV_BYTES, perArgument: 1 };
-      for (const batch of computeProgramBatches(groups, budget.bytes, budget.perArgument)) {
-        const args = ['program', '-j', batch.pool, '-', ...batch.args];
-        const r = await this.runResult(args, undefined, BOOKKEEPING_PROGRAM);
-        const failures = r.code === 0 ? parseProgramResult(r.stdout) : null;
-        // Refused (not root, no zfs.sync.bookmark before OpenZFS 2.0) or cut short: one command per operation from
-        // now on. What a cut-short program did is harmless to redo: both operations are idempotent here.
-        if (failures === null) { this.programs = false; break; }
-        for (const i of batch.groups) pending.delete(i);
-        for (const f of failures) {
-          const gi = batch.groups[f.group];
-          const op = gi === undefined ? undefined : groups[gi]![f.op];
-          if (gi === undefined || op === undefined) throw new ZfsError({ host: this.name, argv: this.argv(args), stderr: `unexpected result ${r.stdout.trim()}\n`, exitCode: 0 });
-          // An existing bookmark is fine when it is the same snapshot's (bookmark() checks): that op on its own,
-          // then the rest of the group.
-          if (op.op === 'bookmark' && f.errno === 17) out[gi] = await this.runGroup(groups[gi]!, f.op);
-          else out[gi] = { op: f.op, error: new ZfsError({ host: this.name, argv: this.argv(args), stderr: computeOpFailureLine(op, f.errno) + '\n', exitCode: 0 }) };
-        }
-      }
-    }
-    for (const i of pending) out[i] = await this.runGroup(groups[i]!, 0);
-    return out;
+    const { results, refused } = await runBookmarkGroups(groups, {
+      programs: this.programs,
+      budget: this.exec.argvBudget ?? { bytes: MAX_ARGV_BYTES, perArgument: 1 },
+      program: async (batch) => {
+        const r = await this.runResult(['program', '-j', batch.pool, '-', ...batch.args], undefined, BOOKKEEPING_PROGRAM);
+        return r.code === 0 ? parseProgramResult(r.stdout) : null;
+      },
+      oneByOne: (group, from) => this.runGroup(group, from),
+      failure: (op, errno) => new ZfsError({ host: this.name, argv: this.argv(['program', '-j', computeOpPool(op), '-']), stderr: computeOpFailureLine(op, errno) + '\n', exitCode: 0 }),
+    });
+    if (refused) this.programs = false;
+    return results;
   }
 
   /** A group's operations one command each, from index `from`: null, or the failure that stopped it. */

@@ -1,34 +1,25 @@
-// Bookmark bookkeeping of many datasets in one command: a ZFS channel program (`zfs program -j POOL - ARGS`, the
-// script on stdin) that creates and destroys bookmarks in groups. One group is one dataset chain's consecutive
-// bookkeeping (its new cursor, then the cursors it supersedes), so a group runs in order and stops at its first
-// failure while the other groups go on. Pure parts only: the script, its argv, batching and the reading of its result.
-import type { BookmarkOp } from './types.js';
+// Bookmark creations of many datasets in one command: a ZFS channel program (`zfs program -j POOL - ARGS`, the
+// script on stdin). OpenZFS's channel programs can create bookmarks (zfs.sync.bookmark, since 2.0) but not destroy
+// them (zfs.sync.destroy takes a bookmark's name for a dataset's and answers ENOENT, seen on 2.1), so destroys stay
+// one `zfs destroy` each. Pure parts only: the script, its argv, batching and the reading of its result.
+import type { BookmarkGroupFailure, BookmarkOp } from './types.js';
+import type { ZfsError } from './errors.js';
 import { LINUX_ARGV_OVERHEAD } from './argv.js';
 
-/** The channel program. argv: groups, each opened by "g"; "b SOURCE NEW" creates a bookmark, "d NAME" destroys one
- *  (a missing one is no failure, as `zform` treats `zfs destroy`). It returns "unsupported" before doing anything
- *  when this OpenZFS lacks zfs.sync.bookmark (before 2.0), else its failures as "GROUP:OP:ERRNO" joined by ",",
- *  GROUP counted from 1 and OP from 0 within the group. It never raises an error itself, so the changes it made are
- *  exactly those its result does not list. */
-export const BOOKKEEPING_PROGRAM = `-- zform: bookmark bookkeeping
+/** The channel program. argv: "SOURCE NEW" pairs, one bookmark each, each pair in its own group (one dataset chain's
+ *  new bookmarks are consecutive groups of the caller's). It returns "unsupported" before doing anything when this
+ *  OpenZFS lacks zfs.sync.bookmark (before 2.0), else its failures as "PAIR:ERRNO" joined by ",", PAIR counted from
+ *  1. It never raises an error itself, so the bookmarks it made are exactly those its result does not list. */
+export const BOOKKEEPING_PROGRAM = `-- zform: bookmarks
 local argv = (...)["argv"]
-if zfs.sync.bookmark == nil or zfs.sync.destroy == nil then return "unsupported" end
+if zfs.sync.bookmark == nil then return "unsupported" end
 local out = {}
-local g, k, stopped, i = 0, 0, false, 1
+local i, n = 1, 0
 while argv[i] ~= nil do
-  local op = argv[i]
-  if op == "g" then
-    g = g + 1; k = 0; stopped = false; i = i + 1
-  else
-    local err = 0
-    if not stopped then
-      if op == "b" then err = zfs.sync.bookmark(argv[i + 1], argv[i + 2])
-      else err = zfs.sync.destroy(argv[i + 1]); if err == 2 then err = 0 end end
-      if err ~= 0 then out[#out + 1] = g .. ":" .. k .. ":" .. err; stopped = true end
-    end
-    k = k + 1
-    if op == "b" then i = i + 3 else i = i + 2 end
-  end
+  n = n + 1
+  local err = zfs.sync.bookmark(argv[i], argv[i + 1])
+  if err ~= 0 then out[#out + 1] = n .. ":" .. err end
+  i = i + 2
 end
 return table.concat(out, ",")
 `;
@@ -38,14 +29,12 @@ export function computeOpPool(op: BookmarkOp): string {
   return op.bookmark.split(/[/@#]/)[0]!;
 }
 
-function opArgs(op: BookmarkOp): string[] {
-  return op.op === 'bookmark' ? ['b', op.snapshot, op.bookmark] : ['d', op.bookmark];
-}
+type BookmarkCreate = Extract<BookmarkOp, { op: 'bookmark' }>;
 
 export interface ProgramBatch {
   pool: string;
-  /** indexes of the groups in this batch, in order */
-  groups: number[];
+  /** indexes of the bookmarks in this batch, in order */
+  items: number[];
   /** the script's arguments */
   args: string[];
 }
@@ -54,44 +43,36 @@ export interface ProgramBatch {
  *  pool's transaction group; a thousand bookmarks take a fraction of a second. */
 export const MAX_PROGRAM_OPS = 1000;
 
-/** Batches of groups per pool whose arguments fit the argv budget and MAX_PROGRAM_OPS (a group is never split; one
- *  that alone exceeds either gets a batch of its own). Empty groups are left out. */
-export function computeProgramBatches(groups: BookmarkOp[][], budget: number, perArgument = LINUX_ARGV_OVERHEAD, maxOps = MAX_PROGRAM_OPS): ProgramBatch[] {
+/** Batches of bookmark creations per pool whose arguments fit the argv budget and MAX_PROGRAM_OPS. */
+export function computeProgramBatches(items: BookmarkCreate[], budget: number, perArgument = LINUX_ARGV_OVERHEAD, maxOps = MAX_PROGRAM_OPS): ProgramBatch[] {
   const byPool = new Map<string, number[]>();
-  groups.forEach((g, i) => {
-    if (g.length === 0) return;
-    const pool = computeOpPool(g[0]!);
+  items.forEach((op, i) => {
+    const pool = computeOpPool(op);
     byPool.set(pool, [...(byPool.get(pool) ?? []), i]);
   });
   const out: ProgramBatch[] = [];
   for (const [pool, idx] of byPool) {
     let cur: ProgramBatch | null = null;
     let size = 0;
-    let ops = 0;
     for (const i of idx) {
-      const args = ['g', ...groups[i]!.flatMap(opArgs)];
+      const args = [items[i]!.snapshot, items[i]!.bookmark];
       const n = args.reduce((s, a) => s + Buffer.byteLength(a) + perArgument, 0);
-      const k = groups[i]!.length;
-      if (cur === null || (cur.groups.length > 0 && (size + n > budget || ops + k > maxOps))) {
-        cur = { pool, groups: [], args: [] };
+      if (cur === null || (cur.items.length > 0 && (size + n > budget || cur.items.length >= maxOps))) {
+        cur = { pool, items: [], args: [] };
         out.push(cur);
         size = 0;
-        ops = 0;
       }
-      cur.groups.push(i);
+      cur.items.push(i);
       cur.args.push(...args);
       size += n;
-      ops += k;
     }
   }
   return out;
 }
 
 export interface ProgramFailure {
-  /** index within the batch's groups */
-  group: number;
-  /** index of the failed operation within its group */
-  op: number;
+  /** index within the batch's items */
+  item: number;
   errno: number;
 }
 
@@ -107,9 +88,9 @@ export function parseProgramResult(stdout: string): ProgramFailure[] | null {
   if (ret === '') return [];
   const out: ProgramFailure[] = [];
   for (const item of ret.split(',')) {
-    const m = /^(\d+):(\d+):(\d+)$/.exec(item);
+    const m = /^(\d+):(\d+)$/.exec(item);
     if (!m) return null;
-    out.push({ group: Number(m[1]) - 1, op: Number(m[2]), errno: Number(m[3]) });
+    out.push({ item: Number(m[1]) - 1, errno: Number(m[2]) });
   }
   return out;
 }
@@ -122,8 +103,59 @@ const ERRNO_TEXT: Record<number, string> = {
 
 /** The stderr line the zfs command would have printed for a failed operation (so that the error codes and messages
  *  are those of the per-operation path). */
-export function computeOpFailureLine(op: BookmarkOp, errno: number): string {
-  const why = ERRNO_TEXT[errno] ?? `error ${errno}`;
-  if (op.op === 'bookmark') return `cannot create bookmark '${op.bookmark}': ${why}`;
-  return errno === 16 ? `cannot destroy '${op.bookmark}': dataset is busy` : `cannot destroy '${op.bookmark}': ${why}`;
+export function computeOpFailureLine(op: BookmarkCreate, errno: number): string {
+  return `cannot create bookmark '${op.bookmark}': ${ERRNO_TEXT[errno] ?? `error ${errno}`}`;
+}
+
+export interface BookmarkGroupRunner {
+  /** whether to try channel programs (false once the host refused one) */
+  programs: boolean;
+  budget: { bytes: number; perArgument: number };
+  /** runs one batch as a channel program: its failures, or null when the host refused it or it did not finish */
+  program(batch: ProgramBatch): Promise<ProgramFailure[] | null>;
+  /** a group's operations one command each, from index `from` */
+  oneByOne(group: BookmarkOp[], from: number): Promise<BookmarkGroupFailure | null>;
+  /** the error of a bookmark the program could not make */
+  failure(op: BookmarkCreate, errno: number): ZfsError;
+}
+
+/** ZfsHost.bookmarkGroups over a host's commands (CommandZfsHost and the fake share it): each group's leading bookmark
+ *  creations go into channel programs, the rest (destroys) run one command each afterwards, for the groups whose
+ *  creations succeeded. A program the host refuses sends everything down the one-by-one path; what a cut-short
+ *  program made is harmless to redo (an existing bookmark of the same snapshot is fine). A group whose creation
+ *  fails may have had its later creations made by the program: they are what the plan wanted anyway, and the next
+ *  plan removes tentative cursors no step needs. `refused`: the host refused a program (ask no more). */
+export async function runBookmarkGroups(groups: BookmarkOp[][], r: BookmarkGroupRunner): Promise<{ results: (BookmarkGroupFailure | null)[]; refused: boolean }> {
+  const results: (BookmarkGroupFailure | null)[] = groups.map(() => null);
+  const lead = groups.map((g) => { const k = g.findIndex((o) => o.op !== 'bookmark'); return k < 0 ? g.length : k; });
+  const creates: { gi: number; k: number; op: BookmarkCreate }[] = [];
+  groups.forEach((g, gi) => g.slice(0, lead[gi]).forEach((op, k) => creates.push({ gi, k, op: op as BookmarkCreate })));
+  const from = groups.map(() => 0); // where each group's one-by-one part starts (-1: none)
+  let refused = false;
+  if (r.programs && creates.length > 1) {
+    const failed = new Map<number, { k: number; errno: number }>();
+    for (const batch of computeProgramBatches(creates.map((c) => c.op), r.budget.bytes, r.budget.perArgument)) {
+      const failures = await r.program(batch);
+      if (failures === null) { refused = true; break; }
+      for (const f of failures) {
+        const c = creates[batch.items[f.item] ?? -1];
+        if (!c) continue;
+        const seen = failed.get(c.gi);
+        if (!seen || c.k < seen.k) failed.set(c.gi, { k: c.k, errno: f.errno });
+      }
+    }
+    if (!refused) {
+      groups.forEach((_, gi) => {
+        const f = failed.get(gi);
+        if (!f) from[gi] = lead[gi]!;
+        else if (f.errno === 17) from[gi] = f.k; // exists: fine if the same snapshot's (the one-by-one path checks)
+        else {
+          results[gi] = { op: f.k, error: r.failure(groups[gi]![f.k] as BookmarkCreate, f.errno) };
+          from[gi] = -1;
+        }
+      });
+    }
+  }
+  for (const [gi, g] of groups.entries()) if (from[gi]! >= 0 && from[gi]! < g.length) results[gi] = await r.oneByOne(g, from[gi]!);
+  return { results, refused };
 }
