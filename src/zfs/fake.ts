@@ -3,7 +3,7 @@
 import type { CommandObserver } from './exec.js';
 import type { BookmarkGroupFailure, BookmarkOp, Features, Guid, Listing, ReceiveArgs, ResumeTokenInfo, SendArgs, ZfsHost, ZfsProcess } from './types.js';
 import { ZfsError, parseItemFailures, type ZfsErrorCode } from './errors.js';
-import { computeOpFailureLine, computeOpPool, runBookmarkGroups, type ProgramFailure } from './program.js';
+import { computeOpFailureLine, computeOpPool, runBookmarkGroups, runOneByOne, type ProgramFailure } from './program.js';
 import {
   MAX_ARGV_BYTES, computeArgvBatches, computeDestroyPlan, computeListArgv, computePlaceholderArgv, computeReceiveArgv, computeSendArgv,
   computeSnapshotGroups,
@@ -235,25 +235,11 @@ export class FakeZfsHost implements ZfsHost {
         });
         return err ? null : failures;
       },
-      oneByOne: (group, from) => this.runGroup(group, from),
+      oneByOne: (group, from) => runOneByOne(this, group, from),
       failure: (op, errno) => this.error(['zfs', 'program', '-j', computeOpPool(op), '-'], computeOpFailureLine(op, errno), 0),
     });
     if (refused) this.programs = false;
     return results;
-  }
-
-  private async runGroup(group: BookmarkOp[], from: number): Promise<BookmarkGroupFailure | null> {
-    for (const [k, op] of group.entries()) {
-      if (k < from) continue;
-      try {
-        if (op.op === 'bookmark') await this.bookmark(op.snapshot, op.bookmark);
-        else await this.destroy([op.bookmark]);
-      } catch (err) {
-        if (err instanceof ZfsError) return { op: k, error: err };
-        throw err;
-      }
-    }
-    return null;
   }
 
   async hold(tag: string, snapshots: string[]): Promise<void> {

@@ -11,7 +11,7 @@ import {
   MAX_ARGV_BYTES, computeArgvBatches, computeDestroyPlan, computeListArgv, computePlaceholderArgv, computeReceiveArgv,
   computeSendArgv, computeSnapshotGroups,
 } from './argv.js';
-import { BOOKKEEPING_PROGRAM, computeOpFailureLine, computeOpPool, parseProgramResult, runBookmarkGroups } from './program.js';
+import { BOOKKEEPING_PROGRAM, computeOpFailureLine, computeOpPool, parseProgramResult, runBookmarkGroups, runOneByOne } from './program.js';
 import { HoldsParser, ListParser, parseNameValues, parsePlaceholders, parseProperties } from './parse.js';
 import { computeFeatures, parseResumeToken, parseSendEstimate, parseVersion } from './parse-send.js';
 
@@ -140,26 +140,11 @@ export class CommandZfsHost implements ZfsHost {
         const r = await this.runResult(['program', '-j', batch.pool, '-', ...batch.args], undefined, BOOKKEEPING_PROGRAM);
         return r.code === 0 ? parseProgramResult(r.stdout) : null;
       },
-      oneByOne: (group, from) => this.runGroup(group, from),
+      oneByOne: (group, from) => runOneByOne(this, group, from),
       failure: (op, errno) => new ZfsError({ host: this.name, argv: this.argv(['program', '-j', computeOpPool(op), '-']), stderr: computeOpFailureLine(op, errno) + '\n', exitCode: 0 }),
     });
     if (refused) this.programs = false;
     return results;
-  }
-
-  /** A group's operations one command each, from index `from`: null, or the failure that stopped it. */
-  private async runGroup(group: BookmarkOp[], from: number): Promise<BookmarkGroupFailure | null> {
-    for (const [k, op] of group.entries()) {
-      if (k < from) continue;
-      try {
-        if (op.op === 'bookmark') await this.bookmark(op.snapshot, op.bookmark);
-        else await this.destroy([op.bookmark]);
-      } catch (err) {
-        if (err instanceof ZfsError) return { op: k, error: err };
-        throw err;
-      }
-    }
-    return null;
   }
 
   async hold(tag: string, snapshots: string[]): Promise<void> {

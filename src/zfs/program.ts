@@ -2,8 +2,8 @@
 // script on stdin). OpenZFS's channel programs can create bookmarks (zfs.sync.bookmark, since 2.0) but not destroy
 // them (zfs.sync.destroy takes a bookmark's name for a dataset's and answers ENOENT, seen on 2.1), so destroys stay
 // one `zfs destroy` each. Pure parts only: the script, its argv, batching and the reading of its result.
-import type { BookmarkGroupFailure, BookmarkOp } from './types.js';
-import type { ZfsError } from './errors.js';
+import type { BookmarkGroupFailure, BookmarkOp, ZfsHost } from './types.js';
+import { ZfsError } from './errors.js';
 import { LINUX_ARGV_OVERHEAD } from './argv.js';
 
 /** The channel program. argv: "SOURCE NEW" pairs, one bookmark each, each pair in its own group (one dataset chain's
@@ -158,4 +158,19 @@ export async function runBookmarkGroups(groups: BookmarkOp[][], r: BookmarkGroup
   }
   for (const [gi, g] of groups.entries()) if (from[gi]! >= 0 && from[gi]! < g.length) results[gi] = await r.oneByOne(g, from[gi]!);
   return { results, refused };
+}
+
+/** A group's operations one command each (bookmark(), destroy()), from index `from`: null, or the failure that stopped it. */
+export async function runOneByOne(host: Pick<ZfsHost, 'bookmark' | 'destroy'>, group: BookmarkOp[], from: number): Promise<BookmarkGroupFailure | null> {
+  for (const [k, op] of group.entries()) {
+    if (k < from) continue;
+    try {
+      if (op.op === 'bookmark') await host.bookmark(op.snapshot, op.bookmark);
+      else await host.destroy([op.bookmark]);
+    } catch (err) {
+      if (err instanceof ZfsError) return { op: k, error: err };
+      throw err;
+    }
+  }
+  return null;
 }
