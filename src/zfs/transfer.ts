@@ -175,7 +175,13 @@ export async function runDirectTransfer(
       // nothing of ours sits between the two: once both have ended, so has the pipe
       destroy: () => {},
       bytes: () => progress.bytes,
-      finalBytes: () => progress.finalBytes,
+      finalBytes: () => {
+        // the count of the last second is never printed: report the final figure as the last progress, as
+        // zform's pipeline does with its last chunk
+        const n = progress.finalBytes;
+        if (n > progress.bytes && !broken) { try { opts.onProgress?.(n); } catch { /* the transfer is done */ } }
+        return n;
+      },
       settleWithProcesses: () => fail(null),
     };
   });
