@@ -91,9 +91,10 @@ test('zfs send -v -P on stderr: SendProgress drops every line of it and counts w
   ];
   const report: string[] = [];
   for (const [name, args] of cases) {
-    // one send: its stream counted by wc, its stderr kept
+    // one send: its stream counted by wc, its stderr kept; the reader starts 2.5 s late, so that the sender, stuck
+    // on a full pipe, prints its per-second lines (from the cache it would be done within the first second)
     const errFile = `/tmp/tdr-${name}.stderr`;
-    const exact = Number((await sh(`zfs send -v -P ${args} 2>${errFile} | wc -c`)).trim());
+    const exact = Number((await sh(`zfs send -v -P ${args} 2>${errFile} | (sleep 2.5; wc -c)`)).trim());
     const stderr = readFileSync(errFile, 'utf8');
     if (capture) {
       mkdirSync(dir, { recursive: true });

@@ -27,9 +27,10 @@ const captured = existsSync(FIXTURES) ? readdirSync(FIXTURES).flatMap((ver) => {
   }));
 }) : [];
 
-test('captures of OpenZFS 2.1: full, incremental, -I, raw and resume -t are all there', () => {
-  assert.deepEqual(captured.filter((c) => c.name.startsWith('2.1/')).map((c) => c.name).sort(),
-    ['2.1/full', '2.1/incremental', '2.1/intermediates', '2.1/raw', '2.1/resume']);
+test('captures of OpenZFS 2.1: full, incremental, -I, raw and resume -t are all there, with per-second lines', () => {
+  const v21 = captured.filter((c) => c.name.startsWith('2.1/'));
+  assert.deepEqual(v21.map((c) => c.name).sort(), ['2.1/full', '2.1/incremental', '2.1/intermediates', '2.1/raw', '2.1/resume']);
+  for (const c of v21) assert.ok(c.text.split('\n').some((l) => parseSendProgressLine(l) !== null), `${c.name} has a progress line`);
 });
 
 for (const c of captured) {
