@@ -98,6 +98,10 @@ export function computeBlame(
 ): 'send' | 'receive' | null {
   if (!send.err && !recv.err) return null;
   if (!send.err) return 'receive';
+  // The receiver ended well and the sender then died of the closed pipe: zfs receive stops reading once it has what
+  // it needs (an -I stream whose last snapshots the target already has), so this is no failure. Apply still confirms
+  // the target's GUID before anything builds on it.
+  if (!recv.err && computeConsequential('send', send.err, send.killedByUs)) return null;
   if (!recv.err) return 'send';
   const sc = computeConsequential('send', send.err, send.killedByUs);
   const rc = computeConsequential('receive', recv.err, recv.killedByUs);
@@ -234,7 +238,8 @@ async function superviseTransfer(
   if (pipeErr && !computeIsPipeEndError(pipeErr)) throw new TransferError({ side: 'pipe', ...base, cause: pipeErr });
   const blame = computeBlame({ ...s, killedByUs: killedSend }, { ...r, killedByUs: killedRecv });
   if (blame) throw new TransferError({ side: blame, ...base });
-  if (pipeErr) throw new TransferError({ side: 'pipe', ...base, cause: pipeErr });
+  // a closed pipe end after both ended well: the receiver stopped reading once it had everything (see computeBlame)
+  if (pipeErr && !(computeIsPipeEndError(pipeErr) && !r.err)) throw new TransferError({ side: 'pipe', ...base, cause: pipeErr });
   return { bytes: link.finalBytes() };
 }
 

@@ -1,6 +1,5 @@
 // The ZFS access layer's data types and the ZfsHost interface (named after OpenZFS verbs).
 import type { Readable, Writable } from 'node:stream';
-import type { ExecPipe } from './exec.js';
 
 /** ZFS GUIDs are uint64: always decimal strings, never numbers. */
 export type Guid = string;
@@ -109,7 +108,7 @@ export interface ZfsProcess {
   readonly stdin: Writable | null;
   readonly stdout: Readable;
   /** started for a direct local transfer: its stdout pipe, for the receiver's stdin (transfer-direct.ts) */
-  readonly stdoutPipe?: ExecPipe;
+  readonly stdoutPipe?: { readonly stream: Readable }; // an ExecPipe (exec.ts)
   /** resolves when the process ends; rejects with a ZfsError (stderr mapped) on failure */
   readonly done: Promise<void>;
   /** everything it wrote to stderr so far */
