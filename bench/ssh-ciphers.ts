@@ -8,6 +8,9 @@ import { Client } from 'ssh2';
 import { q, sshSetup } from '../test/real/lib.js';
 import { requireGuest, timed, fmt, renderTable } from './lib.js';
 import { SshExecutor } from '../src/zfs/ssh.js';
+import { LocalExecutor } from '../src/zfs/local.js';
+import { startZfs } from '../src/zfs/run.js';
+import { runTransfer } from '../src/zfs/transfer.js';
 
 requireGuest();
 const MiB = 1024 * 1024;
@@ -61,6 +64,21 @@ async function viaExecutor(ssh: Awaited<ReturnType<typeof sshSetup>>): Promise<n
   return s;
 }
 
+/** zform's whole SSH transfer machinery without zfs: a local `head -c` through runTransfer into `cat` over SSH. */
+async function viaTransfer(ssh: Awaited<ReturnType<typeof sshSetup>>): Promise<number> {
+  const ex = new SshExecutor('self', ssh);
+  await (await ex.spawn(['true']).exited);
+  const t0 = performance.now();
+  const { bytes } = await runTransfer(
+    startZfs(new LocalExecutor(), ['head', '-c', String(SIZE), '/dev/zero'], { stdin: 'ignore' }),
+    startZfs(ex, ['sh', '-c', 'cat > /dev/null'], { stdin: 'pipe' }),
+  );
+  if (bytes !== SIZE) throw new Error(`transfer: ${bytes} bytes`);
+  const s = (performance.now() - t0) / 1000;
+  await ex.close();
+  return s;
+}
+
 async function main(): Promise<void> {
   const ssh = await sshSetup();
   const key = readFileSync(ssh.identityFile);
@@ -80,6 +98,9 @@ async function main(): Promise<void> {
   const d = await viaSsh2(key, undefined);
   add('ssh2, its default order', d.cipher, d.s);
   add('zform SshExecutor (stdin pipe)', 'as configured', await viaExecutor(ssh));
+  add('zform runTransfer: local head -c into SshExecutor', 'as configured', await viaTransfer(ssh));
+  const raw = await timed(['bash', '-c', `head -c ${SIZE} /dev/zero | ssh -i ${q(ssh.identityFile)} -o UserKnownHostsFile=${q(ssh.knownHosts)} -o BatchMode=yes root@127.0.0.1 'cat > /dev/null'`], process.env);
+  add('OpenSSH client, its default', 'default', raw.ms / 1000);
   process.stdout.write(`${fmt(SIZE / MiB, 0)} MiB of zeros into cat > /dev/null at the guest's sshd (connection set-up not counted for ssh2; counted for the OpenSSH client):\n\n`);
   process.stdout.write(renderTable(['client', 'cipher', 'seconds', 'MiB/s'], rows) + '\n');
 }
