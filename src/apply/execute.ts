@@ -5,7 +5,7 @@ import type { BandwidthLimit, Config, JobConfig } from '../config/types.js';
 import type { BookmarkOp, ReceiveArgs, SendArgs, ZfsHost } from '../zfs/types.js';
 import type { HostPool } from '../hosts.js';
 import { makeCursorName, makeTentativeCursorName } from '../zfs/names.js';
-import { runTransfer } from '../zfs/transfer.js';
+import { runHostTransfer } from '../zfs/transfer-direct.js';
 import { ZformError } from '../errors.js';
 import { actionDataset, errorLine, runWaves, type SendAction } from './waves.js';
 import { withStep } from '../obs/context.js';
@@ -271,9 +271,8 @@ async function executeTransfer(
   };
   const expected = await guidOf(action.host, action.to);
   const started = clock().getTime();
-  const sendProc = host.send(sendArgs);
-  const recvProc = target.receive(recvArgs);
-  const { bytes } = await runTransfer(sendProc, recvProc, {
+  // both on this machine: zfs receive reads zfs send's pipe directly (transfer-direct.ts)
+  const { bytes } = await runHostTransfer(host, target, sendArgs, recvArgs, {
     bandwidth: minLimit(job.send.bandwidthLimit, job.recv.bandwidthLimit),
     signal: opts.signal,
     onProgress: (b: number) => hooks({

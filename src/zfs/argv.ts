@@ -47,8 +47,9 @@ function sendFlagArgs(f: SendFlags): string[] {
 }
 
 /** `send [-w] [-p] [-b] [-L] [-c] [-e] [-i|-I from] snap` or `send -t TOKEN`; dryRun adds `-nvP` for estimates. */
-export function computeSendArgv(args: SendArgs, dryRun = false): string[] {
-  const head = dryRun ? ['send', '-n', '-v', '-P'] : ['send'];
+export function computeSendArgv(args: SendArgs, dryRun = false, progress = false): string[] {
+  // -v -P (progress): estimates, then the bytes sent every second, on stderr (send-progress.ts)
+  const head = dryRun ? ['send', '-n', '-v', '-P'] : progress ? ['send', '-v', '-P'] : ['send'];
   switch (args.kind) {
     case 'resume': return [...head, '-t', args.token];
     case 'full': return [...head, ...sendFlagArgs(args.flags), args.snapshot];

@@ -20,7 +20,11 @@ export interface ExecResult {
 export interface ExecProcess {
   /** present when started with stdin: 'pipe' */
   readonly stdin: Writable | null;
+  /** the output (already ended when started with stdout: 'direct') */
   readonly stdout: Readable;
+  /** with stdout: 'direct' (local executors only): the pipe that is its stdout, to hand to another local process as
+   *  its stdin (`ExecOptions.stdin`); nothing of it is read here */
+  readonly stdoutPipe?: ExecPipe;
   /** resolves when the process has ended (never rejects; inspect code/signal) */
   readonly exited: Promise<ExecResult>;
   /** stderr collected so far */
@@ -28,8 +32,26 @@ export interface ExecProcess {
   kill(signal?: NodeJS.Signals): void;
 }
 
+/** The read end of a local process' stdout pipe, for another local process' stdin: the bytes go from one process to
+ *  the other without passing through us. */
+export interface ExecPipe {
+  /** the stream that owns our copy of the pipe's file descriptor */
+  readonly stream: Readable;
+}
+
+/** Sees a process' stderr as it arrives and returns what of it to keep (the rest is dropped: memory stays bounded
+ *  for a process that reports progress on stderr); `end` returns what of an unfinished last line to keep. */
+export interface StderrFilter {
+  write(text: string): string;
+  end(): string;
+}
+
 export interface ExecOptions {
-  stdin?: 'pipe' | 'ignore';
+  /** an ExecPipe: the stdout of another process of the same (local) executor, started with stdout: 'direct' */
+  stdin?: 'pipe' | 'ignore' | ExecPipe;
+  /** 'direct' (local executors only): stdout stays a pipe for another process (`stdoutPipe`) */
+  stdout?: 'pipe' | 'direct';
+  stderrFilter?: StderrFilter;
 }
 
 export interface ArgvBudget {
@@ -43,6 +65,8 @@ export interface Executor {
   /** how many arguments one command may carry: their bytes plus `perArgument` each within `bytes` (absent: the
    *  conservative MAX_ARGV_BYTES with a NUL each, which also fits a remote shell's one command string) */
   readonly argvBudget?: ArgvBudget;
+  /** whether spawn can join two of its processes by a pipe (stdout: 'direct' and an ExecPipe stdin): local only */
+  readonly directPipes?: boolean;
   /** start argv[0] with argv[1..] (no shell on our side; SSH quotes every argument) */
   spawn(argv: string[], opts?: ExecOptions): ExecProcess;
   close(): Promise<void>;

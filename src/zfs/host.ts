@@ -1,6 +1,6 @@
 // CommandZfsHost: the ZfsHost interface over the zfs command line on any Executor (local or SSH), with
 // idempotent semantics (an existing hold, a missing tag or an already destroyed snapshot are fine).
-import type { CommandObserver, Executor } from './exec.js';
+import type { CommandObserver, ExecPipe, Executor, StderrFilter } from './exec.js';
 import type {
   BookmarkGroupFailure, BookmarkOp, Features, HoldRecord, Listing, ReceiveArgs, ResumeTokenInfo, SendArgs, ZfsHost, ZfsProcess,
 } from './types.js';
@@ -242,6 +242,21 @@ export class CommandZfsHost implements ZfsHost {
 
   receive(args: ReceiveArgs): ZfsProcess {
     return startZfs(this.exec, this.argv(computeReceiveArgv(args)), { stdin: 'pipe', observer: this.observer });
+  }
+
+  /** Whether this host's processes can be joined by a pipe (both ends on this machine: transfer-direct.ts). */
+  get directPipes(): boolean {
+    return this.exec.directPipes === true;
+  }
+
+  /** `zfs send -v -P` whose stdout stays a pipe for receiveFrom; `progress` reads its stderr (send-progress.ts). */
+  sendDirect(args: SendArgs, progress: StderrFilter): ZfsProcess {
+    return startZfs(this.exec, this.argv(computeSendArgv(args, false, true)), { stdin: 'ignore', stdout: 'direct', stderrFilter: progress, observer: this.observer });
+  }
+
+  /** `zfs receive` reading the stdout pipe of a sendDirect process (same tick: transfer-direct.ts). */
+  receiveFrom(args: ReceiveArgs, pipe: ExecPipe): ZfsProcess {
+    return startZfs(this.exec, this.argv(computeReceiveArgv(args)), { stdin: pipe, observer: this.observer });
   }
 
   async abortResumableReceive(dataset: string): Promise<void> {

@@ -32,6 +32,7 @@ const STDERR_GRACE_MS = 2000;
 
 export class LocalExecutor implements Executor {
   readonly host: string;
+  readonly directPipes = true;
   private budget: ArgvBudget | null = null;
   constructor(hostName = 'local') {
     this.host = hostName;
@@ -45,8 +46,11 @@ export class LocalExecutor implements Executor {
   spawn(argv: string[], opts: ExecOptions = {}): ExecProcess {
     const [file, ...args] = argv;
     if (file === undefined) throw new TypeError('LocalExecutor.spawn: empty argv');
+    const stdinPipe = typeof opts.stdin === 'object' ? opts.stdin : null;
+    const direct = opts.stdout === 'direct';
     const sub = execa(file, args, {
-      stdin: opts.stdin === 'pipe' ? 'pipe' : 'ignore',
+      // another process' stdout pipe: node gives the child a copy of its descriptor
+      stdin: stdinPipe ? stdinPipe.stream : opts.stdin === 'pipe' ? 'pipe' : 'ignore',
       stdout: 'pipe',
       stderr: 'pipe',
       buffer: false,
@@ -57,9 +61,15 @@ export class LocalExecutor implements Executor {
       extendEnv: true,
       cleanup: true,
     });
+    // The child has its copy of the pipe: ours must go now (in the same tick as the spawn of both sides, before
+    // the event loop can read anything from it), or the writer would not see the reader go away.
+    if (stdinPipe) stdinPipe.stream.destroy();
+    const filter = opts.stderrFilter;
     let stderr = '';
+    let stderrFinal: string | null = null;
+    const readStderr = () => { stderrFinal ??= stderr + (filter ? filter.end() : ''); return stderrFinal; };
     sub.stderr!.setEncoding('utf8');
-    sub.stderr!.on('data', (d: string) => { stderr += d; });
+    sub.stderr!.on('data', (d: string) => { stderr += filter ? filter.write(d) : d; });
     const stderrDone = new Promise<void>((resolve) => {
       sub.stderr!.once('end', resolve);
       sub.stderr!.once('close', resolve);
@@ -71,30 +81,34 @@ export class LocalExecutor implements Executor {
     // execa resumes an unread stdout on the next tick (data lost); a PassThrough keeps it until the caller reads,
     // with backpressure, and destroying it closes our end of the pipe (the writer then sees EPIPE).
     const stdout = new PassThrough({ highWaterMark: STREAM_HIGH_WATER_MARK });
-    sub.stdout!.pipe(stdout);
-    stdout.on('close', () => { if (!sub.stdout!.destroyed) sub.stdout!.destroy(); });
+    if (direct) stdout.end(); // the bytes go to the process that gets stdoutPipe
+    else {
+      sub.stdout!.pipe(stdout);
+      stdout.on('close', () => { if (!sub.stdout!.destroyed) sub.stdout!.destroy(); });
+    }
     const exited = new Promise<ExecResult>((resolve) => {
       let settled = false;
       const finish = (r: ExecResult) => { if (!settled) { settled = true; resolve(r); } };
       sub.once('error', (err: Error) => {
-        void stderrDone.then(() => finish({ code: 127, signal: null, stderr: stderr + `${file}: ${err.message}\n` }));
+        void stderrDone.then(() => finish({ code: 127, signal: null, stderr: readStderr() + `${file}: ${err.message}\n` }));
       });
       sub.once('exit', (code, signal) => {
         // a grandchild may hold stderr open after the child is gone: do not wait for it forever
-        const grace = setTimeout(() => { sub.stderr!.destroy(); finish({ code, signal, stderr }); }, STDERR_GRACE_MS);
-        void stderrDone.then(() => { clearTimeout(grace); finish({ code, signal, stderr }); });
+        const grace = setTimeout(() => { sub.stderr!.destroy(); finish({ code, signal, stderr: readStderr() }); }, STDERR_GRACE_MS);
+        void stderrDone.then(() => { clearTimeout(grace); finish({ code, signal, stderr: readStderr() }); });
       });
       // execa's own promise: never rejects with reject:false; it also reports spawn failures
       sub.then(
-        (r) => { if (r.failed && r.exitCode === undefined && r.signal === undefined) finish({ code: 127, signal: null, stderr: stderr + `${r.shortMessage}\n` }); },
-        (err: unknown) => finish({ code: 127, signal: null, stderr: stderr + `${String(err)}\n` }),
+        (r) => { if (r.failed && r.exitCode === undefined && r.signal === undefined) finish({ code: 127, signal: null, stderr: readStderr() + `${r.shortMessage}\n` }); },
+        (err: unknown) => finish({ code: 127, signal: null, stderr: readStderr() + `${String(err)}\n` }),
       );
     });
     return {
       stdin: sub.stdin ?? null,
       stdout,
+      ...(direct ? { stdoutPipe: { stream: sub.stdout! } } : {}),
       exited,
-      stderr: () => stderr,
+      stderr: () => stderrFinal ?? stderr,
       kill: (signal: NodeJS.Signals = 'SIGTERM') => { sub.kill(signal); },
     };
   }

@@ -1,7 +1,7 @@
 // The choke point every zfs command goes through: runs argv on an Executor, reports it to the observer
 // (argv, timing, exit code, stderr) and turns a failure into a ZfsError whose code says what happened.
 import type { Readable } from 'node:stream';
-import type { CommandObserver, ExecResult, Executor } from './exec.js';
+import type { CommandObserver, ExecOptions, ExecResult, Executor } from './exec.js';
 import type { ZfsProcess } from './types.js';
 import { ZfsError } from './errors.js';
 
@@ -95,10 +95,13 @@ export async function runZfs(exec: Executor, argv: string[], opts: RunOptions = 
   return { stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Starts argv as a stream (send: read stdout; receive: write stdin); `done` rejects with a ZfsError on failure. */
-export function startZfs(exec: Executor, argv: string[], opts: RunOptions & { stdin: 'pipe' | 'ignore' }): ZfsProcess {
+/** Starts argv as a stream (send: read stdout; receive: write stdin); `done` rejects with a ZfsError on failure.
+ *  A direct pipe between two local processes (transfer-direct.ts) passes `stdout: 'direct'` and an ExecPipe stdin. */
+export function startZfs(
+  exec: Executor, argv: string[], opts: RunOptions & Pick<ExecOptions, 'stdout' | 'stderrFilter'> & { stdin: NonNullable<ExecOptions['stdin']> },
+): ZfsProcess {
   const t0 = performance.now();
-  const p = exec.spawn(argv, { stdin: opts.stdin });
+  const p = exec.spawn(argv, { stdin: opts.stdin, stdout: opts.stdout, stderrFilter: opts.stderrFilter });
   const done = p.exited.then((r) => {
     report(exec, argv, t0, r, opts.observer);
     if (r.connectionError) throw r.connectionError;
@@ -108,6 +111,7 @@ export function startZfs(exec: Executor, argv: string[], opts: RunOptions & { st
   return {
     stdin: p.stdin,
     stdout: p.stdout,
+    ...(p.stdoutPipe ? { stdoutPipe: p.stdoutPipe } : {}),
     done,
     stderr: () => p.stderr(),
     kill: (signal?: NodeJS.Signals) => p.kill(signal),

@@ -201,6 +201,8 @@ export class SshExecutor implements Executor {
     if (size > MAX_REMOTE_COMMAND_BYTES) {
       throw new ZformError('internal', `a command for ${this.host} is ${size} bytes once quoted; the remote shell accepts at most ${MAX_REMOTE_COMMAND_BYTES} (split it into batches)`);
     }
+    // a pipe between two processes exists only on one machine (transfer-direct.ts never asks this of SSH)
+    if (typeof opts.stdin === 'object' || opts.stdout === 'direct') throw new TypeError('SshExecutor.spawn: no direct pipes over SSH');
     const proc = new SshProcess(opts.stdin === 'pipe');
     this.running.add(proc);
     void proc.exited.then(() => this.running.delete(proc));

@@ -110,13 +110,91 @@ export function computeBlame(
   return send.order <= recv.order ? 'send' : 'receive';
 }
 
+/** What joins the two sides: node's pipeline, or (direct) a pipe between the two processes that we only watch. */
+interface Link {
+  /** resolves once the link has ended: null, or the error that broke it */
+  readonly ended: Promise<unknown>;
+  /** both processes have ended but the link has not: end it (a lost connection must not hang us) */
+  destroy(): void;
+  /** bytes so far */
+  bytes(): number;
+  /** bytes of a transfer that succeeded */
+  finalBytes(): number;
+}
+
 /** Streams send's stdout into recv's stdin until both end. Resolves with the byte count; rejects with a TransferError.
  *  A failed receiver gets the sender killed at once. A failed sender closes the receiver's stdin, so the receiver
  *  ends on its own (saving resumable state for everything it got, with -s); it is killed only if it has not ended
  *  within `receiverGraceMs`. An abort kills both. */
 export async function runTransfer(send: ZfsProcess, recv: ZfsProcess, opts: TransferOptions = {}): Promise<{ bytes: number }> {
-  if (!recv.stdin) throw new TypeError('runTransfer: the receiving process has no stdin');
-  let bytes = 0;
+  const stdin = recv.stdin;
+  if (!stdin) throw new TypeError('runTransfer: the receiving process has no stdin');
+  return superviseTransfer(send, recv, opts, () => {
+    let bytes = 0;
+    const counter = new Transform({
+      highWaterMark: STREAM_HIGH_WATER_MARK,
+      transform(chunk: Buffer, _enc, cb: TransformCallback) {
+        bytes += chunk.length;
+        try { opts.onProgress?.(bytes); } catch (err) { cb(err as Error); return; }
+        cb(null, chunk);
+      },
+    });
+    const stages: (NodeJS.ReadableStream | NodeJS.WritableStream | Transform)[] = [send.stdout, counter];
+    if (opts.bandwidth) stages.push(createRateLimitTransform(opts.bandwidth, opts.limiter));
+    stages.push(stdin);
+    const ended = (pipeline as (...s: unknown[]) => Promise<void>)(...stages).then(() => null, (err: unknown) => err);
+    return {
+      ended,
+      destroy: () => { for (const st of stages) (st as { destroy?: () => void }).destroy?.(); },
+      bytes: () => bytes,
+      finalBytes: () => bytes,
+    };
+  });
+}
+
+/** The byte count of a direct transfer, read from the sender's stderr (send-progress.ts). */
+export interface DirectProgress {
+  readonly bytes: number;
+  readonly finalBytes: number;
+  /** called with the running count as the sender reports it */
+  onBytes?: (bytes: number) => void;
+}
+
+/** Watches a send whose stdout is the receiver's stdin (transfer-direct.ts): the same failures, blame, kills and
+ *  abort as runTransfer, with the count from `progress`. An error of onProgress stops both sides. No bandwidth limit
+ *  (nothing here could apply it). */
+export async function runDirectTransfer(
+  send: ZfsProcess, recv: ZfsProcess, progress: DirectProgress, opts: Omit<TransferOptions, 'bandwidth' | 'limiter'> = {},
+): Promise<{ bytes: number }> {
+  return superviseTransfer(send, recv, opts, (stopBoth) => {
+    let fail: (err: unknown) => void = () => {};
+    let broken = false;
+    const ended = new Promise<unknown>((resolve) => { fail = resolve; });
+    progress.onBytes = (b) => {
+      if (broken) return;
+      try { opts.onProgress?.(b); } catch (err) { broken = true; fail(err); stopBoth(); }
+    };
+    return {
+      ended,
+      // nothing of ours sits between the two: once both have ended, so has the pipe
+      destroy: () => {},
+      bytes: () => progress.bytes,
+      finalBytes: () => {
+        // the count of the last second is never printed: report the final figure as the last progress, as
+        // zform's pipeline does with its last chunk
+        const n = progress.finalBytes;
+        if (n > progress.bytes && !broken) { try { opts.onProgress?.(n); } catch { /* the transfer is done */ } }
+        return n;
+      },
+      settleWithProcesses: () => fail(null),
+    };
+  });
+}
+
+async function superviseTransfer(
+  send: ZfsProcess, recv: ZfsProcess, opts: Omit<TransferOptions, 'bandwidth' | 'limiter'>,
+  makeLink: (stopBoth: () => void) => Link & { settleWithProcesses?: () => void },
+): Promise<{ bytes: number }> {
   let seq = 0;
   let aborted = false;
   let killedSend = false;
@@ -125,17 +203,7 @@ export async function runTransfer(send: ZfsProcess, recv: ZfsProcess, opts: Tran
   const killSend = () => { if (!killedSend) { killedSend = true; send.kill(KILL_SIGNAL); } };
   const killRecv = () => { if (!killedRecv) { killedRecv = true; recv.kill(KILL_SIGNAL); } };
 
-  const counter = new Transform({
-    highWaterMark: STREAM_HIGH_WATER_MARK,
-    transform(chunk: Buffer, _enc, cb: TransformCallback) {
-      bytes += chunk.length;
-      try { opts.onProgress?.(bytes); } catch (err) { cb(err as Error); return; }
-      cb(null, chunk);
-    },
-  });
-  const stages: (NodeJS.ReadableStream | NodeJS.WritableStream | Transform)[] = [send.stdout, counter];
-  if (opts.bandwidth) stages.push(createRateLimitTransform(opts.bandwidth, opts.limiter));
-  stages.push(recv.stdin);
+  const link = makeLink(() => { killSend(); killRecv(); });
 
   const onAbort = () => { aborted = true; killSend(); killRecv(); };
   if (opts.signal?.aborted) onAbort();
@@ -153,22 +221,18 @@ export async function runTransfer(send: ZfsProcess, recv: ZfsProcess, opts: Tran
     (err: unknown): Outcome => { killSend(); return { err: asZfsError(err, 'receive'), order: ++seq }; },
   );
   let pipeSettled = false;
-  const pipeP = (pipeline as (...s: unknown[]) => Promise<void>)(...stages).then(
-    () => null,
-    (err: unknown) => err,
-  ).finally(() => { pipeSettled = true; });
+  const pipeP = link.ended.finally(() => { pipeSettled = true; });
   const [s, r] = await Promise.all([sendP, recvP]);
+  link.settleWithProcesses?.();
   // both processes are gone: a pipe end that never closes (a lost connection) must not hang us
-  if (!pipeSettled) {
-    timers.push(setTimeout(() => { for (const st of stages) (st as { destroy?: () => void }).destroy?.(); }, PIPE_GRACE_MS));
-  }
+  if (!pipeSettled) timers.push(setTimeout(() => link.destroy(), PIPE_GRACE_MS));
   const pipeErr = await pipeP;
   for (const t of timers) clearTimeout(t);
   opts.signal?.removeEventListener('abort', onAbort);
 
   const sendStderr = send.stderr();
   const receiveStderr = recv.stderr();
-  const base = { sendError: s.err, receiveError: r.err, sendStderr, receiveStderr, bytes };
+  const base = { sendError: s.err, receiveError: r.err, sendStderr, receiveStderr, bytes: link.bytes() };
   if (aborted && (s.err || r.err || pipeErr)) throw new TransferError({ side: 'aborted', ...base, cause: opts.signal?.reason });
   // an error of our own stages (not a closed pipe end) comes first: it is what stopped both sides
   if (pipeErr && !computeIsPipeEndError(pipeErr)) throw new TransferError({ side: 'pipe', ...base, cause: pipeErr });
@@ -176,7 +240,7 @@ export async function runTransfer(send: ZfsProcess, recv: ZfsProcess, opts: Tran
   if (blame) throw new TransferError({ side: blame, ...base });
   // a closed pipe end after both ended well: the receiver stopped reading once it had everything (see computeBlame)
   if (pipeErr && !(computeIsPipeEndError(pipeErr) && !r.err)) throw new TransferError({ side: 'pipe', ...base, cause: pipeErr });
-  return { bytes };
+  return { bytes: link.finalBytes() };
 }
 
 /** Errors a pipe end raises when the process on the other end went away. */

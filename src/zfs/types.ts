@@ -119,6 +119,8 @@ export interface Features {
 export interface ZfsProcess {
   readonly stdin: Writable | null;
   readonly stdout: Readable;
+  /** started for a direct local transfer: its stdout pipe, for the receiver's stdin (transfer-direct.ts) */
+  readonly stdoutPipe?: { readonly stream: Readable }; // an ExecPipe (exec.ts)
   /** resolves when the process ends; rejects with a ZfsError (stderr mapped) on failure */
   readonly done: Promise<void>;
   /** everything it wrote to stderr so far */

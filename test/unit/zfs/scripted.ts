@@ -10,6 +10,7 @@ export class ScriptedExecutor implements Executor {
   constructor(readonly host: string, private readonly respond: (argv: string[]) => Reply) {}
 
   spawn(argv: string[], opts: ExecOptions = {}): ExecProcess {
+    if (typeof opts.stdin === 'object' || opts.stdout === 'direct') throw new TypeError('ScriptedExecutor: no direct pipes');
     this.calls.push({ argv, stdin: opts.stdin ?? 'ignore' });
     const r = this.respond(argv);
     const stderr = r.stderr ?? '';
