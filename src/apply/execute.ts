@@ -242,8 +242,8 @@ async function bookkeep(
       done = p.actionOf[err.op]!; // the actions before the one whose operation failed are done
       error = err.error;
     }
-    const run = runs[i]!;
-    for (const a of run.slice(0, done)) countBookkeeping(a, p.ops.filter((_, k) => run[p.actionOf[k]!] === a).length, totals);
+    // every op of a done action ran: a bookmark action has one op (a bookmark), a destroy action one per bookmark
+    p.ops.forEach((o, k) => { if (p.actionOf[k]! < done) { if (o.op === 'bookmark') totals.bookmarks++; else totals.destroys++; } });
     return { done, error };
   });
 }
