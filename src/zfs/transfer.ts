@@ -120,10 +120,12 @@ interface Link {
   bytes(): number;
   /** bytes of a transfer that succeeded */
   finalBytes(): number;
+  /** whether the sender's whole output has been read (it is only left to exit); unknown (direct) = false */
+  senderDelivered?(): boolean;
 }
 
 /** Streams send's stdout into recv's stdin until both end. Resolves with the byte count; rejects with a TransferError.
- *  A failed receiver gets the sender killed at once. A failed sender closes the receiver's stdin, so the receiver
+ *  A failed receiver gets the sender killed at once (one that has delivered its whole stream is left to exit). A failed sender closes the receiver's stdin, so the receiver
  *  ends on its own (saving resumable state for everything it got, with -s); it is killed only if it has not ended
  *  within `receiverGraceMs`. An abort kills both. */
 export async function runTransfer(send: ZfsProcess, recv: ZfsProcess, opts: TransferOptions = {}): Promise<{ bytes: number }> {
@@ -142,9 +144,12 @@ export async function runTransfer(send: ZfsProcess, recv: ZfsProcess, opts: Tran
     const stages: (NodeJS.ReadableStream | NodeJS.WritableStream | Transform)[] = [send.stdout, counter];
     if (opts.bandwidth) stages.push(createRateLimitTransform(opts.bandwidth, opts.limiter));
     stages.push(stdin);
+    let delivered = false;
+    send.stdout.once('end', () => { delivered = true; });
     const ended = (pipeline as (...s: unknown[]) => Promise<void>)(...stages).then(() => null, (err: unknown) => err);
     return {
       ended,
+      senderDelivered: () => delivered,
       destroy: () => { for (const st of stages) (st as { destroy?: () => void }).destroy?.(); },
       bytes: () => bytes,
       finalBytes: () => bytes,
@@ -218,7 +223,13 @@ async function superviseTransfer(
   );
   const recvP = recv.done.then(
     (): Outcome => ({ err: null, order: ++seq }),
-    (err: unknown): Outcome => { killSend(); return { err: asZfsError(err, 'receive'), order: ++seq }; },
+    (err: unknown): Outcome => {
+      // a sender that has delivered its whole stream is only left to exit: it is not stopped (its own outcome is
+      // reported as it is), unless it does not exit within the grace
+      if (link.senderDelivered?.()) timers.push(setTimeout(killSend, PIPE_GRACE_MS));
+      else killSend();
+      return { err: asZfsError(err, 'receive'), order: ++seq };
+    },
   );
   let pipeSettled = false;
   const pipeP = link.ended.finally(() => { pipeSettled = true; });

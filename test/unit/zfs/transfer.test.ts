@@ -148,9 +148,10 @@ test('an error of the transfer itself (here the progress callback) stops both si
   assert.equal(err.details[0], 'the pipe between the two sides failed; both sides were stopped');
 });
 
-test('a receiver that fails after the sender finished is the receiver\'s failure', async () => {
+test('a receiver that fails after the sender delivered everything is the receiver\'s failure; the sender is left to exit', async () => {
+  // the sender closes its stdout and lingers: the receiver's failure is seen while it is still running
   const err = await transferError(runTransfer(
-    sender('exec head -c 1000 /dev/zero'),
+    sender('head -c 1000 /dev/zero; exec >&-; sleep 0.3'),
     receiver('cat > /dev/null; echo "cannot receive new filesystem stream: out of space" >&2; exit 1'),
   ));
   assert.equal(err.side, 'receive');
