@@ -103,8 +103,9 @@ head -c 1000000 ${src}; printf '00:00:01\\t1000000\\tp/a@s\\n' >&2; tail -c +100
 test('direct: the receiver fails first; the sender is stopped; progress lines are not part of the error', async () => {
   scripts(
     `printf 'full\\tp/a@s\\t9999999\\nsize\\t9999999\\n' >&2; echo sending >&2
-(sleep 0.2; printf '00:00:01\\t200000\\tp/a@s\\n' >&2) & exec cat /dev/zero\n`,
-    'head -c 100000 > /dev/null; sleep 0.5; printf "cannot receive incremental stream: destination q/a has been modified\\nsince most recent snapshot\\n" >&2; exit 1\n',
+(sleep 0.2; printf '00:00:01\\t200000\\tp/a@s\\n' >&2; touch ${dir}/printed) & exec cat /dev/zero\n`,
+    // the receiver fails only once the sender's progress line is out (the count is asserted below)
+    `head -c 100000 > /dev/null; while [ ! -e ${dir}/printed ]; do sleep 0.02; done; sleep 0.3; printf "cannot receive incremental stream: destination q/a has been modified\\nsince most recent snapshot\\n" >&2; exit 1\n`,
   );
   const err = await transferError(runHostTransfer(host, host, full, recvArgs));
   assert.equal(err.side, 'receive');
