@@ -7,6 +7,7 @@
 import type { Action, DatasetPlan, JobPlan } from '../plan/types.js';
 import type { ApplyHooks, DatasetOutcome } from './events.js';
 import { ZformError } from '../errors.js';
+import { addTo } from '../multimap.js';
 
 export type SendAction = Extract<Action, { kind: 'send' }>;
 type BatchKind = 'hold' | 'release';
@@ -152,10 +153,10 @@ export async function runWaves(jobPlan: JobPlan, ops: WaveOps): Promise<{ outcom
           if (!BOOKKEEPING.has(b.kind) || b.host !== a.host) break;
           run.push(b);
         }
-        bookkeeping.set(a.host, [...(bookkeeping.get(a.host) ?? []), { c, run }]);
+        addTo(bookkeeping, a.host, { c, run });
       } else if (a.kind === 'hold' || a.kind === 'release') {
         const key = `${a.kind}\0${a.host}\0${a.tag}`;
-        groups.set(key, [...(groups.get(key) ?? []), { c, a }]);
+        addTo(groups, key, { c, a });
       } else if (a.kind === 'send') sends.push({ c, a });
       else singles.push({ c, a });
     }

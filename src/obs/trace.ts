@@ -1,5 +1,6 @@
 // A run's trace in the Trace Event Format (chrome://tracing, Perfetto, speedscope): "X" complete events
 // with microsecond timestamps from the run's start, one thread (tid) per lane, lanes named by "M" events.
+import { addTo } from '../multimap.js';
 export interface TraceEvent {
   name: string;
   cat?: string;
@@ -94,7 +95,7 @@ export class TraceRecorder {
     let nextTid = Math.max(MAIN_LANE, ...this.events.map((e) => e.tid)) + 1;
     const out: TraceEvent[] = this.events.filter((e) => e.ph !== 'X');
     const byTid = new Map<number, TraceEvent[]>();
-    for (const e of this.events) if (e.ph === 'X') byTid.set(e.tid, [...(byTid.get(e.tid) ?? []), e]);
+    for (const e of this.events) if (e.ph === 'X') addTo(byTid, e.tid, e);
     for (const [tid, spans] of byTid) {
       spans.sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
       const lanes: { tid: number; open: number[] }[] = [{ tid, open: [] }];

@@ -18,6 +18,7 @@ import { compileFilter } from '../config/filter.js';
 import { indexListing, type ListingIndex } from './listing-index.js';
 import { isWithin } from './paths.js';
 import { computeJobSummary } from './summary.js';
+import { addTo } from '../multimap.js';
 
 export interface AbstractionStatus extends OwnedAbstraction {
   stale: boolean;
@@ -54,9 +55,7 @@ export function computeStaleness(config: Config, inventories: Record<string, Job
   const cursorsOf = new Map<string, OwnedAbstraction[]>();
   for (const c of all) {
     if (c.type !== 'cursor') continue;
-    const k = `${c.job}\0${c.host}\0${c.dataset}`;
-    const list = cursorsOf.get(k);
-    if (list) list.push(c); else cursorsOf.set(k, [c]);
+    addTo(cursorsOf, `${c.job}\0${c.host}\0${c.dataset}`, c);
   }
   const jobs = new Map(config.jobs.map((j) => [j.name, j]));
   const filters = new Map<string, ReturnType<typeof compileFilter>>();
@@ -126,7 +125,7 @@ export function computeReleaseLines(stale: AbstractionStatus[]): Action[] {
   const groups = new Map<string, AbstractionStatus[]>();
   for (const a of stale) {
     const key = `${a.host}\0${a.dataset}\0${a.tag ?? '#'}\0${a.reason}`;
-    groups.set(key, [...(groups.get(key) ?? []), a]);
+    addTo(groups, key, a);
   }
   for (const g of groups.values()) {
     const a = g[0]!;

@@ -5,6 +5,7 @@
 import type { BookmarkGroupFailure, BookmarkOp, ZfsHost } from './types.js';
 import { ZfsError } from './errors.js';
 import { LINUX_ARGV_OVERHEAD } from './argv.js';
+import { addTo } from '../multimap.js';
 
 /** The channel program. argv: "SOURCE NEW" pairs, one bookmark each, each pair in its own group (one dataset chain's
  *  new bookmarks are consecutive groups of the caller's). It returns "unsupported" before doing anything when this
@@ -48,7 +49,7 @@ export function computeProgramBatches(items: BookmarkCreate[], budget: number, p
   const byPool = new Map<string, number[]>();
   items.forEach((op, i) => {
     const pool = computeOpPool(op);
-    byPool.set(pool, [...(byPool.get(pool) ?? []), i]);
+    addTo(byPool, pool, i);
   });
   const out: ProgramBatch[] = [];
   for (const [pool, idx] of byPool) {
