@@ -1,24 +1,53 @@
-// Validates the plain config value against schemas/config.schema.json (ajv) and words its errors.
+// Validates the plain config value against schemas/config.schema.json and words its errors. The validator is the
+// one the build generated ahead of time (schema-code.ts); ajv compiles it at run time only when that is missing or
+// was made from another schema text.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { KeyPath, RawIssue } from './issue.js';
 
-const SCHEMA_URL = new URL('../../../schemas/config.schema.json', import.meta.url);
+export const CONFIG_SCHEMA_URL = new URL('../../../schemas/config.schema.json', import.meta.url);
+const require = createRequire(import.meta.url);
+
+/** The options the validator is compiled with (at build and in the run-time fallback). */
+export const CONFIG_AJV_OPTIONS = { allErrors: true, strict: true, discriminator: true, verbose: true } as const;
+
+/** The hash of the schema text a generated validator was made from (checked before it is used). */
+export function computeSchemaHash(schemaText: string): string {
+  return createHash('sha256').update(schemaText).digest('hex');
+}
 
 interface SchemaDoc { definitions: Record<string, object> }
 
-let compiled: { validate: ValidateFunction; schema: SchemaDoc } | undefined;
+let compiled: { validate: ValidateFunction; schema: SchemaDoc; text: string } | undefined;
 
 /** The config's JSON schema, as shipped. */
 export function readConfigSchema(): SchemaDoc {
-  return JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as SchemaDoc;
+  return JSON.parse(readFileSync(CONFIG_SCHEMA_URL, 'utf8')) as SchemaDoc;
 }
 
-function compileSchema(): { validate: ValidateFunction; schema: SchemaDoc } {
+/** The validator generated at build, if it was made from this schema text. */
+function loadGenerated(text: string): ValidateFunction | null {
+  let mod: { default?: ValidateFunction; schemaHash?: string };
+  try {
+    mod = require('./config-validator.cjs') as typeof mod;
+  } catch {
+    return null;
+  }
+  return mod.default && mod.schemaHash === computeSchemaHash(text) ? mod.default : null;
+}
+
+function compileNow(schema: object): ValidateFunction {
+  const { Ajv } = require('ajv') as typeof import('ajv');
+  return new Ajv(CONFIG_AJV_OPTIONS).compile(schema);
+}
+
+function compileSchema(): { validate: ValidateFunction; schema: SchemaDoc; text: string } {
   if (!compiled) {
-    const schema = readConfigSchema();
-    const ajv = new Ajv({ allErrors: true, strict: true, discriminator: true, verbose: true });
-    compiled = { validate: ajv.compile(schema), schema };
+    const text = readFileSync(CONFIG_SCHEMA_URL, 'utf8');
+    const schema = JSON.parse(text) as SchemaDoc;
+    compiled = { validate: loadGenerated(text) ?? compileNow(schema), schema, text };
   }
   return compiled;
 }
@@ -142,8 +171,9 @@ function issueFor(e: ErrorObject, value: unknown): RawIssue | null {
 export function validateConfigSchema(value: unknown): RawIssue[] {
   const { validate, schema } = compileSchema();
   if (validate(value)) return [];
-  const parsedByChecks = new Set<unknown>([schema.definitions.duration, schema.definitions.size]);
-  const errors = (validate.errors ?? []).filter((e) => !parsedByChecks.has(e.parentSchema));
+  // compared by value: the generated validator carries its own copy of the schema's objects
+  const parsedByChecks = new Set([JSON.stringify(schema.definitions.duration), JSON.stringify(schema.definitions.size)]);
+  const errors = (validate.errors ?? []).filter((e) => !parsedByChecks.has(JSON.stringify(e.parentSchema)));
   // a value of the wrong type also fails its enum: say only the first
   const typeErrorAt = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
   const issues: RawIssue[] = [];
