@@ -1,11 +1,10 @@
 // The CLI: yargs with one typed module per command; returns an exit code, never exits.
-import yargs from 'yargs';
 import { processIo, type Io } from './io.js';
 import { ExitCode, UsageError, ZformError, exitCodeFor } from './errors.js';
 import { ZFORM_VERSION } from './version.js';
 import type { CommandContext, GlobalArgs } from './commands/common.js';
 import { validateCommand } from './commands/validate.js';
-import { versionCommand } from './commands/version.js';
+import { computeVersionOnly, versionCommand } from './commands/version.js';
 import { planCommand } from './commands/plan.js';
 import { applyCommand } from './commands/apply.js';
 import { statusCommand } from './commands/status.js';
@@ -30,6 +29,13 @@ function observability(args: Record<string, unknown>, io: Io, argv: string[]): O
 }
 
 export async function run(argv: string[], io: Io = processIo()): Promise<number> {
+  // a bare version query (no trace asked for) needs neither yargs nor the run's observability
+  const versionOnly = io.env.ZFORM_TRACE ? null : computeVersionOnly(argv);
+  if (versionOnly !== null) {
+    io.stdout.write(versionOnly);
+    return ExitCode.ok;
+  }
+  const { default: yargs } = await import('yargs');
   const ctx: CommandContext = { io, exitCode: ExitCode.ok };
   const verbose = argv.includes('-v') || argv.includes('--verbose');
   let command = '';
@@ -70,6 +76,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
       if (err) throw err;
       throw new UsageError(msg);
     });
+  skipHelpCache(parser);
   let output = '';
   try {
     await parser.parseAsync(argv, {}, (_err, _argv, out) => { output = out; });
@@ -83,6 +90,14 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
   if (output) io.stdout.write(output.endsWith('\n') ? output : output + '\n');
   const traced = (await ctx.obs?.finish(command, ctx.exitCode)) ?? true;
   return !traced && ctx.exitCode === ExitCode.ok ? ExitCode.failure : ctx.exitCode;
+}
+
+/** yargs draws a command's whole help text before running its handler (to have it for a later showHelp): zform
+ *  never shows help after a handler started, and drawing it is most of a short command's own time. */
+function skipHelpCache(parser: unknown): void {
+  const internal = parser as { getInternalMethods?(): { getUsageInstance?(): { cacheHelpMessage?: () => void } } };
+  const usage = internal.getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
 }
 
 /** One line per error (plus detail lines), stack traces only with --verbose. */

@@ -2,16 +2,19 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
-import AjvModule from 'ajv';
+import { createRequire } from 'node:module';
 import { PLAN_FORMAT_VERSION, type Plan } from './plan/types.js';
 import { UsageError } from './errors.js';
+import { packageFile } from './paths.js';
 
-const Ajv = AjvModule.default ?? AjvModule;
+// ajv, loaded only when a plan file is read (`zform plan --out` and other commands never load it)
+const require = createRequire(packageFile('package.json'));
 
 let validator: ((v: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null } | null = null;
 function validatePlan(v: unknown) {
   if (!validator) {
-    const schema = JSON.parse(readFileSync(new URL('../../schemas/plan.schema.json', import.meta.url), 'utf8'));
+    const schema = JSON.parse(readFileSync(packageFile('schemas/plan.schema.json'), 'utf8'));
+    const { Ajv } = require('ajv') as typeof import('ajv');
     validator = new (Ajv as unknown as new (o: object) => { compile(s: object): typeof validator })({ allErrors: false, strict: false }).compile(schema);
   }
   const ok = validator!(v);

@@ -1,5 +1,6 @@
 // zform's own version, read from package.json once.
 import { readFileSync } from 'node:fs';
+import { packageFile } from './paths.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string };
 export const ZFORM_VERSION: string = pkg.version;

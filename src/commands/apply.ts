@@ -3,21 +3,9 @@ import type { CommandModule } from 'yargs';
 import { createInterface } from 'node:readline/promises';
 import { configPath, type CommandContext, type GlobalArgs } from './common.js';
 import { selectJobs } from './select.js';
-import { planErrors, planHasChanges, planNow } from './planning.js';
-import { loadConfig } from '../config/load.js';
-import { openHosts } from '../hosts.js';
-import { writePlanHuman } from '../views/plan-human.js';
-import { readPlanFile } from '../planfile.js';
-import { checkPlanFresh } from '../apply/stale.js';
-import { applyPlan } from '../apply/execute.js';
-import { acquireJobLock, lockDir } from '../apply/lock.js';
-import { createHumanApplyView } from '../views/apply-human.js';
-import { createJsonApplyView } from '../views/apply-json.js';
 import { useColor, type Io } from '../io.js';
 import { ExitCode, UsageError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
-import { createApplyMetrics } from '../metrics/apply.js';
-import { writeApplyMetrics } from '../metrics/apply-file.js';
 import type { ApplyEvent } from '../apply/events.js';
 
 interface Args extends GlobalArgs {
@@ -60,6 +48,18 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
       .example('$0 apply --auto-approve --metrics-file /var/lib/node_exporter/textfile/zform.prom', 'Metrics for the node_exporter textfile collector')
       .example('$0 apply --auto-approve --log-format json --log-level info --trace /tmp/zform.trace', 'Step logs as JSON lines on stderr and a trace for chrome://tracing or ui.perfetto.dev'),
     handler: async (args) => {
+      const { planErrors, planHasChanges, planNow } = await import('./planning.js');
+      const { loadConfig } = await import('../config/load.js');
+      const { openHosts } = await import('../hosts.js');
+      const { writePlanHuman } = await import('../views/plan-human.js');
+      const { readPlanFile } = await import('../planfile.js');
+      const { checkPlanFresh } = await import('../apply/stale.js');
+      const { applyPlan } = await import('../apply/execute.js');
+      const { acquireJobLock, lockDir } = await import('../apply/lock.js');
+      const { createHumanApplyView } = await import('../views/apply-human.js');
+      const { createJsonApplyView } = await import('../views/apply-json.js');
+      const { createApplyMetrics } = await import('../metrics/apply.js');
+      const { writeApplyMetrics } = await import('../metrics/apply-file.js');
       const { io } = ctx;
       if (args.planfile && (args.job?.length || args['allow-rollback'] || args['release-stale'])) {
         throw new UsageError('--job, --allow-rollback and --release-stale are planning options: give them to "zform plan", not with a saved plan');

@@ -4,14 +4,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { configPath, type CommandContext, type GlobalArgs } from './common.js';
 import { confirm } from './apply.js';
-import { loadConfig } from '../config/load.js';
-import { openHosts } from '../hosts.js';
-import { readAbstractions } from '../holds/read.js';
-import { applyReleaseLines } from '../holds/release.js';
-import { computeReleaseLines } from '../plan/stale.js';
-import { acquireJobLock, lockDir } from '../apply/lock.js';
-import { renderHoldsHuman, renderHoldsJson, renderReleasePlan } from '../views/holds.js';
-import { describeAction } from '../views/describe.js';
 import { useColor } from '../io.js';
 import { ExitCode, UsageError } from '../errors.js';
 
@@ -31,6 +23,10 @@ function listCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args> {
       .example('$0 holds list', 'Every zform hold and bookmark, stale ones with the reason')
       .example('$0 holds list --job old_name --json', 'Those a renamed or removed job left behind'),
     handler: async (args) => {
+      const { loadConfig } = await import('../config/load.js');
+      const { openHosts } = await import('../hosts.js');
+      const { readAbstractions } = await import('../holds/read.js');
+      const { renderHoldsHuman, renderHoldsJson } = await import('../views/holds.js');
       const { io } = ctx;
       const config = await loadConfig(configPath(args, io));
       const hosts = openHosts(config);
@@ -55,6 +51,14 @@ function releaseStaleCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
       .example('$0 holds release-stale', 'Show what would be released and destroyed, ask, then do it')
       .example('$0 holds release-stale --job old_name --auto-approve', 'Remove what a renamed job left behind, without asking'),
     handler: async (args) => {
+      const { loadConfig } = await import('../config/load.js');
+      const { openHosts } = await import('../hosts.js');
+      const { readAbstractions } = await import('../holds/read.js');
+      const { applyReleaseLines } = await import('../holds/release.js');
+      const { computeReleaseLines } = await import('../plan/stale.js');
+      const { acquireJobLock, lockDir } = await import('../apply/lock.js');
+      const { renderReleasePlan } = await import('../views/holds.js');
+      const { describeAction } = await import('../views/describe.js');
       const { io } = ctx;
       const interactive = Boolean(io.stdin.isTTY);
       if (!args['auto-approve'] && !interactive) {

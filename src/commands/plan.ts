@@ -2,12 +2,6 @@
 import type { CommandModule } from 'yargs';
 import { configPath, type CommandContext, type GlobalArgs } from './common.js';
 import { selectJobs } from './select.js';
-import { planErrors, planHasChanges, planNow } from './planning.js';
-import { loadConfig } from '../config/load.js';
-import { openHosts } from '../hosts.js';
-import { writePieces, writePlanHuman } from '../views/plan-human.js';
-import { renderPlanJsonPieces } from '../views/plan-json.js';
-import { writePlanFile } from '../planfile.js';
 import { useColor } from '../io.js';
 import { ExitCode } from '../errors.js';
 
@@ -37,6 +31,12 @@ export function planCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args
       .example('$0 plan --json | jq .summary', 'Machine-readable plan')
       .example('$0 plan -v --log-format logfmt 2>plan.log', 'Every zfs command with host, argv and duration, as logfmt on stderr'),
     handler: async (args) => {
+      const { planErrors, planHasChanges, planNow } = await import('./planning.js');
+      const { loadConfig } = await import('../config/load.js');
+      const { openHosts } = await import('../hosts.js');
+      const { writePieces, writePlanHuman } = await import('../views/plan-human.js');
+      const { renderPlanJsonPieces } = await import('../views/plan-json.js');
+      const { writePlanFile } = await import('../planfile.js');
       const { io } = ctx;
       const config = await loadConfig(configPath(args, io));
       const jobs = selectJobs(config, args.job);

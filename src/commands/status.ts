@@ -3,16 +3,8 @@
 import type { CommandModule } from 'yargs';
 import { configPath, type CommandContext, type GlobalArgs } from './common.js';
 import { selectJobs } from './select.js';
-import { loadConfig } from '../config/load.js';
 import { parseDuration } from '../config/units.js';
 import { ConfigValueError } from '../config/value-error.js';
-import { openHosts } from '../hosts.js';
-import { readStatus } from '../status/read.js';
-import { renderStatusHuman } from '../views/status-human.js';
-import { renderStatusJson } from '../views/status-json.js';
-import { computeStatusMetrics } from '../metrics/status.js';
-import { renderExposition } from '../metrics/exposition.js';
-import { writeMetricsFile } from '../metrics/write.js';
 import { useColor } from '../io.js';
 import { ExitCode, UsageError } from '../errors.js';
 
@@ -47,6 +39,14 @@ export function statusCommand(ctx: CommandContext): CommandModule<GlobalArgs, Ar
       .example('$0 status --json | jq \'.jobs[] | {job, verdict}\'', 'Machine-readable status')
       .example('$0 status --metrics-file /var/lib/node_exporter/textfile/zform.prom', 'For Prometheus (exit 1 when a job is not ok)'),
     handler: async (args) => {
+      const { loadConfig } = await import('../config/load.js');
+      const { openHosts } = await import('../hosts.js');
+      const { readStatus } = await import('../status/read.js');
+      const { renderStatusHuman } = await import('../views/status-human.js');
+      const { renderStatusJson } = await import('../views/status-json.js');
+      const { computeStatusMetrics } = await import('../metrics/status.js');
+      const { renderExposition } = await import('../metrics/exposition.js');
+      const { writeMetricsFile } = await import('../metrics/write.js');
       const { io } = ctx;
       const lagThresholdMs = parseLagThreshold(args['lag-threshold']);
       const config = await loadConfig(configPath(args, io));

@@ -1,7 +1,6 @@
 // `zform validate`: check a configuration file, report every problem at once.
 import type { CommandModule } from 'yargs';
 import { configPath, type CommandContext, type GlobalArgs } from './common.js';
-import { loadConfig } from '../config/load.js';
 
 type Args = GlobalArgs;
 
@@ -13,6 +12,7 @@ export function validateCommand(ctx: CommandContext): CommandModule<GlobalArgs, 
       .example('$0 validate -c /etc/zform/zform.yml', 'Check a config; exit 0 if valid, 78 if not')
       .example('ZFORM_CONFIG=./zform.yml $0 validate', 'The config path can come from $ZFORM_CONFIG'),
     handler: async (args) => {
+      const { loadConfig } = await import('../config/load.js');
       const config = await loadConfig(configPath(args, ctx.io));
       const n = config.jobs.length;
       ctx.io.stdout.write(`Configuration is valid: ${n} job${n === 1 ? '' : 's'}.\n`);

@@ -4,10 +4,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import standaloneModule from 'ajv/dist/standalone/index.js';
-import { CONFIG_AJV_OPTIONS, CONFIG_SCHEMA_URL, computeSchemaHash } from './schema.js';
+import { CONFIG_AJV_OPTIONS, CONFIG_SCHEMA_URL, CONFIG_VALIDATOR_URL, computeSchemaHash } from './schema.js';
+export { CONFIG_VALIDATOR_URL };
 
-/** Where the build writes the generated validator (next to this module in dist). */
-export const CONFIG_VALIDATOR_URL = new URL('./config-validator.cjs', import.meta.url);
 
 /** The CommonJS source of the validator for this schema text: exports the function and `schemaHash`. */
 export function computeValidatorCode(schemaText: string): string {

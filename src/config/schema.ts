@@ -4,11 +4,15 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { KeyPath, RawIssue } from './issue.js';
+import { packageFile } from '../paths.js';
 
-export const CONFIG_SCHEMA_URL = new URL('../../../schemas/config.schema.json', import.meta.url);
-const require = createRequire(import.meta.url);
+export const CONFIG_SCHEMA_URL = packageFile('schemas/config.schema.json');
+/** Where the build writes the generated validator (src/config/schema-code.ts). */
+export const CONFIG_VALIDATOR_URL = packageFile('dist/src/config/config-validator.cjs');
+const require = createRequire(packageFile('package.json'));
 
 /** The options the validator is compiled with (at build and in the run-time fallback). */
 export const CONFIG_AJV_OPTIONS = { allErrors: true, strict: true, discriminator: true, verbose: true } as const;
@@ -31,7 +35,7 @@ export function readConfigSchema(): SchemaDoc {
 function loadGenerated(text: string): ValidateFunction | null {
   let mod: { default?: ValidateFunction; schemaHash?: string };
   try {
-    mod = require('./config-validator.cjs') as typeof mod;
+    mod = require(fileURLToPath(CONFIG_VALIDATOR_URL)) as typeof mod;
   } catch {
     return null;
   }

@@ -1,16 +1,19 @@
 // Opens one authenticated ssh2 connection with strict host key checking; every failure is a one-line SshError.
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import ssh2 from 'ssh2';
-import type { ConnectConfig } from 'ssh2';
+import type { Client, ConnectConfig } from 'ssh2';
 import type { SshConfig } from '../config/types.js';
 import {
   computeHostKeyAlgorithms, computeHostKeyVerdict, readKnownHosts, type HostKeyVerdict,
 } from './known-hosts.js';
 import { SshError } from './ssh-error.js';
 
-const { Client, utils } = ssh2;
-export type SshClient = InstanceType<typeof Client>;
+export type SshClient = Client;
+
+/** ssh2, loaded on first use (a run without SSH hosts never loads it). */
+async function loadSsh2(): Promise<typeof import('ssh2')> {
+  return (await import('ssh2')).default;
+}
 
 /** OpenSSH's default ServerAliveCountMax: keepalives without answer before the connection counts as lost. */
 export const KEEPALIVE_COUNT_MAX = 3;
@@ -52,7 +55,7 @@ export async function readCredentials(t: SshTarget): Promise<SshCredentials> {
       const code = (err as NodeJS.ErrnoException).code ?? '';
       throw new SshError('identity_file', t.hostName, `${where}: cannot read identity file ${file}: ${FS_REASONS[code] ?? (err as Error).message}`, { cause: err });
     }
-    const parsed = utils.parseKey(key);
+    const parsed = (await loadSsh2()).utils.parseKey(key);
     if (parsed instanceof Error) {
       if (/passphrase|encrypted/i.test(parsed.message)) {
         throw new SshError(
@@ -133,7 +136,7 @@ export async function runSshConnect(t: SshTarget): Promise<SshClient> {
     seen.verdict = computeHostKeyVerdict(kh, t.ssh.host, t.ssh.port, key);
     return seen.verdict.ok;
   };
-  const client = new Client();
+  const client = new (await loadSsh2()).Client();
   return new Promise<SshClient>((resolve, reject) => {
     let settled = false;
     const fail = (err: SshError) => {

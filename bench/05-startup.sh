@@ -1,0 +1,58 @@
+#!/bin/bash
+# Benchmark 5, start-up: CPU (user+sys) of short zform commands against `node -e 0`, measured side by side in one
+# run (the commands take turns, round after round) and reported as the median per command and its ratio to node.
+# `zform plan` plans one dataset (config filesystems `src`, no children) over the planning benchmark's stand-in
+# `zfs` (bench/lib/zfs-standin, bash: its few commands are counted in the CPU, as zform waits for them).
+# Environment: BENCH_STARTUP_RUNS (default 20), BENCH_STARTUP_BEFORE=PATH another build's bin/zform, measured in the
+# same rounds for a before/after comparison.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+runs=${BENCH_STARTUP_RUNS:-20}
+before=${BENCH_STARTUP_BEFORE:-}
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/bin"
+ln -s "$root/bench/lib/zfs-standin" "$work/bin/zfs"
+node dist/bench/lib/make-inventory.js --datasets 2 --snapshots 10 --out "$work/inv" >/dev/null
+sed -i 's/"src<": true/"src": true/' "$work/inv/zform.yml"
+export PATH="$work/bin:$PATH" ZFORM_BENCH_DATA=$work/inv
+unset ZFORM_TRACE ZFORM_CONFIG
+
+names=() cmds=()
+add() { names+=("$1"); cmds+=("$2"); }
+add 'node -e 0' 'node -e 0'
+for build in ${before:+before} after; do
+  bin=$root/bin/zform; [ "$build" = before ] && bin=$before
+  add "zform version ($build)" "node $bin version"
+  add "zform --help ($build)" "node $bin --help"
+  add "zform plan, 1 dataset ($build)" "node $bin plan -c $work/inv/zform.yml"
+done
+echo "Start-up CPU (user+sys, median of $runs paired rounds; node $(node --version), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo
+# CPU of each child from getrusage(RUSAGE_CHILDREN) around it (finer than /usr/bin/time's 10 ms)
+printf '%s\n' "${names[@]}" >"$work/names"
+printf '%s\n' "${cmds[@]}" >"$work/cmds"
+python3 - "$runs" "$work" <<'PY'
+import resource, shlex, statistics, subprocess, sys
+runs, work = int(sys.argv[1]), sys.argv[2]
+names = open(f'{work}/names').read().splitlines()
+cmds = [shlex.split(c) for c in open(f'{work}/cmds').read().splitlines()]
+for c in cmds:
+    r = subprocess.run(c, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if r.returncode != 0: sys.exit(f'failed ({r.returncode}): {shlex.join(c)}\n{r.stderr.decode()}')
+cpu = [[] for _ in cmds]
+for _ in range(runs):
+    for i, c in enumerate(cmds):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(c, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu[i].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+base = statistics.median(cpu[0])
+print('| command | CPU s (median) | × node -e 0 |')
+print('|---|---:|---:|')
+for n, xs in zip(names, cpu):
+    m = statistics.median(xs)
+    print(f'| {n} | {m:.3f} | {m / base:.2f} |')
+PY
+echo
+echo "Targets (issue #16): zform version <= 1.5 x node -e 0; zform plan, one dataset <= 2.5 x."
