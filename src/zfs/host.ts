@@ -12,7 +12,7 @@ import {
   computeSendArgv, computeSnapshotGroups,
 } from './argv.js';
 import { BOOKKEEPING_PROGRAM, computeOpFailureLine, computeOpPool, parseProgramResult, runBookmarkGroups, runOneByOne } from './program.js';
-import { HoldsParser, ListParser, parseNameValues, parsePlaceholders, parseProperties } from './parse.js';
+import { HoldsParser, ListParser, computeRootsNest, parseNameValues, parsePlaceholders, parseProperties } from './parse.js';
 import { computeFeatures, parseResumeToken, parseSendEstimate, parseVersion } from './parse-send.js';
 
 export interface CommandZfsHostOptions {
@@ -83,7 +83,7 @@ export class CommandZfsHost implements ZfsHost {
   async list(roots: string[]): Promise<Listing> {
     const listArgs = computeListArgv(roots);
     // parsed as it streams: a listing of millions of lines is never held whole
-    const parser = new ListParser();
+    const parser = new ListParser({ nested: computeRootsNest(roots) });
     const lr = await this.runResult(listArgs, (chunk) => parser.push(chunk));
     if (!computeOnlyMissing(lr, roots)) this.fail(listArgs, lr);
     const { datasets, versions } = parser.end();

@@ -96,8 +96,20 @@ class SharedNames {
   }
 }
 
+/** Whether a listing of these roots (`zfs list -r`) can name something twice: when a root is another's ancestor, or
+ *  the same root is given twice. */
+export function computeRootsNest(roots: string[]): boolean {
+  const sorted = [...roots].sort();
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1] || sorted[i]!.startsWith(sorted[i - 1] + '/')) return true;
+  // "a" < "a-b" < "a/b" in code units: an ancestor is not always right before its descendant
+  const set = new Set(roots);
+  for (const r of roots) for (let at = r.lastIndexOf('/'); at > 0; at = r.lastIndexOf('/', at - 1)) if (set.has(r.slice(0, at))) return true;
+  return false;
+}
+
 /** Parses `zfs list -H -p -o LIST_COLUMNS` output as it streams in (push each chunk of stdout, then end()): datasets
- *  and versions, without placeholders and holds. Only records are kept, never the text. */
+ *  and versions, without placeholders and holds. Only records are kept, never the text. With `nested: false` (the
+ *  roots do not nest, computeRootsNest) no name can come twice, and the parser keeps no set of the names seen. */
 export class ListParser {
   private readonly datasets: DatasetRecord[] = [];
   private readonly versions: VersionRecord[] = [];
@@ -116,6 +128,11 @@ export class ListParser {
     l.buf = buf; l.start = start; l.end = end; l.no = no;
     this.line(l, tabs, nTabs);
   });
+  private readonly nested: boolean;
+
+  constructor(opts: { nested?: boolean } = {}) {
+    this.nested = opts.nested ?? true;
+  }
 
   push(chunk: Buffer): void {
     this.lines.push(chunk);
@@ -146,11 +163,13 @@ export class ListParser {
       }
       const dataset = this.lastDataset;
       const shared = this.shortNames.get(buf, at + 1, tabs[0]!);
-      const byDataset = this.seenVersions[type];
-      let names = byDataset.get(dataset);
-      if (!names) byDataset.set(dataset, (names = new Set()));
-      if (names.has(shared)) return;
-      names.add(shared);
+      if (this.nested) {
+        const byDataset = this.seenVersions[type];
+        let names = byDataset.get(dataset);
+        if (!names) byDataset.set(dataset, (names = new Set()));
+        if (names.has(shared)) return;
+        names.add(shared);
+      }
       this.versions.push({
         kind: type,
         dataset,

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  HoldsParser, ListParser, ZfsParseError, computeSortedVersions, parseHolds, parseList, parseNameValues, parsePlaceholders,
+  HoldsParser, ListParser, ZfsParseError, computeRootsNest, computeSortedVersions, parseHolds, parseList, parseNameValues, parsePlaceholders,
   parseProperties,
 } from '../../../src/zfs/parse.js';
 import type { VersionRecord } from '../../../src/zfs/types.js';
@@ -48,6 +48,23 @@ test('parseList: nested roots listed twice count once', () => {
   const once = readFixture('list-two-roots.stdout');
   const twice = parseList(once + once.split('\n').filter((l) => l.startsWith('p1/a/b')).join('\n') + '\n');
   assert.deepEqual(twice, parseList(once));
+});
+
+test('computeRootsNest: an ancestor or a repeated root nests; siblings and look-alike names do not', () => {
+  for (const roots of [['p1/a', 'p1/a/b'], ['p1/a/b', 'p1/a'], ['p1', 'p2', 'p1/x/y'], ['p1/a', 'p1/a-b', 'p1/a/b'], ['p1/a', 'p1/a']]) {
+    assert.equal(computeRootsNest(roots), true, roots.join(' '));
+  }
+  for (const roots of [[], ['p1'], ['p1/a', 'p1/ab', 'p1/a-b'], ['p1/a/b', 'p1/a/c', 'p2/a'], ['src', 'dst/backup']]) {
+    assert.equal(computeRootsNest(roots), false, roots.join(' '));
+  }
+});
+
+test('ListParser without nested roots keeps no names seen and parses the same', () => {
+  for (const fixture of ['list-p1.stdout', 'list-two-roots.stdout', 'list-missing-root.stdout']) {
+    const p = new ListParser({ nested: false });
+    p.push(Buffer.from(readFixture(fixture)));
+    assert.deepEqual(p.end(), parseList(readFixture(fixture)), fixture);
+  }
 });
 
 test('parseList: the output for a missing root among several still parses', () => {
