@@ -93,7 +93,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
 }
 
 /** yargs draws a command's whole help text before running its handler (to have it for a later showHelp): zform
- *  never shows help after a handler started, and drawing it is most of a short command's own time. */
+ *  never shows help after a handler started, and drawing it was a large part of a short command's own time. */
 function skipHelpCache(parser: unknown): void {
   const internal = parser as { getInternalMethods?(): { getUsageInstance?(): { cacheHelpMessage?: () => void } } };
   const usage = internal.getInternalMethods?.().getUsageInstance?.();
