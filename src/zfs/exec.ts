@@ -1,4 +1,4 @@
-// The transport under the ZFS layer: starts a process (argv) on one host. Local (node:child_process) and SSH
+// The transport under the ZFS layer: starts a process (argv) on one host. Local (execa) and SSH
 // (ssh2) implement it; CommandZfsHost runs every zfs command through it via one choke point.
 import type { Readable, Writable } from 'node:stream';
 

@@ -1,9 +1,6 @@
-// The local Executor: starts processes on this machine with node:child_process, streaming (nothing buffered but
-// stderr). What execa gave here before is kept: children are killed when zform exits (signal-exit, as execa's
-// `cleanup`), and a SIGTERM not obeyed in 5 s becomes SIGKILL (execa's `forceKillAfterDelay`).
-import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
+// The local Executor: starts processes on this machine with execa, streaming (nothing buffered but stderr).
 import { PassThrough } from 'node:stream';
-import { onExit } from 'signal-exit';
+import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import { STREAM_HIGH_WATER_MARK, type ArgvBudget, type ExecOptions, type ExecProcess, type ExecResult, type Executor } from './exec.js';
 import { LINUX_ARGV_OVERHEAD, MAX_ARGV_BYTES, computeLocalArgvBudget } from './argv.js';
@@ -30,27 +27,15 @@ function readLocalArgvBudget(): ArgvBudget {
   return { bytes: computeLocalArgvBudget(stack, env), perArgument: LINUX_ARGV_OVERHEAD };
 }
 
-/** How long a child may ignore SIGTERM before it gets SIGKILL. */
-const FORCE_KILL_AFTER_MS = 5000;
-
 /** How long `exited` waits for stderr to close once the process has exited. */
 const STDERR_GRACE_MS = 2000;
-
-/** A process that could not be started: exit code 127 (as a shell says), its reason on stderr. */
-function computeNotStarted(stderr: string): ExecProcess {
-  const stdout = new PassThrough();
-  stdout.end();
-  return { stdin: null, stdout, exited: Promise.resolve({ code: 127, signal: null, stderr }), stderr: () => stderr, kill: () => undefined };
-}
 
 export class LocalExecutor implements Executor {
   readonly host: string;
   readonly directPipes = true;
   private budget: ArgvBudget | null = null;
-  private readonly forceKillAfterMs: number;
-  constructor(hostName = 'local', opts: { forceKillAfterMs?: number } = {}) {
+  constructor(hostName = 'local') {
     this.host = hostName;
-    this.forceKillAfterMs = opts.forceKillAfterMs ?? FORCE_KILL_AFTER_MS;
   }
 
   get argvBudget(): ArgvBudget {
@@ -63,23 +48,19 @@ export class LocalExecutor implements Executor {
     if (file === undefined) throw new TypeError('LocalExecutor.spawn: empty argv');
     const stdinPipe = typeof opts.stdin === 'object' ? opts.stdin : null;
     const direct = opts.stdout === 'direct';
-    let sub: ChildProcess;
-    try {
-      sub = spawnChild(file, args, {
-        // another process' stdout pipe: node gives the child a copy of its descriptor
-        stdio: [stdinPipe ? stdinPipe.stream : opts.stdin === 'pipe' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-        // our children never need a terminal or our environment's LANG quirks: keep zfs's messages in English
-        env: { ...process.env, ...CHILD_ENV },
-      });
-    } catch (err) {
-      // node reports most spawn failures as an 'error' event (handled below), a few by throwing: the same result
-      if (stdinPipe) stdinPipe.stream.destroy();
-      return computeNotStarted(`${file}: ${err instanceof Error ? err.message : String(err)}\n`);
-    }
-    const removeExitHandler = onExit(() => { sub.kill(); });
-    let forceKill: NodeJS.Timeout | null = null;
-    sub.once('exit', () => { removeExitHandler(); if (forceKill) clearTimeout(forceKill); });
-    sub.once('error', () => { removeExitHandler(); });
+    const sub = execa(file, args, {
+      // another process' stdout pipe: node gives the child a copy of its descriptor
+      stdin: stdinPipe ? stdinPipe.stream : opts.stdin === 'pipe' ? 'pipe' : 'ignore',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+      stripFinalNewline: false,
+      // our children never need a terminal or our environment's LANG quirks: keep zfs's messages in English
+      env: CHILD_ENV,
+      extendEnv: true,
+      cleanup: true,
+    });
     // The child has its copy of the pipe: ours must go now (in the same tick as the spawn of both sides, before
     // the event loop can read anything from it), or the writer would not see the reader go away.
     if (stdinPipe) stdinPipe.stream.destroy();
@@ -97,8 +78,8 @@ export class LocalExecutor implements Executor {
     // A write to a process that has gone is reported by `exited`, not as an unhandled stream error.
     sub.stdin?.on('error', () => {});
     sub.stdout!.on('error', () => {});
-    // A PassThrough keeps stdout until the caller reads, with backpressure, and destroying it closes our end of the
-    // pipe (the writer then sees EPIPE).
+    // execa resumes an unread stdout on the next tick (data lost); a PassThrough keeps it until the caller reads,
+    // with backpressure, and destroying it closes our end of the pipe (the writer then sees EPIPE).
     const stdout = new PassThrough({ highWaterMark: STREAM_HIGH_WATER_MARK });
     if (direct) stdout.end(); // the bytes go to the process that gets stdoutPipe
     else {
@@ -116,6 +97,11 @@ export class LocalExecutor implements Executor {
         const grace = setTimeout(() => { sub.stderr!.destroy(); finish({ code, signal, stderr: readStderr() }); }, STDERR_GRACE_MS);
         void stderrDone.then(() => { clearTimeout(grace); finish({ code, signal, stderr: readStderr() }); });
       });
+      // execa's own promise: never rejects with reject:false; it also reports spawn failures
+      sub.then(
+        (r) => { if (r.failed && r.exitCode === undefined && r.signal === undefined) finish({ code: 127, signal: null, stderr: readStderr() + `${r.shortMessage}\n` }); },
+        (err: unknown) => finish({ code: 127, signal: null, stderr: readStderr() + `${String(err)}\n` }),
+      );
     });
     return {
       stdin: sub.stdin ?? null,
@@ -123,11 +109,7 @@ export class LocalExecutor implements Executor {
       ...(direct ? { stdoutPipe: { stream: sub.stdout! } } : {}),
       exited,
       stderr: () => stderrFinal ?? stderr,
-      kill: (signal: NodeJS.Signals = 'SIGTERM') => {
-        if (!sub.kill(signal) || signal !== 'SIGTERM' || forceKill) return;
-        forceKill = setTimeout(() => { if (sub.exitCode === null && sub.signalCode === null) sub.kill('SIGKILL'); }, this.forceKillAfterMs);
-        forceKill.unref();
-      },
+      kill: (signal: NodeJS.Signals = 'SIGTERM') => { sub.kill(signal); },
     };
   }
 
