@@ -7,11 +7,11 @@ import type { DecodedResumeToken } from './input.js';
 import type { ListingIndex } from './listing-index.js';
 import type { DueSnapshot } from './snapshots.js';
 import { refOf } from './listing-index.js';
-import { computeResumeCheck, findByGuid } from './resume.js';
+import { computeResumeCheck, type ResumeCheck } from './resume.js';
 import { computeSteps, estimateBytes, type Step, type TimelineEntry } from './steps.js';
-import { createAbstractionTracker } from './protection.js';
+import { createAbstractionTracker, type AbstractionTracker } from './protection.js';
+import { computeIncrementalPath, incrementalBase, newestCommonSnapshot, type IncrementalConflict } from './incremental-path.js';
 import { makeLastReceivedHoldTag } from '../zfs/names.js';
-import { fullName } from './paths.js';
 import { formatBytes } from '../config/units.js';
 import { computeReceiveProblem } from './receive-compat.js';
 
@@ -37,11 +37,6 @@ export interface DatasetChain {
   createsTarget: boolean;
 }
 
-/** `tank/a@s1 (guid 123, createtxg 45)` */
-export function describeVersion(ref: VersionRef): string {
-  return `${fullName(ref)} (guid ${ref.guid ?? 'known after apply'}, createtxg ${ref.createtxg ?? 'known after apply'})`;
-}
-
 function plural(n: number, one: string, many = one + 's'): string { return `${n} ${n === 1 ? one : many}`; }
 
 export function sendFlagsOf(job: JobConfig): SendFlags {
@@ -49,198 +44,293 @@ export function sendFlagsOf(job: JobConfig): SendFlags {
   return { raw: s.raw || s.encrypted, properties: s.properties, backupProperties: s.backupProperties, largeBlocks: s.largeBlocks, compressed: s.compressed, embeddedData: s.embeddedData };
 }
 
+
+/** What every part of one chain reads: the input, the source timeline, the target's versions, the tracker. */
+interface ChainContext {
+  input: DatasetChainInput;
+  S: string;
+  T: string;
+  flags: SendFlags;
+  sourceEncrypted: boolean;
+  /** every source snapshot and bookmark in createtxg order, then the snapshot this plan takes */
+  timeline: TimelineEntry[];
+  sourceVersions: VersionRecord[];
+  targetVersions: VersionRecord[];
+  targetSnapshots: VersionRecord[];
+  tracker: AbstractionTracker;
+  diag: (severity: Diagnostic['severity'], summary: string, detail: string[], conflict?: Conflict) => Diagnostic;
+}
+
+/** The steps a chain sends, and what comes before them (a rollback and the releases it needs). */
+interface ChainSteps {
+  steps: Step[];
+  /** the first step replaces an empty placeholder (receive -F) */
+  force: boolean;
+  middle: Action[];
+  /** up to date at this target snapshot: tidy the abstractions there */
+  tidyAt: VersionRecord | null;
+  /** conflicts a rollback resolves (allowed by --allow-rollback) */
+  warnings?: Diagnostic[];
+}
+
+type Blocked = { blocked: Diagnostic[] };
+
 export function computeDatasetChain(input: DatasetChainInput): DatasetChain {
+  const { job, source } = input;
+  // A source placeholder holds no data: no steps (it still counts as a parent).
+  if (source.placeholder) return { actions: [], diagnostics: [], createsTarget: false };
+  const ctx = chainContext(input);
+  const refused = sourceProblem(ctx);
+  if (refused) return { actions: [], diagnostics: [refused], createsTarget: false };
+
+  const targetNewest = ctx.targetSnapshots[ctx.targetSnapshots.length - 1] ?? null;
+  const resume = computeResumeCheck({
+    token: input.target?.resumeToken ?? null,
+    decoded: input.target?.resumeToken ? input.resumeTokens[input.target.resumeToken] : undefined,
+    sourceDataset: ctx.S, sourceEncrypted: ctx.sourceEncrypted, jobRaw: ctx.flags.raw, sourceVersions: ctx.sourceVersions, targetNewest,
+    targetWritten: input.target?.written ?? 0, replicable: input.replicable,
+  });
+  const token = tokenAbort(ctx, resume);
+  const blocked = (...errors: Diagnostic[]): DatasetChain =>
+    ({ actions: [], diagnostics: [...(token.note ? [token.note(false)] : []), ...errors], createsTarget: false });
+  const emptyPlaceholder = !token.targetAbsent && !!input.target && input.target.placeholder && ctx.targetSnapshots.length === 0;
+
+  const planned = resume.kind === 'valid' ? resumeSteps(ctx, resume, emptyPlaceholder)
+    : token.targetAbsent || emptyPlaceholder ? initialSteps(ctx, emptyPlaceholder)
+      : incrementalSteps(ctx);
+  if ('blocked' in planned) return blocked(...planned.blocked);
+  const { steps, force, middle, tidyAt } = planned;
+
+  // A receive the target's encryption makes impossible blocks the dataset (only when something would be sent).
+  const problem = steps.length === 0 ? null : computeReceiveProblem({
+    sourceDataset: ctx.S, targetHost: input.targetHost, target: token.targetAbsent || !input.target ? null : input.target,
+    encryptedStream: ctx.flags.raw && ctx.sourceEncrypted, sourceEncrypted: ctx.sourceEncrypted,
+    replacesPlaceholder: force && steps[0]!.mode === 'full', job: job.name,
+  });
+  if (problem) return blocked(ctx.diag('error', problem.summary, problem.detail));
+  const diagnostics = [...(planned.warnings ?? []), ...(token.note ? [token.note(true)] : [])];
+  const actions: Action[] = [...token.pre, ...middle, ...stepActions(ctx, steps, force)];
+  if (tidyAt) actions.push(...ctx.tracker.tidy(job.replication.protection.incremental, tidyAt));
+  return { actions, diagnostics, createsTarget: token.targetAbsent && steps.length > 0 };
+}
+
+function chainContext(input: DatasetChainInput): ChainContext {
   const { job, source, target, targetName: T } = input;
   const S = source.name;
-  const diagnostics: Diagnostic[] = [];
-  const diag = (severity: Diagnostic['severity'], summary: string, detail: string[], conflict?: Conflict): Diagnostic =>
-    ({ severity, summary, detail, job: job.name, dataset: S, ...(conflict ? { conflict } : {}) });
-  const blocked = (...errors: Diagnostic[]): DatasetChain => ({ actions: [], diagnostics: [...diagnostics, ...errors], createsTarget: false });
-
-  // A source placeholder holds no data: no steps (it still counts as a parent).
-  if (source.placeholder) return { actions: [], diagnostics, createsTarget: false };
-
-  const flags = sendFlagsOf(job);
-  const sourceEncrypted = source.encryption !== 'off';
-  if (job.send.encrypted && !sourceEncrypted) {
-    return blocked(diag('error', `send.encrypted is set, but ${S} is not encrypted`, ['an encrypted (raw) send needs an encrypted source; exclude the dataset or turn send.encrypted off']));
-  }
-  if (!flags.raw && sourceEncrypted && source.keyStatus === 'unavailable') {
-    return blocked(diag('error', `cannot send ${S} decrypted: its key is not loaded`, ['load the key (zfs load-key), or send it raw with send.encrypted']));
-  }
-
-  // The source timeline: every snapshot and bookmark in createtxg order, then the snapshot this plan takes.
   const sourceVersions = input.sourceIndex.versions(S);
-  const sourceSnapshots = sourceVersions.filter((v) => v.kind === 'snapshot');
   const timeline: TimelineEntry[] = sourceVersions.map((v) => ({ ref: refOf(v), written: v.kind === 'snapshot' ? v.written : 0, replicable: v.kind === 'snapshot' && input.replicable(v.name) }));
   if (input.planned) timeline.push({ ref: input.planned.ref, written: input.planned.written, replicable: input.replicable(input.planned.ref.name) });
-  const replicableAfter = (ref: VersionRef | null): TimelineEntry[] => {
-    const start = ref === null ? -1 : timeline.findIndex((e) => e.ref.kind === ref.kind && e.ref.name === ref.name);
-    return timeline.slice(start + 1).filter((e) => e.replicable && (ref === null || e.ref.guid === null || e.ref.guid !== ref.guid));
-  };
-
   const targetVersions = target ? input.targetIndex.versions(T) : [];
   const targetSnapshots = targetVersions.filter((v) => v.kind === 'snapshot');
-  const targetNewest = targetSnapshots[targetSnapshots.length - 1] ?? null;
-
-  const resume = computeResumeCheck({
-    token: target?.resumeToken ?? null,
-    decoded: target?.resumeToken ? input.resumeTokens[target.resumeToken] : undefined,
-    sourceDataset: S, sourceEncrypted, jobRaw: flags.raw, sourceVersions, targetNewest,
-    targetWritten: target?.written ?? 0, replicable: input.replicable,
-  });
-
   const tracker = createAbstractionTracker({
     job: job.name, sourceHost: input.sourceHost, targetHost: input.targetHost, sourceDataset: S, targetDataset: T,
     sourceVersions, targetSnapshots,
     sourceHolds: (s) => input.sourceIndex.holds(s),
     targetHolds: (s) => input.targetIndex.holds(s),
   });
-  const src = { host: input.sourceHost, side: 'source' as const };
-  const tgt = { host: input.targetHost, side: 'target' as const };
+  return {
+    input, S, T, flags: sendFlagsOf(job), sourceEncrypted: source.encryption !== 'off', timeline,
+    sourceVersions, targetVersions, targetSnapshots, tracker,
+    diag: (severity, summary, detail, conflict) => ({ severity, summary, detail, job: job.name, dataset: S, ...(conflict ? { conflict } : {}) }),
+  };
+}
 
-  // An unusable token is aborted first (only if the dataset can proceed at all). Aborting a partial
-  // *full* receive (a non-placeholder target without snapshots) removes the dataset.
-  const pre: Action[] = [];
-  let targetAbsent = !target;
-  let tokenNote: ((aborting: boolean) => Diagnostic) | null = null;
-  if (resume.kind === 'invalid') {
-    const removes = !!target && !target.placeholder && targetSnapshots.length === 0;
-    if (removes) targetAbsent = true;
-    pre.push({ id: '', ...tgt, kind: 'abort_resume', dataset: T, reason: resume.reason });
-    tokenNote = (aborting) => diag('warning', `interrupted receive on ${T} cannot be resumed: ${resume.reason}`, [aborting
-      ? `planned: zfs receive -A ${T}${removes ? ', which removes the partially received dataset' : ''}, then replication as if it had not started`
-      : 'left as it is, because the dataset cannot proceed (see the error)'], { type: 'resume_token_unusable', reason: resume.reason });
+/** A source the job cannot send as configured (encryption), or null. */
+function sourceProblem(ctx: ChainContext): Diagnostic | null {
+  const { S } = ctx;
+  if (ctx.input.job.send.encrypted && !ctx.sourceEncrypted) {
+    return ctx.diag('error', `send.encrypted is set, but ${S} is not encrypted`, ['an encrypted (raw) send needs an encrypted source; exclude the dataset or turn send.encrypted off']);
   }
-  const blockedWithToken = (...errors: Diagnostic[]): DatasetChain => blocked(...(tokenNote ? [tokenNote(false)] : []), ...errors);
-  const emptyPlaceholder = !targetAbsent && !!target && target.placeholder && targetSnapshots.length === 0;
-  const protection = job.replication.protection;
+  if (!ctx.flags.raw && ctx.sourceEncrypted && ctx.input.source.keyStatus === 'unavailable') {
+    return ctx.diag('error', `cannot send ${S} decrypted: its key is not loaded`, ['load the key (zfs load-key), or send it raw with send.encrypted']);
+  }
+  return null;
+}
 
-  let steps: Step[];
-  let force = false;
+/** Replicable timeline entries after `ref` (a later version with the same GUID is the same data), or all. */
+function replicableAfter(timeline: TimelineEntry[], ref: VersionRef | null): TimelineEntry[] {
+  const start = ref === null ? -1 : timeline.findIndex((e) => e.ref.kind === ref.kind && e.ref.name === ref.name);
+  return timeline.slice(start + 1).filter((e) => e.replicable && (ref === null || e.ref.guid === null || e.ref.guid !== ref.guid));
+}
+
+/**
+ * An unusable token is aborted first (only if the dataset can proceed at all). Aborting a partial *full*
+ * receive (a non-placeholder target without snapshots) removes the dataset.
+ */
+function tokenAbort(ctx: ChainContext, resume: ResumeCheck): { pre: Action[]; targetAbsent: boolean; note: ((aborting: boolean) => Diagnostic) | null } {
+  const { T } = ctx;
+  const target = ctx.input.target;
+  if (resume.kind !== 'invalid') return { pre: [], targetAbsent: !target, note: null };
+  const removes = !!target && !target.placeholder && ctx.targetSnapshots.length === 0;
+  const pre: Action[] = [{ id: '', host: ctx.input.targetHost, side: 'target', kind: 'abort_resume', dataset: T, reason: resume.reason }];
+  const note = (aborting: boolean) => ctx.diag('warning', `interrupted receive on ${T} cannot be resumed: ${resume.reason}`, [aborting
+    ? `planned: zfs receive -A ${T}${removes ? ', which removes the partially received dataset' : ''}, then replication as if it had not started`
+    : 'left as it is, because the dataset cannot proceed (see the error)'], { type: 'resume_token_unusable', reason: resume.reason });
+  return { pre, targetAbsent: !target || removes, note };
+}
+
+function resumeSteps(ctx: ChainContext, resume: Extract<ResumeCheck, { kind: 'valid' }>, emptyPlaceholder: boolean): ChainSteps {
+  const protection = ctx.input.job.replication.protection;
+  const estimate = resume.bytesDone === null ? null : Math.max(0, estimateBytes(ctx.timeline, resume.from, resume.to) - resume.bytesDone);
+  const resumeStep: Step = {
+    mode: 'resume', from: resume.from, to: resume.to, intermediates: false, includes: [resume.to],
+    protection: resume.from ? protection.incremental : protection.initial, token: resume.token, estimatedBytes: estimate,
+    reason: `resumes the interrupted receive of @${resume.to.name} (receive_resume_token)${resume.bytesDone !== null ? `, ${formatBytes(resume.bytesDone)} already received` : ''}`,
+  };
+  const rest = computeSteps({ timeline: ctx.timeline, start: resume.to, targets: replicableAfter(ctx.timeline, resume.to), protection, fullReason: '', firstIsInitial: false });
+  return { steps: [resumeStep, ...rest], force: emptyPlaceholder, middle: [], tidyAt: null };
+}
+
+function initialSteps(ctx: ChainContext, emptyPlaceholder: boolean): ChainSteps | Blocked {
+  const { job } = ctx.input;
+  const candidates = replicableAfter(ctx.timeline, null);
+  if (candidates.length === 0) {
+    const sourceSnapshots = ctx.sourceVersions.filter((v) => v.kind === 'snapshot').length;
+    return { blocked: [ctx.diag('error', `${ctx.S} has no snapshots to replicate`, [sourceSnapshots > 0
+      ? `none of its ${plural(sourceSnapshots, 'snapshot')} matches replication.snapshots "${job.replication.snapshots ?? ''}"`
+      : `configure snapshotting for job ${job.name}, or take a snapshot of ${ctx.S}`], { type: 'source_has_no_snapshots' })] };
+  }
+  const mostRecent = job.replication.initial === 'most_recent';
+  const chosen = mostRecent ? [candidates[candidates.length - 1]!] : candidates;
+  const fullReason = (mostRecent
+    ? 'initial replication (initial: most_recent): full send of the newest snapshot'
+    : `initial replication (initial: all): full send of the oldest snapshot${chosen.length > 1 ? ', the others follow incrementally' : ''}`)
+    + (emptyPlaceholder ? `; replaces placeholder ${ctx.T}, which holds no data (receive -F)` : '');
+  const steps = computeSteps({ timeline: ctx.timeline, start: null, targets: chosen, protection: job.replication.protection, fullReason, firstIsInitial: true });
+  return { steps, force: emptyPlaceholder, middle: [], tidyAt: null };
+}
+
+/** An existing target with data: incremental from the newest common snapshot, after a rollback if allowed and needed. */
+function incrementalSteps(ctx: ChainContext): ChainSteps | Blocked {
+  const { input } = ctx;
+  const target = input.target!;
+  const path = computeIncrementalPath(ctx.sourceVersions, ctx.targetVersions);
+  if (path.kind === 'conflict' && path.conflict.type !== 'diverged') return { blocked: [noCommonSnapshot(ctx, path.conflict)] };
+  const common = newestCommonSnapshot(path)!;
+  const base = incrementalBase(path)!;
+  const targetNewest = ctx.targetSnapshots[ctx.targetSnapshots.length - 1]!;
+  const diverged = path.kind === 'conflict' && path.conflict.type === 'diverged' ? path.conflict : null;
   const middle: Action[] = [];
-  let tidyAt: VersionRecord | null = null;
-
-  if (resume.kind === 'valid') {
-    const estimate = resume.bytesDone === null ? null : Math.max(0, estimateBytes(timeline, resume.from, resume.to) - resume.bytesDone);
-    const resumeStep: Step = {
-      mode: 'resume', from: resume.from, to: resume.to, intermediates: false, includes: [resume.to],
-      protection: resume.from ? protection.incremental : protection.initial, token: resume.token, estimatedBytes: estimate,
-      reason: `resumes the interrupted receive of @${resume.to.name} (receive_resume_token)${resume.bytesDone !== null ? `, ${formatBytes(resume.bytesDone)} already received` : ''}`,
-    };
-    force = emptyPlaceholder;
-    const rest = computeSteps({ timeline, start: resume.to, targets: replicableAfter(resume.to), protection, fullReason: '', firstIsInitial: false });
-    steps = [resumeStep, ...rest];
-  } else if (targetAbsent || emptyPlaceholder) {
-    const candidates = replicableAfter(null);
-    if (candidates.length === 0) {
-      return blockedWithToken(diag('error', `${S} has no snapshots to replicate`, [sourceSnapshots.length > 0
-        ? `none of its ${plural(sourceSnapshots.length, 'snapshot')} matches replication.snapshots "${job.replication.snapshots ?? ''}"`
-        : `configure snapshotting for job ${job.name}, or take a snapshot of ${S}`], { type: 'source_has_no_snapshots' }));
-    }
-    const mostRecent = job.replication.initial === 'most_recent';
-    const chosen = mostRecent ? [candidates[candidates.length - 1]!] : candidates;
-    force = emptyPlaceholder;
-    const fullReason = (mostRecent
-      ? 'initial replication (initial: most_recent): full send of the newest snapshot'
-      : `initial replication (initial: all): full send of the oldest snapshot${chosen.length > 1 ? ', the others follow incrementally' : ''}`)
-      + (force ? `; replaces placeholder ${T}, which holds no data (receive -F)` : '');
-    steps = computeSteps({ timeline, start: null, targets: chosen, protection, fullReason, firstIsInitial: true });
-  } else {
-    if (!target || !targetNewest) {
-      return blockedWithToken(diag('error', `no common snapshot: ${T} exists but has no snapshots`, [
-        `a full send would overwrite it (zfs receive -F), which zform never does: destroy or rename ${T} if it should be replaced`,
-      ], { type: 'no_common_snapshot', sourceNewest: newestSnapshotRef(timeline), targetNewest: null }));
-    }
-    const common = [...targetSnapshots].reverse().find((t) => sourceVersions.some((v) => v.guid === t.guid));
-    if (!common) {
-      if (sourceSnapshots.length === 0 && !input.planned) {
-        return blockedWithToken(diag('error', `${S} has no snapshots to replicate`, [`and none of ${T}'s snapshots is on the source (no common snapshot either)`], { type: 'source_has_no_snapshots' }));
-      }
-      return blockedWithToken(diag('error', `no common snapshot: none of ${T}'s snapshots is on the source`, [
-        `zform never overwrites a target that has data: destroy or rename ${T} if it should be replaced by a full send`,
-      ], { type: 'no_common_snapshot', sourceNewest: newestSnapshotRef(timeline), targetNewest: refOf(targetNewest) }));
-    }
-    const base = findByGuid(sourceVersions, common.guid)!;
-    const diverged = common !== targetNewest;
-    const modified = target.written > 0;
-    if (diverged || modified) {
-      const point = diverged ? common : targetNewest;
-      const destroyed = targetVersions.filter((v) => v.createtxg > point.createtxg);
-      const conflicts: { summary: string; detail: string[]; conflict: Conflict }[] = [];
-      if (diverged) {
-        const targetOnly = targetSnapshots.filter((v) => v.createtxg > common.createtxg).map(refOf);
-        const sourceOnly = timeline.filter((e) => e.ref.kind === 'snapshot' && (e.ref.createtxg === null || e.ref.createtxg > base.createtxg)).map((e) => e.ref);
-        conflicts.push({
-          summary: `target diverged: ${T}'s newest snapshot @${targetNewest.name} is not on the source`,
-          detail: input.allowRollback
-            ? [`planned: roll ${T} back to @${common.name}, the newest common snapshot, destroying ${plural(destroyed.length, 'newer version')} (allowed by --allow-rollback or replication.allow_rollback)`]
-            : [`zform never destroys target snapshots on its own: --allow-rollback (or replication.allow_rollback) would roll ${T} back to @${common.name}, destroying ${plural(targetOnly.length, 'snapshot')}`],
-          conflict: { type: 'diverged', commonAncestor: refOf(base), sourceOnly, targetOnly },
-        });
-      }
-      if (modified) {
-        conflicts.push({
-          summary: `target modified: ${T} was written to since its newest snapshot @${targetNewest.name} (${target.written} bytes)`,
-          detail: input.allowRollback
-            ? [`planned: roll ${T} back to @${point.name}, discarding the changes (allowed by --allow-rollback or replication.allow_rollback)`]
-            : ['zfs receive would refuse it; keep targets unmodified with recv.properties.override readonly: "on"', `--allow-rollback (or replication.allow_rollback) would roll ${T} back to @${point.name}, discarding the changes`],
-          conflict: { type: 'target_modified', newest: refOf(targetNewest), writtenBytes: target.written },
-        });
-      }
-      if (!input.allowRollback) return blockedWithToken(...conflicts.map((c) => diag('error', c.summary, c.detail, c.conflict)));
-      // A rollback destroys the newer versions; a hold this job did not place blocks it.
-      const lrTag = makeLastReceivedHoldTag(job.name);
-      const heldBy: string[] = [];
-      for (const v of destroyed) {
-        if (v.kind !== 'snapshot') continue;
-        const holds = input.targetIndex.holds(`${T}@${v.name}`);
-        const foreign = holds.filter((h) => h.tag !== lrTag).map((h) => h.tag);
-        const ours = holds.length - foreign.length;
-        if (foreign.length > 0) heldBy.push(`@${v.name} (${foreign.join(', ')})`);
-        else if (v.userrefs > ours) heldBy.push(`@${v.name} (${plural(v.userrefs - ours, 'hold')})`);
-      }
-      if (heldBy.length > 0) {
-        return blockedWithToken(...conflicts.map((c) => diag('error', c.summary, [
-          `cannot roll back to @${point.name}: held snapshots would be destroyed: ${heldBy.join(', ')}`,
-          'zform never releases holds it did not place; release them, then plan again',
-        ], c.conflict)));
-      }
-      diagnostics.push(...conflicts.map((c) => diag('warning', c.summary, c.detail, c.conflict)));
-      const destroyedRefs = destroyed.map(refOf);
-      middle.push(...tracker.releaseTargetHolds(destroyedRefs.filter((r) => r.kind === 'snapshot'), `the rollback to @${point.name} destroys the snapshot`));
-      middle.push({
-        id: '', ...tgt, kind: 'rollback', dataset: T, to: refOf(point), destroys: destroyedRefs,
-        reason: diverged
-          ? `target diverged: back to @${point.name}, the newest snapshot it shares with the source`
-          : `target modified since @${point.name}: discard the changes`,
-      });
-    }
-    steps = computeSteps({ timeline, start: refOf(base), targets: replicableAfter(refOf(base)), protection, fullReason: '', firstIsInitial: false });
-    if (steps.length === 0) tidyAt = diverged ? common : targetNewest;
+  let warnings: Diagnostic[] | undefined;
+  if (diverged || target.written > 0) {
+    const rollback = computeRollback(ctx, diverged, targetNewest);
+    if ('blocked' in rollback) return rollback;
+    warnings = rollback.warnings;
+    middle.push(...rollback.actions);
   }
+  const steps = computeSteps({ timeline: ctx.timeline, start: refOf(base), targets: replicableAfter(ctx.timeline, refOf(base)), protection: input.job.replication.protection, fullReason: '', firstIsInitial: false });
+  return { steps, force: false, middle, tidyAt: steps.length === 0 ? (diverged ? common : targetNewest) : null, warnings };
+}
 
-  // A receive the target's encryption makes impossible blocks the dataset (only when something would be sent).
-  const problem = steps.length === 0 ? null : computeReceiveProblem({
-    sourceDataset: S, targetHost: input.targetHost, target: targetAbsent || !target ? null : target, encryptedStream: flags.raw && sourceEncrypted,
-    sourceEncrypted, replacesPlaceholder: force && steps[0]!.mode === 'full', job: job.name,
-  });
-  if (problem) return blockedWithToken(diag('error', problem.summary, problem.detail));
-  if (tokenNote) diagnostics.push(tokenNote(true));
-  const actions: Action[] = [...pre, ...middle];
-  steps.forEach((step, i) => {
-    actions.push(...tracker.protect(step));
-    actions.push({
-      id: '', ...src, kind: 'send', mode: step.mode, targetHost: input.targetHost, sourceDataset: S, targetDataset: T,
+/** The error of a target that has data but no snapshot in common with the source. */
+function noCommonSnapshot(ctx: ChainContext, conflict: Exclude<IncrementalConflict, { type: 'diverged' }>): Diagnostic {
+  const { S, T } = ctx;
+  const sourceNewest = newestSnapshotRef(ctx.timeline);
+  if (conflict.type === 'target_empty') {
+    return ctx.diag('error', `no common snapshot: ${T} exists but has no snapshots`, [
+      `a full send would overwrite it (zfs receive -F), which zform never does: destroy or rename ${T} if it should be replaced`,
+    ], { type: 'no_common_snapshot', sourceNewest, targetNewest: null });
+  }
+  if (conflict.type === 'source_empty' && !ctx.input.planned) {
+    return ctx.diag('error', `${S} has no snapshots to replicate`, [`and none of ${T}'s snapshots is on the source (no common snapshot either)`], { type: 'source_has_no_snapshots' });
+  }
+  return ctx.diag('error', `no common snapshot: none of ${T}'s snapshots is on the source`, [
+    `zform never overwrites a target that has data: destroy or rename ${T} if it should be replaced by a full send`,
+  ], { type: 'no_common_snapshot', sourceNewest, targetNewest: refOf(conflict.targetNewest) });
+}
+
+/**
+ * A diverged or modified target: errors without --allow-rollback; with it, warnings and the rollback to the
+ * newest common snapshot (or the newest, if only modified), unless a hold this job did not place blocks it.
+ */
+function computeRollback(
+  ctx: ChainContext, diverged: Extract<IncrementalConflict, { type: 'diverged' }> | null, targetNewest: VersionRecord,
+): { actions: Action[]; warnings: Diagnostic[] } | Blocked {
+  const { T, input } = ctx;
+  const point = diverged ? diverged.common : targetNewest;
+  const destroyed = ctx.targetVersions.filter((v) => v.createtxg > point.createtxg);
+  const conflicts = rollbackConflicts(ctx, diverged, targetNewest, destroyed.length);
+  if (!input.allowRollback) return { blocked: conflicts.map((c) => ctx.diag('error', c.summary, c.detail, c.conflict)) };
+  const heldBy = foreignHolds(ctx, destroyed);
+  if (heldBy.length > 0) {
+    return { blocked: conflicts.map((c) => ctx.diag('error', c.summary, [
+      `cannot roll back to @${point.name}: held snapshots would be destroyed: ${heldBy.join(', ')}`,
+      'zform never releases holds it did not place; release them, then plan again',
+    ], c.conflict)) };
+  }
+  const destroyedRefs = destroyed.map(refOf);
+  const actions: Action[] = [
+    ...ctx.tracker.releaseTargetHolds(destroyedRefs.filter((r) => r.kind === 'snapshot'), `the rollback to @${point.name} destroys the snapshot`),
+    {
+      id: '', host: input.targetHost, side: 'target', kind: 'rollback', dataset: T, to: refOf(point), destroys: destroyedRefs,
+      reason: diverged
+        ? `target diverged: back to @${point.name}, the newest snapshot it shares with the source`
+        : `target modified since @${point.name}: discard the changes`,
+    },
+  ];
+  return { actions, warnings: conflicts.map((c) => ctx.diag('warning', c.summary, c.detail, c.conflict)) };
+}
+
+function rollbackConflicts(
+  ctx: ChainContext, diverged: Extract<IncrementalConflict, { type: 'diverged' }> | null, targetNewest: VersionRecord, destroyedCount: number,
+): { summary: string; detail: string[]; conflict: Conflict }[] {
+  const { T, input } = ctx;
+  const target = input.target!;
+  const point = diverged ? diverged.common : targetNewest;
+  const out: { summary: string; detail: string[]; conflict: Conflict }[] = [];
+  if (diverged) {
+    const { common } = diverged;
+    const sourceOnly = [...diverged.sourceOnly.map(refOf), ...(input.planned ? [input.planned.ref] : [])];
+    out.push({
+      summary: `target diverged: ${T}'s newest snapshot @${targetNewest.name} is not on the source`,
+      detail: input.allowRollback
+        ? [`planned: roll ${T} back to @${common.name}, the newest common snapshot, destroying ${plural(destroyedCount, 'newer version')} (allowed by --allow-rollback or replication.allow_rollback)`]
+        : [`zform never destroys target snapshots on its own: --allow-rollback (or replication.allow_rollback) would roll ${T} back to @${common.name}, destroying ${plural(diverged.targetOnly.length, 'snapshot')}`],
+      conflict: { type: 'diverged', commonAncestor: refOf(diverged.base), sourceOnly, targetOnly: diverged.targetOnly.map(refOf) },
+    });
+  }
+  if (target.written > 0) {
+    out.push({
+      summary: `target modified: ${T} was written to since its newest snapshot @${targetNewest.name} (${target.written} bytes)`,
+      detail: input.allowRollback
+        ? [`planned: roll ${T} back to @${point.name}, discarding the changes (allowed by --allow-rollback or replication.allow_rollback)`]
+        : ['zfs receive would refuse it; keep targets unmodified with recv.properties.override readonly: "on"', `--allow-rollback (or replication.allow_rollback) would roll ${T} back to @${point.name}, discarding the changes`],
+      conflict: { type: 'target_modified', newest: refOf(targetNewest), writtenBytes: target.written },
+    });
+  }
+  return out;
+}
+
+/** Snapshots a rollback would destroy that carry holds this job did not place, as `@name (tags)`. */
+function foreignHolds(ctx: ChainContext, destroyed: VersionRecord[]): string[] {
+  const lrTag = makeLastReceivedHoldTag(ctx.input.job.name);
+  const heldBy: string[] = [];
+  for (const v of destroyed) {
+    if (v.kind !== 'snapshot') continue;
+    const holds = ctx.input.targetIndex.holds(`${ctx.T}@${v.name}`);
+    const foreign = holds.filter((h) => h.tag !== lrTag).map((h) => h.tag);
+    const ours = holds.length - foreign.length;
+    if (foreign.length > 0) heldBy.push(`@${v.name} (${foreign.join(', ')})`);
+    else if (v.userrefs > ours) heldBy.push(`@${v.name} (${plural(v.userrefs - ours, 'hold')})`);
+  }
+  return heldBy;
+}
+
+/** Each step's protection lines, its send, and the lines that complete it. */
+function stepActions(ctx: ChainContext, steps: Step[], force: boolean): Action[] {
+  const { input, S, T } = ctx;
+  const { job } = input;
+  return steps.flatMap((step, i) => [
+    ...ctx.tracker.protect(step),
+    {
+      id: '', host: input.sourceHost, side: 'source' as const, kind: 'send' as const, mode: step.mode, targetHost: input.targetHost, sourceDataset: S, targetDataset: T,
       from: step.from, to: step.to, intermediates: step.intermediates, includes: step.includes, token: step.token,
-      flags: { ...flags },
+      flags: { ...ctx.flags },
       receive: { resumable: true, force: force && i === 0, override: { ...job.recv.properties.override }, inherit: [...job.recv.properties.inherit] },
       protection: step.protection, estimatedBytes: step.estimatedBytes, reason: step.reason,
-    });
-    actions.push(...tracker.complete(step));
-  });
-  if (tidyAt) actions.push(...tracker.tidy(protection.incremental, tidyAt));
-  return { actions, diagnostics, createsTarget: targetAbsent && steps.length > 0 };
+    },
+    ...ctx.tracker.complete(step),
+  ]);
 }
 
 function newestSnapshotRef(timeline: TimelineEntry[]): VersionRef | null {

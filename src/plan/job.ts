@@ -4,7 +4,6 @@ import type { JobConfig } from '../config/types.js';
 import type { Listing } from '../zfs/types.js';
 import type { Action, DatasetPlan, Diagnostic, Fingerprint, JobPlan } from './types.js';
 import type { DecodedResumeToken, JobInventory } from './input.js';
-import { compileFilter } from '../config/filter.js';
 import { compileRegex } from '../config/regex.js';
 import { indexListing } from './listing-index.js';
 import { computeDueSnapshots } from './snapshots.js';
@@ -13,6 +12,7 @@ import { computeDatasetPruning } from './prune-job.js';
 import { computeFingerprint } from './fingerprint.js';
 import { computeJobSummary } from './summary.js';
 import { ancestorsBetween, comparePaths, isWithin } from './paths.js';
+import { selectDatasets } from './selection.js';
 
 export interface JobPlanContext {
   now: Date;
@@ -42,13 +42,10 @@ export function computeJobPlan(job: JobConfig, inventory: JobInventory | undefin
 
   // Source datasets the filter selects (never the job's own target tree when both sides are one host).
   const sourceIndex = indexListing(inventory.source);
-  const filter = compileFilter(job.source.filesystems);
   const rootFs = job.target?.rootFs ?? null;
-  const selfTarget = (name: string) => rootFs !== null && targetHost === sourceHost && isWithin(name, rootFs);
-  const matched = sourceIndex.datasets().filter((d) => filter.matches(d.name));
-  const selected = matched.filter((d) => !selfTarget(d.name)).sort((a, b) => comparePaths(a.name, b.name));
-  if (matched.length > selected.length) {
-    jobDiag('warning', `source.filesystems selects ${matched.length - selected.length} dataset(s) under root_fs ${rootFs}: skipped`, ['a job never replicates its own target tree']);
+  const { selected, ownTarget } = selectDatasets(job, sourceIndex);
+  if (ownTarget > 0) {
+    jobDiag('warning', `source.filesystems selects ${ownTarget} dataset(s) under root_fs ${rootFs}: skipped`, ['a job never replicates its own target tree']);
   }
   for (const [pattern, accept] of Object.entries(job.source.filesystems)) {
     const path = pattern.endsWith('<') ? pattern.slice(0, -1) : pattern;

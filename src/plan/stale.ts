@@ -14,7 +14,8 @@ import type { Config, JobConfig } from '../config/types.js';
 import type { Action, DatasetPlan, Diagnostic, JobPlan, VersionRef } from './types.js';
 import type { JobInventory } from './input.js';
 import { listOwnedAbstractions, mergeOwnedAbstractions, type OwnedAbstraction } from './abstractions.js';
-import { compileFilter } from '../config/filter.js';
+import { compileSelection, type DatasetSelection } from './selection.js';
+import { computeIncrementalPath, newestCommonSnapshot } from './incremental-path.js';
 import { indexListing, type ListingIndex } from './listing-index.js';
 import { isWithin } from './paths.js';
 import { computeJobSummary } from './summary.js';
@@ -58,17 +59,17 @@ export function computeStaleness(config: Config, inventories: Record<string, Job
     addTo(cursorsOf, `${c.job}\0${c.host}\0${c.dataset}`, c);
   }
   const jobs = new Map(config.jobs.map((j) => [j.name, j]));
-  const filters = new Map<string, ReturnType<typeof compileFilter>>();
-  const filterOf = (job: JobConfig) => {
-    let f = filters.get(job.name);
-    if (!f) { f = compileFilter(job.source.filesystems); filters.set(job.name, f); }
+  const selections = new Map<string, DatasetSelection>();
+  const selectionOf = (job: JobConfig) => {
+    let f = selections.get(job.name);
+    if (!f) { f = compileSelection(job); selections.set(job.name, f); }
     return f;
   };
   return (only ? all.filter(only) : all).map((a) => {
     const job = jobs.get(a.job);
     const verdict = (stale: boolean, reason: string): AbstractionStatus => ({ ...a, stale, reason });
     if (!job) return verdict(true, `job "${a.job}" is not in ${config.file} (renamed or removed)`);
-    const selection = selectionProblem(a, job, filterOf(job));
+    const selection = selectionProblem(a, job, selectionOf(job));
     if (selection) return verdict(true, selection);
     const idx = indexOf(job.name);
     if (!idx || !idx.target || !job.target) return verdict(false, `job ${job.name} was not listed`);
@@ -77,16 +78,16 @@ export function computeStaleness(config: Config, inventories: Record<string, Job
 }
 
 /** Why the abstraction's dataset is not one its job replicates now, or null. */
-function selectionProblem(a: OwnedAbstraction, job: JobConfig, filter: ReturnType<typeof compileFilter>): string | null {
+function selectionProblem(a: OwnedAbstraction, job: JobConfig, selection: DatasetSelection): string | null {
   if (!job.target) return `job ${job.name} has no target any more (snapshots only)`;
   const rootFs = job.target.rootFs;
   if (a.type === 'last_received_hold') {
     if (a.host !== job.target.host || !isWithin(a.dataset, rootFs) || a.dataset === rootFs) return `${a.host}:${a.dataset} is not under job ${job.name}'s target ${job.target.host}:${rootFs}`;
-    if (!filter.matches(a.dataset.slice(rootFs.length + 1))) return `${a.dataset.slice(rootFs.length + 1)} is no longer selected by job ${job.name}'s source.filesystems`;
+    if (!selection.filter.matches(a.dataset.slice(rootFs.length + 1))) return `${a.dataset.slice(rootFs.length + 1)} is no longer selected by job ${job.name}'s source.filesystems`;
     return null;
   }
   if (a.host !== job.source.host) return `${a.host} is not job ${job.name}'s source host (${job.source.host})`;
-  if (!filter.matches(a.dataset) || (job.target.host === job.source.host && isWithin(a.dataset, rootFs))) return `${a.dataset} is no longer selected by job ${job.name}'s source.filesystems`;
+  if (!selection.selects(a.dataset)) return `${a.dataset} is no longer selected by job ${job.name}'s source.filesystems`;
   return null;
 }
 
@@ -99,8 +100,7 @@ function superseded(a: OwnedAbstraction, job: JobConfig, source: ListingIndex, t
   // The newest target snapshot the source also has (a diverged target's own snapshots do not count), else the newest.
   const targetSnapshots = t ? target.versions(T).filter((v) => v.kind === 'snapshot') : [];
   const S = a.type === 'last_received_hold' ? a.dataset.slice(rootFs.length + 1) : a.dataset;
-  const sourceGuids = new Set(source.versions(S).map((v) => v.guid));
-  const newest = [...targetSnapshots].reverse().find((v) => sourceGuids.has(v.guid)) ?? targetSnapshots[targetSnapshots.length - 1] ?? null;
+  const newest = newestCommonSnapshot(computeIncrementalPath(source.versions(S), targetSnapshots)) ?? targetSnapshots[targetSnapshots.length - 1] ?? null;
   switch (a.type) {
     case 'last_received_hold':
       if (!newest || newest.name === a.short) return verdict(false, 'last-received hold on the newest replicated snapshot');

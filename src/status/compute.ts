@@ -17,10 +17,10 @@ import type { DatasetPlan, JobPlan, Plan } from '../plan/types.js';
 import type { DecodedResumeToken, JobInventory } from '../plan/input.js';
 import type { DatasetStatus, JobStatus, SnapshotInfo, StatusReport, Verdict, ResumeState } from './types.js';
 import { STATUS_FORMAT_VERSION, VERDICT_ORDER } from './types.js';
-import { compileFilter } from '../config/filter.js';
+import { selectDatasets } from '../plan/selection.js';
+import { computeIncrementalPath, incrementalBase, newestCommonSnapshot } from '../plan/incremental-path.js';
 import { compileRegex } from '../config/regex.js';
 import { indexListing, type ListingIndex } from '../plan/listing-index.js';
-import { comparePaths, isWithin } from '../plan/paths.js';
 import { makeLastReceivedHoldTag, makeStepHoldTag, parseBookmarkName } from '../zfs/names.js';
 import { formatDuration } from '../config/units.js';
 
@@ -85,11 +85,7 @@ function computeJobStatus(job: JobConfig, inventory: JobInventory | undefined, j
   if (inventory) {
     const sourceIndex = indexListing(inventory.source);
     const targetIndex = inventory.target ? indexListing(inventory.target) : null;
-    const filter = compileFilter(job.source.filesystems);
-    const rootFs = job.target?.rootFs ?? null;
-    const selfTarget = (n: string) => rootFs !== null && job.target!.host === job.source.host && isWithin(n, rootFs);
-    const selected = sourceIndex.datasets().filter((d) => filter.matches(d.name) && !selfTarget(d.name)).sort((a, b) => comparePaths(a.name, b.name));
-    for (const d of selected) {
+    for (const d of selectDatasets(job, sourceIndex).selected) {
       const dsPlan = jobPlan?.datasets.find((p) => p.source === d.name);
       datasets.push(computeDatasetStatus(job, d, sourceIndex, targetIndex, dsPlan, threshold, input));
     }
@@ -158,9 +154,9 @@ function computeDatasetStatus(
   const T = `${job.target.rootFs}/${d.name}`;
   const target = targetIndex.dataset(T);
   const targetSnapshots = target ? targetIndex.versions(T).filter((v) => v.kind === 'snapshot') : [];
-  const sourceGuids = new Map(sourceVersions.map((v) => [v.guid, v] as const));
-  const newest = [...targetSnapshots].reverse().find((t) => sourceGuids.has(t.guid)) ?? null;
-  const baseTxg = newest ? sourceGuids.get(newest.guid)!.createtxg : -1;
+  const path = computeIncrementalPath(sourceVersions, targetSnapshots);
+  const newest = newestCommonSnapshot(path);
+  const baseTxg = incrementalBase(path)?.createtxg ?? -1;
   const onTarget = new Set(targetSnapshots.map((t) => t.guid));
   const pending = sourceSnapshots.filter((v) => isReplicable(v.name) && v.createtxg > baseTxg && !onTarget.has(v.guid)).length;
   const lrTag = makeLastReceivedHoldTag(job.name);
