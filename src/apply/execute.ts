@@ -7,9 +7,10 @@ import type { HostPool } from '../hosts.js';
 import { makeCursorName, makeTentativeCursorName } from '../zfs/names.js';
 import { runHostTransfer } from '../zfs/transfer-direct.js';
 import { ZformError } from '../errors.js';
-import { actionDataset, errorLine, runWaves, type SendAction } from './waves.js';
+import { actionDataset, errorLine, runWaves, type SendAction, type Transferred } from './waves.js';
 import { withStep } from '../obs/context.js';
-import { emptyTotals, type ApplyHooks, type ApplyResult, type DatasetOutcome, type ApplyTotals } from './events.js';
+import { emptyTotals, type ApplyHooks, type ApplyResult, type DatasetOutcome } from './events.js';
+import { addTotals, computeApplyTotals } from './totals.js';
 
 export interface ApplyOptions {
   hosts: HostPool;
@@ -48,7 +49,8 @@ class Interrupted extends Error {}
 export async function applyJob(jobPlan: JobPlan, job: JobConfig, opts: ApplyOptions): Promise<ApplyResult> {
   const clock = opts.clock ?? (() => new Date());
   const hooks = opts.hooks ?? (() => undefined);
-  const totals = emptyTotals();
+  const done: Action[] = [];
+  let bytes = 0;
   const outcomes: DatasetOutcome[] = [];
   const snapshotFailures: string[] = [];
   const failedSnapshots = new Map<string, string>(); // full name -> reason
@@ -88,7 +90,7 @@ export async function applyJob(jobPlan: JobPlan, job: JobConfig, opts: ApplyOpti
     if (aborted()) { interrupted = true; break; }
     try {
       await run(action, null, async () => { await opts.hosts.get(action.host).snapshot(action.snapshots); return null; });
-      totals.snapshots += action.snapshots.length;
+      done.push(action);
     } catch (err) {
       if (err instanceof Interrupted) { interrupted = true; break; }
       const reason = `snapshot of pool ${action.pool} failed: ${errorLine(err)}`;
@@ -104,41 +106,26 @@ export async function applyJob(jobPlan: JobPlan, job: JobConfig, opts: ApplyOpti
   const r = await runWaves(jobPlan, {
     aborted, hooks, clock, initiallyInterrupted: interrupted,
     missingSnapshot: (ds) => plannedRefs(ds.actions).map((n) => failedSnapshots.get(n)).find((r) => r !== undefined),
-    single: async (action, ds) => run(action, actionDataset(action), () => executeAction(action, ds, job, opts, guidOf, totals, hooks, clock)),
+    single: async (action) => run(action, actionDataset(action), () => executeAction(action, job, opts, guidOf)),
     batch: async (kind, host, tag, actions) => {
       const h = opts.hosts.get(host);
       const snaps = actions.flatMap((a) => (a.kind === 'hold' || a.kind === 'release' ? a.snapshots.map(fullName) : []));
       if (kind === 'hold') await h.hold(tag, snaps); else await h.release(tag, snaps);
-      if (kind === 'hold') totals.holds += actions.length; else totals.releases += actions.length;
     },
-    bookkeep: (host, runs) => bookkeep(opts.hosts.get(host), runs, job, guidOf, totals),
+    bookkeep: (host, runs) => bookkeep(opts.hosts.get(host), runs, job, guidOf),
     // the send's zfs send and zfs receive are logged and traced as its step
     transfer: (action) => withStep({ job: jobPlan.job, dataset: action.targetDataset, step: action.id }, () => executeTransfer(action, job, opts, guidOf, hooks, clock)),
-    confirm: async (targetHost, items) => {
-      const t = opts.hosts.get(targetHost);
-      const names = items.map((i) => `${i.action.targetDataset}@${i.action.to.name}`);
-      const got = await t.getGuids(names).catch(() => null);
-      return Promise.all(items.map(async (i, k) => {
-        const g = got ? got.get(names[k]!) : (await t.getProperties(names[k]!, ['guid'])).guid;
-        if (g !== i.expected) {
-          throw new ZformError('zfs', `${targetHost}:${names[k]} has GUID ${g ?? 'none'} after receive, expected ${i.expected}`);
-        }
-        // A forced receive replaced a placeholder: the dataset now holds data, so it is no longer one.
-        if (i.action.receive.force) await t.setProperties(i.action.targetDataset, { 'zform:placeholder': 'off' });
-        totals.sends++;
-        totals.bytes += i.bytes;
-      }).map((p) => p.then(() => null, (err: unknown) => err)));
-    },
+    confirm: (targetHost, items) => confirmTransfers(opts.hosts.get(targetHost), targetHost, items, (b) => { bytes += b; }),
   });
   outcomes.push(...r.outcomes);
   interrupted = interrupted || r.interrupted;
-  return { outcomes, snapshotFailures, totals, interrupted };
+  // each outcome counts the chain's actions done, in order (runWaves keeps the plan's dataset order)
+  jobPlan.datasets.forEach((ds, i) => done.push(...ds.actions.slice(0, r.outcomes[i]!.actionsDone)));
+  return { outcomes, snapshotFailures, totals: computeApplyTotals(done, bytes), interrupted };
 }
 
 async function executeAction(
-  action: Action, ds: DatasetPlan, job: JobConfig, opts: ApplyOptions,
-  guidOf: (host: string, ref: VersionRef) => Promise<string>, totals: ApplyTotals,
-  hooks: ApplyHooks, clock: () => Date,
+  action: Action, job: JobConfig, opts: ApplyOptions, guidOf: (host: string, ref: VersionRef) => Promise<string>,
 ): Promise<number | null> {
   const host: ZfsHost = opts.hosts.get(action.host);
   switch (action.kind) {
@@ -154,37 +141,29 @@ async function executeAction(
         const existing = await host.getProperties(action.dataset, ['zform:placeholder']).catch(() => null);
         if (existing?.['zform:placeholder'] !== 'on') throw err;
       }
-      totals.placeholders++;
       return null;
     }
     case 'abort_resume':
       await host.abortResumableReceive(action.dataset);
-      totals.aborts++;
       return null;
     case 'rollback':
       await host.rollback(fullName(action.to), true);
-      totals.rollbacks++;
-      totals.destroys += action.destroys.length;
       return null;
     case 'hold':
       await host.hold(action.tag, action.snapshots.map(fullName));
-      totals.holds++;
       return null;
     case 'release':
       await host.release(action.tag, action.snapshots.map(fullName));
-      totals.releases++;
       return null;
     case 'bookmark':
     case 'destroy_bookmarks': {
       const ops = await bookmarkOps(action, job, guidOf);
       if (action.kind === 'bookmark') await host.bookmark(fullName(action.snapshot), ops[0]!.bookmark);
       else await host.destroy(ops.map((o) => o.bookmark));
-      countBookkeeping(action, ops.length, totals);
       return null;
     }
     case 'destroy_snapshots':
       await host.destroy(action.snapshots.map((s) => fullName(s.ref)));
-      totals.destroys += action.snapshots.length;
       return null;
     case 'send':
       throw new ZformError('internal', 'sends run as transfers whose GUIDs the wave confirms');
@@ -208,15 +187,10 @@ async function bookmarkOps(action: Action, job: JobConfig, guidOf: (host: string
   return names.map((bookmark) => ({ op: 'destroy', bookmark }));
 }
 
-function countBookkeeping(action: Action, ops: number, totals: ApplyTotals): void {
-  if (action.kind === 'bookmark') totals.bookmarks++;
-  else totals.destroys += ops;
-}
-
 /** Many chains' bookkeeping runs on one host (see WaveOps.bookkeep): one bookmarkGroups call, i.e. one channel
  *  program per pool where the host runs them. */
 async function bookkeep(
-  host: ZfsHost, runs: Action[][], job: JobConfig, guidOf: (host: string, ref: VersionRef) => Promise<string>, totals: ApplyTotals,
+  host: ZfsHost, runs: Action[][], job: JobConfig, guidOf: (host: string, ref: VersionRef) => Promise<string>,
 ): Promise<{ done: number; error?: unknown }[]> {
   // Resolve every name first: a run whose name cannot be resolved stops there, before any of its operations.
   const prepared = await Promise.all(runs.map(async (run) => {
@@ -242,10 +216,24 @@ async function bookkeep(
       done = p.actionOf[err.op]!; // the actions before the one whose operation failed are done
       error = err.error;
     }
-    // every op of a done action ran: a bookmark action has one op (a bookmark), a destroy action one per bookmark
-    p.ops.forEach((o, k) => { if (p.actionOf[k]! < done) { if (o.op === 'bookmark') totals.bookmarks++; else totals.destroys++; } });
     return { done, error };
   });
+}
+
+/** Confirms the GUIDs transfers to one host delivered (one `zfs get` when it can), and turns a replaced placeholder
+ *  into a plain dataset: per item, null or the error that fails its chain. `delivered` counts the bytes of each confirmed one. */
+async function confirmTransfers(t: ZfsHost, targetHost: string, items: Transferred[], delivered: (bytes: number) => void): Promise<unknown[]> {
+  const names = items.map((i) => `${i.action.targetDataset}@${i.action.to.name}`);
+  const got = await t.getGuids(names).catch(() => null);
+  return Promise.all(items.map(async (i, k) => {
+    const g = got ? got.get(names[k]!) : (await t.getProperties(names[k]!, ['guid'])).guid;
+    if (g !== i.expected) {
+      throw new ZformError('zfs', `${targetHost}:${names[k]} has GUID ${g ?? 'none'} after receive, expected ${i.expected}`);
+    }
+    // A forced receive replaced a placeholder: the dataset now holds data, so it is no longer one.
+    if (i.action.receive.force) await t.setProperties(i.action.targetDataset, { 'zform:placeholder': 'off' });
+    delivered(i.bytes);
+  }).map((p) => p.then(() => null, (err: unknown) => err)));
 }
 
 /** Streams one send into its receive; the caller confirms the GUID before any cursor moves. */
@@ -301,7 +289,7 @@ export async function applyPlan(plan: Plan, config: Config, opts: ApplyOptions):
     const r = await applyJob(jp, job, opts);
     result.outcomes.push(...r.outcomes);
     result.snapshotFailures.push(...r.snapshotFailures);
-    for (const k of Object.keys(result.totals) as (keyof ApplyTotals)[]) result.totals[k] += r.totals[k];
+    addTotals(result.totals, r.totals);
     if (r.interrupted) { result.interrupted = true; break; }
   }
   return result;

@@ -38,7 +38,8 @@ export interface WaveOps {
   confirm(targetHost: string, items: Transferred[]): Promise<unknown[]>;
 }
 
-interface Chain { ds: DatasetPlan; outcome: DatasetOutcome; next: number; state: 'waiting' | 'running' | 'done' }
+/** A dataset's chain; its next action is `ds.actions[outcome.actionsDone]`. */
+interface Chain { ds: DatasetPlan; outcome: DatasetOutcome; state: 'waiting' | 'running' | 'done' }
 interface Item { c: Chain; a: Action }
 
 export function errorLine(err: unknown): string {
@@ -61,146 +62,172 @@ export function actionDataset(a: Action): string | null {
 const BLOCKING = new Set(['failed', 'skipped', 'interrupted']);
 
 export async function runWaves(jobPlan: JobPlan, ops: WaveOps): Promise<{ outcomes: DatasetOutcome[]; interrupted: boolean }> {
-  const job = jobPlan.job;
-  const outcomes: DatasetOutcome[] = [];
-  const chains: Chain[] = [];
-  const chainOf = new Map<string, Chain>();
-  const status = new Map<string, DatasetOutcome>();
-  let interrupted = ops.initiallyInterrupted;
-
-  for (const ds of jobPlan.datasets) {
-    const outcome: DatasetOutcome = { job, source: ds.source, target: ds.target, status: 'ok', reason: null, actionsDone: 0, actionsTotal: ds.actions.length };
-    outcomes.push(outcome);
-    status.set(ds.source, outcome);
-    if (ds.actions.length === 0) {
-      const errors = ds.diagnostics.filter((d) => d.severity === 'error');
-      if (errors.length > 0) { outcome.status = 'conflict'; outcome.reason = errors[0]!.summary; } else outcome.status = 'unchanged';
+  const run = new WaveRun(jobPlan, ops);
+  for (;;) {
+    run.startReady();
+    const active = run.chains.filter((c) => c.state === 'running');
+    if (active.length === 0) break;
+    if (ops.aborted()) {
+      run.interrupted = true;
+      for (const c of active) run.stop(c, null);
       continue;
     }
-    const c: Chain = { ds, outcome, next: 0, state: 'waiting' };
-    chains.push(c);
-    chainOf.set(ds.source, c);
+    await run.wave(active);
+  }
+  return { outcomes: run.outcomes, interrupted: run.interrupted || ops.aborted() };
+}
+
+/** One job's chains while their waves run: each chain's state and outcome, and the events it reports. */
+class WaveRun {
+  readonly outcomes: DatasetOutcome[] = [];
+  readonly chains: Chain[] = [];
+  private readonly chainOf = new Map<string, Chain>();
+  private readonly status = new Map<string, DatasetOutcome>();
+  interrupted: boolean;
+  private readonly job: string;
+
+  constructor(jobPlan: JobPlan, private readonly ops: WaveOps) {
+    this.job = jobPlan.job;
+    this.interrupted = ops.initiallyInterrupted;
+    for (const ds of jobPlan.datasets) {
+      const outcome: DatasetOutcome = { job: this.job, source: ds.source, target: ds.target, status: 'ok', reason: null, actionsDone: 0, actionsTotal: ds.actions.length };
+      this.outcomes.push(outcome);
+      this.status.set(ds.source, outcome);
+      if (ds.actions.length === 0) {
+        const errors = ds.diagnostics.filter((d) => d.severity === 'error');
+        if (errors.length > 0) { outcome.status = 'conflict'; outcome.reason = errors[0]!.summary; } else outcome.status = 'unchanged';
+        continue;
+      }
+      const c: Chain = { ds, outcome, state: 'waiting' };
+      this.chains.push(c);
+      this.chainOf.set(ds.source, c);
+    }
   }
 
-  const advance = (c: Chain) => {
+  private advance(c: Chain): void {
     c.outcome.actionsDone++;
-    c.next++;
-    if (c.next === c.ds.actions.length) c.state = 'done';
-  };
-  const stop = (c: Chain, err: unknown) => {
+    if (c.outcome.actionsDone === c.ds.actions.length) c.state = 'done';
+  }
+
+  stop(c: Chain, err: unknown): void {
     c.state = 'done';
-    if (ops.aborted()) {
-      interrupted = true;
+    if (this.ops.aborted()) {
+      this.interrupted = true;
       c.outcome.status = 'interrupted';
       c.outcome.reason = 'interrupted; the next plan resumes it';
     } else {
       c.outcome.status = 'failed';
       c.outcome.reason = errorLine(err);
     }
-  };
-  const event = (type: 'apply_start' | 'apply_complete', a: Action, startedAt: Date, bytes: number | null = null) => {
+  }
+
+  private event(type: 'apply_start' | 'apply_complete', a: Action, startedAt: Date, bytes: number | null = null): void {
+    const { ops, job } = this;
     const dataset = actionDataset(a);
     if (type === 'apply_start') ops.hooks({ type, at: startedAt, job, dataset, action: a });
     else ops.hooks({ type, at: ops.clock(), job, dataset, action: a, bytes, elapsedMs: ops.clock().getTime() - startedAt.getTime() });
-  };
-  const errored = (a: Action, startedAt: Date, err: unknown) => ops.hooks({
-    type: 'apply_errored', at: ops.clock(), job, dataset: actionDataset(a), action: a,
-    error: ops.aborted() ? 'interrupted' : errorLine(err), elapsedMs: ops.clock().getTime() - startedAt.getTime(),
-  });
+  }
+
+  private errored(a: Action, startedAt: Date, err: unknown): void {
+    const { ops } = this;
+    ops.hooks({
+      type: 'apply_errored', at: ops.clock(), job: this.job, dataset: actionDataset(a), action: a,
+      error: ops.aborted() ? 'interrupted' : errorLine(err), elapsedMs: ops.clock().getTime() - startedAt.getTime(),
+    });
+  }
+
+  /** Reports actions done by one command that started at `startedAt`. */
+  private completed(c: Chain, actions: Action[], startedAt: Date): void {
+    for (const a of actions) { this.event('apply_start', a, startedAt); this.event('apply_complete', a, startedAt); this.advance(c); }
+  }
 
   /** Starts the waiting chains whose parents completed; skips those whose parents did not. */
-  const startReady = () => {
-    for (const c of chains) {
+  startReady(): void {
+    const { ops } = this;
+    for (const c of this.chains) {
       if (c.state !== 'waiting') continue;
-      if (interrupted || ops.aborted()) {
-        interrupted = true;
+      if (this.interrupted || ops.aborted()) {
+        this.interrupted = true;
         c.state = 'done';
         c.outcome.status = 'interrupted';
         c.outcome.reason = 'interrupted before it started';
         continue;
       }
-      const deps = c.ds.dependsOn.map((d) => status.get(d)).filter((o): o is DatasetOutcome => o !== undefined);
+      const deps = c.ds.dependsOn.map((d) => this.status.get(d)).filter((o): o is DatasetOutcome => o !== undefined);
       const blockedBy = deps.find((o) => BLOCKING.has(o.status));
-      if (!blockedBy && deps.some((o) => { const dc = chainOf.get(o.source); return dc !== undefined && dc.state !== 'done'; })) continue;
+      if (!blockedBy && deps.some((o) => { const dc = this.chainOf.get(o.source); return dc !== undefined && dc.state !== 'done'; })) continue;
       const missing = blockedBy ? undefined : ops.missingSnapshot(c.ds);
       if (blockedBy || missing) {
         c.state = 'done';
         c.outcome.status = 'skipped';
         c.outcome.reason = blockedBy ? `parent ${blockedBy.source || blockedBy.target} did not complete` : missing!;
-        ops.hooks({ type: 'dataset_skipped', at: ops.clock(), job, dataset: c.ds.target ?? c.ds.source, reason: c.outcome.reason });
+        ops.hooks({ type: 'dataset_skipped', at: ops.clock(), job: this.job, dataset: c.ds.target ?? c.ds.source, reason: c.outcome.reason });
         continue;
       }
       c.state = 'running';
     }
-  };
+  }
 
-  const runSingle = async (it: Item) => {
-    if (ops.aborted()) { stop(it.c, null); return; }
-    try { await ops.single(it.a, it.c.ds); advance(it.c); } catch (err) { stop(it.c, err); }
-  };
+  /** One wave: every active chain's next action, batched where ZFS can batch it. */
+  async wave(active: Chain[]): Promise<void> {
+    const w = sortWave(active);
+    for (const g of w.groups.values()) await this.runBatch(g, w.singles);
+    for (const [host, g] of w.bookkeeping) await this.runBookkeeping(host, g, w.singles);
+    for (const it of w.singles) await this.runSingle(it);
+    await this.runSends(w.sends);
+  }
 
-  const wave = async (active: Chain[]) => {
-    const groups = new Map<string, Item[]>();
-    const singles: Item[] = [];
-    const sends: (Item & { a: SendAction })[] = [];
-    const bookkeeping = new Map<string, { c: Chain; run: Action[] }[]>();
-    for (const c of active) {
-      const a = c.ds.actions[c.next]!;
-      if (BOOKKEEPING.has(a.kind)) {
-        const run: Action[] = [];
-        for (let k = c.next; k < c.ds.actions.length; k++) {
-          const b = c.ds.actions[k]!;
-          if (!BOOKKEEPING.has(b.kind) || b.host !== a.host) break;
-          run.push(b);
-        }
-        addTo(bookkeeping, a.host, { c, run });
-      } else if (a.kind === 'hold' || a.kind === 'release') {
-        const key = `${a.kind}\0${a.host}\0${a.tag}`;
-        addTo(groups, key, { c, a });
-      } else if (a.kind === 'send') sends.push({ c, a });
-      else singles.push({ c, a });
+  private async runSingle(it: Item): Promise<void> {
+    if (this.ops.aborted()) { this.stop(it.c, null); return; }
+    try { await this.ops.single(it.a, it.c.ds); this.advance(it.c); } catch (err) { this.stop(it.c, err); }
+  }
+
+  /** Holds (releases) of one tag on one host in one command; on failure each runs on its own (added to `singles`). */
+  private async runBatch(g: Item[], singles: Item[]): Promise<void> {
+    const a0 = g[0]!.a as Extract<Action, { kind: BatchKind }>;
+    if (g.length === 1 || this.ops.aborted()) { singles.push(...g); return; }
+    const startedAt = this.ops.clock();
+    try {
+      await this.ops.batch(a0.kind, a0.host, a0.tag, g.map((i) => i.a));
+    } catch {
+      singles.push(...g); // one command per chain: the failure lands on its own dataset
+      return;
     }
-    for (const g of groups.values()) {
-      const a0 = g[0]!.a as Extract<Action, { kind: BatchKind }>;
-      if (g.length === 1 || ops.aborted()) { singles.push(...g); continue; }
-      const startedAt = ops.clock();
-      try {
-        await ops.batch(a0.kind, a0.host, a0.tag, g.map((i) => i.a));
-      } catch {
-        singles.push(...g); // one command per chain: the failure lands on its own dataset
-        continue;
+    for (const it of g) this.completed(it.c, [it.a], startedAt);
+  }
+
+  /** The bookmark runs of many chains on one host in one command per pool (a lone action runs on its own). */
+  private async runBookkeeping(host: string, g: { c: Chain; run: Action[] }[], singles: Item[]): Promise<void> {
+    if (this.ops.aborted() || g.reduce((n, i) => n + i.run.length, 0) === 1) { singles.push(...g.map((i) => ({ c: i.c, a: i.run[0]! }))); return; }
+    const startedAt = this.ops.clock();
+    const results = await this.ops.bookkeep(host, g.map((i) => i.run));
+    g.forEach((it, k) => {
+      const r = results[k]!;
+      this.completed(it.c, it.run.slice(0, r.done), startedAt);
+      if (r.done < it.run.length) {
+        const failed = it.run[r.done]!;
+        this.event('apply_start', failed, startedAt);
+        this.errored(failed, startedAt, r.error);
+        this.stop(it.c, r.error);
       }
-      for (const it of g) { event('apply_start', it.a, startedAt); event('apply_complete', it.a, startedAt); advance(it.c); }
-    }
-    for (const [host, g] of bookkeeping) {
-      if (ops.aborted() || g.reduce((n, i) => n + i.run.length, 0) === 1) { singles.push(...g.map((i) => ({ c: i.c, a: i.run[0]! }))); continue; }
-      const startedAt = ops.clock();
-      const results = await ops.bookkeep(host, g.map((i) => i.run));
-      g.forEach((it, k) => {
-        const r = results[k]!;
-        for (const a of it.run.slice(0, r.done)) { event('apply_start', a, startedAt); event('apply_complete', a, startedAt); advance(it.c); }
-        if (r.done < it.run.length) {
-          const failed = it.run[r.done]!;
-          event('apply_start', failed, startedAt);
-          errored(failed, startedAt, r.error);
-          stop(it.c, r.error);
-        }
-      });
-    }
-    for (const it of singles) await runSingle(it);
+    });
+  }
 
+  /** Sends one after another, then their GUIDs confirmed per target host before the chains move on. */
+  private async runSends(sends: (Item & { a: SendAction })[]): Promise<void> {
+    const { ops } = this;
     const done: (Transferred & { c: Chain; startedAt: Date })[] = [];
     for (const it of sends) {
-      if (ops.aborted()) { stop(it.c, null); continue; }
+      if (ops.aborted()) { this.stop(it.c, null); continue; }
       const startedAt = ops.clock();
-      event('apply_start', it.a, startedAt);
+      this.event('apply_start', it.a, startedAt);
       try {
         const r = await ops.transfer(it.a, it.c.ds);
-        event('apply_complete', it.a, startedAt, r.bytes);
+        this.event('apply_complete', it.a, startedAt, r.bytes);
         done.push({ action: it.a, ...r, c: it.c, startedAt });
       } catch (err) {
-        errored(it.a, startedAt, err);
-        stop(it.c, err);
+        this.errored(it.a, startedAt, err);
+        this.stop(it.c, err);
       }
     }
     // The chain's next action (the cursor move) runs only once the target's GUID is confirmed.
@@ -209,22 +236,32 @@ export async function runWaves(jobPlan: JobPlan, ops: WaveOps): Promise<{ outcom
       const results = await ops.confirm(host, items);
       items.forEach((d, k) => {
         const err = results[k];
-        if (err === null || err === undefined) advance(d.c);
-        else { errored(d.action, d.startedAt, err); stop(d.c, err); }
+        if (err === null || err === undefined) this.advance(d.c);
+        else { this.errored(d.action, d.startedAt, err); this.stop(d.c, err); }
       });
     }
-  };
-
-  for (;;) {
-    startReady();
-    const active = chains.filter((c) => c.state === 'running');
-    if (active.length === 0) break;
-    if (ops.aborted()) {
-      interrupted = true;
-      for (const c of active) stop(c, null);
-      continue;
-    }
-    await wave(active);
   }
-  return { outcomes, interrupted: interrupted || ops.aborted() };
+}
+
+/** Sorts the active chains' next actions by how they run: batched holds/releases, bookkeeping runs, sends, singles. */
+function sortWave(active: Chain[]) {
+  const groups = new Map<string, Item[]>();
+  const singles: Item[] = [];
+  const sends: (Item & { a: SendAction })[] = [];
+  const bookkeeping = new Map<string, { c: Chain; run: Action[] }[]>();
+  for (const c of active) {
+    const a = c.ds.actions[c.outcome.actionsDone]!;
+    if (BOOKKEEPING.has(a.kind)) {
+      const run: Action[] = [];
+      for (let k = c.outcome.actionsDone; k < c.ds.actions.length; k++) {
+        const b = c.ds.actions[k]!;
+        if (!BOOKKEEPING.has(b.kind) || b.host !== a.host) break;
+        run.push(b);
+      }
+      addTo(bookkeeping, a.host, { c, run });
+    } else if (a.kind === 'hold' || a.kind === 'release') addTo(groups, `${a.kind}\0${a.host}\0${a.tag}`, { c, a });
+    else if (a.kind === 'send') sends.push({ c, a });
+    else singles.push({ c, a });
+  }
+  return { groups, singles, sends, bookkeeping };
 }
