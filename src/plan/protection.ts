@@ -58,11 +58,153 @@ export interface AbstractionTracker {
  * bookmarks are never touched.
  */
 export function createAbstractionTracker(scope: ProtectionScope): AbstractionTracker {
-  const stepTag = makeStepHoldTag(scope.job);
-  const lrTag = makeLastReceivedHoldTag(scope.job);
-  const src = (a: ActionBaseless): NewAction => ({ id: '', host: scope.sourceHost, side: 'source', ...a }) as NewAction;
-  const tgt = (a: ActionBaseless): NewAction => ({ id: '', host: scope.targetHost, side: 'target', ...a }) as NewAction;
+  return new Tracker(scope);
+}
 
+class Tracker implements AbstractionTracker {
+  private readonly stepTag: string;
+  private readonly lrTag: string;
+  /** this job's step holds on the source */
+  private readonly stepHolds: VersionRef[];
+  /** this job's last-received holds on the target */
+  private readonly lastReceived: VersionRef[];
+  private bookmarks: TrackedBookmark[];
+
+  constructor(private readonly scope: ProtectionScope) {
+    this.stepTag = makeStepHoldTag(scope.job);
+    this.lrTag = makeLastReceivedHoldTag(scope.job);
+    const listed = listedAbstractions(scope, this.stepTag, this.lrTag);
+    this.stepHolds = listed.stepHolds;
+    this.lastReceived = listed.lastReceived;
+    this.bookmarks = listed.bookmarks;
+  }
+
+  private src(a: ActionBaseless): NewAction { return ({ id: '', host: this.scope.sourceHost, side: 'source', ...a }) as NewAction; }
+  private tgt(a: ActionBaseless): NewAction { return ({ id: '', host: this.scope.targetHost, side: 'target', ...a }) as NewAction; }
+
+  private hasBookmark(snapshot: VersionRef, roles: BookmarkRole[]): boolean {
+    return this.bookmarks.some((b) => roles.includes(b.role) && (
+      snapshot.guid !== null ? b.guid === snapshot.guid : b.derivedFrom !== null && sameSnapshot(b.derivedFrom, snapshot)));
+  }
+
+  private addBookmark(role: BookmarkRole, snapshot: VersionRef): NewAction {
+    const job = this.scope.job;
+    const name = snapshot.guid === null ? null : role === 'cursor' ? makeCursorName(snapshot.guid, job) : makeTentativeCursorName(snapshot.guid, job);
+    this.bookmarks.push({
+      role, guid: snapshot.guid,
+      ref: name === null ? null : { dataset: snapshot.dataset, kind: 'bookmark', name, guid: snapshot.guid, createtxg: snapshot.createtxg },
+      derivedFrom: name === null ? snapshot : null,
+    });
+    return this.src({ kind: 'bookmark', role, snapshot, bookmark: name });
+  }
+
+  /** destroys the tracked bookmarks `drop` selects */
+  private destroyBookmarks(drop: (b: TrackedBookmark) => boolean, reason: string): NewAction[] {
+    const gone = this.bookmarks.filter(drop);
+    if (gone.length === 0) return [];
+    this.bookmarks = this.bookmarks.filter((b) => !drop(b));
+    const refs = gone.filter((b) => b.ref !== null).map((b) => b.ref!);
+    const derived = gone.filter((b) => b.ref === null).map((b) => ({ role: b.role, snapshot: b.derivedFrom! }));
+    return [this.src({ kind: 'destroy_bookmarks', bookmarks: refs, ...(derived.length > 0 ? { derived } : {}), reason })];
+  }
+
+  private releaseStepHolds(keep: (r: VersionRef) => boolean, reason: string): NewAction[] {
+    const gone = this.stepHolds.filter((r) => !keep(r));
+    if (gone.length === 0) return [];
+    this.stepHolds.splice(0, this.stepHolds.length, ...this.stepHolds.filter(keep));
+    return [this.src({ kind: 'release', tag: this.stepTag, role: 'step', snapshots: gone, reason })];
+  }
+
+  private releaseLastReceived(keep: (r: VersionRef) => boolean, reason: string): NewAction[] {
+    const gone = this.lastReceived.filter((r) => !keep(r));
+    if (gone.length === 0) return [];
+    this.lastReceived.splice(0, this.lastReceived.length, ...this.lastReceived.filter(keep));
+    return [this.tgt({ kind: 'release', tag: this.lrTag, role: 'last_received', snapshots: gone, reason })];
+  }
+
+  private holdLastReceived(ref: VersionRef): NewAction[] {
+    if (this.lastReceived.some((r) => r.name === ref.name)) return [];
+    this.lastReceived.push(ref);
+    return [this.tgt({ kind: 'hold', tag: this.lrTag, role: 'last_received', snapshots: [ref] })];
+  }
+
+  private removeEverything(): NewAction[] {
+    return [
+      ...this.releaseLastReceived(() => false, 'guarantee_nothing keeps no last-received hold'),
+      ...this.destroyBookmarks(() => true, 'guarantee_nothing keeps no replication cursor'),
+      ...this.releaseStepHolds(() => false, 'guarantee_nothing keeps no step hold'),
+    ];
+  }
+
+  /** the cursor on `snapshot` (created if missing), then every other cursor and all tentative ones destroyed;
+   *  without a snapshot, the cursor with `guid` is kept if there is one, else the newest cursor */
+  private moveCursor(snapshot: VersionRef | null, guid: string | null, why: string): NewAction[] {
+    const out: NewAction[] = [];
+    let keepGuid: string | null = null;
+    let keepDerived: VersionRef | null = null;
+    if (snapshot) {
+      if (!this.hasBookmark(snapshot, ['cursor'])) out.push(this.addBookmark('cursor', snapshot));
+      keepGuid = snapshot.guid;
+      keepDerived = snapshot.guid === null ? snapshot : null;
+    } else {
+      const cursors = this.bookmarks.filter((b) => b.role === 'cursor' && b.ref !== null);
+      const newest = [...cursors].sort((a, b) => (a.ref!.createtxg ?? 0) - (b.ref!.createtxg ?? 0)).pop();
+      keepGuid = cursors.some((b) => b.guid === guid) ? guid : newest?.guid ?? null;
+    }
+    const keep = (b: TrackedBookmark) => b.role === 'cursor' && (keepDerived ? b.derivedFrom !== null && sameSnapshot(b.derivedFrom, keepDerived) : b.guid !== null && b.guid === keepGuid);
+    out.push(...this.destroyBookmarks((b) => !keep(b), why));
+    return out;
+  }
+
+  protect(step: Step): NewAction[] {
+    if (step.protection === 'guarantee_resumability') {
+      const want = [...(step.from && step.from.kind === 'snapshot' ? [step.from] : []), ...step.includes];
+      const missing = want.filter((r) => !this.stepHolds.some((h) => sameSnapshot(h, r)));
+      if (missing.length === 0) return [];
+      this.stepHolds.push(...missing);
+      return [this.src({ kind: 'hold', tag: this.stepTag, role: 'step', snapshots: missing })];
+    }
+    if (step.protection === 'guarantee_incremental') {
+      const out: NewAction[] = [];
+      if (step.from && step.from.kind === 'snapshot' && !this.hasBookmark(step.from, ['cursor', 'tentative_cursor'])) out.push(this.addBookmark('tentative_cursor', step.from));
+      // every snapshot the step delivers (an -I stream cut short leaves the target at any of them)
+      for (const r of step.includes) if (!this.hasBookmark(r, ['cursor', 'tentative_cursor'])) out.push(this.addBookmark('tentative_cursor', r));
+      return out;
+    }
+    return [];
+  }
+
+  complete(step: Step): NewAction[] {
+    if (step.protection === 'guarantee_nothing') return this.removeEverything();
+    const onTarget = targetRef(this.scope.targetDataset, step.to);
+    return [
+      ...this.holdLastReceived(onTarget),
+      ...this.releaseLastReceived((r) => r.name === onTarget.name, `superseded by the last-received hold on @${step.to.name}`),
+      ...this.moveCursor(step.to, null, `superseded by the replication cursor on @${step.to.name}`),
+      ...this.releaseStepHolds(() => false, `step to @${step.to.name} complete`),
+    ];
+  }
+
+  tidy(mode: ProtectionMode, targetNewest: VersionRecord): NewAction[] {
+    if (mode === 'guarantee_nothing') return this.removeEverything();
+    const sourceSnapshot = this.scope.sourceVersions.find((v) => v.kind === 'snapshot' && v.guid === targetNewest.guid);
+    return [
+      ...this.holdLastReceived(refOf(targetNewest)),
+      ...this.releaseLastReceived((r) => r.name === targetNewest.name, `stale: the target's newest snapshot is @${targetNewest.name}`),
+      ...this.moveCursor(sourceSnapshot ? refOf(sourceSnapshot) : null, targetNewest.guid, sourceSnapshot
+        ? `stale: the replication cursor belongs on @${sourceSnapshot.name}, the target's newest snapshot`
+        : 'stale: not the replication cursor of the target\'s newest snapshot'),
+      ...this.releaseStepHolds(() => false, 'stale: no step in flight'),
+    ];
+  }
+
+  releaseTargetHolds(destroyed: VersionRef[], reason: string): NewAction[] {
+    return this.releaseLastReceived((r) => !destroyed.some((d) => d.name === r.name), reason);
+  }
+}
+
+/** This job's step holds, last-received holds and bookmarks as listed. */
+function listedAbstractions(scope: ProtectionScope, stepTag: string, lrTag: string): { stepHolds: VersionRef[]; lastReceived: VersionRef[]; bookmarks: TrackedBookmark[] } {
   // Only a snapshot with userrefs has holds (a listing asks `zfs holds` for no other): skipping the rest saves a
   // lookup per snapshot, a million of them in a large inventory.
   const stepHolds: VersionRef[] = [];
@@ -73,127 +215,14 @@ export function createAbstractionTracker(scope: ProtectionScope): AbstractionTra
   for (const v of scope.targetSnapshots) {
     if (v.userrefs > 0 && scope.targetHolds(`${v.dataset}@${v.name}`).some((h) => h.tag === lrTag)) lastReceived.push(refOf(v));
   }
-  let bookmarks: TrackedBookmark[] = [];
+  const bookmarks: TrackedBookmark[] = [];
   for (const v of scope.sourceVersions) {
     if (v.kind !== 'bookmark') continue;
     const p = parseBookmarkName(v.name);
     if (!p || p.job !== scope.job || p.guid !== v.guid) continue;
     bookmarks.push({ role: p.type, guid: v.guid, ref: refOf(v), derivedFrom: null });
   }
-
-  const hasBookmark = (snapshot: VersionRef, roles: BookmarkRole[]): boolean => bookmarks.some((b) => roles.includes(b.role) && (
-    snapshot.guid !== null ? b.guid === snapshot.guid : b.derivedFrom !== null && sameSnapshot(b.derivedFrom, snapshot)));
-
-  const addBookmark = (role: BookmarkRole, snapshot: VersionRef): NewAction => {
-    const name = snapshot.guid === null ? null : role === 'cursor' ? makeCursorName(snapshot.guid, scope.job) : makeTentativeCursorName(snapshot.guid, scope.job);
-    bookmarks.push({
-      role, guid: snapshot.guid,
-      ref: name === null ? null : { dataset: snapshot.dataset, kind: 'bookmark', name, guid: snapshot.guid, createtxg: snapshot.createtxg },
-      derivedFrom: name === null ? snapshot : null,
-    });
-    return src({ kind: 'bookmark', role, snapshot, bookmark: name });
-  };
-
-  /** destroys the tracked bookmarks `drop` selects */
-  const destroyBookmarks = (drop: (b: TrackedBookmark) => boolean, reason: string): NewAction[] => {
-    const gone = bookmarks.filter(drop);
-    if (gone.length === 0) return [];
-    bookmarks = bookmarks.filter((b) => !drop(b));
-    const refs = gone.filter((b) => b.ref !== null).map((b) => b.ref!);
-    const derived = gone.filter((b) => b.ref === null).map((b) => ({ role: b.role, snapshot: b.derivedFrom! }));
-    return [src({ kind: 'destroy_bookmarks', bookmarks: refs, ...(derived.length > 0 ? { derived } : {}), reason })];
-  };
-
-  const releaseStepHolds = (keep: (r: VersionRef) => boolean, reason: string): NewAction[] => {
-    const gone = stepHolds.filter((r) => !keep(r));
-    if (gone.length === 0) return [];
-    stepHolds.splice(0, stepHolds.length, ...stepHolds.filter(keep));
-    return [src({ kind: 'release', tag: stepTag, role: 'step', snapshots: gone, reason })];
-  };
-
-  const releaseLastReceived = (keep: (r: VersionRef) => boolean, reason: string): NewAction[] => {
-    const gone = lastReceived.filter((r) => !keep(r));
-    if (gone.length === 0) return [];
-    lastReceived.splice(0, lastReceived.length, ...lastReceived.filter(keep));
-    return [tgt({ kind: 'release', tag: lrTag, role: 'last_received', snapshots: gone, reason })];
-  };
-
-  const holdLastReceived = (ref: VersionRef): NewAction[] => {
-    if (lastReceived.some((r) => r.name === ref.name)) return [];
-    lastReceived.push(ref);
-    return [tgt({ kind: 'hold', tag: lrTag, role: 'last_received', snapshots: [ref] })];
-  };
-
-  const removeEverything = (): NewAction[] => [
-    ...releaseLastReceived(() => false, 'guarantee_nothing keeps no last-received hold'),
-    ...destroyBookmarks(() => true, 'guarantee_nothing keeps no replication cursor'),
-    ...releaseStepHolds(() => false, 'guarantee_nothing keeps no step hold'),
-  ];
-
-  /** the cursor on `snapshot` (created if missing), then every other cursor and all tentative ones destroyed;
-   *  without a snapshot, the cursor with `guid` is kept if there is one, else the newest cursor */
-  const moveCursor = (snapshot: VersionRef | null, guid: string | null, why: string): NewAction[] => {
-    const out: NewAction[] = [];
-    let keepGuid: string | null = null;
-    let keepDerived: VersionRef | null = null;
-    if (snapshot) {
-      if (!hasBookmark(snapshot, ['cursor'])) out.push(addBookmark('cursor', snapshot));
-      keepGuid = snapshot.guid;
-      keepDerived = snapshot.guid === null ? snapshot : null;
-    } else {
-      const cursors = bookmarks.filter((b) => b.role === 'cursor' && b.ref !== null);
-      const newest = [...cursors].sort((a, b) => (a.ref!.createtxg ?? 0) - (b.ref!.createtxg ?? 0)).pop();
-      keepGuid = cursors.some((b) => b.guid === guid) ? guid : newest?.guid ?? null;
-    }
-    const keep = (b: TrackedBookmark) => b.role === 'cursor' && (keepDerived ? b.derivedFrom !== null && sameSnapshot(b.derivedFrom, keepDerived) : b.guid !== null && b.guid === keepGuid);
-    out.push(...destroyBookmarks((b) => !keep(b), why));
-    return out;
-  };
-
-  return {
-    protect(step) {
-      if (step.protection === 'guarantee_resumability') {
-        const want = [...(step.from && step.from.kind === 'snapshot' ? [step.from] : []), ...step.includes];
-        const missing = want.filter((r) => !stepHolds.some((h) => sameSnapshot(h, r)));
-        if (missing.length === 0) return [];
-        stepHolds.push(...missing);
-        return [src({ kind: 'hold', tag: stepTag, role: 'step', snapshots: missing })];
-      }
-      if (step.protection === 'guarantee_incremental') {
-        const out: NewAction[] = [];
-        if (step.from && step.from.kind === 'snapshot' && !hasBookmark(step.from, ['cursor', 'tentative_cursor'])) out.push(addBookmark('tentative_cursor', step.from));
-        // every snapshot the step delivers (an -I stream cut short leaves the target at any of them)
-        for (const r of step.includes) if (!hasBookmark(r, ['cursor', 'tentative_cursor'])) out.push(addBookmark('tentative_cursor', r));
-        return out;
-      }
-      return [];
-    },
-    complete(step) {
-      if (step.protection === 'guarantee_nothing') return removeEverything();
-      const onTarget = targetRef(scope.targetDataset, step.to);
-      return [
-        ...holdLastReceived(onTarget),
-        ...releaseLastReceived((r) => r.name === onTarget.name, `superseded by the last-received hold on @${step.to.name}`),
-        ...moveCursor(step.to, null, `superseded by the replication cursor on @${step.to.name}`),
-        ...releaseStepHolds(() => false, `step to @${step.to.name} complete`),
-      ];
-    },
-    tidy(mode, targetNewest) {
-      if (mode === 'guarantee_nothing') return removeEverything();
-      const sourceSnapshot = scope.sourceVersions.find((v) => v.kind === 'snapshot' && v.guid === targetNewest.guid);
-      return [
-        ...holdLastReceived(refOf(targetNewest)),
-        ...releaseLastReceived((r) => r.name === targetNewest.name, `stale: the target's newest snapshot is @${targetNewest.name}`),
-        ...moveCursor(sourceSnapshot ? refOf(sourceSnapshot) : null, targetNewest.guid, sourceSnapshot
-          ? `stale: the replication cursor belongs on @${sourceSnapshot.name}, the target's newest snapshot`
-          : 'stale: not the replication cursor of the target\'s newest snapshot'),
-        ...releaseStepHolds(() => false, 'stale: no step in flight'),
-      ];
-    },
-    releaseTargetHolds(destroyed, reason) {
-      return releaseLastReceived((r) => !destroyed.some((d) => d.name === r.name), reason);
-    },
-  };
+  return { stepHolds, lastReceived, bookmarks };
 }
 
 /** An action without its base fields (id, host, side). */
