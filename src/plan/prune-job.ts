@@ -38,101 +38,130 @@ export function computeDatasetPruning(input: DatasetPruneInput): { actions: Acti
   const actions: Action[] = [];
   const diagnostics: Diagnostic[] = [];
   if (source.placeholder) return { actions, diagnostics };
-  const nowSeconds = Math.floor(input.now.getTime() / 1000);
-  const sends = plan.actions.filter((a): a is Send => a.kind === 'send');
+  const ctx: PruneContext = {
+    input, nowSeconds: Math.floor(input.now.getTime() / 1000),
+    sends: plan.actions.filter((a): a is Send => a.kind === 'send'),
+    released: releasedByChain(plan),
+  };
   const ownTags = new Set([makeStepHoldTag(job.name), makeLastReceivedHoldTag(job.name)]);
-  // Holds the chain releases before pruning runs (this job's superseded step and last-received holds).
+  const add = (side: string, dataset: string, r: PruneSideResult | null) => {
+    if (!r) return;
+    if (r.action) actions.push(r.action);
+    const note = foreignHoldNote(job.name, source.name, ownTags, side, dataset, r);
+    if (note) diagnostics.push(note);
+  };
+  if (job.pruning.keepSource.length > 0) add('source', source.name, pruneSource(ctx));
+  if (input.target) add('target', input.target.name, pruneTarget(ctx, input.target));
+  return { actions, diagnostics };
+}
+
+interface PruneContext {
+  input: DatasetPruneInput;
+  nowSeconds: number;
+  /** the chain's sends */
+  sends: Send[];
+  /** `fs@snap\0tag` of every hold the chain releases before pruning runs */
+  released: Set<string>;
+}
+
+/** Holds the chain releases before pruning runs (this job's superseded step and last-received holds). */
+function releasedByChain(plan: DatasetPlan): Set<string> {
   const released = new Set<string>();
   for (const a of plan.actions) if (a.kind === 'release') for (const r of a.snapshots) released.add(`${r.dataset}@${r.name}\0${a.tag}`);
-  const heldAfterChain = (index: ListingIndex, dataset: string, listed: VersionRecord[]) => {
-    // made on the first question only: the rules let go of no snapshot of most datasets in the steady state
-    let byName: Map<string, number> | null = null;
-    const userrefs = (n: string) => (byName ??= new Map(listed.map((v) => [v.name, v.userrefs]))).get(n) ?? 0;
-    // A listing has holds only for snapshots whose userrefs is non-zero (see CommandZfsHost.list): the others
-    // need no look-up, which matters when a first prune lets go of millions of snapshots.
-    return (n: string): string[] => {
-      const count = userrefs(n);
-      if (count === 0) return [];
-      const listedHolds = index.holds(`${dataset}@${n}`);
-      const kept = listedHolds.filter((h) => !released.has(`${dataset}@${n}\0${h.tag}`)).map((h) => h.tag);
-      if (kept.length > 0) return kept;
-      // holds counted but not all listed: the ones the chain does not release still hold it
-      const rest = count - (listedHolds.length - kept.length);
-      return rest > 0 ? [`${rest} hold(s)`] : [];
-    };
-  };
-  const note = (side: string, dataset: string, r: PruneSideResult) => {
-    const foreign = r.keptHeld.filter((k) => k.tags.some((t) => !ownTags.has(t)));
-    if (foreign.length === 0) return;
-    diagnostics.push({
-      severity: 'warning', job: job.name, dataset: source.name,
-      summary: `pruning keeps ${foreign.length} ${side} snapshot(s) of ${dataset} that no rule keeps, because they are held`,
-      detail: foreign.map((k) => `@${k.name}: ${k.tags.join(', ')} (zform never releases holds it did not place)`),
-    });
-  };
+  return released;
+}
 
-  // Source: listed snapshots, then the one this plan takes.
-  if (job.pruning.keepSource.length > 0) {
-    const listed = snapshotsOf(input.sourceIndex, source.name);
-    const snaps: SideSnapshot[] = listed.map((v) => ({ ref: refOf(v), creation: v.creation, planned: false }));
-    if (input.planned) snaps.push({ ref: input.planned.ref, creation: nowSeconds, planned: true });
-    const protect = new Set<string>();
-    let replicatedUpTo: number | null = null;
-    if (input.target) {
-      const last = sends[sends.length - 1];
-      if (last) {
-        replicatedUpTo = snaps.findIndex((s) => s.ref.name === last.to.name);
-      } else if (input.target.record) {
-        const onTarget = new Set(snapshotsOf(input.target.index, input.target.name).map((v) => v.guid));
-        for (let i = snaps.length - 1; i >= 0; i--) if (snaps[i]!.ref.guid !== null && onTarget.has(snaps[i]!.ref.guid!)) { replicatedUpTo = i; break; }
-      }
-      if (replicatedUpTo === -1) replicatedUpTo = null;
-      // Without a cursor bookmark (guarantee_nothing) the next incremental needs this snapshot itself.
-      if (replicatedUpTo !== null && job.replication.protection.incremental === 'guarantee_nothing') {
-        protect.add(snaps[replicatedUpTo]!.ref.name);
-      }
+/** The tags that still hold a snapshot of `dataset` once the chain ran (by short name). */
+function heldAfterChain(released: Set<string>, index: ListingIndex, dataset: string, listed: VersionRecord[]): (n: string) => string[] {
+  // made on the first question only: the rules let go of no snapshot of most datasets in the steady state
+  let byName: Map<string, number> | null = null;
+  const userrefs = (n: string) => (byName ??= new Map(listed.map((v) => [v.name, v.userrefs]))).get(n) ?? 0;
+  // A listing has holds only for snapshots whose userrefs is non-zero (see CommandZfsHost.list): the others
+  // need no look-up, which matters when a first prune lets go of millions of snapshots.
+  return (n: string): string[] => {
+    const count = userrefs(n);
+    if (count === 0) return [];
+    const listedHolds = index.holds(`${dataset}@${n}`);
+    const kept = listedHolds.filter((h) => !released.has(`${dataset}@${n}\0${h.tag}`)).map((h) => h.tag);
+    if (kept.length > 0) return kept;
+    // holds counted but not all listed: the ones the chain does not release still hold it
+    const rest = count - (listedHolds.length - kept.length);
+    return rest > 0 ? [`${rest} hold(s)`] : [];
+  };
+}
+
+/** A warning naming the snapshots only holds zform did not place keep, or null. */
+function foreignHoldNote(job: string, sourceName: string, ownTags: Set<string>, side: string, dataset: string, r: PruneSideResult): Diagnostic | null {
+  const foreign = r.keptHeld.filter((k) => k.tags.some((t) => !ownTags.has(t)));
+  if (foreign.length === 0) return null;
+  return {
+    severity: 'warning', job, dataset: sourceName,
+    summary: `pruning keeps ${foreign.length} ${side} snapshot(s) of ${dataset} that no rule keeps, because they are held`,
+    detail: foreign.map((k) => `@${k.name}: ${k.tags.join(', ')} (zform never releases holds it did not place)`),
+  };
+}
+
+/** Source: listed snapshots, then the one this plan takes. */
+function pruneSource(ctx: PruneContext): PruneSideResult {
+  const { input, sends } = ctx;
+  const { job, source } = input;
+  const listed = snapshotsOf(input.sourceIndex, source.name);
+  const snaps: SideSnapshot[] = listed.map((v) => ({ ref: refOf(v), creation: v.creation, planned: false }));
+  if (input.planned) snaps.push({ ref: input.planned.ref, creation: ctx.nowSeconds, planned: true });
+  const protect = new Set<string>();
+  let replicatedUpTo: number | null = null;
+  if (input.target) {
+    const last = sends[sends.length - 1];
+    if (last) {
+      replicatedUpTo = snaps.findIndex((s) => s.ref.name === last.to.name);
+    } else if (input.target.record) {
+      const onTarget = new Set(snapshotsOf(input.target.index, input.target.name).map((v) => v.guid));
+      for (let i = snaps.length - 1; i >= 0; i--) if (snaps[i]!.ref.guid !== null && onTarget.has(snaps[i]!.ref.guid!)) { replicatedUpTo = i; break; }
     }
-    const result = computePruneSide({
-      host: job.source.host, side: 'source', dataset: source.name, rules: job.pruning.keepSource, snapshots: snaps, replicatedUpTo,
-      heldBy: heldAfterChain(input.sourceIndex, source.name, listed),
-      protect,
-    });
-    if (result.action) actions.push(result.action);
-    note('source', source.name, result);
+    if (replicatedUpTo === -1) replicatedUpTo = null;
+    // Without a cursor bookmark (guarantee_nothing) the next incremental needs this snapshot itself.
+    if (replicatedUpTo !== null && job.replication.protection.incremental === 'guarantee_nothing') {
+      protect.add(snaps[replicatedUpTo]!.ref.name);
+    }
   }
+  return computePruneSide({
+    host: job.source.host, side: 'source', dataset: source.name, rules: job.pruning.keepSource, snapshots: snaps, replicatedUpTo,
+    heldBy: heldAfterChain(ctx.released, input.sourceIndex, source.name, listed),
+    protect,
+  });
+}
 
-  // Target: never while the dataset is blocked (a conflicted target is left exactly as it is).
-  const t = input.target;
+/** Target: what it has once the chain ran (minus a rollback's, plus what the sends deliver); never while the
+ *  dataset is blocked (a conflicted target is left exactly as it is). */
+function pruneTarget(ctx: PruneContext, t: NonNullable<DatasetPruneInput['target']>): PruneSideResult | null {
+  const { input, sends, nowSeconds } = ctx;
+  const { job, plan, source } = input;
   const blocked = plan.diagnostics.some((d) => d.severity === 'error');
-  if (t && job.pruning.keepTarget.length > 0 && !blocked && (t.record || sends.length > 0)) {
-    const listed = t.record ? snapshotsOf(t.index, t.name) : [];
-    const rolledBack = new Set<string>();
-    for (const a of plan.actions) if (a.kind === 'rollback') for (const d of a.destroys) if (d.kind === 'snapshot') rolledBack.add(d.name);
-    const snaps: SideSnapshot[] = listed.filter((v) => !rolledBack.has(v.name)).map((v) => ({ ref: refOf(v), creation: v.creation, planned: false }));
-    let created: Map<string, number> | null = null; // only for a chain that sends
-    const sourceCreation = (ref: VersionRef): number => {
-      if (ref.guid === null) return nowSeconds;
-      created ??= new Map(snapshotsOf(input.sourceIndex, source.name).map((v) => [v.name, v.creation]));
-      return created.get(ref.name) ?? nowSeconds;
-    };
-    const present = new Set(snaps.map((x) => x.ref.name));
-    for (const s of sends) {
-      for (const inc of s.includes) {
-        if (present.has(inc.name)) continue;
-        present.add(inc.name);
-        snaps.push({ ref: { dataset: t.name, kind: 'snapshot', name: inc.name, guid: inc.guid, createtxg: null }, creation: sourceCreation(inc), planned: inc.guid === null });
-      }
+  if (job.pruning.keepTarget.length === 0 || blocked || !(t.record || sends.length > 0)) return null;
+  const listed = t.record ? snapshotsOf(t.index, t.name) : [];
+  const rolledBack = new Set<string>();
+  for (const a of plan.actions) if (a.kind === 'rollback') for (const d of a.destroys) if (d.kind === 'snapshot') rolledBack.add(d.name);
+  const snaps: SideSnapshot[] = listed.filter((v) => !rolledBack.has(v.name)).map((v) => ({ ref: refOf(v), creation: v.creation, planned: false }));
+  let created: Map<string, number> | null = null; // only for a chain that sends
+  const sourceCreation = (ref: VersionRef): number => {
+    if (ref.guid === null) return nowSeconds;
+    created ??= new Map(snapshotsOf(input.sourceIndex, source.name).map((v) => [v.name, v.creation]));
+    return created.get(ref.name) ?? nowSeconds;
+  };
+  const present = new Set(snaps.map((x) => x.ref.name));
+  for (const s of sends) {
+    for (const inc of s.includes) {
+      if (present.has(inc.name)) continue;
+      present.add(inc.name);
+      snaps.push({ ref: { dataset: t.name, kind: 'snapshot', name: inc.name, guid: inc.guid, createtxg: null }, creation: sourceCreation(inc), planned: inc.guid === null });
     }
-    // the target's newest snapshot is the base of the next incremental
-    const newest = snaps[snaps.length - 1];
-    const protect = new Set(newest ? [newest.ref.name] : []);
-    const result = computePruneSide({
-      host: t.host, side: 'target', dataset: t.name, rules: job.pruning.keepTarget, snapshots: snaps, replicatedUpTo: null,
-      heldBy: heldAfterChain(t.index, t.name, listed),
-      protect,
-    });
-    if (result.action) actions.push(result.action);
-    note('target', t.name, result);
   }
-  return { actions, diagnostics };
+  // the target's newest snapshot is the base of the next incremental
+  const newest = snaps[snaps.length - 1];
+  const protect = new Set(newest ? [newest.ref.name] : []);
+  return computePruneSide({
+    host: t.host, side: 'target', dataset: t.name, rules: job.pruning.keepTarget, snapshots: snaps, replicatedUpTo: null,
+    heldBy: heldAfterChain(ctx.released, t.index, t.name, listed),
+    protect,
+  });
 }
