@@ -119,27 +119,15 @@ function computeDatasetStatus(
     ? sourceSnapshots.filter((v) => v.name.startsWith(job.snapshotting!.prefix))
     : sourceSnapshots.filter((v) => isReplicable(v.name));
   const last = ours[ours.length - 1] ?? null;
-  const reasons: string[] = [];
-  const conflicts: DatasetStatus['conflicts'] = [];
-  const errors: string[] = [];
-  for (const diag of dsPlan?.diagnostics ?? []) {
-    if (diag.conflict && BLOCKING_CONFLICTS.has(diag.conflict.type) && diag.severity === 'error') conflicts.push({ summary: diag.summary, conflict: diag.conflict });
-    else if (diag.severity === 'error') errors.push(diag.summary);
-  }
-  const cursors = sourceVersions.filter((v) => v.kind === 'bookmark').map((v) => ({ v, p: parseBookmarkName(v.name) }))
-    .filter(({ v, p }) => p !== null && p.job === job.name && p.guid === v.guid);
-  const cursor = cursors.filter(({ p }) => p!.type === 'cursor').pop()?.v.name ?? null;
-  const tentativeCursors = cursors.filter(({ p }) => p!.type === 'tentative_cursor').map(({ v }) => v.name);
-  const stepTag = makeStepHoldTag(job.name);
-  const stepHolds = sourceSnapshots.filter((v) => sourceIndex.holds(`${v.dataset}@${v.name}`).some((h) => h.tag === stepTag)).map((v) => v.name);
-  const plannedSends = dsPlan?.actions.filter((a) => a.kind === 'send').length ?? 0;
-
+  const { conflicts, errors } = planProblems(dsPlan);
   const base = {
-    source: d.name, lastSnapshot: last ? info(last) : null, plannedSends, cursor, tentativeCursors, stepHolds, conflicts, errors,
+    source: d.name, lastSnapshot: last ? info(last) : null, plannedSends: dsPlan?.actions.filter((a) => a.kind === 'send').length ?? 0,
+    ...sourceAbstractions(job, sourceIndex, sourceVersions), conflicts, errors,
   };
 
   if (!job.target || !targetIndex) {
     // Snapshot-only job: only the age of its newest snapshot matters (when it snapshots at all).
+    const reasons: string[] = [];
     if (job.snapshotting && !d.placeholder) {
       if (!last) reasons.push(`no ${job.snapshotting.prefix}* snapshot yet`);
       else if ((nowS - last.creation) * 1000 > thresholdMs) reasons.push(`newest snapshot @${last.name} is ${formatDuration((nowS - last.creation) * 1000)} old (${thresholdText(thresholdMs)})`);
@@ -162,45 +150,88 @@ function computeDatasetStatus(
   const lrTag = makeLastReceivedHoldTag(job.name);
   const lastReceivedHolds = targetSnapshots.filter((v) => targetIndex.holds(`${v.dataset}@${v.name}`).some((h) => h.tag === lrTag)).map((v) => v.name);
   const lagS = newest ? Math.max(0, nowS - newest.creation) : null;
+  const resume = target?.resumeToken ? resumeState(target.resumeToken, dsPlan, input) : null;
+  const replicableSource = sourceSnapshots.some((v) => isReplicable(v.name));
+  const judged = replicationVerdict({ job, T, placeholder: d.placeholder, errors, conflicts, resume, newest, lagS, pending, replicableSource, thresholdMs });
+  return {
+    ...base, target: T, ...judged, newestReplicated: newest ? info(newest) : null,
+    lagSeconds: lagS === null ? null : Math.round(lagS), pendingSnapshots: pending, resume, lastReceivedHolds,
+  };
+}
 
-  let resume: ResumeState | null = null;
-  if (target?.resumeToken) {
-    const decoded = input.resumeTokens[target.resumeToken];
-    const resumes = dsPlan?.actions.some((a) => a.kind === 'send' && a.mode === 'resume') ?? false;
-    const unusable = dsPlan?.diagnostics.find((x) => x.conflict?.type === 'resume_token_unusable');
-    resume = {
-      toname: decoded && !('error' in decoded) ? decoded.toname : null,
-      bytesDone: decoded && !('error' in decoded) && decoded.bytes !== undefined ? decoded.bytes : null,
-      usable: resumes,
-      reason: resumes ? null : unusable?.conflict?.type === 'resume_token_unusable' ? unusable.conflict.reason : decoded && 'error' in decoded ? decoded.error : 'the plan does not resume it',
-    };
+/** The plan's errors for the dataset: blocking conflicts, and the others. */
+function planProblems(dsPlan: DatasetPlan | undefined): { conflicts: DatasetStatus['conflicts']; errors: string[] } {
+  const conflicts: DatasetStatus['conflicts'] = [];
+  const errors: string[] = [];
+  for (const diag of dsPlan?.diagnostics ?? []) {
+    if (diag.conflict && BLOCKING_CONFLICTS.has(diag.conflict.type) && diag.severity === 'error') conflicts.push({ summary: diag.summary, conflict: diag.conflict });
+    else if (diag.severity === 'error') errors.push(diag.summary);
   }
+  return { conflicts, errors };
+}
 
-  let verdict: Verdict = 'ok';
-  if (errors.length > 0 || resume) {
-    verdict = 'failing';
-    reasons.push(...errors);
+/** This job's cursor, tentative cursors and step holds on the source dataset. */
+function sourceAbstractions(job: JobConfig, sourceIndex: ListingIndex, sourceVersions: VersionRecord[]): Pick<DatasetStatus, 'cursor' | 'tentativeCursors' | 'stepHolds'> {
+  const cursors = sourceVersions.filter((v) => v.kind === 'bookmark').map((v) => ({ v, p: parseBookmarkName(v.name) }))
+    .filter(({ v, p }) => p !== null && p.job === job.name && p.guid === v.guid);
+  const stepTag = makeStepHoldTag(job.name);
+  return {
+    cursor: cursors.filter(({ p }) => p!.type === 'cursor').pop()?.v.name ?? null,
+    tentativeCursors: cursors.filter(({ p }) => p!.type === 'tentative_cursor').map(({ v }) => v.name),
+    stepHolds: sourceVersions.filter((v) => v.kind === 'snapshot' && sourceIndex.holds(`${v.dataset}@${v.name}`).some((h) => h.tag === stepTag)).map((v) => v.name),
+  };
+}
+
+/** An interrupted receive on the target: what it receives and whether the plan resumes it. */
+function resumeState(token: string, dsPlan: DatasetPlan | undefined, input: StatusInput): ResumeState {
+  const decoded = input.resumeTokens[token];
+  const resumes = dsPlan?.actions.some((a) => a.kind === 'send' && a.mode === 'resume') ?? false;
+  const unusable = dsPlan?.diagnostics.find((x) => x.conflict?.type === 'resume_token_unusable');
+  return {
+    toname: decoded && !('error' in decoded) ? decoded.toname : null,
+    bytesDone: decoded && !('error' in decoded) && decoded.bytes !== undefined ? decoded.bytes : null,
+    usable: resumes,
+    reason: resumes ? null : unusable?.conflict?.type === 'resume_token_unusable' ? unusable.conflict.reason : decoded && 'error' in decoded ? decoded.error : 'the plan does not resume it',
+  };
+}
+
+interface ReplicationFacts {
+  job: JobConfig;
+  T: string;
+  placeholder: boolean;
+  errors: string[];
+  conflicts: DatasetStatus['conflicts'];
+  resume: ResumeState | null;
+  newest: VersionRecord | null;
+  lagS: number | null;
+  pending: number;
+  /** the source has a snapshot replication.snapshots accepts */
+  replicableSource: boolean;
+  thresholdMs: number;
+}
+
+/** failing, conflict, lagging or ok, with the reasons (see the top of this file). */
+function replicationVerdict(f: ReplicationFacts): { verdict: Verdict; reasons: string[] } {
+  const { T, resume, newest, pending } = f;
+  const reasons: string[] = [];
+  const pendingNote = (sep: string) => (pending > 0 ? `${sep}${pending} snapshot${pending === 1 ? '' : 's'} pending` : '');
+  if (f.errors.length > 0 || resume) {
+    reasons.push(...f.errors);
     if (resume) {
       const what = resume.toname ? ` of ${resume.toname.slice(resume.toname.indexOf('@'))}` : '';
       const done = resume.bytesDone !== null ? `, ${resume.bytesDone} bytes received` : '';
       reasons.push(`interrupted receive${what} on ${T}${done}: ${resume.usable ? 'the next apply resumes it' : `cannot be resumed (${resume.reason})`}`);
     }
-  } else if (conflicts.length > 0) {
-    verdict = 'conflict';
-    reasons.push(...conflicts.map((c) => c.summary));
-  } else if (!d.placeholder) {
-    if (!newest) {
-      if (sourceSnapshots.some((v) => isReplicable(v.name)) || job.snapshotting) {
-        verdict = 'lagging';
-        reasons.push(`nothing replicated to ${T} yet${pending > 0 ? ` (${pending} snapshot${pending === 1 ? '' : 's'} pending)` : ''}`);
-      }
-    } else if (lagS! * 1000 > thresholdMs && (job.snapshotting !== undefined || pending > 0)) {
-      verdict = 'lagging';
-      reasons.push(`newest replicated snapshot @${newest.name} is ${formatDuration(lagS! * 1000)} old (${thresholdText(thresholdMs)})${pending > 0 ? `, ${pending} snapshot${pending === 1 ? '' : 's'} pending` : ''}`);
-    }
+    return { verdict: 'failing', reasons };
   }
-  return {
-    ...base, target: T, verdict, reasons, newestReplicated: newest ? info(newest) : null,
-    lagSeconds: lagS === null ? null : Math.round(lagS), pendingSnapshots: pending, resume, lastReceivedHolds,
-  };
+  if (f.conflicts.length > 0) return { verdict: 'conflict', reasons: f.conflicts.map((c) => c.summary) };
+  if (f.placeholder) return { verdict: 'ok', reasons };
+  if (!newest) {
+    if (f.replicableSource || f.job.snapshotting) {
+      return { verdict: 'lagging', reasons: [`nothing replicated to ${T} yet${pending > 0 ? ` (${pendingNote('')})` : ''}`] };
+    }
+  } else if (f.lagS! * 1000 > f.thresholdMs && (f.job.snapshotting !== undefined || pending > 0)) {
+    return { verdict: 'lagging', reasons: [`newest replicated snapshot @${newest.name} is ${formatDuration(f.lagS! * 1000)} old (${thresholdText(f.thresholdMs)})${pendingNote(', ')}`] };
+  }
+  return { verdict: 'ok', reasons };
 }
