@@ -10,13 +10,13 @@ export type ApplyEvent =
 
 export type ApplyHooks = (event: ApplyEvent) => void;
 
-export type DatasetStatus = 'ok' | 'failed' | 'skipped' | 'conflict' | 'interrupted' | 'unchanged';
+export type OutcomeStatus = 'ok' | 'failed' | 'skipped' | 'conflict' | 'interrupted' | 'unchanged';
 
 export interface DatasetOutcome {
   job: string;
   source: string;
   target: string | null;
-  status: DatasetStatus;
+  status: OutcomeStatus;
   /** one line: why it failed or was skipped */
   reason: string | null;
   actionsDone: number;

@@ -55,7 +55,7 @@ function releaseStaleCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
       const { openHosts } = await import('../hosts.js');
       const { readAbstractions } = await import('../holds/read.js');
       const { applyReleaseLines } = await import('../holds/release.js');
-      const { computeReleaseLines } = await import('../plan/stale.js');
+      const { computeReleaseLines } = await import('../plan/stale-abstractions.js');
       const { acquireJobLock, lockDir } = await import('../apply/lock.js');
       const { renderReleasePlan } = await import('../views/holds.js');
       const { describeAction } = await import('../views/describe.js');

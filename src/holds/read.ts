@@ -1,10 +1,10 @@
 // Reads every configured job's listing (always all jobs: an abstraction's owner may be any job, or none) and
-// judges each zform hold and bookmark found there (src/plan/stale.ts).
+// judges each zform hold and bookmark found there (src/plan/stale-abstractions.ts).
 import type { Config } from '../config/types.js';
 import type { HostPool } from '../hosts.js';
-import type { AbstractionStatus } from '../plan/stale.js';
+import type { AbstractionStatus } from '../plan/stale-abstractions.js';
 import { readInventories } from '../plan/read.js';
-import { computeStaleness } from '../plan/stale.js';
+import { computeStaleness } from '../plan/stale-abstractions.js';
 
 /** `owners`: only abstractions whose name encodes one of these jobs (in the config or not); empty = all. */
 export async function readAbstractions(config: Config, hosts: HostPool, owners: string[] = []): Promise<AbstractionStatus[]> {

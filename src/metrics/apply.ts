@@ -1,12 +1,12 @@
 // Metric families of an apply run, gathered from its events (src/apply/events.ts) and its result: per job the
 // run's time, duration, bytes sent, datasets per outcome, success, and the last success carried over from the
 // previous file when this run did not succeed (zform keeps no state of its own).
-import type { ApplyEvent, ApplyResult, DatasetStatus } from '../apply/events.js';
+import type { ApplyEvent, ApplyResult, OutcomeStatus } from '../apply/events.js';
 import type { MetricFamily, Sample } from './exposition.js';
 import { parseSamples } from './exposition.js';
 
-const OUTCOMES: DatasetStatus[] = ['ok', 'unchanged', 'failed', 'skipped', 'conflict', 'interrupted'];
-const BAD: DatasetStatus[] = ['failed', 'skipped', 'conflict', 'interrupted'];
+const OUTCOMES: OutcomeStatus[] = ['ok', 'unchanged', 'failed', 'skipped', 'conflict', 'interrupted'];
+const BAD: OutcomeStatus[] = ['failed', 'skipped', 'conflict', 'interrupted'];
 export const LAST_SUCCESS = 'zform_apply_last_success_timestamp_seconds';
 
 interface JobFigures { first: number | null; last: number | null; bytes: number; sends: number }

@@ -5,7 +5,7 @@ import { PLAN_FORMAT_VERSION } from './types.js';
 import { ZformError } from '../errors.js';
 import { computeJobPlan } from './job.js';
 import { addSummaries, computeJobSummary, emptySummary } from './summary.js';
-import { computeForeignStaleLines } from './stale.js';
+import { computeForeignStaleLines } from './stale-abstractions.js';
 import type { JobConfig } from '../config/types.js';
 import type { JobPlan } from './types.js';
 
@@ -38,7 +38,7 @@ export type { PlanInput, JobInventory, DecodedResumeToken } from './input.js';
 //   (conflicted) dataset's target is not pruned; nothing is pruned in a job whose target side is unknown.
 // - Holds and bookmarks of jobs that are not in the config are another job's: zrepl never touches them, and
 //   removing them loses an incremental base if the job comes back (renamed back). The plan warns about them;
-//   only --release-stale plans their removal (src/plan/stale.ts). `zform holds release-stale` removes those and
+//   only --release-stale plans their removal (src/plan/stale-abstractions.ts). `zform holds release-stale` removes those and
 //   every other stale one (deselected datasets, superseded) after confirmation.
 
 /**

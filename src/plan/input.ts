@@ -22,7 +22,7 @@ export interface PlanInput {
   zformVersion: string;
   /** --allow-rollback, OR-ed with each job's replication.allowRollback */
   allowRollback: boolean;
-  /** --release-stale: plan the removal of holds and bookmarks of jobs not in the config (src/plan/stale.ts) */
+  /** --release-stale: plan the removal of holds and bookmarks of jobs not in the config (src/plan/stale-abstractions.ts) */
   releaseStale?: boolean;
   /** per job, the hosts that could not be listed (such a job has no inventory and plans only an error) */
   listingFailures?: Record<string, { host: string; side: 'source' | 'target'; message: string }[]>;

@@ -1,7 +1,7 @@
 // Views of zform's holds and bookmarks: the list (human table, JSON) and the release-stale plan.
 import { Chalk } from 'chalk';
 import type { Action } from '../plan/types.js';
-import type { AbstractionStatus } from '../plan/stale.js';
+import type { AbstractionStatus } from '../plan/stale-abstractions.js';
 
 const TYPE_LABEL = { step_hold: 'step hold', last_received_hold: 'last-received hold', cursor: 'cursor', tentative_cursor: 'tentative cursor' } as const;
 

@@ -12,7 +12,7 @@ import { computePlan } from '../../../src/plan/compute.js';
 import { applyPlan } from '../../../src/apply/execute.js';
 import { readAbstractions } from '../../../src/holds/read.js';
 import { applyReleaseLines } from '../../../src/holds/release.js';
-import { computeReleaseLines } from '../../../src/plan/stale.js';
+import { computeReleaseLines } from '../../../src/plan/stale-abstractions.js';
 import { renderHoldsHuman, renderHoldsJson } from '../../../src/views/holds.js';
 import { describeAction } from '../../../src/views/describe.js';
 import { run } from '../../../src/cli.js';
