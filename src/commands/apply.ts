@@ -48,7 +48,8 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
       .example('$0 apply --auto-approve --metrics-file /var/lib/node_exporter/textfile/zform.prom', 'Metrics for the node_exporter textfile collector')
       .example('$0 apply --auto-approve --log-format json --log-level info --trace /tmp/zform.trace', 'Step logs as JSON lines on stderr and a trace for chrome://tracing or ui.perfetto.dev'),
     handler: async (args) => {
-      const { planErrors, planHasChanges, planNow } = await import('./planning.js');
+      const { planNow } = await import('./planning.js');
+      const { planErrors, planHasChanges } = await import('../plan/queries.js');
       const { loadConfig } = await import('../config/load.js');
       const { openHosts } = await import('../hosts.js');
       const { writePlanHuman } = await import('../views/plan-human.js');

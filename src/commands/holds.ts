@@ -58,7 +58,7 @@ function releaseStaleCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
       const { computeReleaseLines } = await import('../plan/stale-abstractions.js');
       const { acquireJobLock, lockDir } = await import('../apply/lock.js');
       const { renderReleasePlan } = await import('../views/holds.js');
-      const { describeAction } = await import('../views/describe.js');
+      const { describeAction } = await import('../plan/describe.js');
       const { io } = ctx;
       const interactive = Boolean(io.stdin.isTTY);
       if (!args['auto-approve'] && !interactive) {

@@ -31,10 +31,12 @@ export function planCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args
       .example('$0 plan --json | jq .summary', 'Machine-readable plan')
       .example('$0 plan -v --log-format logfmt 2>plan.log', 'Every zfs command with host, argv and duration, as logfmt on stderr'),
     handler: async (args) => {
-      const { planErrors, planHasChanges, planNow } = await import('./planning.js');
+      const { planNow } = await import('./planning.js');
+      const { planErrors, planHasChanges } = await import('../plan/queries.js');
       const { loadConfig } = await import('../config/load.js');
       const { openHosts } = await import('../hosts.js');
-      const { writePieces, writePlanHuman } = await import('../views/plan-human.js');
+      const { writePlanHuman } = await import('../views/plan-human.js');
+      const { writePieces } = await import('../views/write-pieces.js');
       const { renderPlanJsonPieces } = await import('../views/plan-json.js');
       const { writePlanFile } = await import('../planfile.js');
       const { io } = ctx;

@@ -34,20 +34,3 @@ export async function planNow(config: Config, hosts: HostPool, io: Io, opts: Pla
   opts.obs?.planned(plan);
   return plan;
 }
-
-/** Does the plan change anything? */
-export function planHasChanges(plan: Plan): boolean {
-  return plan.jobs.some((j) => j.snapshots.length > 0 || j.datasets.some((d) => d.actions.length > 0));
-}
-
-/** Error diagnostics, hosts that could not be listed (always a failure), and whether any dataset can proceed at all. */
-export function planErrors(plan: Plan): { errors: number; unlistedHosts: number; anyActions: boolean } {
-  let errors = 0;
-  let unlistedHosts = 0;
-  for (const j of plan.jobs) {
-    errors += j.diagnostics.filter((d) => d.severity === 'error').length;
-    unlistedHosts += j.diagnostics.filter((d) => d.severity === 'error' && d.host !== undefined).length;
-    for (const d of j.datasets) errors += d.diagnostics.filter((x) => x.severity === 'error').length;
-  }
-  return { errors, unlistedHosts, anyActions: planHasChanges(plan) };
-}

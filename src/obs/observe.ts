@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import type { CommandObserver } from '../zfs/exec.js';
 import type { ApplyEvent } from '../apply/events.js';
 import type { Plan } from '../plan/types.js';
-import { describeAction } from '../views/describe.js';
+import { describeAction } from '../plan/describe.js';
 import { currentStep } from './context.js';
 import { createLogger, type LogFields, type Logger } from './logger.js';
 import { MAIN_LANE, TraceRecorder } from './trace.js';

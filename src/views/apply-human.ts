@@ -3,7 +3,7 @@ import ora, { type Ora } from 'ora';
 import { Chalk } from 'chalk';
 import type { Io } from '../io.js';
 import type { ApplyEvent, ApplyResult } from '../apply/events.js';
-import { describeAction } from './describe.js';
+import { describeAction } from '../plan/describe.js';
 import { formatBytes } from '../config/units.js';
 
 function rate(bytes: number, ms: number): string {

@@ -1,7 +1,7 @@
 // Apply progress for machines: NDJSON, one event per line, each with a type and a timestamp.
 import type { Io } from '../io.js';
 import type { ApplyEvent, ApplyResult } from '../apply/events.js';
-import { describeAction } from './describe.js';
+import { describeAction } from '../plan/describe.js';
 import { totalsLine } from './apply-human.js';
 
 export function eventJson(ev: ApplyEvent): Record<string, unknown> {

@@ -5,6 +5,8 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import type { Action, Conflict, DatasetPlan, Diagnostic, JobPlan, Plan, PlanSummary, VersionRef } from '../plan/types.js';
 import { formatBytes } from '../config/units.js';
 import { CURSOR_PREFIX, TENTATIVE_CURSOR_PREFIX } from '../zfs/names.js';
+import { blockedDatasets } from '../plan/queries.js';
+import { writePieces } from './write-pieces.js';
 
 export interface PlanHumanOptions {
   color: boolean;
@@ -52,7 +54,6 @@ function groupSteps(actions: Action[]): Action[][] {
 class Renderer {
   private readonly c: ChalkInstance;
   private readonly hostLabels: boolean;
-  readonly used = new Set<Symbol>();
 
   constructor(opts: PlanHumanOptions) {
     this.c = new Chalk({ level: opts.color ? 1 : 0 });
@@ -74,7 +75,6 @@ class Renderer {
   }
 
   symbol(s: Symbol): string {
-    this.used.add(s);
     const text = s.padStart(3);
     switch (s) {
       case '+': return this.c.green(text);
@@ -220,19 +220,6 @@ function unknownSizeSends(actions: Action[]): number {
 
 function jobSummary(job: JobPlan): PlanSummary | null { return job.summary ?? null; }
 
-/** Datasets that cannot proceed: an error on the dataset, or an error on its job and no actions. */
-export function blockedDatasets(plan: Plan): number {
-  let n = 0;
-  for (const j of plan.jobs) {
-    const jobError = j.diagnostics.some((d) => d.severity === 'error');
-    for (const d of j.datasets) {
-      if (d.diagnostics.some((x) => x.severity === 'error') || (jobError && d.actions.length === 0)) n++;
-    }
-    if (jobError && j.datasets.length === 0) n++;
-  }
-  return n;
-}
-
 /** Counts the view needs before its body: which symbols the legend shows, whether there are actions at all. */
 function scanActions(plan: Plan): { used: Set<Symbol>; totalActions: number } {
   const used = new Set<Symbol>();
@@ -327,14 +314,4 @@ export function renderPlanHuman(plan: Plan, opts: PlanHumanOptions): string {
 /** Writes the human plan piece by piece (in writes of about 64 KiB), never as one string. */
 export function writePlanHuman(plan: Plan, opts: PlanHumanOptions, out: { write(text: string): unknown }): void {
   writePieces(renderPlanHumanPieces(plan, opts), out);
-}
-
-/** Gathers pieces into writes of about 64 KiB: fewer system calls than one write per dataset. */
-export function writePieces(pieces: Iterable<string>, out: { write(text: string): unknown }): void {
-  let buffer = '';
-  for (const p of pieces) {
-    buffer += p;
-    if (buffer.length >= 65_536) { out.write(buffer); buffer = ''; }
-  }
-  if (buffer !== '') out.write(buffer);
 }

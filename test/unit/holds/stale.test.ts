@@ -14,7 +14,7 @@ import { readAbstractions } from '../../../src/holds/read.js';
 import { applyReleaseLines } from '../../../src/holds/release.js';
 import { computeReleaseLines } from '../../../src/plan/stale-abstractions.js';
 import { renderHoldsHuman, renderHoldsJson } from '../../../src/views/holds.js';
-import { describeAction } from '../../../src/views/describe.js';
+import { describeAction } from '../../../src/plan/describe.js';
 import { run } from '../../../src/cli.js';
 import type { Config } from '../../../src/config/types.js';
 import type { Plan } from '../../../src/plan/types.js';

@@ -6,7 +6,7 @@ import { FakeZfsHost } from '../../../src/zfs/fake.js';
 import type { ResumeTokenInfo, ZfsHost } from '../../../src/zfs/types.js';
 import { NOW, config, job, token } from './dsl.js';
 import { computePlan } from '../../../src/plan/compute.js';
-import { planErrors } from '../../../src/commands/planning.js';
+import { planErrors } from '../../../src/plan/queries.js';
 import { renderPlanHuman } from '../../../src/views/plan-human.js';
 import { readFileSync } from 'node:fs';
 import AjvModule from 'ajv';

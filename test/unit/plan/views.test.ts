@@ -1,7 +1,8 @@
 // The human plan view: legend, host labels, colour, grouping, summary and error lines.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderPlanHuman, renderSummaryCounts, blockedDatasets } from '../../../src/views/plan-human.js';
+import { renderPlanHuman, renderSummaryCounts } from '../../../src/views/plan-human.js';
+import { blockedDatasets } from '../../../src/plan/queries.js';
 import { emptySummary } from '../../../src/plan/summary.js';
 import { G, cur, job, plan, token } from './dsl.js';
 import { blockedPlan, richPlan, upToDatePlan } from './scenarios.js';

@@ -1,4 +1,4 @@
-// One-line descriptions of plan actions, shared by the apply views.
+// One-line descriptions of plan actions (plain text, no colour): for logs, traces and the apply views.
 import type { Action, VersionRef } from '../plan/types.js';
 
 function ref(r: VersionRef): string { return `${r.dataset}${r.kind === 'snapshot' ? '@' : '#'}${r.name}`; }
