@@ -1,17 +1,11 @@
 // The validated, normalised configuration: what the rest of zform reads (never raw YAML).
+import type { BandwidthLimit, SshOptions } from '../zfs/options.js';
 
 export type ProtectionMode = 'guarantee_resumability' | 'guarantee_incremental' | 'guarantee_nothing';
 export type TimestampFormat = 'dense' | 'human' | 'iso-8601' | 'unix-seconds';
 
-export interface SshConfig {
-  host: string;
-  port: number;              // default 22
-  user: string;              // default "root"
-  identityFile?: string;     // else SSH_AUTH_SOCK agent
-  knownHosts: string;        // default ~/.ssh/known_hosts
-  connectTimeoutMs: number;  // default 10s
-  keepaliveIntervalMs: number; // default 15s
-}
+/** ssh: of a host (the zfs layer's own type) */
+export type SshConfig = SshOptions;
 
 export interface HostConfig {
   name: string;              // "local" is built in
@@ -20,10 +14,7 @@ export interface HostConfig {
   privilege: string[];
 }
 
-export interface BandwidthLimit {
-  maxBytesPerSecond: number;    // > 0
-  bucketCapacityBytes: number;  // > 0, default 128 KiB
-}
+export type { BandwidthLimit };
 
 export type GridInterval = { count: number; lengthMs: number; keep: number | 'all' };
 

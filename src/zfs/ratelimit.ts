@@ -1,6 +1,6 @@
 // A token-bucket bandwidth limit: pure arithmetic (TokenBucket) and a stream Transform that applies it.
 import { Transform, type TransformCallback } from 'node:stream';
-import type { BandwidthLimit } from '../config/types.js';
+import type { BandwidthLimit } from './options.js';
 
 /** Tokens are bytes; the bucket refills at maxBytesPerSecond up to bucketCapacityBytes and may go into debt:
  *  `take(n)` always succeeds and says how long to wait before the n bytes may go on. */

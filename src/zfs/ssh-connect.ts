@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import type { Client, ConnectConfig } from 'ssh2';
-import type { SshConfig } from '../config/types.js';
+import type { SshOptions } from './options.js';
 import {
   computeHostKeyAlgorithms, computeHostKeyVerdict, readKnownHosts, type HostKeyVerdict,
 } from './known-hosts.js';
@@ -21,7 +21,7 @@ export const KEEPALIVE_COUNT_MAX = 3;
 export interface SshTarget {
   /** the config's host name ("nas") */
   hostName: string;
-  ssh: SshConfig;
+  ssh: SshOptions;
   /** ssh-agent socket; undefined = none */
   agent?: string;
 }

@@ -28,7 +28,7 @@
 // reports no exit status after a kill, `exited` reports the signal we sent.
 import { PassThrough } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
-import type { SshConfig } from '../config/types.js';
+import type { SshOptions } from './options.js';
 import { STREAM_HIGH_WATER_MARK, type ExecOptions, type ExecProcess, type ExecResult, type Executor } from './exec.js';
 import { ZformError } from '../errors.js';
 import { quoteCommand } from './quote.js';
@@ -190,7 +190,7 @@ export class SshExecutor implements Executor {
   private slots = new ChannelSlots();
   private readonly running = new Set<SshProcess>();
 
-  constructor(hostName: string, ssh: SshConfig, opts: SshExecutorOptions = {}) {
+  constructor(hostName: string, ssh: SshOptions, opts: SshExecutorOptions = {}) {
     this.host = hostName;
     this.target = { hostName, ssh, agent: opts.agent ?? process.env.SSH_AUTH_SOCK };
   }

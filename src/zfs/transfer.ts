@@ -2,7 +2,7 @@
 // counter, an optional bandwidth limit; when one side fails the other is stopped and the error names both.
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BandwidthLimit } from '../config/types.js';
+import type { BandwidthLimit } from './options.js';
 import type { ZfsProcess } from './types.js';
 import { STREAM_HIGH_WATER_MARK } from './exec.js';
 import { ZfsError, computeErrorLines, computeVerb } from './errors.js';
