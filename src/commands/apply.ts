@@ -60,7 +60,7 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
       const { createHumanApplyView } = await import('../views/apply-human.js');
       const { createJsonApplyView } = await import('../views/apply-json.js');
       const { createApplyMetrics } = await import('../metrics/apply.js');
-      const { writeApplyMetrics } = await import('../metrics/apply-file.js');
+      const { writeApplyMetrics } = await import('./apply-metrics.js');
       const { io } = ctx;
       if (args.planfile && (args.job?.length || args['allow-rollback'] || args['release-stale'])) {
         throw new UsageError('--job, --allow-rollback and --release-stale are planning options: give them to "zform plan", not with a saved plan');

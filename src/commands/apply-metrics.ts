@@ -1,15 +1,16 @@
-// apply --metrics-file: the run's figures (from its events and result) and, read again after the run, each
-// dataset's lag and the jobs' verdicts (as status writes them), in one file written atomically. After an
+// apply --metrics-file, the command's part: the run's figures (from its events and result) and, read again after the
+// run (a status read, orchestrated here rather than in src/metrics), each dataset's lag and the jobs' verdicts (as
+// status writes them), in one file written atomically. After an
 // interrupted run (a signal) zform does not list again: the file then has the run's figures only.
 import type { Config } from '../config/types.js';
 import type { HostPool } from '../hosts.js';
 import type { Io } from '../io.js';
 import type { ApplyResult } from '../apply/events.js';
-import type { ApplyMetricsCollector } from './apply.js';
-import type { MetricFamily } from './exposition.js';
-import { renderExposition } from './exposition.js';
-import { readMetricsFile, writeMetricsFile } from './write.js';
-import { computeStatusMetrics } from './status.js';
+import type { ApplyMetricsCollector } from '../metrics/apply.js';
+import type { MetricFamily } from '../metrics/exposition.js';
+import { renderExposition } from '../metrics/exposition.js';
+import { readMetricsFile, writeMetricsFile } from '../metrics/write.js';
+import { computeStatusMetrics } from '../metrics/status.js';
 import { readStatus } from '../status/read.js';
 
 export async function writeApplyMetrics(file: string, jobs: string[], result: ApplyResult, collector: ApplyMetricsCollector, config: Config, hosts: HostPool, io: Io, relist = true): Promise<void> {
