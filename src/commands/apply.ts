@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline/promises';
 import { configPath, type CommandContext, type GlobalArgs } from './common.js';
 import { selectJobs } from './select.js';
 import { useColor, type Io } from '../io.js';
+import { viewTypeOf } from '../views/view-type.js';
 import { ExitCode, UsageError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
 import type { ApplyEvent } from '../apply/events.js';
@@ -52,13 +53,11 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
       const { planErrors, planHasChanges } = await import('../plan/queries.js');
       const { loadConfig } = await import('../config/load.js');
       const { openHosts } = await import('../hosts.js');
-      const { writePlanHuman } = await import('../views/plan-human.js');
       const { readPlanFile } = await import('../planfile.js');
       const { checkPlanFresh } = await import('../apply/stale.js');
       const { applyPlan } = await import('../apply/execute.js');
       const { acquireJobLock, lockDir } = await import('../apply/lock.js');
-      const { createHumanApplyView } = await import('../views/apply-human.js');
-      const { createJsonApplyView } = await import('../views/apply-json.js');
+      const { createApplyView } = await import('../views/apply-view.js');
       const { createApplyMetrics } = await import('../metrics/apply.js');
       const { writeApplyMetrics } = await import('./apply-metrics.js');
       const { io } = ctx;
@@ -76,6 +75,7 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
       const config = await loadConfig(saved && !args.config && !io.env.ZFORM_CONFIG ? saved.configFile : configPath(args, io));
       const jobs = saved ? saved.jobs.map((j) => j.job) : selectJobs(config, args.job);
       const color = useColor(io, args.color);
+      const view = createApplyView(viewTypeOf(args.json), io, { color, tty: Boolean(io.stdout.isTTY) });
 
       // Locks first, so that the plan cannot go stale under a concurrent apply.
       const unlocks: (() => Promise<void>)[] = [];
@@ -102,13 +102,13 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
         } else {
           plan = await planNow(config, hosts, io, { jobs, allowRollback: args['allow-rollback'] ?? false, releaseStale: args['release-stale'] ?? false, obs: ctx.obs });
         }
-        if (!args.json) writePlanHuman(plan, { color }, io.stdout);
+        view.plan(plan);
         const { errors, unlistedHosts } = planErrors(plan);
         if (!planHasChanges(plan)) {
           // --json still ends with its one change_summary (nothing changed; conflicts listed as outcomes), so that a
           // consumer never gets an empty output; applyPlan runs no zfs command for a plan without actions.
           const nothing = args.json || metricsFile ? await applyPlan(plan, config, { hosts, clock: io.now }) : null;
-          if (args.json) createJsonApplyView(io).finish(nothing!, io.now());
+          if (args.json) view.finish(nothing!, io.now());
           ctx.exitCode = errors > 0 ? ExitCode.failure : ExitCode.ok;
           if (metricsFile) await writeApplyMetrics(metricsFile, jobs, nothing!, metrics, config, hosts, io);
           return;
@@ -120,8 +120,7 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
             return;
           }
         }
-        const view = args.json ? createJsonApplyView(io) : createHumanApplyView(io, { color, tty: Boolean(io.stdout.isTTY) });
-        if (!args.json) io.stdout.write('\n');
+        view.start();
         const hooks = (ev: ApplyEvent) => { if (metricsFile) metrics.onEvent(ev); ctx.obs?.onApplyEvent(ev); view.onEvent(ev); };
         const result = await applyPlan(plan, config, { hosts, hooks, signal: controller.signal, clock: io.now });
         view.finish(result, io.now());

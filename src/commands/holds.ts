@@ -5,6 +5,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { configPath, type CommandContext, type GlobalArgs } from './common.js';
 import { confirm } from './apply.js';
 import { useColor } from '../io.js';
+import { viewTypeOf } from '../views/view-type.js';
 import { ExitCode, UsageError } from '../errors.js';
 
 interface Args extends GlobalArgs {
@@ -26,13 +27,13 @@ function listCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args> {
       const { loadConfig } = await import('../config/load.js');
       const { openHosts } = await import('../hosts.js');
       const { readAbstractions } = await import('../holds/read.js');
-      const { renderHoldsHuman, renderHoldsJson } = await import('../views/holds.js');
+      const { createHoldsListView } = await import('../views/holds.js');
       const { io } = ctx;
       const config = await loadConfig(configPath(args, io));
       const hosts = openHosts(config);
       try {
         const list = await readAbstractions(config, hosts, args.job ?? []);
-        io.stdout.write(args.json ? renderHoldsJson(list, config.file) + '\n' : renderHoldsHuman(list, { color: useColor(io, args.color) }));
+        createHoldsListView(viewTypeOf(args.json), io, { color: useColor(io, args.color) }).list(list, config.file);
         ctx.exitCode = ExitCode.ok;
       } finally {
         await hosts.closeAll();

@@ -3,6 +3,7 @@ import type { CommandModule } from 'yargs';
 import { configPath, type CommandContext, type GlobalArgs } from './common.js';
 import { selectJobs } from './select.js';
 import { useColor } from '../io.js';
+import { viewTypeOf } from '../views/view-type.js';
 import { ExitCode } from '../errors.js';
 
 interface Args extends GlobalArgs {
@@ -35,28 +36,21 @@ export function planCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args
       const { planErrors, planHasChanges } = await import('../plan/queries.js');
       const { loadConfig } = await import('../config/load.js');
       const { openHosts } = await import('../hosts.js');
-      const { writePlanHuman } = await import('../views/plan-human.js');
-      const { writePieces } = await import('../views/write-pieces.js');
-      const { renderPlanJsonPieces } = await import('../views/plan-json.js');
+      const { createPlanView } = await import('../views/plan-view.js');
       const { writePlanFile } = await import('../planfile.js');
       const { io } = ctx;
       const config = await loadConfig(configPath(args, io));
       const jobs = selectJobs(config, args.job);
       const hosts = openHosts(config, ctx.obs?.observer);
+      const view = createPlanView(viewTypeOf(args.json), io, { color: useColor(io, args.color) });
       try {
         const plan = await planNow(config, hosts, io, { jobs, allowRollback: args['allow-rollback'] ?? false, releaseStale: args['release-stale'] ?? false, obs: ctx.obs });
-        // written piece by piece (the same text as renderPlanJson / renderPlanHuman): a plan at scale is too big for one string
-        if (args.json) {
-          writePieces(renderPlanJsonPieces(plan), io.stdout);
-          io.stdout.write('\n');
-        } else {
-          writePlanHuman(plan, { color: useColor(io, args.color) }, io.stdout);
-        }
+        view.plan(plan);
         if (args.out) {
           await writePlanFile(args.out, plan);
-          if (!args.json) io.stdout.write(`\nSaved the plan to: ${args.out}\nTo perform exactly these actions, run: zform apply ${args.out}\n`);
-        } else if (!args.json && planHasChanges(plan)) {
-          io.stdout.write(`\nNote: You didn't use the --out option to save this plan, so zform can't guarantee to take exactly these actions if you run "zform apply" now.\n`);
+          view.saved(args.out);
+        } else if (planHasChanges(plan)) {
+          view.unsaved();
         }
         const { errors, unlistedHosts, anyActions } = planErrors(plan);
         // Conflicts make the run fail only when no dataset can proceed; a host that could not be listed always does

@@ -6,6 +6,7 @@ import { selectJobs } from './select.js';
 import { parseDuration } from '../config/units.js';
 import { ConfigValueError } from '../config/value-error.js';
 import { useColor } from '../io.js';
+import { viewTypeOf } from '../views/view-type.js';
 import { ExitCode, UsageError } from '../errors.js';
 
 interface Args extends GlobalArgs {
@@ -42,8 +43,7 @@ export function statusCommand(ctx: CommandContext): CommandModule<GlobalArgs, Ar
       const { loadConfig } = await import('../config/load.js');
       const { openHosts } = await import('../hosts.js');
       const { readStatus } = await import('../status/read.js');
-      const { renderStatusHuman } = await import('../views/status-human.js');
-      const { renderStatusJson } = await import('../views/status-json.js');
+      const { createStatusView } = await import('../views/status-view.js');
       const { computeStatusMetrics } = await import('../metrics/status.js');
       const { renderExposition } = await import('../metrics/exposition.js');
       const { writeMetricsFile } = await import('../metrics/write.js');
@@ -54,7 +54,7 @@ export function statusCommand(ctx: CommandContext): CommandModule<GlobalArgs, Ar
       const hosts = openHosts(config);
       try {
         const report = await readStatus(config, jobs, hosts, io.now(), lagThresholdMs);
-        io.stdout.write(args.json ? renderStatusJson(report) + '\n' : renderStatusHuman(report, { color: useColor(io, args.color) }));
+        createStatusView(viewTypeOf(args.json), io, { color: useColor(io, args.color) }).report(report);
         if (args['metrics-file']) await writeMetricsFile(args['metrics-file'], renderExposition(computeStatusMetrics(report)));
         ctx.exitCode = report.verdict === 'ok' ? ExitCode.ok : ExitCode.failure;
       } finally {

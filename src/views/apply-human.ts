@@ -5,6 +5,7 @@ import type { Io } from '../io.js';
 import type { ApplyEvent, ApplyResult } from '../apply/events.js';
 import { describeAction } from '../plan/describe.js';
 import { formatBytes } from '../config/units.js';
+import { totalsLine } from './apply-totals.js';
 
 function rate(bytes: number, ms: number): string {
   return ms > 0 ? `${formatBytes((bytes * 1000) / ms)}/s` : '';
@@ -59,22 +60,6 @@ export function createHumanApplyView(io: Io, opts: { color: boolean; tty: boolea
     io.stdout.write(renderApplySummary(r, opts.color));
   };
   return { onEvent, finish };
-}
-
-export function totalsLine(r: ApplyResult): string {
-  const t = r.totals;
-  const parts: string[] = [];
-  const n = (k: number, one: string, many: string) => { if (k > 0) parts.push(`${k} ${k === 1 ? one : many}`); };
-  if (t.sends > 0) parts.push(`${t.sends} ${t.sends === 1 ? 'send' : 'sends'} (${formatBytes(t.bytes)})`);
-  n(t.snapshots, 'snapshot', 'snapshots');
-  n(t.placeholders, 'placeholder', 'placeholders');
-  n(t.holds, 'hold', 'holds');
-  n(t.bookmarks, 'bookmark', 'bookmarks');
-  n(t.releases, 'release', 'releases');
-  n(t.destroys, 'destroy', 'destroys');
-  n(t.rollbacks, 'rollback', 'rollbacks');
-  n(t.aborts, 'aborted resume', 'aborted resumes');
-  return parts.length ? parts.join(', ') : 'nothing changed';
 }
 
 export function renderApplySummary(r: ApplyResult, color: boolean): string {

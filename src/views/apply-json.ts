@@ -2,7 +2,7 @@
 import type { Io } from '../io.js';
 import type { ApplyEvent, ApplyResult } from '../apply/events.js';
 import { describeAction } from '../plan/describe.js';
-import { totalsLine } from './apply-human.js';
+import { totalsLine } from './apply-totals.js';
 
 export function eventJson(ev: ApplyEvent): Record<string, unknown> {
   const base: Record<string, unknown> = { type: ev.type, '@timestamp': ev.at.toISOString(), job: ev.job, dataset: ev.dataset };

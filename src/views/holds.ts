@@ -2,6 +2,8 @@
 import { Chalk } from 'chalk';
 import type { Action } from '../plan/types.js';
 import type { AbstractionStatus } from '../plan/stale-abstractions.js';
+import type { Io } from '../io.js';
+import type { ViewType } from './view-type.js';
 
 const TYPE_LABEL = { step_hold: 'step hold', last_received_hold: 'last-received hold', cursor: 'cursor', tentative_cursor: 'tentative cursor' } as const;
 
@@ -50,4 +52,14 @@ export function renderReleasePlan(lines: Action[], opts: { color: boolean }): st
   }
   out.push('', `Plan: ${releases} hold(s) to release, ${destroys} bookmark(s) to destroy.`);
   return out.join('\n') + '\n';
+}
+
+/** `zform holds list`'s view: human table or JSON document, chosen once. */
+export interface HoldsListView {
+  list(list: AbstractionStatus[], configFile: string): void;
+}
+
+export function createHoldsListView(type: ViewType, io: Io, opts: { color: boolean }): HoldsListView {
+  if (type === 'json') return { list(list, configFile) { io.stdout.write(renderHoldsJson(list, configFile) + '\n'); } };
+  return { list(list) { io.stdout.write(renderHoldsHuman(list, opts)); } };
 }

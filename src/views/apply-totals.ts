@@ -1,0 +1,19 @@
+// One line of what an apply did (`2 sends (1.2 GiB), 3 holds`), shared by the human and JSON apply views.
+import type { ApplyResult } from '../apply/events.js';
+import { formatBytes } from '../config/units.js';
+
+export function totalsLine(r: ApplyResult): string {
+  const t = r.totals;
+  const parts: string[] = [];
+  const n = (k: number, one: string, many: string) => { if (k > 0) parts.push(`${k} ${k === 1 ? one : many}`); };
+  if (t.sends > 0) parts.push(`${t.sends} ${t.sends === 1 ? 'send' : 'sends'} (${formatBytes(t.bytes)})`);
+  n(t.snapshots, 'snapshot', 'snapshots');
+  n(t.placeholders, 'placeholder', 'placeholders');
+  n(t.holds, 'hold', 'holds');
+  n(t.bookmarks, 'bookmark', 'bookmarks');
+  n(t.releases, 'release', 'releases');
+  n(t.destroys, 'destroy', 'destroys');
+  n(t.rollbacks, 'rollback', 'rollbacks');
+  n(t.aborts, 'aborted resume', 'aborted resumes');
+  return parts.length ? parts.join(', ') : 'nothing changed';
+}
