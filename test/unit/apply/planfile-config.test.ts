@@ -4,19 +4,15 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { run } from '../../../src/cli.js';
+import { captureIo } from '../../support/terminal.js';
 import { parseConfig } from '../../../src/config/parse.js';
 import { writePlanFile } from '../../../src/planfile.js';
 import { PLAN_FORMAT_VERSION, type Plan } from '../../../src/plan/types.js';
-import type { Io } from '../../../src/io.js';
 
 function io(env: NodeJS.ProcessEnv = {}) {
-  const out = new PassThrough(); const err = new PassThrough();
-  let o = ''; let e = '';
-  out.on('data', (c) => (o += c)); err.on('data', (c) => (e += c));
-  const value: Io = { stdout: out, stderr: err, stdin: new PassThrough(), env, now: () => new Date('2026-11-21T12:00:00Z') };
-  return { value, out: () => o, err: () => e };
+  const c = captureIo(env, () => new Date('2026-11-21T12:00:00Z'));
+  return { value: c.io, out: c.out, err: c.err };
 }
 
 async function setup() {

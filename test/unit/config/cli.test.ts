@@ -1,25 +1,13 @@
 // `zform validate` through the CLI: exit codes, the success line, one stderr line per issue, no stack traces.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../../src/cli.js';
-import type { Io } from '../../../src/io.js';
+import { captureIo } from '../../support/terminal.js';
 
 const ROOT = new URL('../../../../', import.meta.url);
 const fixture = (name: string): string => fileURLToPath(new URL(`test/fixtures/config/${name}`, ROOT));
 const example = (name: string): string => fileURLToPath(new URL(`examples/${name}`, ROOT));
-
-function captureIo(env: NodeJS.ProcessEnv = {}): { io: Io; out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const io: Io = { stdout, stderr, stdin: new PassThrough(), env, now: () => new Date('2024-01-01T00:00:00Z') };
-  return { io, out: () => out, err: () => err };
-}
 
 test('validate: a valid file prints the job count and exits 0', async () => {
   const c = captureIo();

@@ -2,7 +2,6 @@
 // and in the cron example is one the CLI accepts (it gets as far as reading the config).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -12,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { run } from '../../../src/cli.js';
 import { configPath } from '../../../src/commands/common.js';
 import type { Io } from '../../../src/io.js';
+import { captureIo } from '../../support/terminal.js';
 
 const ROOT = new URL('../../../../', import.meta.url);
 const contrib = (name: string) => readFile(new URL(`contrib/${name}`, ROOT), 'utf8');
@@ -39,11 +39,9 @@ const get = (u: [string, string, string][], section: string, key: string) => u.f
 async function acceptsArgs(cmdline: string): Promise<{ code: number; err: string }> {
   const words = cmdline.trim().split(/\s+/);
   assert.equal(words[0], 'zform');
-  const stderr = new PassThrough();
-  let err = '';
-  stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const io: Io = { stdout: new PassThrough(), stderr, stdin: new PassThrough(), env: { ZFORM_CONFIG: '/nonexistent/zform.yml' }, now: () => new Date() };
-  return { code: await run(words.slice(1), io), err };
+  const c = captureIo({ ZFORM_CONFIG: '/nonexistent/zform.yml' }, () => new Date());
+  const code = await run(words.slice(1), c.io);
+  return { code, err: c.err() };
 }
 
 test('zform.service: a oneshot running "zform apply --auto-approve" with flags the CLI accepts, on the default config path', async () => {

@@ -2,20 +2,16 @@
 // man page, and every command's --help has examples.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { readFile } from 'node:fs/promises';
 import { run } from '../../../src/cli.js';
-import type { Io } from '../../../src/io.js';
+import { captureIo } from '../../support/terminal.js';
 
 const ROOT = new URL('../../../../', import.meta.url);
 
 async function help(...args: string[]): Promise<string> {
-  const stdout = new PassThrough();
-  let out = '';
-  stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  const io: Io = { stdout, stderr: new PassThrough(), stdin: new PassThrough(), env: {}, now: () => new Date() };
-  assert.equal(await run([...args, '--help'], io), 0);
-  return out;
+  const c = captureIo({}, () => new Date());
+  assert.equal(await run([...args, '--help'], c.io), 0);
+  return c.out();
 }
 
 const commandsOf = (text: string) => [...text.matchAll(/^ {2}zform (\w+)/gm)].map((m) => m[1]!);

@@ -3,7 +3,6 @@
 // not in the config (never for the job's own, which protection.ts plans), and release-stale's exit 64.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { parseConfig } from '../../../src/config/parse.js';
 import { FakeZfsHost } from '../../../src/zfs/fake.js';
 import { staticHosts } from '../../../src/hosts.js';
@@ -18,6 +17,7 @@ import { describeAction } from '../../../src/plan/describe.js';
 import { run } from '../../../src/cli.js';
 import type { Config } from '../../../src/config/types.js';
 import type { Plan } from '../../../src/plan/types.js';
+import { captureIo } from '../../support/terminal.js';
 
 const YAML = (name: string, filesystems = '"tank/a<": true') => `
 hosts:
@@ -136,10 +136,8 @@ test('a step hold and tentative cursor stay in use while an interrupted receive 
 });
 
 test('holds release-stale without a terminal and without --auto-approve exits 64 before reading anything', async () => {
-  const err = new PassThrough();
-  let text = '';
-  err.on('data', (d: Buffer) => { text += d.toString(); });
-  const code = await run(['holds', 'release-stale', '-c', '/nonexistent.yml'], { stdout: new PassThrough(), stderr: err, stdin: new PassThrough(), env: {}, now: () => NOW });
+  const c = captureIo({}, () => NOW);
+  const code = await run(['holds', 'release-stale', '-c', '/nonexistent.yml'], c.io);
   assert.equal(code, 64);
-  assert.match(text, /^zform: standard input is not a terminal, so holds release-stale cannot ask for confirmation: use --auto-approve\n/);
+  assert.match(c.err(), /^zform: standard input is not a terminal, so holds release-stale cannot ask for confirmation: use --auto-approve\n/);
 });

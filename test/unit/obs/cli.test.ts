@@ -1,7 +1,6 @@
 // The global logging and trace options through the CLI, and shell completion (the bash script run by bash).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtemp, readFile, symlink } from 'node:fs/promises';
@@ -9,24 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../../src/cli.js';
-import type { Io } from '../../../src/io.js';
+import { captureIo } from '../../support/terminal.js';
 import type { TraceDocument } from '../../../src/obs/trace.js';
 
 const ROOT = new URL('../../../../', import.meta.url);
 const fixture = (name: string): string => fileURLToPath(new URL(`test/fixtures/config/${name}`, ROOT));
 const BIN = fileURLToPath(new URL('bin/zform', ROOT));
 const exec = promisify(execFile);
-
-function captureIo(env: NodeJS.ProcessEnv = {}): { io: Io; out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const io: Io = { stdout, stderr, stdin: new PassThrough(), env, now: () => new Date('2024-01-01T00:00:00Z') };
-  return { io, out: () => out, err: () => err };
-}
 
 test('--log-format json: the error that ends the run is a JSON line (kind, exit code, the other issues as details); stdout untouched', async () => {
   const c = captureIo();

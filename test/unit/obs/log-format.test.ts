@@ -1,10 +1,10 @@
 // Log lines: logfmt quoting round-trips through a logfmt reader, JSON lines parse, human lines name the step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { formatLogRecord, joinArgv, quoteLogfmt, type LogRecord } from '../../../src/obs/log-format.js';
 import { createLogger } from '../../../src/obs/logger.js';
 import { withStep } from '../../../src/obs/context.js';
+import { captureStream } from '../../support/terminal.js';
 
 /** A strict logfmt reader (key=bare or key="quoted with \\ \" \n \r \t \uXXXX"), to check what the writer quotes. */
 function parseLogfmt(line: string): Record<string, string> {
@@ -84,9 +84,7 @@ test('argv joins shell-quoted: what a person can paste', () => {
 });
 
 test('logger: below the level nothing is written; the step context tags each line, explicit fields win', async () => {
-  const out = new PassThrough();
-  let text = '';
-  out.on('data', (d: Buffer) => { text += d.toString(); });
+  const { stream: out, text: written } = captureStream();
   const log = createLogger({ format: 'json', level: 'info', stream: out, clock: () => at });
   log.debug('hidden');
   await withStep({ job: 'j', dataset: 'tank/a', step: 'j:1' }, async () => {
@@ -96,7 +94,7 @@ test('logger: below the level nothing is written; the step context tags each lin
     log.info('explicit', { dataset: 'other' });
   });
   log.error('outside');
-  const lines = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = written().trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.deepEqual(lines.map((l) => [l.level, l.msg, l.job, l.dataset, l.step]), [
     ['info', 'inside', 'j', 'tank/a', 'j:1'],
     ['warn', 'nested', 'j', 'tank/a', 'j:2'],

@@ -16,6 +16,7 @@ import type { TraceDocument } from '../../../src/obs/trace.js';
 import { assertTraceStructure, within } from './trace-check.js';
 import type { Io } from '../../../src/io.js';
 import type { LogFormat, LogLevel } from '../../../src/obs/log-format.js';
+import { captureStream } from '../../support/terminal.js';
 
 const YAML = `
 hosts:
@@ -29,9 +30,7 @@ jobs:
 
 async function runWorld(opts: { format: LogFormat; level: LogLevel; traceFile?: string; fail?: boolean }) {
   const now = new Date('2026-11-21T12:00:00Z');
-  const stderr = new PassThrough();
-  let text = '';
-  stderr.on('data', (d: Buffer) => { text += d.toString(); });
+  const { stream: stderr, text: written } = captureStream();
   const obs = new Observability({ format: opts.format, level: opts.level, stderr, clock: () => now, traceFile: opts.traceFile, pid: 4242, argv: ['apply'] });
   await obs.start();
   const src = new FakeZfsHost('local', { clock: () => now, observer: obs.observer })
@@ -44,7 +43,7 @@ async function runWorld(opts: { format: LogFormat; level: LogLevel; traceFile?: 
   const plan = await planNow(config, hosts, io, { jobs: ['j'], allowRollback: false, obs });
   const result = await applyPlan(plan, config, { hosts, hooks: obs.onApplyEvent, clock: () => now });
   const traced = await obs.finish('apply', 0);
-  return { text, plan, result, traced };
+  return { text: written(), plan, result, traced };
 }
 
 test('json logs at debug: every line parses; every zfs command of apply carries job, dataset and its step id', async () => {

@@ -19,6 +19,7 @@ import { renderExposition } from '../../../src/metrics/exposition.js';
 import type { Config } from '../../../src/config/types.js';
 import type { StatusReport } from '../../../src/status/types.js';
 import { parseExposition } from '../metrics/validate.js';
+import { captureIo } from '../../support/terminal.js';
 
 const SCHEMA = new URL('../../../../schemas/status.schema.json', import.meta.url);
 const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule;
@@ -195,12 +196,9 @@ test('status metrics: lag, pending, verdict state set, resumable bytes; valid ex
 });
 
 test('status --lag-threshold with a bad duration is a usage error (exit 64) naming the flag', async () => {
-  const { PassThrough } = await import('node:stream');
   const { run } = await import('../../../src/cli.js');
-  const err = new PassThrough();
-  let text = '';
-  err.on('data', (d: Buffer) => { text += d.toString(); });
-  const code = await run(['status', '--lag-threshold', '5x', '-c', '/nonexistent.yml'], { stdout: new PassThrough(), stderr: err, stdin: new PassThrough(), env: {}, now: () => new Date() });
+  const c = captureIo({}, () => new Date());
+  const code = await run(['status', '--lag-threshold', '5x', '-c', '/nonexistent.yml'], c.io);
   assert.equal(code, 64);
-  assert.match(text, /^zform: --lag-threshold must be a duration like "15m", "1h" or "7d" .*, not "5x"\n/);
+  assert.match(c.err(), /^zform: --lag-threshold must be a duration like "15m", "1h" or "7d" .*, not "5x"\n/);
 });

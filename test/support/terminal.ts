@@ -1,0 +1,19 @@
+// Terminal capture for unit tests: an Io whose stdout and stderr are collected as text.
+import { PassThrough } from 'node:stream';
+import type { Io } from '../../src/io.js';
+
+/** A stream that collects what is written to it. */
+export function captureStream(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (d: Buffer | string) => { text += d.toString(); });
+  return { stream, text: () => text };
+}
+
+/** An Io with captured stdout and stderr, an empty stdin, `env` and a fixed clock. */
+export function captureIo(env: NodeJS.ProcessEnv = {}, now: () => Date = () => new Date('2024-01-01T00:00:00Z')): { io: Io; out: () => string; err: () => string } {
+  const stdout = captureStream();
+  const stderr = captureStream();
+  const io: Io = { stdout: stdout.stream, stderr: stderr.stream, stdin: new PassThrough(), env, now };
+  return { io, out: stdout.text, err: stderr.text };
+}
