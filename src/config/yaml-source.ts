@@ -37,13 +37,30 @@ export function parseYamlSource(text: string): YamlSource {
   for (const e of [...doc.errors, ...doc.warnings]) {
     issues.push({ path: [], at: 'value', message: syntaxMessage(e.code, e.message), position: toPosition(e.pos[0]) });
   }
+  const hasSyntaxErrors = doc.errors.length > 0;
+  if (!hasSyntaxErrors) issues.push(...keyIssues(doc, toPosition));
 
-  const deref = (node: AnyNode): AnyNode => (isAlias(node) ? (node.resolve(doc) as AnyNode) : node);
+  let value: unknown;
+  if (!hasSyntaxErrors) {
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      issues.push({ path: [], at: 'value', message: `YAML error: ${err instanceof Error ? err.message : String(err)}`, position: { line: 1, column: 1 } });
+    }
+  }
+  return { value: hasSyntaxErrors ? undefined : value, issues, locate: (path, at) => locate(doc, toPosition, path, at) };
+}
 
-  // duplicate keys: the later one is reported, at its own position
+function deref(doc: Document.Parsed, node: AnyNode): AnyNode {
+  return isAlias(node) ? (node.resolve(doc) as AnyNode) : node;
+}
+
+/** Keys that are not plain strings, and duplicate keys: the later one is reported, at its own position. */
+function keyIssues(doc: Document.Parsed, toPosition: (offset: number) => Position): RawIssue[] {
+  const issues: RawIssue[] = [];
   const seen = new Set<Node>();
   const walk = (node: AnyNode, path: (string | number)[]): void => {
-    node = deref(node);
+    node = deref(doc, node);
     if (!node || seen.has(node)) return;
     seen.add(node);
     if (isMap(node)) {
@@ -65,51 +82,41 @@ export function parseYamlSource(text: string): YamlSource {
       node.items.forEach((item, i) => walk(item as AnyNode, [...path, i]));
     }
   };
-  const hasSyntaxErrors = doc.errors.length > 0;
-  if (!hasSyntaxErrors) walk(doc.contents as AnyNode, []);
+  walk(doc.contents as AnyNode, []);
+  return issues;
+}
 
-  let value: unknown;
-  if (!hasSyntaxErrors) {
-    try {
-      value = doc.toJS({ maxAliasCount: 100 });
-    } catch (err) {
-      issues.push({ path: [], at: 'value', message: `YAML error: ${err instanceof Error ? err.message : String(err)}`, position: { line: 1, column: 1 } });
+/** Where the value (or key) at `path` stands in the text; as near as the path exists. */
+function locate(doc: Document.Parsed, toPosition: (offset: number) => Position, path: KeyPath, at: 'value' | 'key'): Position {
+  let node: AnyNode = doc.contents as AnyNode;
+  let pos: Position = node?.range ? toPosition(node.range[0]) : { line: 1, column: 1 };
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i]!;
+    node = deref(doc, node);
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      // toJS keeps the last of duplicate keys, so locate that one
+      const pair = [...node.items].reverse().find((p) => keyString(p.key) === String(seg));
+      if (!pair) return pos;
+      const keyPos = toPosition((pair.key as Node).range?.[0] ?? 0);
+      if (last && at === 'key') return keyPos;
+      const v = deref(doc, pair.value as AnyNode);
+      // `key:` with nothing after it: point at the key
+      if (!v || !v.range || (isScalar(v) && v.value === null && v.range[0] === v.range[1])) {
+        pos = keyPos;
+        node = v;
+        continue;
+      }
+      pos = toPosition(v.range[0]);
+      node = v;
+    } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
+      const v = deref(doc, node.items[seg] as AnyNode);
+      if (!v?.range) return pos;
+      pos = toPosition(v.range[0]);
+      node = v;
+    } else {
+      return pos;
     }
   }
-
-  const locate = (path: KeyPath, at: 'value' | 'key'): Position => {
-    let node: AnyNode = doc.contents as AnyNode;
-    let pos: Position = node?.range ? toPosition(node.range[0]) : { line: 1, column: 1 };
-    for (let i = 0; i < path.length; i++) {
-      const seg = path[i]!;
-      node = deref(node);
-      const last = i === path.length - 1;
-      if (isMap(node)) {
-        // toJS keeps the last of duplicate keys, so locate that one
-        const pair = [...node.items].reverse().find((p) => keyString(p.key) === String(seg));
-        if (!pair) return pos;
-        const keyPos = toPosition((pair.key as Node).range?.[0] ?? 0);
-        if (last && at === 'key') return keyPos;
-        const v = deref(pair.value as AnyNode);
-        // `key:` with nothing after it: point at the key
-        if (!v || !v.range || (isScalar(v) && v.value === null && v.range[0] === v.range[1])) {
-          pos = keyPos;
-          node = v;
-          continue;
-        }
-        pos = toPosition(v.range[0]);
-        node = v;
-      } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
-        const v = deref(node.items[seg] as AnyNode);
-        if (!v?.range) return pos;
-        pos = toPosition(v.range[0]);
-        node = v;
-      } else {
-        return pos;
-      }
-    }
-    return pos;
-  };
-
-  return { value: hasSyntaxErrors ? undefined : value, issues, locate };
+  return pos;
 }
