@@ -127,70 +127,15 @@ export function checkJob(job: unknown, index: number, root: Plain | undefined, r
     const err = jobNameCheck(j.name);
     if (err) report([...base, 'name'], err);
   }
-
-  // source
   checkHostRef(report, [...base, 'source'], j.source, known);
   const filesystems = asObject(field(j.source, 'filesystems'));
-  if (filesystems) {
-    for (const pattern of Object.keys(filesystems)) {
-      const err = filterPatternCheck(pattern);
-      if (err) report([...base, 'source', 'filesystems', pattern], err, 'key');
-    }
-    const values = Object.values(filesystems);
-    if (values.length > 0 && values.every((v) => v === false)) {
-      report([...base, 'source', 'filesystems'], 'selects nothing: every pattern is false (a dataset is selected only by a pattern that is true)');
-    }
-  }
-
-  // target
+  if (filesystems) checkFilesystems(report, base, filesystems);
   const hasTarget = j.target !== undefined;
   checkHostRef(report, [...base, 'target'], j.target, known);
-  const rootFs = asString(field(j.target, 'root_fs'));
-  if (rootFs !== undefined) {
-    const err = rootFs === '' ? 'must not be empty' : datasetNamecheck(rootFs);
-    if (err) report([...base, 'target', 'root_fs'], rootFs === '' ? err : `invalid dataset name "${rootFs}": ${err}`);
-    else if (filesystems) {
-      for (const [pattern, accept] of Object.entries(filesystems)) {
-        const path = pattern.endsWith('<') ? pattern.slice(0, -1) : pattern;
-        if (accept !== true || path === '' || filterPatternCheck(pattern)) continue;
-        const received = `${rootFs}/${path}`;
-        if (Buffer.byteLength(received) > MAX_NAME_LEN) {
-          report([...base, 'source', 'filesystems', pattern], `would be received as "${received}", longer than ${MAX_NAME_LEN} bytes`, 'key');
-        }
-      }
-    }
-  }
-
-  // snapshotting
+  checkRootFs(report, base, asString(field(j.target, 'root_fs')), filesystems);
   const snap = asObject(j.snapshotting);
-  if (snap) {
-    const format = TIMESTAMP_FORMATS.includes(snap.timestamp_format as TimestampFormat) ? (snap.timestamp_format as TimestampFormat) : 'dense';
-    if (typeof snap.prefix === 'string' && snap.prefix !== '') {
-      for (const date of SAMPLE_DATES) {
-        const name = snap.prefix + formatTimestamp(date, format);
-        const err = componentNamecheck(name);
-        if (err) {
-          report([...base, 'snapshotting', 'prefix'], `makes invalid snapshot names such as "${name}": ${err}`);
-          break;
-        }
-      }
-    }
-    checkValue(report, [...base, 'snapshotting', 'interval'], snap.interval, parseDuration);
-  }
-
-  // keys that only make sense with a target
-  if (!hasTarget) {
-    for (const key of ['replication', 'send', 'recv']) {
-      if (j[key] !== undefined) report([...base, key], `only allowed with a target: this job has no target, so it only snapshots and prunes (add target or remove ${key})`, 'key');
-    }
-    if (field(j.pruning, 'keep_target') !== undefined) {
-      report([...base, 'pruning', 'keep_target'], 'only allowed with a target: this job has no target, so there is nothing to prune there (add target or remove keep_target)', 'key');
-    }
-    const keepSource = asArray(field(j.pruning, 'keep_source'));
-    if (asObject(j.source) && j.snapshotting === undefined && (keepSource === undefined || keepSource.length === 0)) {
-      report(base, 'does nothing: it has no target, no snapshotting and no keep_source rules');
-    }
-  }
+  if (snap) checkSnapshotting(report, base, snap);
+  if (!hasTarget) checkWithoutTarget(report, base, j);
 
   // replication, send, recv
   checkRegex(report, [...base, 'replication', 'snapshots'], field(j.replication, 'snapshots'));
@@ -202,6 +147,62 @@ export function checkJob(job: unknown, index: number, root: Plain | undefined, r
   // pruning
   checkPruneRules(report, [...base, 'pruning', 'keep_source'], field(j.pruning, 'keep_source'), 'source', hasTarget);
   checkPruneRules(report, [...base, 'pruning', 'keep_target'], field(j.pruning, 'keep_target'), 'target', hasTarget);
+}
+
+function checkFilesystems(report: Report, base: KeyPath, filesystems: Plain): void {
+  for (const pattern of Object.keys(filesystems)) {
+    const err = filterPatternCheck(pattern);
+    if (err) report([...base, 'source', 'filesystems', pattern], err, 'key');
+  }
+  const values = Object.values(filesystems);
+  if (values.length > 0 && values.every((v) => v === false)) {
+    report([...base, 'source', 'filesystems'], 'selects nothing: every pattern is false (a dataset is selected only by a pattern that is true)');
+  }
+}
+
+/** A valid root_fs, under which every selected dataset's name stays within ZFS's length limit. */
+function checkRootFs(report: Report, base: KeyPath, rootFs: string | undefined, filesystems: Plain | undefined): void {
+  if (rootFs === undefined) return;
+  const err = rootFs === '' ? 'must not be empty' : datasetNamecheck(rootFs);
+  if (err) { report([...base, 'target', 'root_fs'], rootFs === '' ? err : `invalid dataset name "${rootFs}": ${err}`); return; }
+  if (!filesystems) return;
+  for (const [pattern, accept] of Object.entries(filesystems)) {
+    const path = pattern.endsWith('<') ? pattern.slice(0, -1) : pattern;
+    if (accept !== true || path === '' || filterPatternCheck(pattern)) continue;
+    const received = `${rootFs}/${path}`;
+    if (Buffer.byteLength(received) > MAX_NAME_LEN) {
+      report([...base, 'source', 'filesystems', pattern], `would be received as "${received}", longer than ${MAX_NAME_LEN} bytes`, 'key');
+    }
+  }
+}
+
+function checkSnapshotting(report: Report, base: KeyPath, snap: Plain): void {
+  const format = TIMESTAMP_FORMATS.includes(snap.timestamp_format as TimestampFormat) ? (snap.timestamp_format as TimestampFormat) : 'dense';
+  if (typeof snap.prefix === 'string' && snap.prefix !== '') {
+    for (const date of SAMPLE_DATES) {
+      const name = snap.prefix + formatTimestamp(date, format);
+      const err = componentNamecheck(name);
+      if (err) {
+        report([...base, 'snapshotting', 'prefix'], `makes invalid snapshot names such as "${name}": ${err}`);
+        break;
+      }
+    }
+  }
+  checkValue(report, [...base, 'snapshotting', 'interval'], snap.interval, parseDuration);
+}
+
+/** Keys that only make sense with a target, and a job that would do nothing. */
+function checkWithoutTarget(report: Report, base: KeyPath, j: Plain): void {
+  for (const key of ['replication', 'send', 'recv']) {
+    if (j[key] !== undefined) report([...base, key], `only allowed with a target: this job has no target, so it only snapshots and prunes (add target or remove ${key})`, 'key');
+  }
+  if (field(j.pruning, 'keep_target') !== undefined) {
+    report([...base, 'pruning', 'keep_target'], 'only allowed with a target: this job has no target, so there is nothing to prune there (add target or remove keep_target)', 'key');
+  }
+  const keepSource = asArray(field(j.pruning, 'keep_source'));
+  if (asObject(j.source) && j.snapshotting === undefined && (keepSource === undefined || keepSource.length === 0)) {
+    report(base, 'does nothing: it has no target, no snapshotting and no keep_source rules');
+  }
 }
 
 export type { Report };
