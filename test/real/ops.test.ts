@@ -9,7 +9,7 @@ import { createPool, requireGuest, sh, type Pool } from './lib.js';
 import { layout } from './layout.js';
 import { REPO, Zform, assertExit } from './apply-helpers.js';
 import type { TraceDocument } from '../../src/obs/trace.js';
-import { assertTraceStructure, within } from '../unit/obs/trace-check.js';
+import { assertTraceStructure, within } from '../support/trace-check.js';
 
 requireGuest(import.meta.url);
 

@@ -11,7 +11,7 @@ import type { HostPool } from '../../src/hosts.js';
 import type { JobConfig } from '../../src/config/types.js';
 import type { Plan } from '../../src/plan/types.js';
 import { execFile } from 'node:child_process';
-import { config, describe, job } from '../unit/plan/dsl.js';
+import { config, describe, job } from '../support/dsl.js';
 
 /** `bash -c cmd`: stdout; a failure rejects with its stderr. */
 function sh(cmd: string): Promise<string> {

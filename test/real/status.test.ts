@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { requireGuest, sh } from './lib.js';
 import { Zform, assertExit } from './apply-helpers.js';
 import type { StatusReport } from '../../src/status/types.js';
-import { parseExposition } from '../unit/metrics/validate.js';
+import { parseExposition } from '../support/exposition-check.js';
 
 requireGuest(import.meta.url);
 

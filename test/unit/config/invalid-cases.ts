@@ -1,5 +1,5 @@
 // The table of invalid configurations: each with every issue, its exact line:column, key path and message.
-import { y } from './helpers.js';
+import { y } from '../../support/config.js';
 
 // a job header most cases build on: source tank< on local, target backup on local
 const HEAD = ['jobs:', '  - name: j', '    source:', '      filesystems: { "tank<": true }'];

@@ -1,7 +1,7 @@
 // Invalid configurations: every issue, with its exact line:column, key path and message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { issuesOf } from './helpers.js';
+import { issuesOf } from '../../support/config.js';
 import { INVALID_CASES as CASES } from './invalid-cases.js';
 
 test('at least 30 invalid cases are tabled', () => {

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { JobConfig } from '../../../src/config/types.js';
-import { parse, y } from './helpers.js';
+import { parse, y } from '../../support/config.js';
 
 const SNAP_ONLY = y('jobs:', '  - name: snaps', '    source:', '      filesystems: { "tank<": true }', '    snapshotting: { prefix: zform_, interval: 15m }');
 

@@ -11,7 +11,7 @@ import { createApplyMetrics } from '../../../src/metrics/apply.js';
 import type { ApplyEvent, ApplyResult } from '../../../src/apply/events.js';
 import { emptyTotals } from '../../../src/apply/events.js';
 import type { Action } from '../../../src/plan/types.js';
-import { parseExposition } from './validate.js';
+import { parseExposition } from '../../support/exposition-check.js';
 
 const hostile = 'tank/we"ird\\na\nme';
 

@@ -13,7 +13,7 @@ import { planNow } from '../../../src/commands/planning.js';
 import { applyPlan } from '../../../src/apply/execute.js';
 import { Observability } from '../../../src/obs/observe.js';
 import type { TraceDocument } from '../../../src/obs/trace.js';
-import { assertTraceStructure, within } from './trace-check.js';
+import { assertTraceStructure, within } from '../../support/trace-check.js';
 import type { Io } from '../../../src/io.js';
 import type { LogFormat, LogLevel } from '../../../src/obs/log-format.js';
 import { captureStream } from '../../support/terminal.js';

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAIN_LANE, TraceRecorder } from '../../../src/obs/trace.js';
-import { assertTraceStructure } from './trace-check.js';
+import { assertTraceStructure } from '../../support/trace-check.js';
 
 test('overlapping spans on one lane: the later one moves to "<lane> (2)", nested ones stay, a third goes to (3)', () => {
   let now = 1000;

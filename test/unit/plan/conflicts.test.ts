@@ -1,7 +1,7 @@
 // Conflicts are diagnostics with evidence, never resolved by destroying; a rollback only when allowed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { G, actionsOf, dsPlan, job, lines, plan } from './dsl.js';
+import { G, actionsOf, dsPlan, job, lines, plan } from '../../support/dsl.js';
 
 const J = job({ filesystems: { 'tank<': true } });
 const DIVERGED = { src: 'tank @s1:g1 @s2:g2\ntank/ok @s1:g5 @s2:g6', dst: 'backup\nbackup/tank @s1:g1 @x:g7[hold=zform_last_received_J_j] #bx:g7\nbackup/tank/ok @s1:g5' };

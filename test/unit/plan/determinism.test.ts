@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computePlan } from '../../../src/plan/compute.js';
 import type { PlanInput } from '../../../src/plan/input.js';
-import { G, NOW, config, cur, job, listing, token } from './dsl.js';
+import { G, NOW, config, cur, job, listing, token } from '../../support/dsl.js';
 
 function input(): PlanInput {
   const a = job({ name: 'a', snapshotting: { prefix: 'zf_', intervalMs: 3600_000, timestampFormat: 'dense' } });

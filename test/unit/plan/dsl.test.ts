@@ -1,7 +1,7 @@
 // The planner tests' inventory language builds exactly the listings it describes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_TIME, G, cur, labelOf, listing, parseSize } from './dsl.js';
+import { BASE_TIME, G, cur, labelOf, listing, parseSize } from '../../support/dsl.js';
 
 test('labels map to fixed GUIDs above 2^53, shared by both sides', () => {
   assert.equal(G('g1'), '10000000000000000001');

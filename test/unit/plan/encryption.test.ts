@@ -1,7 +1,7 @@
 // Targets whose encryption makes the planned receive impossible: refused in the plan with the reason, not at apply.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { G, dsPlan, job, lines, plan, token } from './dsl.js';
+import { G, dsPlan, job, lines, plan, token } from '../../support/dsl.js';
 
 const RAW = job({ filesystems: { 'tank/secret': true }, send: { encrypted: true } });
 const DECRYPTED = job({ filesystems: { 'tank/secret': true } });

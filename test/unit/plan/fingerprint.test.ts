@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeFingerprint, computeFingerprintText } from '../../../src/plan/fingerprint.js';
-import { G, dsPlan, job, listing, plan } from './dsl.js';
+import { G, dsPlan, job, listing, plan } from '../../support/dsl.js';
 
 test('the canonical text: existence, dataset GUID, resume token, versions in createtxg order', () => {
   const l = listing('tank/a guid=g9 token=T1 @s2:g2[txg=20] @s1:g1[txg=10] #b:g1');

@@ -2,7 +2,7 @@
 // snapshots, a bookmark as the common base, sizes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { actionsOf, cur, job, lines, plan, tent } from './dsl.js';
+import { actionsOf, cur, job, lines, plan, tent } from '../../support/dsl.js';
 import type { ProtectionMode } from '../../../src/config/types.js';
 
 const T = 'backup\nbackup/tank @s1:g1[hold=zform_last_received_J_j]';

@@ -1,7 +1,7 @@
 // Initial replication: full sends, placeholders for missing parents, filters, and datasets that cannot start.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { actionsOf, dsPlan, job, lines, plan } from './dsl.js';
+import { actionsOf, dsPlan, job, lines, plan } from '../../support/dsl.js';
 
 const FRESH = [
   'hold step tank/a@s3',

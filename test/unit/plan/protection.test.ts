@@ -1,7 +1,7 @@
 // Holds and bookmarks of this job: placed around steps, moved after them, stale ones cleaned up, others' untouched.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { actionsOf, cur, dsPlan, job, lines, plan, tent } from './dsl.js';
+import { actionsOf, cur, dsPlan, job, lines, plan, tent } from '../../support/dsl.js';
 import type { ProtectionMode } from '../../../src/config/types.js';
 
 const mode = (m: ProtectionMode, inc: ProtectionMode = m) => job({ filesystems: { tank: true }, replication: { protection: { initial: m, incremental: inc } } });

@@ -7,7 +7,7 @@ import { parseGrid } from '../../../src/config/grid.js';
 import { evaluateKeepRules, type PruneCandidate } from '../../../src/plan/prune-rules.js';
 import { renderPlanHuman } from '../../../src/views/plan-human.js';
 import { computePlan } from '../../../src/plan/compute.js';
-import { actionsOf, config, dsPlan, job, lines, listing, plan, NOW } from './dsl.js';
+import { actionsOf, config, dsPlan, job, lines, listing, plan, NOW } from '../../support/dsl.js';
 
 const H = 3600;
 const grid = (text: string, regex = '^zf_'): PruneRule => ({ type: 'grid', grid: parseGrid(text), gridText: text, regex });

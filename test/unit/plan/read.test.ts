@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readInventories } from '../../../src/plan/read.js';
 import { FakeZfsHost } from '../../../src/zfs/fake.js';
 import type { ResumeTokenInfo, ZfsHost } from '../../../src/zfs/types.js';
-import { NOW, config, job, token } from './dsl.js';
+import { NOW, config, job, token } from '../../support/dsl.js';
 import { computePlan } from '../../../src/plan/compute.js';
 import { planErrors } from '../../../src/plan/queries.js';
 import { renderPlanHuman } from '../../../src/views/plan-human.js';

@@ -1,7 +1,7 @@
 // Resume tokens: resumed with `send -t` when they match what the source has, else aborted with the reason.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { G, actionsOf, dsPlan, job, lines, plan, token } from './dsl.js';
+import { G, actionsOf, dsPlan, job, lines, plan, token } from '../../support/dsl.js';
 import type { DecodedResumeToken } from '../../../src/plan/input.js';
 
 const J = job({ filesystems: { 'tank<': true } });

@@ -1,6 +1,6 @@
 // Rich plans for the golden files: most action kinds, conflicts and hosts in a few realistic setups.
 import type { Plan } from '../../../src/plan/types.js';
-import { G, cur, job, plan, tent, token } from './dsl.js';
+import { G, cur, job, plan, tent, token } from '../../support/dsl.js';
 
 /** Two jobs: a push to a NAS with snapshots, placeholders, batching, regex hops, a resume, an abort and a conflict;
  *  and a local guarantee_incremental job replicating the snapshot it takes. */

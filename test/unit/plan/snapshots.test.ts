@@ -1,7 +1,7 @@
 // Snapshots due per interval, named at plan time, one atomic batch per pool.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dsPlan, job, lines, plan } from './dsl.js';
+import { dsPlan, job, lines, plan } from '../../support/dsl.js';
 
 const HOURLY = { prefix: 'zf_', intervalMs: 3600_000, timestampFormat: 'dense' as const };
 const NAME = 'zf_20260301_120000_000'; // NOW = 2026-03-01T12:00:00Z

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { renderPlanHuman, renderSummaryCounts } from '../../../src/views/plan-human.js';
 import { blockedDatasets } from '../../../src/plan/queries.js';
 import { emptySummary } from '../../../src/plan/summary.js';
-import { G, cur, job, plan, token } from './dsl.js';
+import { G, cur, job, plan, token } from '../../support/dsl.js';
 import { blockedPlan, richPlan, upToDatePlan } from './scenarios.js';
 
 const incremental = () => plan({ job: job({ filesystems: { tank: true }, target: { host: 'nas' } }), src: `tank @s1:g1 @s2:g2 @s3:g3 #${cur('g1')}:g1`, dst: 'backup\nbackup/tank @s1:g1[hold=zform_last_received_J_j]' });

@@ -18,7 +18,7 @@ import { computeStatusMetrics } from '../../../src/metrics/status.js';
 import { renderExposition } from '../../../src/metrics/exposition.js';
 import type { Config } from '../../../src/config/types.js';
 import type { StatusReport } from '../../../src/status/types.js';
-import { parseExposition } from '../metrics/validate.js';
+import { parseExposition } from '../../support/exposition-check.js';
 import { captureIo } from '../../support/terminal.js';
 
 const SCHEMA = new URL('../../../../schemas/status.schema.json', import.meta.url);

@@ -1,6 +1,6 @@
 // Checks of a trace's structure, shared by the unit tests and the real-ZFS test of --trace.
 import assert from 'node:assert/strict';
-import type { TraceDocument, TraceEvent } from '../../../src/obs/trace.js';
+import type { TraceDocument, TraceEvent } from '../../src/obs/trace.js';
 
 /** Trace Event Format as viewers need it: known phases, integer µs, named lanes, spans that nest within a lane. */
 export function assertTraceStructure(doc: TraceDocument, pid: number): void {

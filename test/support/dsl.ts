@@ -14,12 +14,12 @@
 // Dataset options: written=SIZE (default 0), guid=gN, token=TEXT, enc=CIPHER, key=available|unavailable,
 // placeholder, volume. Sizes: plain bytes or K/M/G (binary).
 import { createHash } from 'node:crypto';
-import type { Config, JobConfig } from '../../../src/config/types.js';
-import type { DatasetRecord, HoldRecord, Listing, ResumeTokenInfo, VersionRecord } from '../../../src/zfs/types.js';
-import type { Action, Plan, VersionRef } from '../../../src/plan/types.js';
-import type { DecodedResumeToken } from '../../../src/plan/input.js';
-import { computePlan } from '../../../src/plan/compute.js';
-import { guidHex, makeCursorName, makeTentativeCursorName, parseBookmarkName } from '../../../src/zfs/names.js';
+import type { Config, JobConfig } from '../../src/config/types.js';
+import type { DatasetRecord, HoldRecord, Listing, ResumeTokenInfo, VersionRecord } from '../../src/zfs/types.js';
+import type { Action, Plan, VersionRef } from '../../src/plan/types.js';
+import type { DecodedResumeToken } from '../../src/plan/input.js';
+import { computePlan } from '../../src/plan/compute.js';
+import { guidHex, makeCursorName, makeTentativeCursorName, parseBookmarkName } from '../../src/zfs/names.js';
 
 const LABEL_BASE = 10n ** 19n; // GUIDs above 2^53: they must stay strings
 

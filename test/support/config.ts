@@ -1,7 +1,7 @@
 // Helpers for the config tests: YAML from lines, and the formatted issues of a config text.
-import { ConfigError, formatConfigIssue } from '../../../src/errors.js';
-import { parseConfig } from '../../../src/config/parse.js';
-import type { Config } from '../../../src/config/types.js';
+import { ConfigError, formatConfigIssue } from '../../src/errors.js';
+import { parseConfig } from '../../src/config/parse.js';
+import type { Config } from '../../src/config/types.js';
 
 export const FILE = 'zform.yml';
 
