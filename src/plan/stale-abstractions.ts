@@ -14,7 +14,7 @@ import type { Config, JobConfig } from '../config/types.js';
 import type { Action, DatasetPlan, Diagnostic, JobPlan, VersionRef } from './types.js';
 import type { JobInventory } from './input.js';
 import { listOwnedAbstractions, mergeOwnedAbstractions, type OwnedAbstraction } from './abstractions.js';
-import { compileSelection, type DatasetSelection } from './selection.js';
+import { compileSelection, type JobSelection } from './selection.js';
 import { computeIncrementalPath, newestCommonSnapshot } from './incremental-path.js';
 import { indexListing, type ListingIndex } from './listing-index.js';
 import { isWithin } from './paths.js';
@@ -59,7 +59,7 @@ export function computeStaleness(config: Config, inventories: Record<string, Job
     addTo(cursorsOf, `${c.job}\0${c.host}\0${c.dataset}`, c);
   }
   const jobs = new Map(config.jobs.map((j) => [j.name, j]));
-  const selections = new Map<string, DatasetSelection>();
+  const selections = new Map<string, JobSelection>();
   const selectionOf = (job: JobConfig) => {
     let f = selections.get(job.name);
     if (!f) { f = compileSelection(job); selections.set(job.name, f); }
@@ -78,7 +78,7 @@ export function computeStaleness(config: Config, inventories: Record<string, Job
 }
 
 /** Why the abstraction's dataset is not one its job replicates now, or null. */
-function selectionProblem(a: OwnedAbstraction, job: JobConfig, selection: DatasetSelection): string | null {
+function selectionProblem(a: OwnedAbstraction, job: JobConfig, selection: JobSelection): string | null {
   if (!job.target) return `job ${job.name} has no target any more (snapshots only)`;
   const rootFs = job.target.rootFs;
   if (a.type === 'last_received_hold') {
