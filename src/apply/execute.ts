@@ -7,6 +7,7 @@ import type { HostPool } from '../hosts.js';
 import { makeCursorName, makeTentativeCursorName } from '../zfs/names.js';
 import { runHostTransfer } from '../zfs/transfer-direct.js';
 import { ZformError } from '../errors.js';
+import { fullName } from '../plan/paths.js';
 import { actionDataset, errorLine, runWaves, type SendAction, type Transferred } from './waves.js';
 import { withStep } from '../obs/context.js';
 import { emptyTotals, type ApplyHooks, type ApplyResult, type DatasetOutcome } from './events.js';
@@ -18,10 +19,6 @@ export interface ApplyOptions {
   /** aborting stops the running transfer (resumable state stays) and skips what is left */
   signal?: AbortSignal;
   clock?: () => Date;
-}
-
-export function fullName(ref: VersionRef): string {
-  return `${ref.dataset}${ref.kind === 'snapshot' ? '@' : '#'}${ref.name}`;
 }
 
 /** Every snapshot a chain refers to that this plan creates (guid null), as full names. */

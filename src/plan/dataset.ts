@@ -14,6 +14,7 @@ import { computeIncrementalPath, incrementalBase, newestCommonSnapshot, type Inc
 import { makeLastReceivedHoldTag } from '../zfs/names.js';
 import { formatBytes } from '../config/units.js';
 import { computeReceiveProblem } from './receive-compat.js';
+import { plural } from '../text.js';
 
 export interface DatasetChainInput {
   job: JobConfig;
@@ -36,8 +37,6 @@ export interface DatasetChain {
   /** the chain creates the target dataset (full receive into a missing one), so its parent must exist first */
   createsTarget: boolean;
 }
-
-function plural(n: number, one: string, many = one + 's'): string { return `${n} ${n === 1 ? one : many}`; }
 
 export function sendFlagsOf(job: JobConfig): SendFlags {
   const s = job.send;

@@ -1,9 +1,9 @@
 // One-line descriptions of plan actions (plain text, no colour): for logs, traces and the apply views.
-import type { Action, VersionRef } from '../plan/types.js';
+import type { Action, VersionRef } from './types.js';
+import { fullName as ref } from './paths.js';
+import { onHost as on } from '../text.js';
 
-function ref(r: VersionRef): string { return `${r.dataset}${r.kind === 'snapshot' ? '@' : '#'}${r.name}`; }
 function short(r: VersionRef): string { return `${r.kind === 'snapshot' ? '@' : '#'}${r.name}`; }
-function on(host: string, s: string): string { return host === 'local' ? s : `${host}:${s}`; }
 
 export function describeAction(a: Action): string {
   switch (a.kind) {

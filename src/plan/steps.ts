@@ -2,6 +2,7 @@
 import type { ProtectionMode } from '../config/types.js';
 import type { VersionRef } from './types.js';
 import { ZformError } from '../errors.js';
+import { plural } from '../text.js';
 
 /** One source version in createtxg order; the snapshot this plan takes comes last (guid null). */
 export interface TimelineEntry {
@@ -31,7 +32,6 @@ function at(timeline: TimelineEntry[], ref: VersionRef): number {
   if (i < 0) throw new ZformError('internal', `${ref.dataset}@${ref.name} is not in the planning timeline`);
   return i;
 }
-function plural(n: number, one: string, many = one + 's'): string { return `${n} ${n === 1 ? one : many}`; }
 
 /**
  * Estimated stream size without asking ZFS: the `written` of every source snapshot after `from` up to

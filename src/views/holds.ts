@@ -4,10 +4,9 @@ import type { Action } from '../plan/types.js';
 import type { AbstractionStatus } from '../plan/stale-abstractions.js';
 import type { Io } from '../io.js';
 import type { ViewType } from './view-type.js';
+import { onHost as on } from '../text.js';
 
 const TYPE_LABEL = { step_hold: 'step hold', last_received_hold: 'last-received hold', cursor: 'cursor', tentative_cursor: 'tentative cursor' } as const;
-
-function on(host: string, s: string): string { return host === 'local' ? s : `${host}:${s}`; }
 
 export function renderHoldsHuman(list: AbstractionStatus[], opts: { color: boolean }): string {
   const c = new Chalk({ level: opts.color ? 1 : 0 });

@@ -6,6 +6,7 @@ import type { Action, Conflict, DatasetPlan, Diagnostic, JobPlan, Plan, PlanSumm
 import { formatBytes } from '../config/units.js';
 import { CURSOR_PREFIX, TENTATIVE_CURSOR_PREFIX } from '../zfs/names.js';
 import { blockedDatasets } from '../plan/queries.js';
+import { plural } from '../text.js';
 import { writePieces } from './write-pieces.js';
 
 export interface PlanHumanOptions {
@@ -18,8 +19,6 @@ type Symbol = '+' | '-' | '~' | '-/+';
 const LEGEND: [Symbol, string][] = [['+', 'create'], ['~', 'send/update'], ['-', 'destroy'], ['-/+', 'replace']];
 /** evidence lists longer than this are cut */
 const MAX_EVIDENCE = 10;
-
-function plural(n: number, one: string, many = one + 's'): string { return `${n} ${n === 1 ? one : many}`; }
 
 function symbolOf(a: Action): Symbol {
   switch (a.kind) {
