@@ -21,6 +21,14 @@ export interface OwnedAbstraction {
   createtxg: number;
 }
 
+/** What zform bookmark (cursor or tentative cursor) `v` is, or null. A bookmark whose name carries another GUID
+ *  is a copy zform did not make: never zform's (zrepl's rule). */
+export function parseOwnedBookmark(v: VersionRecord): ReturnType<typeof parseBookmarkName> {
+  if (v.kind !== 'bookmark') return null;
+  const p = parseBookmarkName(v.name);
+  return p && p.guid === v.guid ? p : null;
+}
+
 export function listOwnedAbstractions(listing: Listing, host: string): OwnedAbstraction[] {
   const out: OwnedAbstraction[] = [];
   // The held snapshots' records, found per dataset: a listing at scale has millions of snapshots and few holds.
@@ -46,10 +54,8 @@ export function listOwnedAbstractions(listing: Listing, host: string): OwnedAbst
     out.push({ type: p.type, job: p.job, host, dataset: v.dataset, name: h.snapshot, short: v.name, tag: h.tag, guid: v.guid, createtxg: v.createtxg });
   }
   for (const v of listing.versions) {
-    if (v.kind !== 'bookmark') continue;
-    const p = parseBookmarkName(v.name);
-    // A bookmark whose name carries another GUID is a copy zform did not make: never zform's (zrepl's rule).
-    if (!p || p.guid !== v.guid) continue;
+    const p = parseOwnedBookmark(v);
+    if (!p) continue;
     out.push({ type: p.type, job: p.job, host, dataset: v.dataset, name: `${v.dataset}#${v.name}`, short: v.name, tag: null, guid: v.guid, createtxg: v.createtxg });
   }
   return out;

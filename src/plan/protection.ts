@@ -4,8 +4,9 @@ import type { ProtectionMode } from '../config/types.js';
 import type { HoldRecord, VersionRecord } from '../zfs/types.js';
 import type { Action, BookmarkRole, VersionRef } from './types.js';
 import type { Step } from './steps.js';
-import { makeCursorName, makeLastReceivedHoldTag, makeStepHoldTag, makeTentativeCursorName, parseBookmarkName } from '../zfs/names.js';
+import { makeCursorName, makeLastReceivedHoldTag, makeStepHoldTag, makeTentativeCursorName } from '../zfs/names.js';
 import { refOf } from './listing-index.js';
+import { parseOwnedBookmark } from './abstractions.js';
 
 /** A bookmark of this job: listed (ref set), or planned (ref set when the GUID is known, else derived at apply). */
 interface TrackedBookmark {
@@ -217,9 +218,8 @@ function listedAbstractions(scope: ProtectionScope, stepTag: string, lrTag: stri
   }
   const bookmarks: TrackedBookmark[] = [];
   for (const v of scope.sourceVersions) {
-    if (v.kind !== 'bookmark') continue;
-    const p = parseBookmarkName(v.name);
-    if (!p || p.job !== scope.job || p.guid !== v.guid) continue;
+    const p = parseOwnedBookmark(v);
+    if (!p || p.job !== scope.job) continue;
     bookmarks.push({ role: p.type, guid: v.guid, ref: refOf(v), derivedFrom: null });
   }
   return { stepHolds, lastReceived, bookmarks };

@@ -21,7 +21,8 @@ import { selectDatasets } from '../plan/selection.js';
 import { computeIncrementalPath, incrementalBase, newestCommonSnapshot } from '../plan/incremental-path.js';
 import { compileRegex } from '../config/regex.js';
 import { indexListing, type ListingIndex } from '../plan/listing-index.js';
-import { makeLastReceivedHoldTag, makeStepHoldTag, parseBookmarkName } from '../zfs/names.js';
+import { makeLastReceivedHoldTag, makeStepHoldTag } from '../zfs/names.js';
+import { parseOwnedBookmark } from '../plan/abstractions.js';
 import { formatDuration } from '../config/units.js';
 
 export interface StatusInput {
@@ -172,8 +173,7 @@ function planProblems(dsPlan: DatasetPlan | undefined): { conflicts: DatasetStat
 
 /** This job's cursor, tentative cursors and step holds on the source dataset. */
 function sourceAbstractions(job: JobConfig, sourceIndex: ListingIndex, sourceVersions: VersionRecord[]): Pick<DatasetStatus, 'cursor' | 'tentativeCursors' | 'stepHolds'> {
-  const cursors = sourceVersions.filter((v) => v.kind === 'bookmark').map((v) => ({ v, p: parseBookmarkName(v.name) }))
-    .filter(({ v, p }) => p !== null && p.job === job.name && p.guid === v.guid);
+  const cursors = sourceVersions.map((v) => ({ v, p: parseOwnedBookmark(v) })).filter(({ p }) => p !== null && p.job === job.name);
   const stepTag = makeStepHoldTag(job.name);
   return {
     cursor: cursors.filter(({ p }) => p!.type === 'cursor').pop()?.v.name ?? null,
