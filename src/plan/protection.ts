@@ -6,7 +6,7 @@ import type { Action, BookmarkRole, VersionRef } from './types.js';
 import type { Step } from './steps.js';
 import { makeCursorName, makeLastReceivedHoldTag, makeStepHoldTag, makeTentativeCursorName } from '../zfs/names.js';
 import { refOf } from './listing-index.js';
-import { parseOwnedBookmark } from './abstractions.js';
+import { parseOwnedBookmark, snapshotsHeldWith } from './abstractions.js';
 
 /** A bookmark of this job: listed (ref set), or planned (ref set when the GUID is known, else derived at apply). */
 interface TrackedBookmark {
@@ -206,16 +206,8 @@ class Tracker implements AbstractionTracker {
 
 /** This job's step holds, last-received holds and bookmarks as listed. */
 function listedAbstractions(scope: ProtectionScope, stepTag: string, lrTag: string): { stepHolds: VersionRef[]; lastReceived: VersionRef[]; bookmarks: TrackedBookmark[] } {
-  // Only a snapshot with userrefs has holds (a listing asks `zfs holds` for no other): skipping the rest saves a
-  // lookup per snapshot, a million of them in a large inventory.
-  const stepHolds: VersionRef[] = [];
-  for (const v of scope.sourceVersions) {
-    if (v.kind === 'snapshot' && v.userrefs > 0 && scope.sourceHolds(`${v.dataset}@${v.name}`).some((h) => h.tag === stepTag)) stepHolds.push(refOf(v));
-  }
-  const lastReceived: VersionRef[] = [];
-  for (const v of scope.targetSnapshots) {
-    if (v.userrefs > 0 && scope.targetHolds(`${v.dataset}@${v.name}`).some((h) => h.tag === lrTag)) lastReceived.push(refOf(v));
-  }
+  const stepHolds = snapshotsHeldWith(scope.sourceVersions, scope.sourceHolds, stepTag).map(refOf);
+  const lastReceived = snapshotsHeldWith(scope.targetSnapshots, scope.targetHolds, lrTag).map(refOf);
   const bookmarks: TrackedBookmark[] = [];
   for (const v of scope.sourceVersions) {
     const p = parseOwnedBookmark(v);

@@ -22,7 +22,7 @@ import { computeIncrementalPath, incrementalBase, newestCommonSnapshot } from '.
 import { compileRegex } from '../config/regex.js';
 import { indexListing, type ListingIndex } from '../plan/listing-index.js';
 import { makeLastReceivedHoldTag, makeStepHoldTag } from '../zfs/names.js';
-import { parseOwnedBookmark } from '../plan/abstractions.js';
+import { parseOwnedBookmark, snapshotsHeldWith } from '../plan/abstractions.js';
 import { formatDuration } from '../config/units.js';
 
 export interface StatusInput {
@@ -149,7 +149,7 @@ function computeDatasetStatus(
   const onTarget = new Set(targetSnapshots.map((t) => t.guid));
   const pending = sourceSnapshots.filter((v) => isReplicable(v.name) && v.createtxg > baseTxg && !onTarget.has(v.guid)).length;
   const lrTag = makeLastReceivedHoldTag(job.name);
-  const lastReceivedHolds = targetSnapshots.filter((v) => targetIndex.holds(`${v.dataset}@${v.name}`).some((h) => h.tag === lrTag)).map((v) => v.name);
+  const lastReceivedHolds = snapshotsHeldWith(targetSnapshots, (s) => targetIndex.holds(s), lrTag).map((v) => v.name);
   const lagS = newest ? Math.max(0, nowS - newest.creation) : null;
   const resume = target?.resumeToken ? resumeState(target.resumeToken, dsPlan, input) : null;
   const replicableSource = sourceSnapshots.some((v) => isReplicable(v.name));
@@ -178,7 +178,7 @@ function sourceAbstractions(job: JobConfig, sourceIndex: ListingIndex, sourceVer
   return {
     cursor: cursors.filter(({ p }) => p!.type === 'cursor').pop()?.v.name ?? null,
     tentativeCursors: cursors.filter(({ p }) => p!.type === 'tentative_cursor').map(({ v }) => v.name),
-    stepHolds: sourceVersions.filter((v) => v.kind === 'snapshot' && sourceIndex.holds(`${v.dataset}@${v.name}`).some((h) => h.tag === stepTag)).map((v) => v.name),
+    stepHolds: snapshotsHeldWith(sourceVersions, (s) => sourceIndex.holds(s), stepTag).map((v) => v.name),
   };
 }
 
