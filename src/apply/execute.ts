@@ -1,6 +1,6 @@
 // Executes a plan action by action: snapshots first, then each dataset's chain in dependency
 // order. A failure stops only its chain and the chains that depend on it; it never re-plans.
-import type { Action, DatasetPlan, JobPlan, Plan, VersionRef } from '../plan/types.js';
+import type { Action, JobPlan, Plan, VersionRef } from '../plan/types.js';
 import type { BandwidthLimit, Config, JobConfig } from '../config/types.js';
 import type { BookmarkOp, ReceiveArgs, SendArgs, ZfsHost } from '../zfs/types.js';
 import type { HostPool } from '../hosts.js';

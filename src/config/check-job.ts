@@ -1,10 +1,10 @@
 // Semantic checks of the hosts section and of each job on its own (what the schema cannot say).
 import { datasetNamecheck, componentNamecheck, MAX_NAME_LEN, PLACEHOLDER_PROPERTY } from '../zfs/names.js';
-import type { KeyPath, RawIssue } from './issue.js';
+import type { KeyPath } from './issue.js';
 import { filterPatternCheck } from './filter.js';
 import { parseGrid } from './grid.js';
 import { jobNameCheck } from './jobname.js';
-import { asArray, asObject, asString, field, hostOf, type Plain } from './plain.js';
+import { asArray, asObject, asString, field, type Plain } from './plain.js';
 import { compileRegex } from './regex.js';
 import { TIMESTAMP_FORMATS, formatTimestamp } from './timestamp.js';
 import type { TimestampFormat } from './types.js';

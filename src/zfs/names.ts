@@ -90,10 +90,3 @@ export function datasetNamecheck(name: string): string | null {
   if (name.includes('@') || name.includes('#')) return "'@' or '#' in a dataset name";
   return entityNamecheck(name);
 }
-
-/** Hold tags: any non-empty string up to 255 bytes (OpenZFS checks only length). */
-export function holdTagCheck(tag: string): string | null {
-  if (tag.length === 0) return 'empty hold tag';
-  if (Buffer.byteLength(tag) > MAX_HOLD_TAG_LEN) return 'hold tag is too long';
-  return null;
-}
