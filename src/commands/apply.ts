@@ -30,6 +30,23 @@ export async function confirm(io: Io): Promise<boolean> {
   }
 }
 
+/** The first SIGINT/SIGTERM aborts the run (the running transfer stops, its resumable state stays); a second
+ *  one kills the process at once. */
+function listenForStop(ctx: CommandContext): { controller: AbortController; signalled: () => 'SIGINT' | 'SIGTERM' | null; unsubscribe: () => void } {
+  const { io } = ctx;
+  const controller = new AbortController();
+  let signalled: 'SIGINT' | 'SIGTERM' | null = null;
+  const unsubscribe = io.onSignal?.((sig) => {
+    if (signalled) process.kill(process.pid, 'SIGKILL'); // a second signal: stop at once (resumable state stays)
+    signalled = sig;
+    const msg = `${sig}: stopping the running transfer (its resumable state stays), skipping the rest`;
+    if (ctx.obs && ctx.obs.log.format !== 'human') ctx.obs.log.warn(msg, { signal: sig });
+    else io.stderr.write(`\nzform: ${msg}\n`);
+    controller.abort();
+  }) ?? (() => undefined);
+  return { controller, signalled: () => signalled, unsubscribe };
+}
+
 export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args> {
   return {
     command: 'apply [planfile]',
@@ -82,16 +99,8 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
       const metrics = createApplyMetrics();
       const metricsFile = args['metrics-file'];
       const hosts = openHosts(config, ctx.obs?.observer);
-      const controller = new AbortController();
-      let signalled: 'SIGINT' | 'SIGTERM' | null = null;
-      const unsubscribe = io.onSignal?.((sig) => {
-        if (signalled) process.kill(process.pid, 'SIGKILL'); // a second signal: stop at once (resumable state stays)
-        signalled = sig;
-        const msg = `${sig}: stopping the running transfer (its resumable state stays), skipping the rest`;
-        if (ctx.obs && ctx.obs.log.format !== 'human') ctx.obs.log.warn(msg, { signal: sig });
-        else io.stderr.write(`\nzform: ${msg}\n`);
-        controller.abort();
-      }) ?? (() => undefined);
+      const stop = listenForStop(ctx);
+      const { controller, unsubscribe } = stop;
       try {
         for (const j of [...jobs].sort()) unlocks.push(await acquireJobLock(lockDir(io.env), j, io.now()));
         let plan: Plan;
@@ -124,9 +133,9 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
         const hooks = (ev: ApplyEvent) => { if (metricsFile) metrics.onEvent(ev); ctx.obs?.onApplyEvent(ev); view.onEvent(ev); };
         const result = await applyPlan(plan, config, { hosts, hooks, signal: controller.signal, clock: io.now });
         view.finish(result, io.now());
-        if (metricsFile) await writeApplyMetrics(metricsFile, jobs, result, metrics, config, hosts, io, !result.interrupted && !signalled);
-        if (result.interrupted || signalled) {
-          ctx.exitCode = signalled === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
+        if (metricsFile) await writeApplyMetrics(metricsFile, jobs, result, metrics, config, hosts, io, !result.interrupted && !stop.signalled());
+        if (result.interrupted || stop.signalled()) {
+          ctx.exitCode = stop.signalled() === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
         } else {
           const bad = result.outcomes.some((o) => o.status === 'failed' || o.status === 'skipped' || o.status === 'conflict' || o.status === 'interrupted');
           ctx.exitCode = bad || result.snapshotFailures.length > 0 || unlistedHosts > 0 ? ExitCode.failure : ExitCode.ok;
