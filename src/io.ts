@@ -1,5 +1,8 @@
 // The process surroundings a command works with, injectable for tests.
 import type { Readable, Writable } from 'node:stream';
+import type { Config } from './config/types.js';
+import type { HostPool } from './hosts.js';
+import type { CommandObserver } from './zfs/exec.js';
 
 export interface Io {
   stdout: Writable & { isTTY?: boolean; columns?: number };
@@ -10,6 +13,8 @@ export interface Io {
   now: () => Date;
   /** subscribe to SIGINT/SIGTERM; returns the unsubscribe function */
   onSignal?: (handler: (signal: 'SIGINT' | 'SIGTERM') => void) => () => void;
+  /** tests: the hosts plan and apply use (fakes) instead of openHosts */
+  openHosts?: (config: Config, observer?: CommandObserver) => HostPool;
 }
 
 export function processIo(): Io {

@@ -52,7 +52,7 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
     command: 'apply [planfile]',
     describe: 'Execute the plan (or a saved plan), protecting every step with holds and cursor bookmarks',
     builder: (y) => y
-      .positional('planfile', { type: 'string', description: 'A plan saved with "zform plan --out FILE": applied exactly, or refused if stale' })
+      .positional('planfile', { type: 'string', description: 'A plan saved with "zform plan --out FILE": planned again as of its time, run only if identical' })
       .option('job', { type: 'string', array: true, requiresArg: true, description: 'Only this job (repeatable; not with PLANFILE)' })
       .option('auto-approve', { type: 'boolean', description: 'Do not ask for confirmation (cron, systemd)' })
       .option('json', { type: 'boolean', description: 'NDJSON events on stdout (needs --auto-approve or PLANFILE)' })
@@ -71,7 +71,7 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
       const { loadConfig } = await import('../config/load.js');
       const { openHosts } = await import('../hosts.js');
       const { readPlanFile } = await import('../planfile.js');
-      const { checkPlanFresh } = await import('../apply/stale.js');
+      const { checkSavedPlanFile, recomputeSavedPlan } = await import('../apply/stale.js');
       const { applyPlan } = await import('../apply/execute.js');
       const { acquireJobLock, lockDir } = await import('../apply/lock.js');
       const { createApplyView } = await import('../views/apply-view.js');
@@ -88,9 +88,11 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
           : 'standard input is not a terminal, so apply cannot ask for confirmation: use --auto-approve (cron, systemd) or apply a saved plan');
       }
       const saved: Plan | null = args.planfile ? await readPlanFile(args.planfile) : null;
-      // A saved plan names the config it was made from: that is the default, unless -c or $ZFORM_CONFIG says otherwise.
-      const config = await loadConfig(saved && !args.config && !io.env.ZFORM_CONFIG ? saved.configFile : configPath(args, io));
-      const jobs = saved ? saved.jobs.map((j) => j.job) : selectJobs(config, args.job);
+      // Always the config named by -c, $ZFORM_CONFIG or the default path: never the one a plan file names (its
+      // `privilege` would run as root), which only appears in the message when the digests differ.
+      const config = await loadConfig(configPath(args, io));
+      // A saved plan's jobs, hosts and config digest are checked before any lock or zfs command.
+      const jobs = saved ? checkSavedPlanFile(saved, config, io.now()) : selectJobs(config, args.job);
       const color = useColor(io, args.color);
       const view = createApplyView(viewTypeOf(args.json), io, { color, tty: Boolean(io.stdout.isTTY) });
 
@@ -98,15 +100,17 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
       const unlocks: (() => Promise<void>)[] = [];
       const metrics = createApplyMetrics();
       const metricsFile = args['metrics-file'];
-      const hosts = openHosts(config, ctx.obs?.observer);
+      const hosts = (io.openHosts ?? openHosts)(config, ctx.obs?.observer);
       const stop = listenForStop(ctx);
       const { controller, unsubscribe } = stop;
       try {
         for (const j of [...jobs].sort()) unlocks.push(await acquireJobLock(lockDir(io.env), j, io.now()));
         let plan: Plan;
         if (saved) {
-          await (ctx.obs ? ctx.obs.span('check saved plan', {}, () => checkPlanFresh(saved, config, hosts)) : checkPlanFresh(saved, config, hosts));
-          plan = saved;
+          // Planned again as of the saved plan's time with its options: what runs (and what the summary counts) is
+          // this fresh plan, which equals the saved one or the apply is refused.
+          const again = () => recomputeSavedPlan(saved, config, jobs, hosts);
+          plan = await (ctx.obs ? ctx.obs.span('check saved plan', { jobs: jobs.join(',') }, again) : again());
           ctx.obs?.planned(plan);
         } else {
           plan = await planNow(config, hosts, io, { jobs, allowRollback: args['allow-rollback'] ?? false, releaseStale: args['release-stale'] ?? false, obs: ctx.obs });

@@ -41,7 +41,7 @@ export function planCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args
       const { io } = ctx;
       const config = await loadConfig(configPath(args, io));
       const jobs = selectJobs(config, args.job);
-      const hosts = openHosts(config, ctx.obs?.observer);
+      const hosts = (io.openHosts ?? openHosts)(config, ctx.obs?.observer);
       const view = createPlanView(viewTypeOf(args.json), io, { color: useColor(io, args.color) });
       try {
         const plan = await planNow(config, hosts, io, { jobs, allowRollback: args['allow-rollback'] ?? false, releaseStale: args['release-stale'] ?? false, obs: ctx.obs });

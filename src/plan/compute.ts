@@ -61,6 +61,7 @@ export function computePlan(input: PlanInput): Plan {
     createdAt: input.now.toISOString(),
     configFile: input.config.file,
     configDigest: input.config.digest,
+    options: { jobs: [...input.jobs], allowRollback: input.allowRollback, releaseStale: input.releaseStale ?? false },
     jobs,
     summary: addSummaries(jobs.map((j) => j.summary ?? emptySummary())),
   };

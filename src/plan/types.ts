@@ -2,7 +2,8 @@
 import type { Guid, SendFlags } from '../zfs/types.js';
 import type { ProtectionMode } from '../config/types.js';
 
-export const PLAN_FORMAT_VERSION = 1;
+/** 2: `options` (the planning flags a saved plan is recomputed with) */
+export const PLAN_FORMAT_VERSION = 2;
 
 /** A snapshot or bookmark the plan refers to. guid null = created by this plan ("known after apply"). */
 export interface VersionRef {
@@ -138,6 +139,16 @@ export interface Plan {
   createdAt: string;
   configFile: string;
   configDigest: string;
+  /** the planning flags: `zform apply PLANFILE` recomputes the plan with them and runs it only if identical */
+  options: PlanOptions;
   jobs: JobPlan[];
   summary: PlanSummary;
+}
+
+/** What the plan was asked for (--job, --allow-rollback, --release-stale). */
+export interface PlanOptions {
+  /** the selected jobs, in config order */
+  jobs: string[];
+  allowRollback: boolean;
+  releaseStale: boolean;
 }

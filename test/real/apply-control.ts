@@ -141,7 +141,7 @@ jobs:
     const before = await state();
     const r = await z.run(['apply', '-c', cfg, file]);
     assertExit(r, 1, 'apply of a stale plan');
-    assert.equal(r.stderr, `zform: saved plan is stale: local:${Y} changed since the plan was made (snapshots, GUIDs or resume state); plan again\n`);
+    assert.equal(r.stderr, `zform: saved plan is stale: job ctl, dataset ${Y}: local:${Y} changed since the plan was made (snapshots, GUIDs or resume state); plan again\n`);
     assert.deepEqual(await state(), before, 'nothing changed');
 
     const file2 = z.file('stale2.plan');
@@ -149,7 +149,7 @@ jobs:
     appendFileSync(cfg, '# edited after planning\n');
     const r2 = await z.run(['apply', '-c', cfg, file2]);
     assertExit(r2, 1, 'apply of a plan made with another config');
-    assert.equal(r2.stderr, `zform: saved plan is stale: the configuration ${cfg} changed since the plan was made; plan again\n`);
+    assert.equal(r2.stderr, `zform: saved plan is stale: it was made from the configuration ${JSON.stringify(cfg)}, and ${cfg} differs from it (changed since, or another file); plan again\n`);
     assert.deepEqual(await state(), before, 'nothing changed');
 
     const fresh = z.file('fresh.plan');

@@ -374,7 +374,7 @@ function scenarios(ssh: boolean): void {
     assert.deepEqual([release!.kind, release!.host, release!.side], ['release', PH, 'target']);
     assert.ok(rollback!.kind === 'rollback');
     assert.deepEqual([rollback.host, rollback.dataset, rollback.to.guid, rollback.destroys.map((r) => r.guid)], [PH, tp, a4!.guid, [local!.guid]]);
-    const r = await z.run(['apply', file]);
+    const r = await z.run(['apply', '-c', cfg, file]);
     assertExit(r, 0, 'apply of the rollback plan');
     assert.equal((await sh(`zfs list -H -o name -t snapshot ${tp}`)).includes('@local'), false);
     assert.equal((await snap(`${tp}@a5`)).guid, a5!.guid);

@@ -95,7 +95,7 @@ jobs:
   assert.ok(p.summary.destroys >= srcGone.size + dstGone.size);
   assert.match(human.stdout, new RegExp(`^Plan: 1 snapshot, 2 sends .*, ${p.summary.destroys} destroys\\.$`, 'm'));
 
-  const r = await z.run(['apply', z.file('month.plan')]);
+  const r = await z.run(['apply', '-c', cfg, z.file('month.plan')]);
   assertExit(r, 0, 'apply');
   assert.deepEqual(new Set(await readSnapshots('zprsrc/data')), sourceKeeps);
   assert.deepEqual(new Set(await readSnapshots('zprdst/zprsrc/data')), targetKeeps);
@@ -117,7 +117,7 @@ jobs:
   assert.deepEqual(destroyed2, [
     `source ${hourName(528)} (not_replicated: replicated; grid: older than the grid (8d1h))`,
   ]);
-  assertExit(await z.run(['apply', z.file('later.plan')]), 0, 'second apply');
+  assertExit(await z.run(['apply', '-c', cfg, z.file('later.plan')]), 0, 'second apply');
   const target2 = await readSnapshots('zprdst/zprsrc/data');
   assert.deepEqual(new Set(target2), new Set([...targetKeeps, planned2]));
   const guid = async (s: string) => (await sh(`zfs get -H -p -o value guid ${q(s)}`)).trim();

@@ -8,7 +8,8 @@ import { staticHosts } from '../../../src/hosts.js';
 import { readInventories } from '../../../src/plan/read.js';
 import { computePlan } from '../../../src/plan/compute.js';
 import { applyPlan } from '../../../src/apply/execute.js';
-import { checkPlanFresh } from '../../../src/apply/stale.js';
+import { checkSavedPlanFile, recomputeSavedPlan } from '../../../src/apply/stale.js';
+import type { HostPool } from '../../../src/hosts.js';
 import { StalePlanError } from '../../../src/errors.js';
 import type { Plan } from '../../../src/plan/types.js';
 import type { Config } from '../../../src/config/types.js';
@@ -43,6 +44,11 @@ async function plan(w: World, allowRollback = false): Promise<Plan> {
 
 async function apply(w: World, p: Plan, signal?: AbortSignal, events: ApplyEvent[] = []) {
   return applyPlan(p, w.config, { hosts: staticHosts({ local: w.src, nas: w.dst }), signal, hooks: (e) => events.push(e), clock: () => w.now });
+}
+
+/** What `zform apply PLANFILE` checks before running a saved plan (throws StalePlanError). */
+async function checkPlanFresh(p: Plan, config: Config, hosts: HostPool): Promise<void> {
+  await recomputeSavedPlan(p, config, checkSavedPlanFile(p, config, new Date(p.createdAt)), hosts);
 }
 
 function actionCount(p: Plan): number {
@@ -178,11 +184,11 @@ test('a saved plan is refused as stale when a dataset changed, and when the conf
   w.src.apply('snapshot tank/a/b@s9');
   await assert.rejects(checkPlanFresh(p, w.config, hosts), (e: unknown) => {
     assert.ok(e instanceof StalePlanError);
-    assert.equal(e.shortMessage, 'saved plan is stale: local:tank/a/b changed since the plan was made (snapshots, GUIDs or resume state); plan again');
+    assert.equal(e.shortMessage, 'saved plan is stale: job j, dataset tank/a/b: local:tank/a/b changed since the plan was made (snapshots, GUIDs or resume state); plan again');
     return true;
   });
   const other = { ...w.config, digest: 'different' };
-  await assert.rejects(checkPlanFresh(p, other, hosts), /configuration zform.yml changed since the plan was made/);
+  await assert.rejects(checkPlanFresh(p, other, hosts), /saved plan is stale: it was made from the configuration "zform.yml", and zform.yml differs from it/);
 });
 
 test('due snapshots are taken atomically per pool and replicated; the cursor name is derived after apply', async () => {

@@ -7,7 +7,7 @@ import { staticHosts } from '../../../src/hosts.js';
 import { readInventories } from '../../../src/plan/read.js';
 import { computePlan } from '../../../src/plan/compute.js';
 import { applyPlan } from '../../../src/apply/execute.js';
-import { checkPlanFresh } from '../../../src/apply/stale.js';
+import { checkSavedPlanFile, recomputeSavedPlan } from '../../../src/apply/stale.js';
 
 test('a plan with pruning lines on both sides is not stale against the listing it was made from', async () => {
   let now = new Date('2026-11-21T12:00:00Z');
@@ -35,7 +35,7 @@ jobs:
   };
   for (let run = 0; run < 3; run++) {
     const p = await plan();
-    await checkPlanFresh(p, config, hosts);
+    await recomputeSavedPlan(p, config, checkSavedPlanFile(p, config, now), hosts);
     const r = await applyPlan(p, config, { hosts, clock: () => now });
     assert.deepEqual(r.outcomes.map((o) => o.status), ['ok', 'ok'].slice(0, r.outcomes.length), JSON.stringify(r.outcomes));
     now = new Date(now.getTime() + 3600_000 + 120_000);

@@ -58,7 +58,7 @@ test('ids are "<job>:<n>" in execution order, unique; jobs in the order given; d
 
 test('the plan header: format version, zform version, the clock given, the config file and digest', () => {
   const p = computePlan(input());
-  assert.deepEqual([p.formatVersion, p.zformVersion, p.createdAt, p.configFile, p.configDigest], [1, '0.1.0', '2026-03-01T12:00:00.000Z', '/etc/zform/zform.yml', 'd'.repeat(64)]);
+  assert.deepEqual([p.formatVersion, p.zformVersion, p.createdAt, p.configFile, p.configDigest], [2, '0.1.0', '2026-03-01T12:00:00.000Z', '/etc/zform/zform.yml', 'd'.repeat(64)]);
 });
 
 test('listing order does not change the plan', () => {

@@ -69,7 +69,8 @@ test('the schema rejects what is not a plan: numeric GUIDs, unknown kinds, missi
   assert.equal(mutate((d) => { d.jobs[0]!.datasets[0]!.actions[0]!.kind = 'format_disk'; }), false);
   assert.equal(mutate((d) => { delete d.jobs[0]!.datasets[0]!.actions[1]!.reason; }), false);
   assert.equal(mutate((d) => { d.jobs[0]!.datasets[0]!.actions[1]!.extra = true; }), false);
-  assert.equal(mutate((d) => { d.formatVersion = 2; }), false);
+  assert.equal(mutate((d) => { d.formatVersion = 1; }), false);
+  assert.equal(mutate((d) => { delete (d as { options?: unknown }).options; }), false);
 });
 
 test('JSON output: GUIDs are strings, the document is the Plan value itself', () => {
@@ -78,5 +79,5 @@ test('JSON output: GUIDs are strings, the document is the Plan value itself', ()
   assert.deepEqual(JSON.parse(text), JSON.parse(JSON.stringify(p)));
   assert.match(text, /"guid": "10000000000000000001"/);
   assert.doesNotMatch(text, /"guid": \d/);
-  assert.ok(text.startsWith('{\n  "formatVersion": 1,\n  "zformVersion": "0.1.0",'));
+  assert.ok(text.startsWith('{\n  "formatVersion": 2,\n  "zformVersion": "0.1.0",'));
 });
