@@ -1,11 +1,12 @@
-// Saved plans (`zform plan --out FILE`, `zform apply FILE`): write atomically, read and check strictly.
+// Saved plans (`zform plan --out FILE`, `zform apply FILE`): write safely (src/fsafe.ts), read and check strictly.
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { PLAN_FORMAT_VERSION, type Plan } from './plan/types.js';
 import { UsageError } from './errors.js';
 import { packageFile } from './paths.js';
+import { writeFileSafely } from './fsafe.js';
+import { renderPlanJsonPieces } from './views/plan-json.js';
 
 // ajv, loaded only when a plan file is read (`zform plan --out` and other commands never load it)
 const require = createRequire(packageFile('package.json'));
@@ -21,10 +22,9 @@ function validatePlan(v: unknown) {
   return ok ? null : validator!.errors?.[0] ?? { instancePath: '', message: 'invalid' };
 }
 
+/** Writes the plan (renderPlanJson's text and a newline) safely, 0600: only its owner may read or change it. */
 export async function writePlanFile(file: string, plan: Plan): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  await fs.writeFile(tmp, JSON.stringify(plan, null, 2) + '\n', { mode: 0o600 });
-  await fs.rename(tmp, file);
+  await writeFileSafely(file, (function* () { yield* renderPlanJsonPieces(plan); yield '\n'; })(), { mode: 0o600 });
 }
 
 /** Reads a saved plan; anything that is not a zform plan of a supported version is a usage error. */

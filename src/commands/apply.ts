@@ -3,6 +3,7 @@ import type { CommandModule } from 'yargs';
 import { createInterface } from 'node:readline/promises';
 import { configPath, type CommandContext, type GlobalArgs } from './common.js';
 import { selectJobs } from './select.js';
+import { checkOutputFile } from '../fsafe.js';
 import { useColor, type Io } from '../io.js';
 import { viewTypeOf } from '../views/view-type.js';
 import { ExitCode, UsageError } from '../errors.js';
@@ -87,6 +88,7 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
           ? 'apply --json needs --auto-approve or a saved PLANFILE (there is no way to ask for confirmation)'
           : 'standard input is not a terminal, so apply cannot ask for confirmation: use --auto-approve (cron, systemd) or apply a saved plan');
       }
+      if (args['metrics-file']) await checkOutputFile('--metrics-file', args['metrics-file']);
       const saved: Plan | null = args.planfile ? await readPlanFile(args.planfile) : null;
       // Always the config named by -c, $ZFORM_CONFIG or the default path: never the one a plan file names (its
       // `privilege` would run as root), which only appears in the message when the digests differ.

@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { configPath, type CommandContext, type GlobalArgs } from './common.js';
 import { selectJobs } from './select.js';
+import { checkOutputFile } from '../fsafe.js';
 import { useColor } from '../io.js';
 import { viewTypeOf } from '../views/view-type.js';
 import { ExitCode } from '../errors.js';
@@ -39,6 +40,7 @@ export function planCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args
       const { createPlanView } = await import('../views/plan-view.js');
       const { writePlanFile } = await import('../planfile.js');
       const { io } = ctx;
+      if (args.out) await checkOutputFile('--out', args.out); // before listing: not "internal error" after planning
       const config = await loadConfig(configPath(args, io));
       const jobs = selectJobs(config, args.job);
       const hosts = (io.openHosts ?? openHosts)(config, ctx.obs?.observer);

@@ -5,6 +5,7 @@ import { configPath, type CommandContext, type GlobalArgs } from './common.js';
 import { selectJobs } from './select.js';
 import { parseDuration } from '../config/units.js';
 import { ConfigValueError } from '../config/value-error.js';
+import { checkOutputFile } from '../fsafe.js';
 import { useColor } from '../io.js';
 import { viewTypeOf } from '../views/view-type.js';
 import { ExitCode, UsageError } from '../errors.js';
@@ -49,9 +50,10 @@ export function statusCommand(ctx: CommandContext): CommandModule<GlobalArgs, Ar
       const { writeMetricsFile } = await import('../metrics/write.js');
       const { io } = ctx;
       const lagThresholdMs = parseLagThreshold(args['lag-threshold']);
+      if (args['metrics-file']) await checkOutputFile('--metrics-file', args['metrics-file']);
       const config = await loadConfig(configPath(args, io));
       const jobs = selectJobs(config, args.job);
-      const hosts = openHosts(config);
+      const hosts = (io.openHosts ?? openHosts)(config);
       try {
         const report = await readStatus(config, jobs, hosts, io.now(), lagThresholdMs);
         createStatusView(viewTypeOf(args.json), io, { color: useColor(io, args.color) }).report(report);

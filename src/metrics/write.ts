@@ -1,17 +1,14 @@
-// Writes a metrics file atomically for node_exporter's textfile collector: a temporary file in the same
-// folder, then rename, so the collector never reads half a file.
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+// Writes a metrics file atomically for node_exporter's textfile collector (src/fsafe.ts: an exclusive temporary
+// file in the same folder, then rename), so the collector never reads half a file; 0644 so it can read it.
+import { readFile } from 'node:fs/promises';
+import { writeFileSafely } from '../fsafe.js';
 import { ZformError } from '../errors.js';
 
 export async function writeMetricsFile(file: string, text: string): Promise<void> {
-  // The collector reads only *.prom: a temporary name not ending in .prom is never picked up half-written.
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  // The collector reads only *.prom: the temporary name (hidden, ending in .tmp) is never picked up half-written.
   try {
-    await writeFile(tmp, text, { mode: 0o644, flush: true });
-    await rename(tmp, file);
+    await writeFileSafely(file, text, { mode: 0o644 });
   } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
     const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
     throw new ZformError('internal', `cannot write the metrics file ${file}: ${msg}`, { cause: err });
   }

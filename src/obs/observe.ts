@@ -1,6 +1,6 @@
 // One run's logs and trace: sees every zfs command (the choke point's observer), every apply event
 // (apply's hooks) and the phases commands mark as spans, and tags each with job, dataset and step.
-import { writeFile } from 'node:fs/promises';
+import { checkOutputFile, writeFileSafely } from '../fsafe.js';
 import type { CommandObserver } from '../zfs/exec.js';
 import type { ApplyEvent } from '../apply/events.js';
 import type { Plan } from '../plan/types.js';
@@ -10,7 +10,7 @@ import { createLogger, type LogFields, type Logger } from './logger.js';
 import { MAIN_LANE, TraceRecorder } from './trace.js';
 import type { LogFormat, LogLevel } from './log-format.js';
 import type { Writable } from 'node:stream';
-import { UsageError, ZformError } from '../errors.js';
+import { ZformError } from '../errors.js';
 
 export interface ObservabilityOptions {
   format: LogFormat;
@@ -157,14 +157,11 @@ export class Observability {
     this.log.error(msg, { kind: err instanceof ZformError ? err.kind : 'internal', exit_code: exitCode, details, stack });
   }
 
-  /** Truncates the trace file, so that a path that cannot be written fails the run before it does anything. */
+  /** Checks the trace file's folder, so that a path that cannot be written fails the run before it does anything
+   *  (a usage error); the file itself is written only at the end (src/fsafe.ts). */
   async start(): Promise<void> {
     if (!this.opts.traceFile) return;
-    try {
-      await writeFile(this.opts.traceFile, '');
-    } catch (err) {
-      throw new UsageError(`--trace ${this.opts.traceFile}: cannot write it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-    }
+    await checkOutputFile('--trace', this.opts.traceFile);
   }
 
   /** The end of the run: the enclosing job and dataset spans, the run span, and the trace file.
@@ -179,7 +176,8 @@ export class Observability {
     for (const [job, e] of this.jobExtent) this.trace.complete(`job ${job}`, 'job', MAIN_LANE, e.start, e.end, { job });
     this.trace.complete(`zform ${name}`.trim(), 'run', MAIN_LANE, this.started, end, { exit_code: exitCode });
     try {
-      await writeFile(this.opts.traceFile, JSON.stringify(this.trace.toJSON()) + '\n');
+      // 0600: it holds every command's argv and the datasets' names, as a saved plan does
+      await writeFileSafely(this.opts.traceFile, JSON.stringify(this.trace.toJSON()) + '\n', { mode: 0o600 });
       return true;
     } catch (err) {
       this.log.error(`cannot write the trace to ${this.opts.traceFile}: ${(err as Error).message}`);

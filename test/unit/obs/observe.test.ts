@@ -130,5 +130,5 @@ test('trace: valid Trace Event Format; run, phases, job, one lane per dataset ch
 
 test('trace: a path that cannot be written fails before the run does anything', async () => {
   const obs = new Observability({ format: 'human', level: 'warn', stderr: new PassThrough(), clock: () => new Date(), traceFile: '/nonexistent-dir/x.json' });
-  await assert.rejects(obs.start(), (err: Error & { kind?: string }) => err.kind === 'usage' && /--trace \/nonexistent-dir\/x\.json: cannot write it \(ENOENT\)/.test(err.message));
+  await assert.rejects(obs.start(), (err: Error & { kind?: string }) => err.kind === 'usage' && /^--trace \/nonexistent-dir\/x\.json: the folder \/nonexistent-dir does not exist$/.test(err.message));
 });

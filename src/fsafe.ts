@@ -1,0 +1,86 @@
+// Files zform writes where others may write too (--out, --metrics-file, --trace): checked before the run, then
+// written to an exclusive temporary file that is fsynced and renamed over the destination (never follows a link).
+import { constants, promises as fs } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { UsageError } from './errors.js';
+
+/** Pieces are gathered into writes of about this many characters (a plan at scale is too big for one string). */
+const CHUNK = 1 << 20;
+
+export interface SafeWriteOptions {
+  /** the file's permissions (set exactly, whatever the umask) */
+  mode: number;
+  /** tests: the temporary file's name (default: hidden, random, never ending in the destination's extension) */
+  tempName?: (file: string) => string;
+}
+
+function randomTempName(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(8).toString('hex')}.tmp`);
+}
+
+/** O_CREAT|O_EXCL|O_NOFOLLOW: a name that exists already (a file, a symlink planted there) is never opened. */
+async function openExclusive(tmp: string, mode: number): Promise<fs.FileHandle> {
+  return fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+}
+
+/**
+ * Writes `data` to `file`: a temporary file in the same folder, created exclusively (a few new names are tried if
+ * one exists), written, chmod-ed to `mode`, fsynced, then renamed over `file`. A symlink at `file` is replaced, not
+ * followed; a file someone else created there is replaced by a new one of ours. The temporary file is removed on
+ * failure. Throws the system error.
+ */
+export async function writeFileSafely(file: string, data: string | Iterable<string>, opts: SafeWriteOptions): Promise<void> {
+  const name = opts.tempName ?? randomTempName;
+  let tmp = '';
+  let fh: fs.FileHandle | null = null;
+  for (let attempt = 0; !fh; attempt++) {
+    tmp = name(file);
+    try {
+      fh = await openExclusive(tmp, opts.mode);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 4) throw e;
+    }
+  }
+  try {
+    try {
+      await fh.chmod(opts.mode);
+      let buf = '';
+      for (const piece of typeof data === 'string' ? [data] : data) {
+        buf += piece;
+        if (buf.length >= CHUNK) { await fh.writeFile(buf); buf = ''; }
+      }
+      if (buf) await fh.writeFile(buf);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.rename(tmp, file);
+  } catch (e) {
+    await fs.unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  // the rename itself survives a crash only once the folder is on disk (best effort: some filesystems refuse)
+  const dir = await fs.open(path.dirname(file), constants.O_RDONLY | constants.O_DIRECTORY).catch(() => null);
+  if (dir) { await dir.sync().catch(() => undefined); await dir.close(); }
+}
+
+/**
+ * Before a run: the destination's folder exists, is a folder, and this process may create files in it; the
+ * destination is not a folder. Otherwise a UsageError (exit 64) naming the option, e.g. "--out /x/p.plan: ...".
+ */
+export async function checkOutputFile(option: string, file: string): Promise<void> {
+  const dir = path.dirname(path.resolve(file));
+  const st = await fs.stat(dir).catch((e: NodeJS.ErrnoException) => e);
+  if (st instanceof Error) {
+    throw new UsageError(`${option} ${file}: ${st.code === 'ENOENT' ? `the folder ${dir} does not exist` : `cannot use the folder ${dir} (${st.code ?? st.message})`}`);
+  }
+  if (!st.isDirectory()) throw new UsageError(`${option} ${file}: ${dir} is not a folder`);
+  try {
+    await fs.access(dir, constants.W_OK | constants.X_OK);
+  } catch (e) {
+    throw new UsageError(`${option} ${file}: cannot create files in the folder ${dir} (${(e as NodeJS.ErrnoException).code ?? 'denied'})`);
+  }
+  const dest = await fs.lstat(file).catch(() => null);
+  if (dest?.isDirectory()) throw new UsageError(`${option} ${file}: is a folder`);
+}
