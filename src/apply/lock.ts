@@ -1,5 +1,7 @@
-// One apply per job at a time on this host: a lock file holding "pid since", stale when the pid is gone.
-import { promises as fs } from 'node:fs';
+// One apply per job at a time on this host: a lock file holding "pid since", stale when the pid is gone, in a
+// folder only this user can change.
+import { constants, promises as fs } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { LockedError, ZformError } from '../errors.js';
 
@@ -15,8 +17,34 @@ function alive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
+/** A lock file's content; never through a symlink (O_NOFOLLOW). */
 async function readLock(file: string): Promise<LockInfo | null> {
-  try { return JSON.parse(await fs.readFile(file, 'utf8')) as LockInfo; } catch { return null; }
+  let fh: fs.FileHandle | null = null;
+  try {
+    fh = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    return JSON.parse(await fh.readFile('utf8')) as LockInfo;
+  } catch {
+    return null;
+  } finally {
+    await fh?.close();
+  }
+}
+
+/**
+ * Creates the lock folder (0700) if needed, and refuses one that another user could have planted or can change:
+ * it must be a real folder (not a symlink), owned by this user, and not writable by group or others. In a shared
+ * folder such as /run/lock (1777) anyone could otherwise create zform/ first, fill it with locks that block every
+ * run, or remove ours. Throws LockedError (exit 75) naming the folder and what is wrong.
+ */
+export async function prepareLockDir(dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 }).catch((e) => { throw new ZformError('internal', `cannot create lock folder ${dir}: ${(e as Error).message}`); });
+  const st = await fs.lstat(dir);
+  const uid = process.getuid?.();
+  const fix = `remove it or make it a folder owned by uid ${uid ?? '?'} with mode 0700`;
+  if (!st.isDirectory()) throw new LockedError(`lock folder ${dir} is not a folder (a symlink?): ${fix}`);
+  if (uid !== undefined && st.uid !== uid) throw new LockedError(`lock folder ${dir} is owned by uid ${st.uid}, not this user (uid ${uid}): ${fix}`);
+  const by = [...(st.mode & 0o020 ? ['its group'] : []), ...(st.mode & 0o002 ? ['others'] : [])].join(' and ');
+  if (by) throw new LockedError(`lock folder ${dir} is writable by ${by} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}): ${fix}`);
 }
 
 /**
@@ -25,11 +53,12 @@ async function readLock(file: string): Promise<LockInfo | null> {
  * A lock whose pid no longer runs is stale and is broken (under a breaker lock) and taken.
  */
 export async function acquireJobLock(dir: string, job: string, now: Date = new Date()): Promise<() => Promise<void>> {
-  await fs.mkdir(dir, { recursive: true }).catch((e) => { throw new ZformError('internal', `cannot create lock folder ${dir}: ${(e as Error).message}`); });
+  await prepareLockDir(dir);
   const file = path.join(dir, `${encodeURIComponent(job)}.lock`);
   const mine: LockInfo = { pid: process.pid, since: now.toISOString(), host: 'localhost' };
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-  await fs.writeFile(tmp, JSON.stringify(mine));
+  const tmp = `${file}.${process.pid}.${randomBytes(8).toString('hex')}`;
+  const fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try { await fh.writeFile(JSON.stringify(mine)); } finally { await fh.close(); }
   try {
     for (let attempt = 0; attempt < 20; attempt++) {
       try {

@@ -80,3 +80,57 @@ test('two processes racing for one job: exactly one wins', async () => {
   const results = (await Promise.all([runOne(), runOne(), runOne()])).sort();
   assert.deepEqual(results, ['lost:LockedError', 'lost:LockedError', 'won']);
 });
+
+test('the lock folder is created 0700; a folder of another user, writable by others, or a symlink is refused (exit 75)', async () => {
+  const { chmod, chown, mkdir, stat, symlink } = await import('node:fs/promises');
+  const { exitCodeFor } = await import('../../../src/errors.js');
+  const base = await dir();
+  const fresh = path.join(base, 'new', 'zform');
+  await (await acquireJobLock(fresh, 'j'))();
+  assert.equal((await stat(fresh)).mode & 0o777, 0o700);
+
+  const refused = async (d: string, message: string) => {
+    await assert.rejects(acquireJobLock(d, 'j'), (e: unknown) => {
+      assert.ok(e instanceof LockedError);
+      assert.equal(exitCodeFor(e), 75);
+      assert.equal(e.shortMessage, message);
+      return true;
+    });
+    assert.deepEqual(await readdir(d).catch(() => []), []); // no lock file written there
+  };
+  const uid = process.getuid!();
+  const fix = `remove it or make it a folder owned by uid ${uid} with mode 0700`;
+  const shared = path.join(base, 'shared');
+  await mkdir(shared);
+  await chmod(shared, 0o1777); // like /run/lock/zform made by someone as 1777
+  await refused(shared, `lock folder ${shared} is writable by its group and others (mode 1777): ${fix}`);
+  const group = path.join(base, 'group');
+  await mkdir(group);
+  await chmod(group, 0o770);
+  await refused(group, `lock folder ${group} is writable by its group (mode 0770): ${fix}`);
+  const link = path.join(base, 'link');
+  await symlink(fresh, link);
+  await assert.rejects(acquireJobLock(link, 'j'), { message: `lock folder ${link} is not a folder (a symlink?): ${fix}` });
+  if (uid === 0) {
+    // another user's zform/ folder, planted first in a shared parent (only root can make one for the test)
+    const foreign = path.join(base, 'foreign');
+    await mkdir(foreign, { mode: 0o755 });
+    await chown(foreign, 65534, 65534);
+    await refused(foreign, `lock folder ${foreign} is owned by uid 65534, not this user (uid 0): ${fix}`);
+  } else {
+    await refused('/', `lock folder / is owned by uid 0, not this user (uid ${uid}): ${fix}`);
+  }
+});
+
+test('a lock file that is a symlink is not followed: the target keeps its content and the lock is taken', async () => {
+  const { symlink, lstat } = await import('node:fs/promises');
+  const d = await dir();
+  const victim = path.join(await dir(), 'victim');
+  await writeFile(victim, JSON.stringify({ pid: process.ppid, since: 'planted', host: 'x' }));
+  await symlink(victim, path.join(d, 'j.lock'));
+  const release = await acquireJobLock(d, 'j', new Date('2026-11-21T10:00:00Z'));
+  assert.ok((await lstat(path.join(d, 'j.lock'))).isFile());
+  assert.equal(JSON.parse(await readFile(path.join(d, 'j.lock'), 'utf8')).pid, process.pid);
+  assert.equal(JSON.parse(await readFile(victim, 'utf8')).since, 'planted');
+  await release();
+});

@@ -241,3 +241,15 @@ test('a dataset that changed since the plan was made makes it stale', async () =
   w.src.apply('snapshot tank/a@late');
   refused(await applyFile(w, ['-c', w.cfg, file]), /^zform: saved plan is stale: job j, dataset tank\/a: local:tank\/a changed since the plan was made/);
 });
+
+test('a lock folder that others can write is refused (exit 75) before any zfs command', async () => {
+  const w = await world();
+  const { file } = await savePlan(w);
+  const { chmod } = await import('node:fs/promises');
+  await chmod(w.lock, 0o777);
+  const r = await applyFile(w, ['-c', w.cfg, file]);
+  assert.equal(r.code, 75);
+  assert.equal(r.err, `zform: lock folder ${w.lock} is writable by its group and others (mode 0777): remove it or make it a folder owned by uid ${process.getuid!()} with mode 0700\n`);
+  assert.deepEqual(r.ran, []);
+  assert.equal(r.changed, false);
+});
