@@ -1,14 +1,25 @@
-// The one way zform compiles the regular expressions of the config (JavaScript syntax, no flags).
+// The one way zform compiles the regular expressions of the config: RE2 syntax and linear-time matching (re2js, a
+// port of Go's RE2, the engine zrepl's regexes use), so that no snapshot name can make a match take long.
+import { RE2JS } from 're2js';
 import { ConfigValueError } from './value-error.js';
 
-/** Compiles `source`; throws ConfigValueError with the engine's reason. */
-export function compileRegex(source: string): RegExp {
+/** A compiled config regex: matches anywhere in the name unless anchored, in time linear in the name. */
+export interface ConfigRegex {
+  readonly source: string;
+  test(name: string): boolean;
+}
+
+/** Compiles `source`; throws ConfigValueError with RE2's reason (backreferences and lookaround are not RE2). */
+export function compileRegex(source: string): ConfigRegex {
+  let re: RE2JS;
   try {
-    return new RegExp(source);
+    re = RE2JS.compile(source);
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    // V8: "Invalid regular expression: /(/: Unterminated group"
-    const reason = msg.startsWith('Invalid regular expression: ') ? msg.slice(msg.lastIndexOf(': ') + 2) : msg;
-    throw new ConfigValueError(`invalid regular expression "${source}": ${reason}`);
+    // re2js: "error parsing regexp: missing closing ): `zform_(`"
+    const reason = msg.replace(/^error parsing regexp: /, '');
+    const hint = /invalid escape sequence|unsupported Perl syntax/.test(reason) ? ' (RE2 syntax: no backreferences or lookaround)' : '';
+    throw new ConfigValueError(`invalid regular expression "${source}": ${reason}${hint}`);
   }
+  return { source, test: (name) => re.test(name) };
 }

@@ -4,7 +4,7 @@ import type { JobConfig } from '../config/types.js';
 import type { DatasetRecord, Listing } from '../zfs/types.js';
 import type { Action, DatasetPlan, Diagnostic, Fingerprint, JobPlan } from './types.js';
 import type { DecodedResumeToken, JobInventory } from './input.js';
-import { compileRegex } from '../config/regex.js';
+import { compileRegex, type ConfigRegex } from '../config/regex.js';
 import { indexListing, type ListingIndex } from './listing-index.js';
 import { computeDueSnapshots } from './snapshots.js';
 import { computeDatasetChain } from './dataset.js';
@@ -114,7 +114,7 @@ function replicationPlans(s: JobScope, target: NonNullable<JobConfig['target']>)
   if (rootMissingPool) {
     s.diagnostics.push(jobDiagnostic(job, 'error', `root_fs ${rootFs} does not exist on ${targetHost}, and zform does not create pools`, ['create the pool (or point target.root_fs at an existing dataset); nothing is replicated until then']));
   }
-  const replicable = job.replication.snapshots !== undefined ? ((re: RegExp) => (n: string) => re.test(n))(compileRegex(job.replication.snapshots)) : () => true;
+  const replicable = job.replication.snapshots !== undefined ? ((re: ConfigRegex) => (n: string) => re.test(n))(compileRegex(job.replication.snapshots)) : () => true;
   const parents = new TargetParents(rootFs, targetHost, targetIndex, job, targetFingerprint);
 
   for (const d of s.selected) {

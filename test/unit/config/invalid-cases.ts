@@ -194,10 +194,12 @@ export const INVALID_CASES: { name: string; yaml: string; issues: string[] }[] =
   },
   {
     name: 'regexes that do not compile',
-    yaml: y(...HEAD, '    target: { root_fs: backup }', '    replication: { snapshots: "(?i)^zform_" }', '    pruning:', '      keep_source: [ { type: regex, regex: "zform_(" } ]'),
+    yaml: y(...HEAD, '    target: { root_fs: backup }', '    replication: { snapshots: "^(zf)_\\\\1" }', '    pruning:',
+      '      keep_source: [ { type: regex, regex: "zform_(" }, { type: last_n, count: 1, regex: "^(?=zf)" } ]'),
     issues: [
-      'zform.yml:6:31: jobs[0].replication.snapshots: invalid regular expression "(?i)^zform_": Invalid group',
-      'zform.yml:8:44: jobs[0].pruning.keep_source[0].regex: invalid regular expression "zform_(": Unterminated group',
+      'zform.yml:6:31: jobs[0].replication.snapshots: invalid regular expression "^(zf)_\\1": invalid escape sequence: `\\1` (RE2 syntax: no backreferences or lookaround)',
+      'zform.yml:8:44: jobs[0].pruning.keep_source[0].regex: invalid regular expression "zform_(": missing closing ): `zform_(`',
+      'zform.yml:8:90: jobs[0].pruning.keep_source[1].regex: invalid regular expression "^(?=zf)": invalid or unsupported Perl syntax: `(?=` (RE2 syntax: no backreferences or lookaround)',
     ],
   },
   {
