@@ -1,5 +1,5 @@
 // Semantic checks between jobs: unique names, disjoint target roots, sources that avoid other jobs' targets.
-import { datasetNamecheck } from '../zfs/names.js';
+import { configDatasetNamecheck } from '../zfs/names.js';
 import type { Report } from './check-job.js';
 import { compileFilter, filterPatternCheck, type DatasetFilter } from './filter.js';
 import { asArray, asObject, asString, field, hostOf } from './plain.js';
@@ -27,7 +27,7 @@ function viewOf(job: unknown, index: number): JobView {
   const target = field(job, 'target');
   const rootFs = asString(field(target, 'root_fs'));
   const targetHost = hostOf(target);
-  if (asObject(target) && rootFs !== undefined && targetHost !== undefined && !datasetNamecheck(rootFs)) {
+  if (asObject(target) && rootFs !== undefined && targetHost !== undefined && !configDatasetNamecheck(rootFs)) {
     view.targetHost = targetHost;
     view.rootFs = rootFs;
   }

@@ -1,5 +1,5 @@
 // Semantic checks of the hosts section and of each job on its own (what the schema cannot say).
-import { datasetNamecheck, componentNamecheck, MAX_NAME_LEN, PLACEHOLDER_PROPERTY } from '../zfs/names.js';
+import { configDatasetNamecheck, componentNamecheck, MAX_NAME_LEN, PLACEHOLDER_PROPERTY } from '../zfs/names.js';
 import type { KeyPath } from './issue.js';
 import { filterPatternCheck } from './filter.js';
 import { parseGrid } from './grid.js';
@@ -163,7 +163,7 @@ function checkFilesystems(report: Report, base: KeyPath, filesystems: Plain): vo
 /** A valid root_fs, under which every selected dataset's name stays within ZFS's length limit. */
 function checkRootFs(report: Report, base: KeyPath, rootFs: string | undefined, filesystems: Plain | undefined): void {
   if (rootFs === undefined) return;
-  const err = rootFs === '' ? 'must not be empty' : datasetNamecheck(rootFs);
+  const err = rootFs === '' ? 'must not be empty' : configDatasetNamecheck(rootFs);
   if (err) { report([...base, 'target', 'root_fs'], rootFs === '' ? err : `invalid dataset name "${rootFs}": ${err}`); return; }
   if (!filesystems) return;
   for (const [pattern, accept] of Object.entries(filesystems)) {

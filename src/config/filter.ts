@@ -1,6 +1,6 @@
 // zrepl's `filesystems` filter: "a/b<" matches a/b and its subtree, "a/b" only a/b, "<" everything;
 // an exact entry beats a subtree one, the longest subtree prefix wins, no entry = not matched.
-import { datasetNamecheck } from '../zfs/names.js';
+import { configDatasetNamecheck } from '../zfs/names.js';
 import { ConfigValueError } from './value-error.js';
 
 export interface DatasetFilter {
@@ -20,7 +20,7 @@ export function filterPatternCheck(pattern: string): string | null {
   if (count > 1 || (count === 1 && !pattern.endsWith('<'))) return `invalid filter pattern "${pattern}": "<" is allowed only once, at the end`;
   const path = pattern.slice(0, pattern.length - count);
   if (path === '') return count === 1 ? null : 'empty filter pattern (use "<" to match every dataset)';
-  const err = datasetNamecheck(path);
+  const err = configDatasetNamecheck(path);
   if (err) return `invalid dataset name "${path}" in filter pattern: ${err}`;
   return null;
 }

@@ -22,6 +22,20 @@ export function computeLocalArgvBudget(stackSoftLimit: number | null, envBytes: 
   return Math.max(MAX_ARGV_BYTES, Math.floor((computeLinuxArgMax(stackSoftLimit) - envBytes) / 2));
 }
 
+/** Every option zform gives zfs; '-' is `zfs program`'s script from stdin. */
+const ZFS_FLAGS = new Set(['-', '-A', '-F', '-H', '-I', '-L', '-P', '-b', '-c', '-e', '-i', '-j', '-n', '-o', '-p', '-r', '-s', '-t', '-u', '-v', '-w', '-x']);
+
+/**
+ * The first argument of a zfs argv (without `zfs`) that zfs would read as an option although zform did not mean one
+ * (a name or token starting with "-", such as `-R@x` from a hostile plan or listing), or null. Checked at the one
+ * place every command passes (CommandZfsHost.argv); configured names cannot start with "-" (OpenZFS: a pool name
+ * starts with a letter), and the names of a listing begin with a pool's.
+ */
+export function computeOptionLikeOperand(args: string[]): string | null {
+  for (const a of args.slice(1)) if (a.startsWith('-') && !ZFS_FLAGS.has(a)) return a;
+  return null;
+}
+
 export const LIST_TYPES = 'filesystem,volume,snapshot,bookmark';
 
 /** One `zfs list` of everything under the roots (none = all pools). On OpenZFS >= 2.2 asking for columns beyond

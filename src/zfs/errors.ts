@@ -118,3 +118,11 @@ export function parseItemFailures(stderr: string): ItemFailure[] {
   }
   return out;
 }
+
+/** A command zform refuses to run: `token` (a name starting with "-") would read as an option. */
+export function makeOptionLikeError(host: string, args: string[], token: string): ZfsError {
+  return new ZfsError({
+    host, argv: ['zfs', ...args], stderr: '', exitCode: null,
+    shortMessage: `refusing to run zfs ${args[0] ?? ''} on ${host}: ${JSON.stringify(token)} would read as an option (no ZFS name starts with "-")`,
+  });
+}

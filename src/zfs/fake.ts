@@ -2,10 +2,10 @@
 // in test/contract), runs the same commands CommandZfsHost would (counted), and a small builder for test layouts.
 import type { CommandObserver } from './exec.js';
 import type { BookmarkGroupFailure, BookmarkOp, Features, Guid, Listing, ReceiveArgs, ResumeTokenInfo, SendArgs, ZfsHost, ZfsProcess } from './types.js';
-import { ZfsError, parseItemFailures, type ZfsErrorCode } from './errors.js';
+import { ZfsError, makeOptionLikeError, parseItemFailures, type ZfsErrorCode } from './errors.js';
 import { computeOpFailureLine, computeOpPool, runBookmarkGroups, runOneByOne, type ProgramFailure } from './program.js';
 import {
-  MAX_ARGV_BYTES, computeArgvBatches, computeDestroyPlan, computeListArgv, computePlaceholderArgv, computeReceiveArgv, computeSendArgv,
+  MAX_ARGV_BYTES, computeArgvBatches, computeOptionLikeOperand, computeDestroyPlan, computeListArgv, computePlaceholderArgv, computeReceiveArgv, computeSendArgv,
   computeSnapshotGroups,
 } from './argv.js';
 import { PLACEHOLDER_PROPERTY } from './names.js';
@@ -154,6 +154,8 @@ export class FakeZfsHost implements ZfsHost {
   }
 
   private record(args: string[]): string[] {
+    const optionLike = computeOptionLikeOperand(args); // as CommandZfsHost.argv: the command never runs
+    if (optionLike !== null) throw makeOptionLikeError(this.name, args, optionLike);
     const argv = ['zfs', ...args];
     this.commandLog.push(argv);
     return argv;

@@ -5,10 +5,10 @@ import type {
   BookmarkGroupFailure, BookmarkOp, Features, HoldRecord, Listing, ReceiveArgs, ResumeTokenInfo, SendArgs, ZfsHost, ZfsProcess,
 } from './types.js';
 import { PLACEHOLDER_PROPERTY } from './names.js';
-import { ZfsError, computeErrorLines, parseItemFailures, type ZfsErrorCode } from './errors.js';
+import { ZfsError, computeErrorLines, makeOptionLikeError, parseItemFailures, type ZfsErrorCode } from './errors.js';
 import { makeZfsError, runZfs, runZfsResult, startZfs, type RunResult } from './run.js';
 import {
-  MAX_ARGV_BYTES, computeArgvBatches, computeDestroyPlan, computeListArgv, computePlaceholderArgv, computeReceiveArgv,
+  MAX_ARGV_BYTES, computeArgvBatches, computeOptionLikeOperand, computeDestroyPlan, computeListArgv, computePlaceholderArgv, computeReceiveArgv,
   computeSendArgv, computeSnapshotGroups,
 } from './argv.js';
 import { BOOKKEEPING_PROGRAM, computeOpFailureLine, computeOpPool, parseProgramResult, runBookmarkGroups, runOneByOne } from './program.js';
@@ -65,6 +65,8 @@ export class CommandZfsHost implements ZfsHost {
 
   /** The full argv of a zfs subcommand on this host. */
   argv(args: string[]): string[] {
+    const optionLike = computeOptionLikeOperand(args);
+    if (optionLike !== null) throw makeOptionLikeError(this.name, args, optionLike);
     return [...this.privilege, 'zfs', ...args];
   }
 

@@ -90,3 +90,17 @@ export function datasetNamecheck(name: string): string | null {
   if (name.includes('@') || name.includes('#')) return "'@' or '#' in a dataset name";
   return entityNamecheck(name);
 }
+
+/**
+ * Why a dataset name the config gives (root_fs, a filesystems pattern) is not accepted, or null: OpenZFS's rules, and
+ * its pool name's first rule (it begins with a letter), and no component that begins with "-" (OpenZFS allows one
+ * below the pool, but such a name reads as an option wherever it is the first word).
+ */
+export function configDatasetNamecheck(name: string): string | null {
+  const err = datasetNamecheck(name);
+  if (err) return err;
+  if (!/^[A-Za-z]/.test(name)) return 'the pool name must begin with a letter';
+  const dash = name.split('/').find((c) => c.startsWith('-'));
+  if (dash !== undefined) return `component "${dash}" begins with "-" (it would read as an option)`;
+  return null;
+}

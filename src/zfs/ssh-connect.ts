@@ -90,10 +90,12 @@ export function computeConnectError(t: SshTarget, creds: SshCredentials, err: Er
   if (seen.verdict && !seen.verdict.ok) return new SshError(seen.verdict.reason, t.hostName, seen.verdict.message, { cause: err });
   if (err.level === 'client-timeout') return make('timeout', `connection timed out after ${t.ssh.connectTimeoutMs} ms (no finished SSH handshake)`);
   if (err.level === 'client-authentication') {
+    // the agent's socket path is never shown (it gives access to the agent's keys): SSH_AUTH_SOCK names it
     if (creds.kind === 'agent' && seen.agentError) {
-      return make('auth_failed', `authentication failed for user ${t.ssh.user}: cannot use ssh-agent at ${creds.socket}: ${seen.agentError.message}`);
+      const why = seen.agentError.message.replaceAll(creds.socket, '$SSH_AUTH_SOCK');
+      return make('auth_failed', `authentication failed for user ${t.ssh.user}: cannot use the ssh-agent of SSH_AUTH_SOCK: ${why}`);
     }
-    const offered = creds.kind === 'key' ? `the key in ${creds.file}` : `the keys of ssh-agent at ${creds.socket}`;
+    const offered = creds.kind === 'key' ? `the key in ${creds.file}` : 'the keys of the ssh-agent of SSH_AUTH_SOCK';
     return make('auth_failed', `authentication failed for user ${t.ssh.user}: the server accepted none of ${offered}`);
   }
   switch (err.code) {

@@ -193,6 +193,16 @@ export const INVALID_CASES: { name: string; yaml: string; issues: string[] }[] =
     ],
   },
   {
+    name: 'dataset names that would read as options, or whose pool does not begin with a letter',
+    yaml: y('jobs:', '  - name: j', '    source:', '      filesystems: { "-Rf<": true, "tank/-x": true, "1tank": true }', '    target: { root_fs: "-nvx" }'),
+    issues: [
+      'zform.yml:4:22: jobs[0].source.filesystems["-Rf<"]: invalid dataset name "-Rf" in filter pattern: the pool name must begin with a letter',
+      'zform.yml:4:36: jobs[0].source.filesystems["tank/-x"]: invalid dataset name "tank/-x" in filter pattern: component "-x" begins with "-" (it would read as an option)',
+      'zform.yml:4:53: jobs[0].source.filesystems["1tank"]: invalid dataset name "1tank" in filter pattern: the pool name must begin with a letter',
+      'zform.yml:5:24: jobs[0].target.root_fs: invalid dataset name "-nvx": the pool name must begin with a letter',
+    ],
+  },
+  {
     name: 'regexes that do not compile',
     yaml: y(...HEAD, '    target: { root_fs: backup }', '    replication: { snapshots: "^(zf)_\\\\1" }', '    pruning:',
       '      keep_source: [ { type: regex, regex: "zform_(" }, { type: last_n, count: 1, regex: "^(?=zf)" } ]'),

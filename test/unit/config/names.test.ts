@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_JOB_NAME_BYTES, jobNameCheck } from '../../../src/config/jobname.js';
 import {
-  componentNamecheck, datasetNamecheck, entityNamecheck, makeLastReceivedHoldTag, makeStepHoldTag, makeTentativeCursorName,
+  componentNamecheck, configDatasetNamecheck, datasetNamecheck, entityNamecheck, makeLastReceivedHoldTag, makeStepHoldTag, makeTentativeCursorName,
 } from '../../../src/zfs/names.js';
 
 test('jobNameCheck: ordinary names pass', () => {
@@ -58,4 +58,14 @@ test('datasetNamecheck: no snapshot or bookmark part', () => {
   assert.equal(datasetNamecheck('backup/tank'), null);
   assert.equal(datasetNamecheck('backup#x'), "'@' or '#' in a dataset name");
   assert.equal(datasetNamecheck('backup/./x'), "'.' or '..' component in name");
+});
+
+test('configDatasetNamecheck: a pool begins with a letter, no component begins with "-"', () => {
+  for (const ok of ['tank', 'tank/a-b', 'Tank/x', 'tank/a/b-']) assert.equal(configDatasetNamecheck(ok), null, ok);
+  assert.equal(configDatasetNamecheck('-nvx'), 'the pool name must begin with a letter');
+  assert.equal(configDatasetNamecheck('-R@x'), "'@' or '#' in a dataset name");
+  assert.equal(configDatasetNamecheck('1tank/a'), 'the pool name must begin with a letter');
+  assert.equal(configDatasetNamecheck('_tank'), 'the pool name must begin with a letter');
+  assert.equal(configDatasetNamecheck('tank/-Rf'), 'component "-Rf" begins with "-" (it would read as an option)');
+  assert.equal(datasetNamecheck('tank/-Rf'), null); // OpenZFS itself allows it below the pool
 });

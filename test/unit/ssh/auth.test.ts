@@ -115,7 +115,7 @@ test('ssh-agent: its key authenticates (socket given, or from SSH_AUTH_SOCK); an
   const env = { ...process.env, SSH_AUTH_SOCK: agentSock };
 
   // no key loaded yet
-  assert.deepEqual(await attempt({ knownHosts: kh, identityFile: undefined }, { agent: agentSock }), refused('auth_failed', `ssh root@127.0.0.1:${sshd.port} (host nas): authentication failed for user root: the server accepted none of the keys of ssh-agent at ${agentSock}`));
+  assert.deepEqual(await attempt({ knownHosts: kh, identityFile: undefined }, { agent: agentSock }), refused('auth_failed', `ssh root@127.0.0.1:${sshd.port} (host nas): authentication failed for user root: the server accepted none of the keys of the ssh-agent of SSH_AUTH_SOCK`));
 
   execFileSync('ssh-add', [sshd.userKey], { env, stdio: 'ignore' });
   assert.deepEqual(await attempt({ knownHosts: kh, identityFile: undefined }, { agent: agentSock }), OK);
@@ -132,7 +132,7 @@ test('ssh-agent: its key authenticates (socket given, or from SSH_AUTH_SOCK); an
 test('an agent socket that does not exist: authentication failed, naming the socket', async () => {
   const kh = sshd.knownHosts('known_hosts', [`${sshd.hostField} ${sshd.hostKey}`]);
   const sock = join(sshd.dir, 'no-agent.sock');
-  assert.deepEqual(await attempt({ knownHosts: kh, identityFile: undefined }, { agent: sock }), refused('auth_failed', `ssh root@127.0.0.1:${sshd.port} (host nas): authentication failed for user root: cannot use ssh-agent at ${sock}: Failed to connect to agent`));
+  assert.deepEqual(await attempt({ knownHosts: kh, identityFile: undefined }, { agent: sock }), refused('auth_failed', `ssh root@127.0.0.1:${sshd.port} (host nas): authentication failed for user root: cannot use the ssh-agent of SSH_AUTH_SOCK: Failed to connect to agent`));
 });
 
 test('~/ in identity_file and known_hosts is the home directory', async () => {

@@ -91,3 +91,28 @@ test('computeSnapshotGroups: one group per pool, in first-seen order', () => {
   assert.equal(computePool('tank#b'), 'tank');
   assert.deepEqual(computeSnapshotGroups(['p/a@x', 'q/b@x', 'p/c@x', 'p/a@x', 'p@x']), [['p/a@x', 'p/c@x', 'p@x'], ['q/b@x']]);
 });
+
+test('computeOptionLikeOperand: names and tokens that zfs would read as options', async () => {
+  const { computeOptionLikeOperand } = await import('../../../src/zfs/argv.js');
+  assert.equal(computeOptionLikeOperand(['rollback', '-r', 'tank/a@s1']), null);
+  assert.equal(computeOptionLikeOperand(['rollback', '-r', '-R@x']), '-R@x');
+  assert.equal(computeOptionLikeOperand(['destroy', '-nvx']), '-nvx');
+  assert.equal(computeOptionLikeOperand(['receive', '-s', '-F', '-o', 'mountpoint=none', '-Rf']), '-Rf');
+  assert.equal(computeOptionLikeOperand(['program', '-j', 'tank', '-', 'tank/a@-snap']), null); // a snapshot named -snap is fine
+});
+
+test('a name starting with "-" never reaches zfs: CommandZfsHost and the fake refuse before running anything', async () => {
+  const { CommandZfsHost } = await import('../../../src/zfs/host.js');
+  const { FakeZfsHost } = await import('../../../src/zfs/fake.js');
+  const { ScriptedExecutor } = await import('./scripted.js');
+  const exec = new ScriptedExecutor('h', () => ({}));
+  const host = new CommandZfsHost(exec);
+  const message = 'refusing to run zfs rollback on h: "-R@x" would read as an option (no ZFS name starts with "-")';
+  await assert.rejects(host.rollback('-R@x', true), { name: 'ZfsError', message });
+  await assert.rejects(host.destroy(['-Rf@a']), /"-Rf@a" would read as an option/);
+  await assert.rejects(host.list(['-nvx']), /"-nvx" would read as an option/);
+  assert.deepEqual(exec.calls, []);
+  const fake = new FakeZfsHost('h').apply('pool tank', 'create tank/a', 'snapshot tank/a@s1');
+  await assert.rejects(fake.rollback('-R@x', true), { message });
+  assert.deepEqual(fake.commandLog, []);
+});
