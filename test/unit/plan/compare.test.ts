@@ -1,0 +1,17 @@
+// computeValueDifference / computePlanDifference: the first difference, named by its path.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { computeValueDifference } from '../../../src/plan/compare.js';
+
+test('computeValueDifference: equal JSON values (key order, undefined members) have no difference', () => {
+  assert.equal(computeValueDifference({ a: 1, b: [1, { c: null }] }, { b: [1, { c: null }], a: 1 }), null);
+  assert.equal(computeValueDifference({ a: 1, x: undefined }, { a: 1 }), null);
+});
+
+test('computeValueDifference: the first differing path, with both values', () => {
+  assert.deepEqual(computeValueDifference({ receive: { force: true } }, { receive: { force: false } }), { path: 'receive.force', saved: true, fresh: false });
+  assert.deepEqual(computeValueDifference({ s: ['a', 'b'] }, { s: ['a'] }), { path: 's[1]', saved: 'b', fresh: undefined });
+  assert.deepEqual(computeValueDifference({ o: { mountpoint: '/etc' } }, { o: {} }), { path: 'o.mountpoint', saved: '/etc', fresh: undefined });
+  assert.deepEqual(computeValueDifference({ a: [1] }, { a: { 0: 1 } }), { path: 'a', saved: [1], fresh: { 0: 1 } });
+  assert.deepEqual(computeValueDifference('1', 1), { path: '(value)', saved: '1', fresh: 1 });
+});
