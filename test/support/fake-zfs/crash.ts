@@ -16,8 +16,8 @@ export interface CrashPoint {
 export interface TracedCommand {
   host: string;
   argv: string[];
-  /** receives only */
-  substreams?: number;
+  /** receives only: the payload bytes of each substream that began */
+  substreams?: number[];
 }
 
 /** Something a crash must stop: a running process cut as a kill -9 of zform cuts it (a receive reads EOF). */
@@ -60,9 +60,10 @@ export class CrashSwitch {
     return !this.dead && this.target?.command === k && this.target.when === 'mid' ? this.target.substream ?? 0 : null;
   }
 
-  noteSubstreams(k: number, n: number): void {
+  /** A receive began a substream of this many payload bytes. */
+  noteSubstream(k: number, bytes: number): void {
     const t = this.trace[k];
-    if (t) t.substreams = n;
+    if (t) (t.substreams ??= []).push(bytes);
   }
 
   watch(v: CrashVictim): void {
@@ -82,12 +83,13 @@ export class CrashSwitch {
   }
 }
 
-/** Every crash point of a traced run: before and after each command, and mid-way through each substream a receive got. */
+/** Every crash point of a traced run: before and after each command, and mid-way through each substream a receive got
+ *  (one with a payload: an empty one has no middle). */
 export function computeCrashPoints(trace: TracedCommand[]): CrashPoint[] {
   const out: CrashPoint[] = [];
   trace.forEach((t, command) => {
     out.push({ command, when: 'before' });
-    for (let s = 0; s < (t.substreams ?? 0); s++) out.push({ command, when: 'mid', substream: s });
+    (t.substreams ?? []).forEach((bytes, substream) => { if (bytes > 0) out.push({ command, when: 'mid', substream }); });
     out.push({ command, when: 'after' });
   });
   return out;

@@ -23,6 +23,8 @@ export interface FakeExecutorOptions {
   channelPrograms?: boolean;
   /** shared by the executors of one run: where zform is killed */
   crash?: CrashSwitch;
+  /** the pools (default: new, empty): another executor's, as a restarted zform sees the same pools */
+  state?: FakeState;
 }
 
 /** Which commands an injected failure hits: a zfs subcommand ("receive", "get") or a test on its arguments. */
@@ -86,7 +88,9 @@ export class FakeExecutor implements Executor {
     this.clock = opts.clock ?? (() => new Date());
     this.channelPrograms = opts.channelPrograms ?? true;
     this.crash = opts.crash ?? null;
-    this.state = new FakeState(() => Math.floor(this.clock().getTime() / 1000));
+    const now = () => Math.floor(this.clock().getTime() / 1000);
+    this.state = opts.state ?? new FakeState(now);
+    if (opts.state && opts.clock) opts.state.setClock(now);
   }
 
   /** The next command that matches fails with this stderr (and no effect). Queued in order. */

@@ -6,7 +6,7 @@ import type { Guid } from '../../../src/zfs/types.js';
 import { CommandZfsHost } from '../../../src/zfs/host.js';
 import { ZfsError } from '../../../src/zfs/errors.js';
 import { FakeExecutor, type FakeMatch } from './executor.js';
-import { FakeFailure } from './state.js';
+import { FakeFailure, type FakeState } from './state.js';
 import { parseFakeLayout } from './layout.js';
 import type { CrashSwitch } from './crash.js';
 
@@ -18,6 +18,8 @@ export interface FakeHostOptions {
   /** whether `zfs program` runs here (false: as a host where only root may run channel programs) */
   channelPrograms?: boolean;
   crash?: CrashSwitch;
+  /** the pools of another host (a restarted zform: a new host over the same pools) */
+  state?: FakeState;
 }
 
 export class FakeHost extends CommandZfsHost {

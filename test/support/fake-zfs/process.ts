@@ -173,7 +173,10 @@ export class FakeReceiveProcess extends FakeProcess implements CrashVictim {
   constructor(private readonly state: FakeState, private readonly args: ReceiveOptions, crash: CrashSlot | null, injected?: Reply) {
     super(crash);
     this.parser = new FakeStreamParser({
-      header: (h) => { this.pending = state.beginReceive(args.dataset, h, { force: args.force, override: args.override }); },
+      header: (h) => {
+        if (crash) crash.sw.noteSubstream(crash.k, h.size - h.offset);
+        this.pending = state.beginReceive(args.dataset, h, { force: args.force, override: args.override });
+      },
       complete: () => { const p = this.pending!; this.pending = null; state.commitReceive(p); },
     });
     const mid = crash ? crash.sw.midSubstream(crash.k) : null;
@@ -222,7 +225,6 @@ export class FakeReceiveProcess extends FakeProcess implements CrashVictim {
 
   private end(code: number | null, signal: string | null): void {
     this.crash?.sw.unwatch(this);
-    if (this.crash) this.crash.sw.noteSubstreams(this.crash.k, this.parser.position().substreams);
     this.finish(code, signal);
   }
 

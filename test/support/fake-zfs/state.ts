@@ -137,7 +137,20 @@ export class FakeState {
   readonly pools = new Map<string, { txg: number }>();
   readonly datasets = new Map<string, FakeDataset>();
 
-  constructor(private readonly nowSeconds: () => number) {}
+  constructor(private nowSeconds: () => number) {}
+
+  /** Another process' view of the same pools keeps the pools but reads its own clock. */
+  setClock(nowSeconds: () => number): void {
+    this.nowSeconds = nowSeconds;
+  }
+
+  /** An independent copy (pools, datasets, snapshots, holds, partial receives). */
+  clone(): FakeState {
+    const c = new FakeState(this.nowSeconds);
+    for (const [k, v] of this.pools) c.pools.set(k, { ...v });
+    for (const [k, d] of this.datasets) c.datasets.set(k, structuredClone(d));
+    return c;
+  }
 
   // ---- lookups ----
 
