@@ -21,6 +21,8 @@ export interface FakeExecutorOptions {
   clock?: () => Date;
   /** whether `zfs program` runs here (false: as a host where only root may run channel programs, and we are not) */
   channelPrograms?: boolean;
+  /** the programs `command -v` finds here (default: zstd, lz4, gzip) */
+  programs?: string[];
   /** shared by the executors of one run: where zform is killed */
   crash?: CrashSwitch;
   /** the pools (default: new, empty): another executor's, as a restarted zform sees the same pools */
@@ -76,18 +78,20 @@ function ctime(seconds: number): string {
 
 export class FakeExecutor implements Executor {
   readonly state: FakeState;
-  /** every zfs command run so far (argv from the word `zfs`) */
+  /** every command run so far (argv: `zfs ...`, or the `sh -c` pipeline around it) */
   readonly commandLog: string[][] = [];
   readonly directPipes = false;
   private readonly clock: () => Date;
   private readonly channelPrograms: boolean;
   private readonly crash: CrashSwitch | null;
+  private readonly programs: string[];
   private readonly injected: { match: FakeMatch; reply: Reply }[] = [];
 
   constructor(readonly host: string, opts: FakeExecutorOptions = {}) {
     this.clock = opts.clock ?? (() => new Date());
     this.channelPrograms = opts.channelPrograms ?? true;
     this.crash = opts.crash ?? null;
+    this.programs = opts.programs ?? ['zstd', 'lz4', 'gzip'];
     const now = () => Math.floor(this.clock().getTime() / 1000);
     this.state = opts.state ?? new FakeState(now);
     if (opts.state && opts.clock) opts.state.setClock(now);
@@ -105,19 +109,30 @@ export class FakeExecutor implements Executor {
 
   spawn(argv: string[], opts: ExecOptions = {}): ExecProcess {
     if (typeof opts.stdin === 'object' || opts.stdout === 'direct') throw new TypeError('FakeExecutor: no direct pipes');
+    const stdin = opts.stdin === 'pipe';
     const z = argv.findIndex((a) => a === 'zfs');
-    if (z < 0) throw new TypeError(`FakeExecutor runs zfs only: ${argv.join(' ')}`);
+    if (z < 0) return this.shell(argv, stdin);
+    // `zfs ...`, or `sh -c SCRIPT sh zfs ...` (a pipeline around it: here the stream passes as it is)
     const args = argv.slice(z + 1);
-    this.commandLog.push(['zfs', ...args]);
+    this.commandLog.push(argv[0] === 'sh' ? argv : ['zfs', ...args]);
     const crash = this.enter(argv);
     if (crash === undefined) return new FakeFrozenProcess();
-    const stdin = opts.stdin === 'pipe';
     const injected = this.takeInjected(args);
     const verb = args[0];
-    if (verb === 'send' && !args.includes('-n')) return new FakeSendProcess(injected ?? this.sendHeaders(args), crash);
+    if (verb === 'send' && !args.includes('-n')) return new FakeSendProcess(injected ?? this.sendHeaders(args), crash, args.includes('-P') ? opts.stderrFilter : undefined);
     if (verb === 'receive' && !args.includes('-A')) return this.receive(args, crash, injected);
     if (verb === 'program' && !injected) return new FakeStdinProcess((input) => computeReply(() => this.program(args, input)), crash);
     return new FakeDoneProcess(injected ?? computeReply(() => this.run(args)), crash, stdin);
+  }
+
+  /** A command that is not zfs: `command -v` of programs (the others are not ours to run). */
+  private shell(argv: string[], stdin: boolean): ExecProcess {
+    if (argv[0] !== 'sh' || argv[1] !== '-c' || !/command -v/.test(argv[2] ?? '')) throw new TypeError(`FakeExecutor runs zfs only: ${argv.join(' ')}`);
+    this.commandLog.push(argv);
+    const crash = this.enter(argv);
+    if (crash === undefined) return new FakeFrozenProcess();
+    const found = argv.slice(4).filter((p) => this.programs.includes(p));
+    return new FakeDoneProcess({ stdout: found.map((p) => `/usr/bin/${p}\n`).join('') }, crash, stdin);
   }
 
   /** The command's crash slot: null without a switch, undefined when zform is dead (the command never runs). */

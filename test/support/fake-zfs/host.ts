@@ -17,6 +17,8 @@ export interface FakeHostOptions {
   observer?: CommandObserver;
   /** whether `zfs program` runs here (false: as a host where only root may run channel programs) */
   channelPrograms?: boolean;
+  /** the programs `command -v` finds here (default: zstd, lz4, gzip) */
+  programs?: string[];
   crash?: CrashSwitch;
   /** the pools of another host (a restarted zform: a new host over the same pools) */
   state?: FakeState;
@@ -31,7 +33,7 @@ export class FakeHost extends CommandZfsHost {
     this.zfs = zfs;
   }
 
-  /** every zfs command run so far (argv from the word `zfs`) */
+  /** every command run so far (argv: `zfs ...`, or the `sh -c` pipeline around it) */
   get commandLog(): string[][] {
     return this.zfs.commandLog;
   }

@@ -1,7 +1,7 @@
 // The fake executor's processes: a command that answers at once, `zfs send` writing a fake stream to stdout,
 // `zfs receive` applying one from stdin, a command that reads its stdin first (`zfs program`), and a frozen one.
 import { PassThrough, Readable, Writable } from 'node:stream';
-import type { ExecProcess, ExecResult } from '../../../src/zfs/exec.js';
+import type { ExecProcess, ExecResult, StderrFilter } from '../../../src/zfs/exec.js';
 import { FakeFailure, type FakePending, type FakeState } from './state.js';
 import { FakeStreamFormatError, FakeStreamParser, computePayloadChunks, renderStreamHeader, type FakeStreamHeader } from './stream.js';
 import type { CrashSwitch, CrashVictim } from './crash.js';
@@ -121,13 +121,19 @@ export class FakeSendProcess extends FakeProcess implements CrashVictim {
   readonly stdin = null;
   readonly stdout: Readable;
 
-  constructor(plan: FakeStreamHeader[] | Reply, crash: CrashSlot | null) {
+  /** progress: `zfs send -v -P`'s stderr goes through it: here a running count per chunk */
+  constructor(plan: FakeStreamHeader[] | Reply, crash: CrashSlot | null, progress?: StderrFilter) {
     super(crash);
     const chunks = Array.isArray(plan) ? streamChunks(plan) : null;
+    let sent = 0;
     this.stdout = new Readable({
       read: () => {
         if (!chunks || this.crash?.sw.dead) return;
-        for (let r = chunks.next(); !r.done; r = chunks.next()) if (!this.stdout.push(r.value)) return;
+        for (let r = chunks.next(); !r.done; r = chunks.next()) {
+          sent += r.value.length;
+          if (progress) this.err += progress.write(`00:00:01\t${sent}\tfake\n`);
+          if (!this.stdout.push(r.value)) return;
+        }
         this.stdout.push(null);
       },
     });

@@ -228,3 +228,22 @@ describe('fake stream and token format', () => {
     assert.deepEqual(p.position(), { current: { ...h, offset: 0, toguid: '8' }, received: 2, substreams: 2, partialHeader: false });
   });
 });
+
+describe('FakeExecutor beyond zfs itself', () => {
+  it('runs the zfs command of a `sh -c` pipeline around it (the stream as it is) and logs the whole argv', async () => {
+    const { runZfsResult } = await import('../../../src/zfs/run.js');
+    const f = new FakeHost('local').apply('pool p', 'create p/a', 'snapshot p/a@s1');
+    const argv = ['sh', '-c', 'zstd -d -c -q | "$@"', 'sh', 'zfs', 'get', '-H', '-p', '-o', 'name,value', 'guid', 'p/a@s1'];
+    const r = await runZfsResult(f.zfs, argv);
+    assert.equal(r.stdout, `p/a@s1\t${f.guidOf('p/a@s1')}\n`);
+    assert.deepEqual(f.commandLog, [argv]);
+  });
+
+  it('answers `command -v` with the programs it was given', async () => {
+    const { runZfsResult } = await import('../../../src/zfs/run.js');
+    const f = new FakeHost('local', { programs: ['gzip'] });
+    const r = await runZfsResult(f.zfs, ['sh', '-c', 'for p in "$@"; do command -v "$p" || :; done', 'sh', 'zstd', 'gzip']);
+    assert.deepEqual([r.code, r.stdout], [0, '/usr/bin/gzip\n']);
+    assert.throws(() => f.zfs.spawn(['rm', '-rf', '/']), TypeError);
+  });
+});
