@@ -35,7 +35,7 @@ export function openHosts(config: Config, observer?: CommandObserver): HostPool 
   };
 }
 
-/** A pool over hosts built elsewhere (tests: FakeZfsHost). */
+/** A pool over hosts built elsewhere (tests: hosts over the fake executor of test/support). */
 export function staticHosts(hosts: Record<string, ZfsHost>): HostPool {
   return {
     get(name) {

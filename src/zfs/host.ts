@@ -37,14 +37,15 @@ export function computeWithoutBenign(stderr: string, benign: ZfsErrorCode[]): st
   return lines.length > 0 ? lines.join('\n') + '\n' : stderr;
 }
 
-/** Whether `zfs list/get/holds` failed only because some of the given names do not exist. */
+/** Whether `zfs list/get/holds` failed only because some of the given names do not exist (libzfs says "no such pool
+ *  or dataset" for a missing bookmark of an existing dataset). */
 export function computeOnlyMissing(r: RunResult, names: string[]): boolean {
   if (r.code === 0) return true;
   if (r.signal !== null) return false;
   const lines = computeErrorLines(r.stderr);
   const wanted = new Set(names);
   return lines.length > 0 && lines.every((l) => {
-    const m = /^cannot open '([^']+)': dataset does not exist$/.exec(l);
+    const m = /^cannot open '([^']+)': (?:dataset does not exist|no such pool or dataset)$/.exec(l);
     return m !== null && wanted.has(m[1]!);
   });
 }

@@ -120,7 +120,7 @@ export interface BookmarkGroupRunner {
   failure(op: BookmarkCreate, errno: number): ZfsError;
 }
 
-/** ZfsHost.bookmarkGroups over a host's commands (CommandZfsHost and the fake share it): each group's leading bookmark
+/** ZfsHost.bookmarkGroups over a host's commands (CommandZfsHost's): each group's leading bookmark
  *  creations go into channel programs, the rest (destroys) run one command each afterwards, for the groups whose
  *  creations succeeded. A program the host refuses sends everything down the one-by-one path; what a cut-short
  *  program made is harmless to redo (an existing bookmark of the same snapshot is fine). A group whose creation

@@ -2,8 +2,8 @@
 // pipe itself, as in a shell pipeline: no byte passes through zform (each one would cost two more copies, and
 // under load or emulation that was a third of the time). zform then only watches both processes: their stderr,
 // exit, blame, kills and abort are handled as for any transfer (transfer.ts), and the byte count comes from
-// `zfs send -v -P` on stderr (send-progress.ts). Everything else (SSH, a bandwidth limit, hosts that are not the
-// zfs command line, such as FakeZfsHost) goes through zform's pipeline, which counts every byte.
+// `zfs send -v -P` on stderr (send-progress.ts). Everything else (SSH, a bandwidth limit, executors that cannot join
+// two processes by a pipe, such as the tests' fake) goes through zform's pipeline, which counts every byte.
 import type { ReceiveArgs, SendArgs, ZfsHost, ZfsProcess } from './types.js';
 import { CommandZfsHost } from './host.js';
 import { SendProgress } from './send-progress.js';

@@ -322,7 +322,7 @@ export function zfsHostContract(name: string, setup: () => Promise<ContractEnv>)
       await host.snapshot([`${r}@s1`, `${r}/a@s1`]);
       await host.bookmark(`${r}/a@s1`, `${r}/a#b1`);
       const before = env.commands(host);
-      const m = await host.getGuids([`${r}@s1`, `${r}/a@s1`, `${r}/a#b1`, `${r}/a`, `${r}/a@nope`, `${P}/missing@x`]);
+      const m = await host.getGuids([`${r}@s1`, `${r}/a@s1`, `${r}/a#b1`, `${r}/a`, `${r}/a@nope`, `${r}/a#nope`, `${P}/missing@x`]);
       assert.equal(env.commands(host) - before, 1);
       const l = await host.list([r]);
       assert.deepEqual([...m.keys()].sort(), [`${r}/a`, `${r}/a#b1`, `${r}/a@s1`, `${r}@s1`]);

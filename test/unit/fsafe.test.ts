@@ -8,7 +8,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { checkOutputFile, writeFileSafely } from '../../src/fsafe.js';
 import { run } from '../../src/cli.js';
-import { FakeZfsHost } from '../../src/zfs/fake.js';
+import { FakeHost } from '../support/fake-zfs/host.js';
 import { staticHosts } from '../../src/hosts.js';
 import type { Io } from '../../src/io.js';
 
@@ -26,7 +26,7 @@ function io(dir: string) {
   const out = new PassThrough(); const err = new PassThrough();
   let o = ''; let e = '';
   out.on('data', (c) => (o += c)); err.on('data', (c) => (e += c));
-  const src = new FakeZfsHost('local').apply('pool tank', 'pool backup', 'create tank/a', 'snapshot tank/a@s1');
+  const src = new FakeHost('local').apply('pool tank', 'pool backup', 'create tank/a', 'snapshot tank/a@s1');
   const value: Io = {
     stdout: out, stderr: err, stdin: new PassThrough(), env: { ZFORM_LOCK_DIR: path.join(dir, 'locks') }, now: () => new Date('2026-11-21T12:00:00Z'),
     openHosts: () => staticHosts({ local: src }),

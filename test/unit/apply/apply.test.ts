@@ -1,9 +1,9 @@
-// apply against FakeZfsHost: plans executed end to end, protection left on disk, failure isolation,
+// apply against FakeHost: plans executed end to end, protection left on disk, failure isolation,
 // interruption and resume, saved-plan staleness, the cursor as incremental base after pruning.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../../src/config/parse.js';
-import { FakeZfsHost } from '../../../src/zfs/fake.js';
+import { FakeHost } from '../../support/fake-zfs/host.js';
 import { staticHosts } from '../../../src/hosts.js';
 import { readInventories } from '../../../src/plan/read.js';
 import { computePlan } from '../../../src/plan/compute.js';
@@ -27,12 +27,12 @@ jobs:
       protection: { initial: ${protection}, incremental: ${protection} }
 ${extra}`;
 
-interface World { config: Config; src: FakeZfsHost; dst: FakeZfsHost; now: Date }
+interface World { config: Config; src: FakeHost; dst: FakeHost; now: Date }
 
 function world(yaml = YAML()): World {
   const now = new Date('2026-11-21T12:00:00Z');
-  const src = new FakeZfsHost('local', { clock: () => now }).apply('pool tank', 'create tank/a', 'create tank/a/b', 'write tank/a 100K', 'write tank/a/b 50K', 'snapshot tank/a@s1 tank/a/b@s1');
-  const dst = new FakeZfsHost('nas', { clock: () => now }).apply('pool backup');
+  const src = new FakeHost('local', { clock: () => now }).apply('pool tank', 'create tank/a', 'create tank/a/b', 'write tank/a 100K', 'write tank/a/b 50K', 'snapshot tank/a@s1 tank/a/b@s1');
+  const dst = new FakeHost('nas', { clock: () => now }).apply('pool backup');
   return { config: parseConfig(yaml, 'zform.yml'), src, dst, now };
 }
 
@@ -55,11 +55,11 @@ function actionCount(p: Plan): number {
   return p.jobs.reduce((n, j) => n + j.snapshots.length + j.datasets.reduce((m, d) => m + d.actions.length, 0), 0);
 }
 
-async function holdsOf(h: FakeZfsHost) {
+async function holdsOf(h: FakeHost) {
   const l = await h.list([]);
   return l.holds.map((x) => `${x.snapshot} ${x.tag}`).sort();
 }
-async function bookmarksOf(h: FakeZfsHost) {
+async function bookmarksOf(h: FakeHost) {
   const l = await h.list([]);
   return l.versions.filter((v) => v.kind === 'bookmark').map((v) => `${v.dataset}#${v.name}`).sort();
 }
@@ -259,7 +259,7 @@ test('pruning end to end: both sides pruned after the send, replication still in
       keep_target: [{ type: last_n, count: 1 }]`));
   w.src.apply('snapshot tank/a@s2 tank/a/b@s2', 'snapshot tank/a@s3 tank/a/b@s3');
   await apply(w, await plan(w));
-  const names = async (h: FakeZfsHost, ds: string) => (await h.list([])).versions.filter((v) => v.kind === 'snapshot' && v.dataset === ds).map((v) => v.name);
+  const names = async (h: FakeHost, ds: string) => (await h.list([])).versions.filter((v) => v.kind === 'snapshot' && v.dataset === ds).map((v) => v.name);
   // source: the newest 2 of s1 s2 s3 zf_<now> ; target: its newest only (the full send of the newest)
   assert.deepEqual(await names(w.src, 'tank/a'), ['s3', 'zf_20261121_120000_000']);
   assert.deepEqual(await names(w.dst, 'backup/tank/a'), ['zf_20261121_120000_000']);

@@ -1,11 +1,11 @@
 // apply batches across datasets what ZFS allows: holds and releases of one tag in one command, the GUIDs of the
-// snapshots just taken and those the sends delivered in one `zfs get` per host. Counted on FakeZfsHost (which runs
+// snapshots just taken and those the sends delivered in one `zfs get` per host. Counted on FakeHost (which runs
 // the commands CommandZfsHost would), with the guarantees kept: a failure of a batched command isolates its dataset,
 // the cursor moves only after a confirmed GUID, and an interrupted run resumes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../../src/config/parse.js';
-import { FakeZfsHost } from '../../../src/zfs/fake.js';
+import { FakeHost } from '../../support/fake-zfs/host.js';
 import { staticHosts } from '../../../src/hosts.js';
 import { readInventories } from '../../../src/plan/read.js';
 import { computePlan } from '../../../src/plan/compute.js';
@@ -28,14 +28,14 @@ jobs:
       protection: { initial: ${protection}, incremental: ${protection} }
 ${snapshotting ? '    snapshotting: { prefix: zform_, interval: 1h }\n' : ''}`;
 
-interface World { config: Config; src: FakeZfsHost; dst: FakeZfsHost; now: Date }
+interface World { config: Config; src: FakeHost; dst: FakeHost; now: Date }
 const kids = Array.from({ length: N }, (_, i) => `tank/d/k${String(i).padStart(2, '0')}`);
 
 function world(protection = 'guarantee_resumability', snapshotting = false, channelPrograms = true): World {
   const now = new Date('2026-11-22T12:00:00Z');
-  const src = new FakeZfsHost('local', { clock: () => now, channelPrograms }).apply('pool tank', 'create tank/d', ...kids.map((k) => `create ${k}`),
+  const src = new FakeHost('local', { clock: () => now, channelPrograms }).apply('pool tank', 'create tank/d', ...kids.map((k) => `create ${k}`),
     `snapshot tank/d@s1 ${kids.map((k) => `${k}@s1`).join(' ')}`);
-  const dst = new FakeZfsHost('nas', { clock: () => now }).apply('pool backup');
+  const dst = new FakeHost('nas', { clock: () => now }).apply('pool backup');
   return { config: parseConfig(YAML(protection, snapshotting), 'zform.yml'), src, dst, now };
 }
 
@@ -52,7 +52,7 @@ async function apply(w: World, p: Plan, opts: { signal?: AbortSignal; events?: A
   return r;
 }
 
-const verbs = (h: FakeZfsHost) => {
+const verbs = (h: FakeHost) => {
   const m: Record<string, number> = {};
   for (const argv of h.commandLog) m[argv[1]!] = (m[argv[1]!] ?? 0) + 1;
   return m;
@@ -124,7 +124,7 @@ test('a failed batched GUID check falls back to one check per dataset; cursors m
   await apply(w, await plan(w));
   newSnapshots(w, 's2');
   const p = await plan(w);
-  w.dst.failNext('getGuids', 'cannot open pool: I/O error');
+  w.dst.failNext((a) => a[0] === 'get' && a.includes('guid'), 'cannot open pool: I/O error');
   const events: ApplyEvent[] = [];
   const r = await apply(w, p, { events });
   assert.ok(r.outcomes.every((o) => o.status === 'ok'));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { run } from '../../../src/cli.js';
-import { FakeZfsHost } from '../../../src/zfs/fake.js';
+import { FakeHost } from '../../support/fake-zfs/host.js';
 import { staticHosts } from '../../../src/hosts.js';
 import { parseConfig } from '../../../src/config/parse.js';
 import type { Io } from '../../../src/io.js';
@@ -24,7 +24,7 @@ jobs:
     snapshotting: { prefix: zf_, interval: 1h }
 `;
 
-interface World { dir: string; cfg: string; lock: string; src: FakeZfsHost; dst: FakeZfsHost; now: Date }
+interface World { dir: string; cfg: string; lock: string; src: FakeHost; dst: FakeHost; now: Date }
 
 function io(w: World, env: NodeJS.ProcessEnv = {}) {
   const out = new PassThrough(); const err = new PassThrough();
@@ -45,8 +45,8 @@ async function world(): Promise<World> {
   const clock = { now: new Date(T0.getTime() - 3600_000) };
   const w: World = {
     dir, cfg, lock: path.join(dir, 'lock'), get now() { return clock.now; }, set now(d: Date) { clock.now = d; },
-    src: new FakeZfsHost('local', { clock: () => clock.now }).apply('pool tank', 'create tank/a', 'create tank/other', 'write tank/a 100K', 'snapshot tank/a@s1 tank/other@keep'),
-    dst: new FakeZfsHost('nas', { clock: () => clock.now }).apply('pool backup'),
+    src: new FakeHost('local', { clock: () => clock.now }).apply('pool tank', 'create tank/a', 'create tank/other', 'write tank/a 100K', 'snapshot tank/a@s1 tank/other@keep'),
+    dst: new FakeHost('nas', { clock: () => clock.now }).apply('pool backup'),
   };
   const first = io(w);
   assert.equal(await run(['apply', '-c', cfg, '--auto-approve'], first.value), 0, first.err());
@@ -62,7 +62,7 @@ async function savePlan(w: World): Promise<{ file: string; plan: Plan }> {
   return { file, plan: JSON.parse(await readFile(file, 'utf8')) as Plan };
 }
 
-async function state(h: FakeZfsHost): Promise<string> {
+async function state(h: FakeHost): Promise<string> {
   const l = await h.list([]);
   return JSON.stringify({ d: l.datasets, v: l.versions, h: l.holds });
 }

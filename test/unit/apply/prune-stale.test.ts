@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../../src/config/parse.js';
-import { FakeZfsHost } from '../../../src/zfs/fake.js';
+import { FakeHost } from '../../support/fake-zfs/host.js';
 import { staticHosts } from '../../../src/hosts.js';
 import { readInventories } from '../../../src/plan/read.js';
 import { computePlan } from '../../../src/plan/compute.js';
@@ -11,8 +11,8 @@ import { checkSavedPlanFile, recomputeSavedPlan } from '../../../src/apply/stale
 
 test('a plan with pruning lines on both sides is not stale against the listing it was made from', async () => {
   let now = new Date('2026-11-21T12:00:00Z');
-  const src = new FakeZfsHost('local', { clock: () => now }).apply('pool tank', 'create tank/d', 'write tank/d 10K');
-  const dst = new FakeZfsHost('local2', { clock: () => now }).apply('pool backup');
+  const src = new FakeHost('local', { clock: () => now }).apply('pool tank', 'create tank/d', 'write tank/d 10K');
+  const dst = new FakeHost('local2', { clock: () => now }).apply('pool backup');
   for (let h = 0; h < 30; h++) { now = new Date(Date.UTC(2026, 10, 20, h)); src.apply(`snapshot tank/d@zf_${String(h).padStart(2, '0')}`); }
   now = new Date('2026-11-21T12:05:00Z');
   const config = parseConfig(`

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileRegex } from '../../../src/config/regex.js';
 import { parseConfig } from '../../../src/config/parse.js';
-import { FakeZfsHost } from '../../../src/zfs/fake.js';
+import { FakeHost } from '../../support/fake-zfs/host.js';
 import { staticHosts } from '../../../src/hosts.js';
 import { readInventories } from '../../../src/plan/read.js';
 import { computePlan } from '../../../src/plan/compute.js';
@@ -33,7 +33,7 @@ test('the planner under replication.snapshots and a pruning regex of ^(a+)+$, wi
       keep_source: [ { type: regex, regex: "^(a+)+$" } ]
       keep_target: [ { type: last_n, count: 1, regex: "^(a+)+$" } ]
 `, 'zform.yml');
-  const h = new FakeZfsHost('local', { clock: () => new Date('2026-11-21T12:00:00Z') })
+  const h = new FakeHost('local', { clock: () => new Date('2026-11-21T12:00:00Z') })
     .apply('pool tank', 'pool backup', 'create tank/d', `snapshot tank/d@${'a'.repeat(40)}`, `snapshot tank/d@${EVIL}`);
   const hosts = staticHosts({ local: h });
   return readInventories(config, ['j'], (n) => hosts.get(n)).then(({ inventories, resumeTokens }) => {

@@ -1,10 +1,10 @@
-// Staleness of zform's holds and bookmarks against FakeZfsHost (renamed job, deselected dataset, superseded
+// Staleness of zform's holds and bookmarks against FakeHost (renamed job, deselected dataset, superseded
 // cursor, last-received and step holds, a step in flight), the plan's warning and --release-stale lines for jobs
 // not in the config (never for the job's own, which protection.ts plans), and release-stale's exit 64.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../../src/config/parse.js';
-import { FakeZfsHost } from '../../../src/zfs/fake.js';
+import { FakeHost } from '../../support/fake-zfs/host.js';
 import { staticHosts } from '../../../src/hosts.js';
 import { readInventories } from '../../../src/plan/read.js';
 import { computePlan } from '../../../src/plan/compute.js';
@@ -31,8 +31,8 @@ jobs:
 const NOW = new Date('2026-11-21T12:00:00Z');
 
 function world() {
-  const src = new FakeZfsHost('local', { clock: () => NOW }).apply('pool tank', 'create tank/a', 'create tank/a/b', 'write tank/a 100K', 'snapshot tank/a@s1 tank/a/b@s1');
-  const dst = new FakeZfsHost('nas', { clock: () => NOW }).apply('pool backup');
+  const src = new FakeHost('local', { clock: () => NOW }).apply('pool tank', 'create tank/a', 'create tank/a/b', 'write tank/a 100K', 'snapshot tank/a@s1 tank/a/b@s1');
+  const dst = new FakeHost('nas', { clock: () => NOW }).apply('pool backup');
   return { src, dst, hosts: staticHosts({ local: src, nas: dst }) };
 }
 type W = ReturnType<typeof world>;

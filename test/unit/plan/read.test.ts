@@ -1,8 +1,8 @@
-// readInventories against FakeZfsHost: one listing per host and set of roots, resume tokens decoded once.
+// readInventories against FakeHost: one listing per host and set of roots, resume tokens decoded once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readInventories } from '../../../src/plan/read.js';
-import { FakeZfsHost } from '../../../src/zfs/fake.js';
+import { FakeHost } from '../../support/fake-zfs/host.js';
 import type { ResumeTokenInfo, ZfsHost } from '../../../src/zfs/types.js';
 import { NOW, config, job, token } from '../../support/dsl.js';
 import { computePlan } from '../../../src/plan/compute.js';
@@ -19,16 +19,16 @@ function validatePlan(plan: unknown): unknown {
   return validate(JSON.parse(JSON.stringify(plan))) ? null : validate.errors;
 }
 
-const lists = (h: FakeZfsHost) => h.commandLog.filter((a) => a[1] === 'list').map((a) => a.slice(a.indexOf('-o') + 2).join(' '));
+const lists = (h: FakeHost) => h.commandLog.filter((a) => a[1] === 'list').map((a) => a.slice(a.indexOf('-o') + 2).join(' '));
 
 function hosts() {
-  const local = new FakeZfsHost('local').apply('pool tank', 'create tank/a', 'create tank/b', 'snapshot tank/a@s1 tank/b@s1', 'pool other', 'create other/x');
-  const nas = new FakeZfsHost('nas').apply('pool backup', 'create backup/one', 'create backup/one/tank', 'snapshot backup/one/tank@s1');
+  const local = new FakeHost('local').apply('pool tank', 'create tank/a', 'create tank/b', 'snapshot tank/a@s1 tank/b@s1', 'pool other', 'create other/x');
+  const nas = new FakeHost('nas').apply('pool backup', 'create backup/one', 'create backup/one/tank', 'snapshot backup/one/tank@s1');
   return { local, nas };
 }
 
 /** The fake with resume tokens set on some datasets; counts decodes per host. */
-function withTokens(host: FakeZfsHost, tokens: Record<string, string>, decoded: Record<string, ResumeTokenInfo>, decodes: string[]): ZfsHost {
+function withTokens(host: FakeHost, tokens: Record<string, string>, decoded: Record<string, ResumeTokenInfo>, decodes: string[]): ZfsHost {
   return new Proxy(host, {
     get(t, p) {
       if (p === 'list') {

@@ -1,4 +1,4 @@
-// zform status against FakeZfsHost: verdicts after apply (ok), with time passing (lagging), a diverged target
+// zform status against FakeHost: verdicts after apply (ok), with time passing (lagging), a diverged target
 // (conflict), an interrupted receive (failing, bytes from the token), snapshot-only jobs, job errors; the JSON
 // is valid against schemas/status.schema.json; the human view; the status metrics against a strict reader.
 import { test } from 'node:test';
@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import AjvModule from 'ajv';
 import { parseConfig } from '../../../src/config/parse.js';
-import { FakeZfsHost } from '../../../src/zfs/fake.js';
+import { FakeHost } from '../../support/fake-zfs/host.js';
 import { staticHosts } from '../../../src/hosts.js';
 import { readInventories } from '../../../src/plan/read.js';
 import { computePlan } from '../../../src/plan/compute.js';
@@ -42,12 +42,12 @@ ${extra}
     snapshotting: { prefix: hourly_, interval: 1h }
 `;
 
-interface World { config: Config; src: FakeZfsHost; dst: FakeZfsHost; t: number }
+interface World { config: Config; src: FakeHost; dst: FakeHost; t: number }
 
 function world(yaml = YAML()): World {
   const w: World = { config: parseConfig(yaml, 'zform.yml'), t: Date.parse('2026-11-21T12:00:00Z') } as World;
-  w.src = new FakeZfsHost('local', { clock: () => new Date(w.t) }).apply('pool tank', 'create tank/a', 'create tank/b', 'write tank/a 100K');
-  w.dst = new FakeZfsHost('nas', { clock: () => new Date(w.t) }).apply('pool backup');
+  w.src = new FakeHost('local', { clock: () => new Date(w.t) }).apply('pool tank', 'create tank/a', 'create tank/b', 'write tank/a 100K');
+  w.dst = new FakeHost('nas', { clock: () => new Date(w.t) }).apply('pool backup');
   return w;
 }
 const hosts = (w: World) => staticHosts({ local: w.src, nas: w.dst });

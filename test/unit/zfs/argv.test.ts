@@ -103,7 +103,7 @@ test('computeOptionLikeOperand: names and tokens that zfs would read as options'
 
 test('a name starting with "-" never reaches zfs: CommandZfsHost and the fake refuse before running anything', async () => {
   const { CommandZfsHost } = await import('../../../src/zfs/host.js');
-  const { FakeZfsHost } = await import('../../../src/zfs/fake.js');
+  const { FakeHost } = await import('../../support/fake-zfs/host.js');
   const { ScriptedExecutor } = await import('./scripted.js');
   const exec = new ScriptedExecutor('h', () => ({}));
   const host = new CommandZfsHost(exec);
@@ -112,7 +112,7 @@ test('a name starting with "-" never reaches zfs: CommandZfsHost and the fake re
   await assert.rejects(host.destroy(['-Rf@a']), /"-Rf@a" would read as an option/);
   await assert.rejects(host.list(['-nvx']), /"-nvx" would read as an option/);
   assert.deepEqual(exec.calls, []);
-  const fake = new FakeZfsHost('h').apply('pool tank', 'create tank/a', 'snapshot tank/a@s1');
+  const fake = new FakeHost('h').apply('pool tank', 'create tank/a', 'snapshot tank/a@s1');
   await assert.rejects(fake.rollback('-R@x', true), { message });
   assert.deepEqual(fake.commandLog, []);
 });

@@ -1,16 +1,16 @@
-// The ZfsHost contract against two FakeZfsHosts (the same cases run on real ZFS in test/real/contract-*.test.ts).
+// The ZfsHost contract against CommandZfsHost over two fake executors (FakeHost; the same cases run on real ZFS in test/real/contract-*.test.ts).
 import { zfsHostContract } from '../../contract/zfs-host.js';
-import { FakeZfsHost } from '../../../src/zfs/fake.js';
+import { FakeHost } from '../../support/fake-zfs/host.js';
 import type { ZfsHost } from '../../../src/zfs/types.js';
 
-function fake(h: ZfsHost): FakeZfsHost {
-  if (!(h instanceof FakeZfsHost)) throw new TypeError(`not a fake: ${h.name}`);
+function fake(h: ZfsHost): FakeHost {
+  if (!(h instanceof FakeHost)) throw new TypeError(`not a fake: ${h.name}`);
   return h;
 }
 
-zfsHostContract('FakeZfsHost', async () => {
-  const host = new FakeZfsHost('local').createPool('src');
-  const peer = new FakeZfsHost('nas').createPool('dst');
+zfsHostContract('FakeHost', async () => {
+  const host = new FakeHost('local').createPool('src');
+  const peer = new FakeHost('nas').createPool('dst');
   return {
     host, peer, pool: 'src', peerPool: 'dst',
     write: async (on, dataset, bytes) => { fake(on).write(dataset, bytes); },

@@ -1,10 +1,10 @@
-// FakeZfsHost beyond the shared contract: builder, failure injection, command log, kill semantics, -I cuts,
+// FakeHost beyond the shared contract: builder, failure injection, command log, kill semantics, -I cuts,
 // encryption rules and the stream/token format (each rule as observed on OpenZFS 2.1 in the guest).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeZfsHost } from '../../../src/zfs/fake.js';
-import { FakeLayoutError, parseFakeLayout, parseFakeSize } from '../../../src/zfs/fake-layout.js';
-import { FakeStreamParser, parseFakeToken, renderFakeToken, renderStreamHeader, type FakeStreamHeader } from '../../../src/zfs/fake-stream.js';
+import { FakeHost } from '../../support/fake-zfs/host.js';
+import { FakeLayoutError, parseFakeLayout, parseFakeSize } from '../../support/fake-zfs/layout.js';
+import { FakeStreamParser, parseFakeToken, renderFakeToken, renderStreamHeader, type FakeStreamHeader } from '../../support/fake-zfs/stream.js';
 import { ZfsError } from '../../../src/zfs/errors.js';
 import { runTransfer } from '../../../src/zfs/transfer.js';
 import { computeListArgv, computePlaceholderArgv } from '../../../src/zfs/argv.js';
@@ -37,9 +37,9 @@ async function streamOf(send: ZfsProcess): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-describe('FakeZfsHost builder', () => {
+describe('FakeHost builder', () => {
   it('builds a layout from lines and lists it with the clock\'s creation times', async () => {
-    const f = new FakeZfsHost('local', { clock: CLOCK }).apply(`
+    const f = new FakeHost('local', { clock: CLOCK }).apply(`
       pool p
       create p/a zform:placeholder=on
       create -V 4M p/vol
@@ -59,7 +59,7 @@ describe('FakeZfsHost builder', () => {
   });
 
   it('makes GUIDs random uint64 decimal strings', () => {
-    const f = new FakeZfsHost('local').apply('pool p', 'create p/a', 'create p/b');
+    const f = new FakeHost('local').apply('pool p', 'create p/a', 'create p/b');
     const guids = ['p', 'p/a', 'p/b'].map((n) => f.guidOf(n)!);
     for (const g of guids) {
       assert.match(g, /^[1-9]\d*$/);
@@ -69,7 +69,7 @@ describe('FakeZfsHost builder', () => {
   });
 
   it('reports a failing builder line as the ZfsError real zfs gives', () => {
-    const f = new FakeZfsHost('local').apply('pool p', 'create p/a', 'snapshot p/a@s1');
+    const f = new FakeHost('local').apply('pool p', 'create p/a', 'snapshot p/a@s1');
     assert.throws(() => f.apply('snapshot p/a@s1'), (e: unknown) =>
       e instanceof ZfsError && e.code === 'dataset_exists' && e.shortMessage === "zfs snapshot on local: cannot create snapshot 'p/a@s1': dataset already exists");
     assert.throws(() => f.apply('create p/x/y'), (e: unknown) => e instanceof ZfsError && e.code === 'dataset_does_not_exist');
@@ -87,10 +87,10 @@ describe('FakeZfsHost builder', () => {
   });
 });
 
-describe('FakeZfsHost commands', () => {
+describe('FakeHost commands', () => {
   it('logs the argv CommandZfsHost would run and reports them to the observer', async () => {
     const seen: string[] = [];
-    const f = new FakeZfsHost('nas', { observer: (e) => seen.push(`${e.host} ${e.code} ${e.argv.join(' ')}`) })
+    const f = new FakeHost('nas', { observer: (e) => seen.push(`${e.host} ${e.code} ${e.argv.join(' ')}`) })
       .apply('pool p', 'create p/a', 'snapshot p/a@s1', 'hold t p/a@s1');
     await f.list(['p/a']);
     await f.destroy(['p/a@s1']).catch(() => {});
@@ -106,8 +106,8 @@ describe('FakeZfsHost commands', () => {
   });
 
   it('failNext fails the next call of a verb once, with the given stderr mapped to its code', async () => {
-    const f = new FakeZfsHost('local').apply('pool p', 'create p/a', 'snapshot p/a@s1');
-    const g = new FakeZfsHost('nas').apply('pool q');
+    const f = new FakeHost('local').apply('pool p', 'create p/a', 'snapshot p/a@s1');
+    const g = new FakeHost('nas').apply('pool q');
     f.failNext('list', 'cannot open \'p\': permission denied');
     assert.equal(await codeOf(f.list(['p'])), "permission_denied: zfs list on local: cannot open 'p': permission denied");
     assert.equal((await f.list(['p'])).datasets.length, 2);
@@ -119,18 +119,18 @@ describe('FakeZfsHost commands', () => {
     assert.equal(g.guidOf('q/a@s1'), f.guidOf('p/a@s1'));
   });
 
-  it('features: defaults of OpenZFS 2.1, overridable, probed with two commands once', async () => {
-    const f = new FakeZfsHost('local', { features: { resumableReceive: false, version: 'zfs-0.7.13' } });
-    assert.deepEqual(await f.features(), { resumableReceive: false, encryption: true, bookmarks: true, rawSend: true, version: 'zfs-0.7.13' });
+  it('features: OpenZFS 2.1\'s captured `zfs version` and usage, probed with two commands once', async () => {
+    const f = new FakeHost('local');
+    assert.deepEqual(await f.features(), { resumableReceive: true, encryption: true, bookmarks: true, rawSend: true, version: 'zfs-2.1.11-1+deb12u1' });
     await f.features();
     assert.deepEqual(f.commandLog, [['zfs', 'version'], ['zfs', '-?']]);
   });
 });
 
-describe('FakeZfsHost streams', () => {
+describe('FakeHost streams', () => {
   it('a killed resumable receive keeps its partial state, as a SIGTERM\'d zfs recv -s does', async () => {
-    const f = new FakeZfsHost('local').apply('pool p', 'create p/a', 'write p/a 1M', 'snapshot p/a@s1');
-    const g = new FakeZfsHost('nas').apply('pool q');
+    const f = new FakeHost('local').apply('pool p', 'create p/a', 'write p/a 1M', 'snapshot p/a@s1');
+    const g = new FakeHost('nas').apply('pool q');
     const stream = await streamOf(f.send({ kind: 'full', snapshot: 'p/a@s1', flags: FLAGS }));
     const r = g.receive(recv('q/a', { resumable: true }));
     r.stdin!.write(stream.subarray(0, 300_000));
@@ -149,8 +149,8 @@ describe('FakeZfsHost streams', () => {
   });
 
   it('an -I stream cut in its second snapshot keeps the first and a token from it', async () => {
-    const f = new FakeZfsHost('local').apply('pool p', 'create p/a', 'snapshot p/a@1', 'write p/a 100K', 'snapshot p/a@2', 'write p/a 100K', 'snapshot p/a@3');
-    const g = new FakeZfsHost('nas').apply('pool q');
+    const f = new FakeHost('local').apply('pool p', 'create p/a', 'snapshot p/a@1', 'write p/a 100K', 'snapshot p/a@2', 'write p/a 100K', 'snapshot p/a@3');
+    const g = new FakeHost('nas').apply('pool q');
     await runTransfer(f.send({ kind: 'full', snapshot: 'p/a@1', flags: FLAGS }), g.receive(recv('q/a')));
     const send = f.send({ kind: 'incremental', from: 'p/a@1', snapshot: 'p/a@3', intermediates: true, flags: FLAGS });
     const res = await feed(send, g.receive(recv('q/a', { resumable: true })), 150 * 1024);
@@ -162,7 +162,7 @@ describe('FakeZfsHost streams', () => {
   });
 
   it('a stream that is not a stream, or empty, fails the receive with stream_read_failure', async () => {
-    const g = new FakeZfsHost('nas').apply('pool q');
+    const g = new FakeHost('nas').apply('pool q');
     const r = g.receive(recv('q/a'));
     r.stdin!.end(Buffer.from('hello world\n'));
     assert.equal(await codeOf(r.done), 'stream_read_failure: zfs receive on nas: cannot receive: invalid stream (bad magic number)');
@@ -172,8 +172,8 @@ describe('FakeZfsHost streams', () => {
   });
 
   it('a raw incremental needs `from` to be the newest snapshot of the target', async () => {
-    const f = new FakeZfsHost('local').apply('pool p', 'create p/e encryption=on keyformat=hex keylocation=file:///k', 'snapshot p/e@1', 'snapshot p/e@2');
-    const g = new FakeZfsHost('nas').apply('pool q');
+    const f = new FakeHost('local').apply('pool p', 'create p/e encryption=on keyformat=hex keylocation=file:///k', 'snapshot p/e@1', 'snapshot p/e@2');
+    const g = new FakeHost('nas').apply('pool q');
     const raw = { ...FLAGS, raw: true };
     await runTransfer(f.send({ kind: 'full', snapshot: 'p/e@1', flags: raw }), g.receive(recv('q/e')));
     g.apply('snapshot q/e@extra');
@@ -182,7 +182,7 @@ describe('FakeZfsHost streams', () => {
   });
 
   it('encryption: children and plain receives inherit the parent\'s key, which must be loaded', async () => {
-    const f = new FakeZfsHost('local').apply('pool p', 'create p/e encryption=on keyformat=hex keylocation=file:///k', 'create p/e/off encryption=off', 'create p/a', 'snapshot p/a@1');
+    const f = new FakeHost('local').apply('pool p', 'create p/e encryption=on keyformat=hex keylocation=file:///k', 'create p/e/off encryption=off', 'create p/a', 'snapshot p/a@1');
     await runTransfer(f.send({ kind: 'full', snapshot: 'p/a@1', flags: FLAGS }), f.receive(recv('p/e/plain')));
     let l = await f.list(['p/e']);
     assert.deepEqual(l.datasets.map((d) => [d.name, d.encryption, d.encryptionRoot, d.keyStatus]),
@@ -197,7 +197,7 @@ describe('FakeZfsHost streams', () => {
   });
 
   it('getProperties of a snapshot and a dataset', async () => {
-    const f = new FakeZfsHost('local', { clock: CLOCK }).apply('pool p', 'create p/a', 'snapshot p/a@1', 'hold t p/a@1', 'write p/a 1K', 'set p zform:x=1');
+    const f = new FakeHost('local', { clock: CLOCK }).apply('pool p', 'create p/a', 'snapshot p/a@1', 'hold t p/a@1', 'write p/a 1K', 'set p zform:x=1');
     assert.deepEqual(await f.getProperties('p/a@1', ['userrefs', 'written', 'creation', 'zform:x']),
       { userrefs: '1', written: '24576', creation: String(T), 'zform:x': '1' });
     assert.deepEqual(await f.getProperties('p/a', ['written', 'mountpoint', 'receive_resume_token', 'encryption', 'keystatus']),
@@ -226,5 +226,24 @@ describe('fake stream and token format', () => {
     for (const b of bytes) p.feed(Buffer.from([b]));
     assert.deepEqual(events, ['header p/a@1', 'complete 7', 'header p/a@1']);
     assert.deepEqual(p.position(), { current: { ...h, offset: 0, toguid: '8' }, received: 2, substreams: 2, partialHeader: false });
+  });
+});
+
+describe('FakeExecutor beyond zfs itself', () => {
+  it('runs the zfs command of a `sh -c` pipeline around it (the stream as it is) and logs the whole argv', async () => {
+    const { runZfsResult } = await import('../../../src/zfs/run.js');
+    const f = new FakeHost('local').apply('pool p', 'create p/a', 'snapshot p/a@s1');
+    const argv = ['sh', '-c', 'zstd -d -c -q | "$@"', 'sh', 'zfs', 'get', '-H', '-p', '-o', 'name,value', 'guid', 'p/a@s1'];
+    const r = await runZfsResult(f.zfs, argv);
+    assert.equal(r.stdout, `p/a@s1\t${f.guidOf('p/a@s1')}\n`);
+    assert.deepEqual(f.commandLog, [argv]);
+  });
+
+  it('answers `command -v` with the programs it was given', async () => {
+    const { runZfsResult } = await import('../../../src/zfs/run.js');
+    const f = new FakeHost('local', { programs: ['gzip'] });
+    const r = await runZfsResult(f.zfs, ['sh', '-c', 'for p in "$@"; do command -v "$p" || :; done', 'sh', 'zstd', 'gzip']);
+    assert.deepEqual([r.code, r.stdout], [0, '/usr/bin/gzip\n']);
+    assert.throws(() => f.zfs.spawn(['rm', '-rf', '/']), TypeError);
   });
 });

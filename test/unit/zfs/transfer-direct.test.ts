@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalExecutor } from '../../../src/zfs/local.js';
 import { CommandZfsHost } from '../../../src/zfs/host.js';
-import { FakeZfsHost } from '../../../src/zfs/fake.js';
+import { FakeHost } from '../../support/fake-zfs/host.js';
 import { TransferError } from '../../../src/zfs/transfer.js';
 import { computeHostIsLocal, computeTransferPath, runHostTransfer } from '../../../src/zfs/transfer-direct.js';
 import type { ReceiveArgs, SendArgs, SendFlags } from '../../../src/zfs/types.js';
@@ -60,7 +60,7 @@ test('computeTransferPath: direct only with both ends on this machine and no ban
 test('computeHostIsLocal: the zfs command line over the local executor only (not SSH-like executors, not the fake)', () => {
   assert.equal(computeHostIsLocal(new CommandZfsHost(new LocalExecutor('local'))), true);
   assert.equal(computeHostIsLocal(new CommandZfsHost(new ScriptedExecutor('nas', () => ({})))), false);
-  assert.equal(computeHostIsLocal(new FakeZfsHost('local')), false);
+  assert.equal(computeHostIsLocal(new FakeHost('local')), false);
 });
 
 test('direct: the receiver reads the sender\'s own pipe (it moves while zform\'s event loop is blocked); the data arrives intact; the count comes from -v -P', async () => {

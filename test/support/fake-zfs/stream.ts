@@ -1,6 +1,6 @@
 // The fake's send stream (a header line per snapshot, then payload bytes) and resume tokens: encode, parse, decode.
 import { createHash } from 'node:crypto';
-import type { Guid } from './types.js';
+import type { Guid } from '../../../src/zfs/types.js';
 
 /** One snapshot's part of a stream (`zfs send -I` sends one per snapshot). */
 export interface FakeStreamHeader {

@@ -1,11 +1,11 @@
 // The fake's pools, datasets, snapshots, bookmarks, holds and partial receives, with OpenZFS 2.1's rules over them.
-// Synchronous and free of I/O; a rule that fails throws a FakeFailure carrying the stderr real `zfs` prints (as
-// captured in the guest), so the ZfsError codes the fake raises come from the same mapping as CommandZfsHost's.
+// Synchronous and free of I/O; a rule that fails throws a FakeFailure carrying the stderr and exit code real `zfs`
+// gives (as captured in the guest), which the fake executor (executor.ts) prints as the command's own.
 import { randomBytes } from 'node:crypto';
-import type { DatasetRecord, Guid, HoldRecord, Listing, ResumeTokenInfo, SendArgs, SendFlags, VersionRecord } from './types.js';
-import { datasetNamecheck, entityNamecheck } from './names.js';
-import { computeSortedVersions } from './parse.js';
-import { parseFakeToken, renderFakeToken, type FakeStreamHeader, type FakeTokenFields } from './fake-stream.js';
+import type { DatasetRecord, Guid, HoldRecord, Listing, ResumeTokenInfo, SendArgs, SendFlags, VersionRecord } from '../../../src/zfs/types.js';
+import { datasetNamecheck, entityNamecheck } from '../../../src/zfs/names.js';
+import { computeSortedVersions } from '../../../src/zfs/parse.js';
+import { parseFakeToken, renderFakeToken, type FakeStreamHeader, type FakeTokenFields } from './stream.js';
 
 /** A failed fake command: what `zfs` would print on stderr, and its exit code. */
 export class FakeFailure extends Error {
@@ -137,7 +137,20 @@ export class FakeState {
   readonly pools = new Map<string, { txg: number }>();
   readonly datasets = new Map<string, FakeDataset>();
 
-  constructor(private readonly nowSeconds: () => number) {}
+  constructor(private nowSeconds: () => number) {}
+
+  /** Another process' view of the same pools keeps the pools but reads its own clock. */
+  setClock(nowSeconds: () => number): void {
+    this.nowSeconds = nowSeconds;
+  }
+
+  /** An independent copy (pools, datasets, snapshots, holds, partial receives). */
+  clone(): FakeState {
+    const c = new FakeState(this.nowSeconds);
+    for (const [k, v] of this.pools) c.pools.set(k, { ...v });
+    for (const [k, d] of this.datasets) c.datasets.set(k, structuredClone(d));
+    return c;
+  }
 
   // ---- lookups ----
 
@@ -151,7 +164,7 @@ export class FakeState {
     return this.datasets.get(name);
   }
 
-  private keyAvailable(d: FakeDataset): boolean {
+  keyAvailable(d: FakeDataset): boolean {
     if (d.encryption === 'off' || d.encryptionRoot === null) return true;
     return this.datasets.get(d.encryptionRoot)?.keyLoaded ?? false;
   }
