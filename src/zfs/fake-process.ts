@@ -1,6 +1,7 @@
 // The fake's running processes: `zfs send` writing a fake stream to stdout, `zfs receive` applying one from stdin.
 import { Readable, Writable } from 'node:stream';
 import type { ZfsProcess } from './types.js';
+import type { StderrFilter } from './exec.js';
 import type { ZfsError } from './errors.js';
 import { FakeFailure, type FakePending, type FakeState } from './fake-state.js';
 import { FakeStreamFormatError, FakeStreamParser, computePayloadChunks, renderStreamHeader, type FakeStreamHeader } from './fake-stream.js';
@@ -48,13 +49,19 @@ export class FakeSendProcess extends FakeProcessBase implements ZfsProcess {
   readonly stdin = null;
   readonly stdout: Readable;
 
-  constructor(plan: FakeStreamHeader[] | FakeFailure, ctx: FakeProcessContext) {
+  /** progress: with a compressed send (wire.ts), reads what `zfs send -v -P` prints: here a running count per chunk */
+  constructor(plan: FakeStreamHeader[] | FakeFailure, ctx: FakeProcessContext, progress?: StderrFilter) {
     super(ctx);
     const chunks = plan instanceof FakeFailure ? null : streamChunks(plan);
+    let sent = 0;
     this.stdout = new Readable({
       read: () => {
         if (!chunks) return;
-        for (let r = chunks.next(); !r.done; r = chunks.next()) if (!this.stdout.push(r.value)) return;
+        for (let r = chunks.next(); !r.done; r = chunks.next()) {
+          sent += r.value.length;
+          progress?.write(`00:00:01\t${sent}\tfake\n`);
+          if (!this.stdout.push(r.value)) return;
+        }
         this.stdout.push(null);
       },
     });

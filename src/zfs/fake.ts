@@ -1,7 +1,8 @@
 // FakeZfsHost: an in-memory ZfsHost that enforces OpenZFS 2.1's rules (checked against real ZFS by the contract suite
 // in test/contract), runs the same commands CommandZfsHost would (counted), and a small builder for test layouts.
 import type { CommandObserver } from './exec.js';
-import type { BookmarkGroupFailure, BookmarkOp, Features, Guid, Listing, ReceiveArgs, ResumeTokenInfo, SendArgs, ZfsHost, ZfsProcess } from './types.js';
+import type { BookmarkGroupFailure, BookmarkOp, Features, Guid, Listing, ReceiveArgs, ResumeTokenInfo, SendArgs, WireSide, ZfsHost, ZfsProcess } from './types.js';
+import { COMPRESSION_PROGRAMS, computeCompressedSendArgv, computeDecompressedReceiveArgv, computeFindProgramsArgv } from './wire.js';
 import { ZfsError, parseItemFailures, type ZfsErrorCode } from './errors.js';
 import { computeOpFailureLine, computeOpPool, runBookmarkGroups, runOneByOne, type ProgramFailure } from './program.js';
 import {
@@ -22,6 +23,8 @@ export interface FakeZfsHostOptions {
   observer?: CommandObserver;
   /** whether `zfs program` runs here (false: as a host where only root may run channel programs, and we are not) */
   channelPrograms?: boolean;
+  /** the programs findPrograms finds here (default: zstd, lz4, gzip) */
+  programs?: string[];
 }
 
 /** The verbs failNext can make fail: ZfsHost's methods. */
@@ -44,6 +47,7 @@ export class FakeZfsHost implements ZfsHost {
   /** false once this host refused a channel program (as CommandZfsHost remembers it) */
   private programs = true;
   private readonly programsAllowed: boolean;
+  private readonly programSet: string[];
   private readonly injected = new Map<FakeVerb, FakeFailure[]>();
 
   constructor(name: string, opts: FakeZfsHostOptions = {}) {
@@ -52,6 +56,7 @@ export class FakeZfsHost implements ZfsHost {
     this.featureSet = { ...FAKE_DEFAULT_FEATURES, ...opts.features };
     this.observer = opts.observer;
     this.programsAllowed = opts.channelPrograms ?? true;
+    this.programSet = opts.programs ?? [...COMPRESSION_PROGRAMS];
     this.state = new FakeState(() => Math.floor(this.clock().getTime() / 1000));
   }
 
@@ -324,8 +329,11 @@ export class FakeZfsHost implements ZfsHost {
     this.run('rollback', ['rollback', ...(destroyNewer ? ['-r'] : []), snapshot], () => this.state.rollback(snapshot, destroyNewer));
   }
 
-  send(args: SendArgs): ZfsProcess {
-    const argv = this.record(computeSendArgv(args));
+  /** With `wire`, the command recorded is CommandZfsHost's pipeline; the stream itself stays uncompressed (the fake's
+   *  own format), and `wire.progress` gets a running count. */
+  send(args: SendArgs, wire?: WireSide): ZfsProcess {
+    const zfsArgv = computeSendArgv(args, false, wire?.progress !== undefined);
+    const argv = this.record(wire ? computeCompressedSendArgv(['zfs', ...zfsArgv], wire.compression) : zfsArgv);
     let plan;
     try {
       plan = this.takeInjected('send') ?? this.state.sendHeaders(args);
@@ -333,12 +341,19 @@ export class FakeZfsHost implements ZfsHost {
       if (!(e instanceof FakeFailure)) throw e;
       plan = e;
     }
-    return new FakeSendProcess(plan, this.processContext(argv));
+    return new FakeSendProcess(plan, this.processContext(argv), wire?.progress);
   }
 
-  receive(args: ReceiveArgs): ZfsProcess {
-    const argv = this.record(computeReceiveArgv(args));
+  receive(args: ReceiveArgs, wire?: WireSide): ZfsProcess {
+    const zfsArgv = computeReceiveArgv(args);
+    const argv = this.record(wire ? computeDecompressedReceiveArgv(['zfs', ...zfsArgv], wire.compression) : zfsArgv);
     return new FakeReceiveProcess(this.state, args, this.processContext(argv), this.takeInjected('receive'));
+  }
+
+  /** `command -v` of each: those given as FakeZfsHostOptions.programs (default: every compressor of wire.ts). */
+  async findPrograms(programs: string[]): Promise<string[]> {
+    if (programs.length > 0) this.record(computeFindProgramsArgv(programs));
+    return programs.filter((p) => this.programSet.includes(p));
   }
 
   private processContext(argv: string[]): FakeProcessContext {
