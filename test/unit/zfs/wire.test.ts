@@ -186,7 +186,7 @@ test('compressed: a failing zfs receive is the receiving side\'s failure; the se
 test('compressed: an abort mid-stream stops both pipelines, and no process of either is left running', async () => {
   const pids = join(dir, 'pids');
   writeFileSync(pids, '');
-  scripts(`echo $$ >> ${pids}; printf 'full\\tp/a@s\\t99999999\\n' >&2; exec cat /dev/zero\n`,
+  scripts(`echo $$ >> ${pids}; printf 'full\\tp/a@s\\t99999999\\n' >&2; exec cat /dev/urandom\n`,
     `echo $$ >> ${pids}; exec cat > /dev/null\n`);
   const ac = new AbortController();
   let got = 0;
