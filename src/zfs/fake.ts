@@ -159,7 +159,11 @@ export class FakeZfsHost implements ZfsHost {
   }
 
   private record(args: string[]): string[] {
-    const argv = ['zfs', ...args];
+    return this.recordArgv(['zfs', ...args]);
+  }
+
+  /** A command that is not `zfs ARGS` itself (a pipeline around it, command -v), as CommandZfsHost runs it. */
+  private recordArgv(argv: string[]): string[] {
     this.commandLog.push(argv);
     return argv;
   }
@@ -333,7 +337,7 @@ export class FakeZfsHost implements ZfsHost {
    *  own format), and `wire.progress` gets a running count. */
   send(args: SendArgs, wire?: WireSide): ZfsProcess {
     const zfsArgv = computeSendArgv(args, false, wire?.progress !== undefined);
-    const argv = this.record(wire ? computeCompressedSendArgv(['zfs', ...zfsArgv], wire.compression) : zfsArgv);
+    const argv = wire ? this.recordArgv(computeCompressedSendArgv(['zfs', ...zfsArgv], wire.compression)) : this.record(zfsArgv);
     let plan;
     try {
       plan = this.takeInjected('send') ?? this.state.sendHeaders(args);
@@ -346,13 +350,13 @@ export class FakeZfsHost implements ZfsHost {
 
   receive(args: ReceiveArgs, wire?: WireSide): ZfsProcess {
     const zfsArgv = computeReceiveArgv(args);
-    const argv = this.record(wire ? computeDecompressedReceiveArgv(['zfs', ...zfsArgv], wire.compression) : zfsArgv);
+    const argv = wire ? this.recordArgv(computeDecompressedReceiveArgv(['zfs', ...zfsArgv], wire.compression)) : this.record(zfsArgv);
     return new FakeReceiveProcess(this.state, args, this.processContext(argv), this.takeInjected('receive'));
   }
 
   /** `command -v` of each: those given as FakeZfsHostOptions.programs (default: every compressor of wire.ts). */
   async findPrograms(programs: string[]): Promise<string[]> {
-    if (programs.length > 0) this.record(computeFindProgramsArgv(programs));
+    if (programs.length > 0) this.recordArgv(computeFindProgramsArgv(programs));
     return programs.filter((p) => this.programSet.includes(p));
   }
 
