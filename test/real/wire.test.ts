@@ -25,7 +25,7 @@ before(async () => {
   // an uncompressed source of text (base64 of random bytes: compressible, never the same twice)
   await sh(`zfs create -o compression=off ${S}/push && zfs create -o compression=off ${S}/pull && zfs create ${T}/push && zfs create ${T}/pull`);
   for (const d of ['push', 'pull']) {
-    await sh(`base64 -w 120 /dev/urandom | head -c ${24 * MiB} > "$(zfs get -H -o value mountpoint ${S}/${d})/log.txt" && zfs snapshot ${S}/${d}@s1`);
+    await sh(`head -c ${18 * MiB} /dev/urandom | base64 -w 120 > "$(zfs get -H -o value mountpoint ${S}/${d})/log.txt" && zfs snapshot ${S}/${d}@s1`);
   }
   // the limit counts bytes on the wire: slow enough to kill mid-stream
   cfg = z.config('wire.yml', `hosts:

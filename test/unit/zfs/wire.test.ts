@@ -79,9 +79,9 @@ test('parseCompression: none, a program, a program with a level in its range; an
   assert.deepEqual(parseCompression('zstd:19'), { program: 'zstd', level: 19 });
   assert.deepEqual(parseCompression('lz4:1'), { program: 'lz4', level: 1 });
   assert.deepEqual(parseCompression('gzip:9'), { program: 'gzip', level: 9 });
-  assert.throws(() => parseCompression('xz'), /^Error: must be none, zstd, lz4, gzip, or one of those with a level \(e\.g\. "zstd:3"\), not "xz"$/);
-  assert.throws(() => parseCompression('zstd:20'), /^Error: zstd levels go from 1 to 19, not 20$/);
-  assert.throws(() => parseCompression('gzip:0'), /^Error: gzip levels go from 1 to 9, not 0$/);
+  assert.throws(() => parseCompression('xz'), /^ConfigValueError: must be none, zstd, lz4, gzip, or one of those with a level \(e\.g\. "zstd:3"\), not "xz"$/);
+  assert.throws(() => parseCompression('zstd:20'), /^ConfigValueError: zstd levels go from 1 to 19, not 20$/);
+  assert.throws(() => parseCompression('gzip:0'), /^ConfigValueError: gzip levels go from 1 to 9, not 0$/);
   assert.throws(() => parseCompression('zstd:'), /not "zstd:"/);
   assert.equal(renderCompression({ program: 'zstd', level: 3 }), 'zstd:3');
   assert.equal(renderCompression({ program: 'lz4', level: null }), 'lz4');
