@@ -69,7 +69,7 @@ async function main(): Promise<void> {
 
   const hostsYaml = `hosts:
   self:
-    ssh: { host: 127.0.0.1, port: 22, user: ${login.user}, identity_file: ${login.identityFile}, known_hosts: ${login.knownHosts} }
+    ssh: { host: 127.0.0.1, port: 22, user: ${login.user}, identity_file: ${login.identityFile}, known_hosts: ${login.knownHosts}, connect_timeout: 60s }
 `;
   let jobs = 0;
   const send = async (data: 'logs' | 'random', compression: string): Promise<Run> => {

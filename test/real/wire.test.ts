@@ -25,12 +25,12 @@ before(async () => {
   // an uncompressed source of text (base64 of random bytes: compressible, never the same twice)
   await sh(`zfs create -o compression=off ${S}/push && zfs create -o compression=off ${S}/pull && zfs create ${T}/push && zfs create ${T}/pull`);
   for (const d of ['push', 'pull']) {
-    await sh(`head -c ${18 * MiB} /dev/urandom | base64 -w 120 > "$(zfs get -H -o value mountpoint ${S}/${d})/log.txt" && zfs snapshot ${S}/${d}@s1`);
+    await sh(`head -c ${12 * MiB} /dev/urandom | base64 -w 120 > "$(zfs get -H -o value mountpoint ${S}/${d})/log.txt" && zfs snapshot ${S}/${d}@s1`);
   }
   // the limit counts bytes on the wire: slow enough to kill mid-stream
   cfg = z.config('wire.yml', `hosts:
   nas:
-    ssh: { host: 127.0.0.1, port: 22, user: ${login.user}, identity_file: ${login.identityFile}, known_hosts: ${login.knownHosts} }
+    ssh: { host: 127.0.0.1, port: 22, user: ${login.user}, identity_file: ${login.identityFile}, known_hosts: ${login.knownHosts}, connect_timeout: 60s }
 jobs:
   - name: push
     source: { host: local, filesystems: { "${S}/push": true } }
