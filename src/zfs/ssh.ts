@@ -14,6 +14,7 @@
 // connectionError: SshError }` (SshExecResult): callers that know nothing of SSH see a failed command whose stderr
 // explains it; the ZFS layer can surface `connectionError` (kind 'ssh') instead of a ZfsError.
 //
+// Stderr is collected (through ExecOptions.stderrFilter when given: `zfs send -v -P` of a compressed send).
 // Streams: stdout is a PassThrough fed from the channel with backpressure (the SSH window is only reopened as it is
 // read); stdin ('pipe') is a PassThrough piped into the channel; ending it sends EOF. Memory stays constant.
 // When the remote command ends, an unfinished stdin is destroyed (a pipeline writing into it fails with a premature

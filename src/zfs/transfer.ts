@@ -1,5 +1,7 @@
 // Pipes a running `zfs send` into a running `zfs receive` (any hosts): backpressure, constant memory, a byte
-// counter, an optional bandwidth limit; when one side fails the other is stopped and the error names both.
+// counter, an optional bandwidth limit, an optional buffer (send.buffer, bounded); when one side fails the other is
+// stopped and the error names both. A compressed stream (wire.ts) is counted as it passes (bytes on the wire); the
+// stream's own count then comes from the sender's `zfs send -v -P` (StreamCount).
 import { PassThrough, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BandwidthLimit } from './options.js';
