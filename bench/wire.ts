@@ -92,7 +92,8 @@ async function main(): Promise<void> {
       process.stderr.write(`[bench] ${data} ${compression}: ${fmt(run.seconds)} s, ${run.bytes} bytes, ${run.wireBytes} on the wire\n`);
       return run;
     } finally {
-      await sh(`zfs destroy -r wdst/${job}`);
+      // zform's last-received hold stays on the target's snapshot: release it, then destroy
+      await sh(`zfs holds -rH wdst/${job} | while IFS=$(printf '\\t') read -r n t _; do zfs release "$t" "$n"; done; zfs destroy -r wdst/${job}`);
     }
   };
 
