@@ -98,7 +98,7 @@ async function main(): Promise<void> {
       return run;
     } finally {
       // zform's last-received hold stays on the target's snapshot: release it, then destroy
-      await sh(`zfs holds -rH wdst/${job} | while IFS=$(printf '\\t') read -r n t _; do zfs release "$t" "$n"; done; zfs destroy -r wdst/${job}`);
+      await sh(`zfs list -H -o name -t snapshot -r wdst/${job} | xargs -r zfs holds -H | while IFS=$(printf '\\t') read -r n t _; do zfs release "$t" "$n"; done; zfs destroy -r wdst/${job}`);
     }
   };
 
