@@ -1,4 +1,4 @@
-// Benchmark 5 (in the guest): send.compression over SSH on a link limited to 20 MiB/s (zform's bandwidth limit,
+// Benchmark 7 (in the guest): send.compression over SSH on a link limited to 20 MiB/s (zform's bandwidth limit,
 // which counts bytes on the wire), from an uncompressed source: a dataset of log text and one of random data, each
 // sent in full without compression (what every SSH send did before send.compression) and with each compression of
 // ZFORM_BENCH_WIRE_COMPRESSION (space-separated, default "zstd"), in the order none, c1, c2, c2, c1, none so that

@@ -7,7 +7,7 @@ import type { Config, HostConfig, JobConfig } from '../../../src/config/types.js
 import type { Plan } from '../../../src/plan/types.js';
 import type { HostPrograms } from '../../../src/plan/wire.js';
 import { renderPlanHuman } from '../../../src/views/plan-human.js';
-import { NOW, actionsOf, dsPlan, job, listing } from './dsl.js';
+import { NOW, actionsOf, dsPlan, job, listing } from '../../support/dsl.js';
 
 const SSH = { host: 'nas.example.org', port: 22, user: 'root', knownHosts: '/k', connectTimeoutMs: 1000, keepaliveIntervalMs: 1000 };
 const HOSTS: Record<string, HostConfig> = {
