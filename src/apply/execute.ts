@@ -6,7 +6,7 @@ import type { BookmarkOp, ReceiveArgs, SendArgs, ZfsHost } from '../zfs/types.js
 import type { HostPool } from '../hosts.js';
 import { makeCursorName, makeTentativeCursorName } from '../zfs/names.js';
 import { runHostTransfer } from '../zfs/transfer-direct.js';
-import { parseCompression } from '../zfs/wire.js';
+import { parseCompression } from '../config/compression.js';
 import { ZformError } from '../errors.js';
 import { fullName } from '../plan/paths.js';
 import { actionDataset, errorLine, runWaves, type SendAction, type Transferred } from './waves.js';

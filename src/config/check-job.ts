@@ -10,7 +10,7 @@ import { TIMESTAMP_FORMATS, formatTimestamp } from './timestamp.js';
 import type { TimestampFormat } from './types.js';
 import { parseDuration, parseSize } from './units.js';
 import { valueErrorOf } from './value-error.js';
-import { parseCompression } from '../zfs/wire.js';
+import { parseCompression } from './compression.js';
 
 const HOST_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 /** native properties are lowercase words; user properties contain a colon */

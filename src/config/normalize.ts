@@ -8,7 +8,7 @@ import type {
   BandwidthLimit, Config, HostConfig, JobConfig, ProtectionMode, PruneRule, SshConfig, TimestampFormat,
 } from './types.js';
 import { parseDuration, parseSize } from './units.js';
-import { parseCompression } from '../zfs/wire.js';
+import { parseCompression } from './compression.js';
 
 export const DEFAULTS = {
   sshPort: 22,

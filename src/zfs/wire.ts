@@ -12,8 +12,6 @@
 //     took all it needed is no failure).
 // Both sides' stderr is the one stderr of the side: the zfs messages and the (de)compressor's.
 
-import { ConfigValueError } from '../config/value-error.js';
-
 export type CompressionProgram = 'zstd' | 'lz4' | 'gzip';
 
 /** A compression of the stream on the wire; level null = the program's own default. */
@@ -30,22 +28,6 @@ export const COMPRESSION_LEVELS: Record<CompressionProgram, { min: number; max: 
 };
 
 export const COMPRESSION_PROGRAMS = Object.keys(COMPRESSION_LEVELS) as CompressionProgram[];
-
-/** `zstd`, `zstd:3`, `none` → a Compression (null for none); throws a one-line ConfigValueError for anything else. */
-export function parseCompression(text: string): Compression | null {
-  const t = text.trim();
-  if (t === 'none') return null;
-  const m = /^([a-z0-9]+)(?::(-?\d+))?$/.exec(t);
-  const program = m?.[1] as CompressionProgram | undefined;
-  if (!m || !program || !COMPRESSION_PROGRAMS.includes(program)) {
-    throw new ConfigValueError(`must be none, ${COMPRESSION_PROGRAMS.join(', ')}, or one of those with a level (e.g. "zstd:3"), not "${text}"`);
-  }
-  if (m[2] === undefined) return { program, level: null };
-  const level = Number(m[2]);
-  const r = COMPRESSION_LEVELS[program];
-  if (level < r.min || level > r.max) throw new ConfigValueError(`${program} levels go from ${r.min} to ${r.max}, not ${level}`);
-  return { program, level };
-}
 
 /** `zstd`, `zstd:3` (the plan's and the views' text). */
 export function renderCompression(c: Compression): string {

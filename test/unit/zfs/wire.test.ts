@@ -15,8 +15,9 @@ import { CommandZfsHost } from '../../../src/zfs/host.js';
 import { TransferError, createBufferStage } from '../../../src/zfs/transfer.js';
 import { runHostTransfer } from '../../../src/zfs/transfer-direct.js';
 import {
-  computeCompressedSendArgv, computeDecompressedReceiveArgv, parseCompression, parseFoundPrograms, renderCompression, type Compression,
+  computeCompressedSendArgv, computeDecompressedReceiveArgv, parseFoundPrograms, renderCompression, type Compression,
 } from '../../../src/zfs/wire.js';
+import { parseCompression } from '../../../src/config/compression.js';
 import type { ReceiveArgs, SendArgs, SendFlags } from '../../../src/zfs/types.js';
 import type { CommandObserver } from '../../../src/zfs/exec.js';
 import { startSshd, waitFor, type Sshd } from '../ssh/sshd.js';
