@@ -3,8 +3,9 @@ import type { Action } from '../plan/types.js';
 
 export type ApplyEvent =
   | { type: 'apply_start'; at: Date; job: string; dataset: string | null; action: Action }
-  | { type: 'apply_progress'; at: Date; job: string; dataset: string; action: Action; bytes: number; estimatedBytes: number | null; elapsedMs: number }
-  | { type: 'apply_complete'; at: Date; job: string; dataset: string | null; action: Action; bytes: number | null; elapsedMs: number }
+  /** bytes: of the stream; wireBytes (a compressed send only): on the wire, compressed */
+  | { type: 'apply_progress'; at: Date; job: string; dataset: string; action: Action; bytes: number; wireBytes?: number; estimatedBytes: number | null; elapsedMs: number }
+  | { type: 'apply_complete'; at: Date; job: string; dataset: string | null; action: Action; bytes: number | null; wireBytes?: number; elapsedMs: number }
   | { type: 'apply_errored'; at: Date; job: string; dataset: string | null; action: Action; error: string; elapsedMs: number }
   | { type: 'dataset_skipped'; at: Date; job: string; dataset: string; reason: string };
 

@@ -6,6 +6,7 @@ import type { BookmarkOp, ReceiveArgs, SendArgs, ZfsHost } from '../zfs/types.js
 import type { HostPool } from '../hosts.js';
 import { makeCursorName, makeTentativeCursorName } from '../zfs/names.js';
 import { runHostTransfer } from '../zfs/transfer-direct.js';
+import { parseCompression } from '../config/compression.js';
 import { ZformError } from '../errors.js';
 import { fullName } from '../plan/paths.js';
 import { actionDataset, errorLine, runWaves, type SendAction, type Transferred } from './waves.js';
@@ -237,7 +238,7 @@ async function confirmTransfers(t: ZfsHost, targetHost: string, items: Transferr
 async function executeTransfer(
   action: SendAction, job: JobConfig, opts: ApplyOptions,
   guidOf: (host: string, ref: VersionRef) => Promise<string>, hooks: ApplyHooks, clock: () => Date,
-): Promise<{ bytes: number; expected: string }> {
+): Promise<{ bytes: number; wireBytes?: number; expected: string }> {
   const host: ZfsHost = opts.hosts.get(action.host);
   const target = opts.hosts.get(action.targetHost);
   const sendArgs: SendArgs = action.mode === 'resume'
@@ -257,15 +258,19 @@ async function executeTransfer(
   const expected = await guidOf(action.host, action.to);
   const started = clock().getTime();
   // both on this machine: zfs receive reads zfs send's pipe directly (transfer-direct.ts)
-  const { bytes } = await runHostTransfer(host, target, sendArgs, recvArgs, {
+  // compressed on the wire as the plan says (send.compression; never between two local ends); buffered by send.buffer
+  const compression = action.compression !== undefined ? parseCompression(action.compression) : null;
+  const { bytes, wireBytes } = await runHostTransfer(host, target, sendArgs, recvArgs, {
     bandwidth: minLimit(job.send.bandwidthLimit, job.recv.bandwidthLimit),
+    ...(compression ? { compression } : {}),
+    ...(job.send.bufferBytes !== undefined ? { bufferBytes: job.send.bufferBytes } : {}),
     signal: opts.signal,
-    onProgress: (b: number) => hooks({
+    onProgress: (b: number, w?: number) => hooks({
       type: 'apply_progress', at: clock(), job: job.name, dataset: action.targetDataset, action,
-      bytes: b, estimatedBytes: action.estimatedBytes, elapsedMs: clock().getTime() - started,
+      bytes: b, ...(w !== undefined ? { wireBytes: w } : {}), estimatedBytes: action.estimatedBytes, elapsedMs: clock().getTime() - started,
     }),
   });
-  return { bytes, expected };
+  return { bytes, ...(wireBytes !== undefined ? { wireBytes } : {}), expected };
 }
 
 /** One `zfs get guid` on the source host for every snapshot this job just took (a failure leaves guidOf to ask). */

@@ -33,7 +33,7 @@ export interface WaveOps {
    *  early, why */
   bookkeep(host: string, items: Action[][]): Promise<{ done: number; error?: unknown }[]>;
   /** streams a send into its receive (no events: the wave reports them) */
-  transfer(action: SendAction, ds: DatasetPlan): Promise<{ bytes: number; expected: string }>;
+  transfer(action: SendAction, ds: DatasetPlan): Promise<{ bytes: number; wireBytes?: number; expected: string }>;
   /** confirms the GUIDs that transfers to one host delivered: per item, null or the error that fails its chain */
   confirm(targetHost: string, items: Transferred[]): Promise<unknown[]>;
 }
@@ -121,11 +121,11 @@ class WaveRun {
     }
   }
 
-  private event(type: 'apply_start' | 'apply_complete', a: Action, startedAt: Date, bytes: number | null = null): void {
+  private event(type: 'apply_start' | 'apply_complete', a: Action, startedAt: Date, bytes: number | null = null, wireBytes?: number): void {
     const { ops, job } = this;
     const dataset = actionDataset(a);
     if (type === 'apply_start') ops.hooks({ type, at: startedAt, job, dataset, action: a });
-    else ops.hooks({ type, at: ops.clock(), job, dataset, action: a, bytes, elapsedMs: ops.clock().getTime() - startedAt.getTime() });
+    else ops.hooks({ type, at: ops.clock(), job, dataset, action: a, bytes, ...(wireBytes !== undefined ? { wireBytes } : {}), elapsedMs: ops.clock().getTime() - startedAt.getTime() });
   }
 
   private errored(a: Action, startedAt: Date, err: unknown): void {
@@ -223,7 +223,7 @@ class WaveRun {
       this.event('apply_start', it.a, startedAt);
       try {
         const r = await ops.transfer(it.a, it.c.ds);
-        this.event('apply_complete', it.a, startedAt, r.bytes);
+        this.event('apply_complete', it.a, startedAt, r.bytes, r.wireBytes);
         done.push({ action: it.a, ...r, c: it.c, startedAt });
       } catch (err) {
         this.errored(it.a, startedAt, err);

@@ -19,13 +19,14 @@ export interface PlanningOptions {
 
 export async function planNow(config: Config, hosts: HostPool, io: Io, opts: PlanningOptions): Promise<Plan> {
   const phase = <T>(name: string, fn: () => Promise<T>) => (opts.obs ? opts.obs.span(name, { jobs: opts.jobs.join(',') }, fn) : fn());
-  const { inventories, resumeTokens, failures } = await phase('list', () => readInventories(config, opts.jobs, (name) => hosts.get(name)));
+  const { inventories, resumeTokens, failures, programs } = await phase('list', () => readInventories(config, opts.jobs, (name) => hosts.get(name), { checkPrograms: true }));
   const plan = await phase('compute plan', async () => computePlan({
     listingFailures: failures,
     config,
     jobs: opts.jobs,
     inventories,
     resumeTokens,
+    programs,
     now: io.now(),
     zformVersion: ZFORM_VERSION,
     allowRollback: opts.allowRollback,

@@ -10,6 +10,7 @@ import { TIMESTAMP_FORMATS, formatTimestamp } from './timestamp.js';
 import type { TimestampFormat } from './types.js';
 import { parseDuration, parseSize } from './units.js';
 import { valueErrorOf } from './value-error.js';
+import { parseCompression } from './compression.js';
 
 const HOST_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 /** native properties are lowercase words; user properties contain a colon */
@@ -141,6 +142,9 @@ export function checkJob(job: unknown, index: number, root: Plain | undefined, r
   checkRegex(report, [...base, 'replication', 'snapshots'], field(j.replication, 'snapshots'));
   checkBandwidth(report, [...base, 'send', 'bandwidth_limit'], field(j.send, 'bandwidth_limit'));
   checkBandwidth(report, [...base, 'recv', 'bandwidth_limit'], field(j.recv, 'bandwidth_limit'));
+  const compression = field(j.send, 'compression');
+  if (typeof compression === 'string') checkValue(report, [...base, 'send', 'compression'], compression, () => parseCompression(compression));
+  checkValue(report, [...base, 'send', 'buffer'], field(j.send, 'buffer'), parseSize);
   const rawSend = field(j.send, 'raw') === true || field(j.send, 'encrypted') === true;
   checkRecvProperties(report, [...base, 'recv', 'properties'], field(j.recv, 'properties'), rawSend);
 

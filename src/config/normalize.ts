@@ -8,6 +8,7 @@ import type {
   BandwidthLimit, Config, HostConfig, JobConfig, ProtectionMode, PruneRule, SshConfig, TimestampFormat,
 } from './types.js';
 import { parseDuration, parseSize } from './units.js';
+import { parseCompression } from './compression.js';
 
 export const DEFAULTS = {
   sshPort: 22,
@@ -131,6 +132,9 @@ function computeJob(raw: unknown): JobConfig {
   if (typeof repl.snapshots === 'string') job.replication.snapshots = repl.snapshots;
   const sendLimit = computeBandwidth(send.bandwidth_limit);
   if (sendLimit) job.send.bandwidthLimit = sendLimit;
+  const compression = typeof send.compression === 'string' ? parseCompression(send.compression) : null;
+  if (compression) job.send.compression = compression;
+  if (send.buffer !== undefined) job.send.bufferBytes = parseSize(send.buffer);
   const recvLimit = computeBandwidth(recv.bandwidth_limit);
   if (recvLimit) job.recv.bandwidthLimit = recvLimit;
   return job;

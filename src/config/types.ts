@@ -1,5 +1,6 @@
 // The validated, normalised configuration: what the rest of zform reads (never raw YAML).
 import type { BandwidthLimit, SshOptions } from '../zfs/options.js';
+import type { Compression } from '../zfs/wire.js';
 
 export type ProtectionMode = 'guarantee_resumability' | 'guarantee_incremental' | 'guarantee_nothing';
 export type TimestampFormat = 'dense' | 'human' | 'iso-8601' | 'unix-seconds';
@@ -57,6 +58,10 @@ export interface JobConfig {
     properties: boolean;
     backupProperties: boolean;
     bandwidthLimit?: BandwidthLimit;
+    /** compression on the wire of transfers with a remote side (absent: none) */
+    compression?: Compression;
+    /** bytes zform may hold between sender and receiver of a transfer through zform (absent: only its stream buffers) */
+    bufferBytes?: number;
   };
   recv: {
     properties: { override: Record<string, string>; inherit: string[] };

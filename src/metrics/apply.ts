@@ -9,7 +9,7 @@ const OUTCOMES: OutcomeStatus[] = ['ok', 'unchanged', 'failed', 'skipped', 'conf
 const BAD: OutcomeStatus[] = ['failed', 'skipped', 'conflict', 'interrupted'];
 export const LAST_SUCCESS = 'zform_apply_last_success_timestamp_seconds';
 
-interface JobFigures { first: number | null; last: number | null; bytes: number; sends: number }
+interface JobFigures { first: number | null; last: number | null; bytes: number; wireBytes: number; sends: number }
 
 export interface ApplyMetricsCollector {
   onEvent(ev: ApplyEvent): void;
@@ -21,7 +21,7 @@ export function createApplyMetrics(): ApplyMetricsCollector {
   const figures = new Map<string, JobFigures>();
   const of = (job: string) => {
     let f = figures.get(job);
-    if (!f) { f = { first: null, last: null, bytes: 0, sends: 0 }; figures.set(job, f); }
+    if (!f) { f = { first: null, last: null, bytes: 0, wireBytes: 0, sends: 0 }; figures.set(job, f); }
     return f;
   };
   return {
@@ -33,6 +33,8 @@ export function createApplyMetrics(): ApplyMetricsCollector {
       if (ev.type === 'apply_complete' && ev.action.kind === 'send') {
         f.sends++;
         f.bytes += ev.bytes ?? 0;
+        // a send that was not compressed has the stream's bytes on the wire
+        f.wireBytes += ev.wireBytes ?? ev.bytes ?? 0;
       }
     },
     finish(jobs, result, end, previous) {
@@ -55,6 +57,10 @@ export function createApplyMetrics(): ApplyMetricsCollector {
           samples: per((_, f) => (f.first === null || f.last === null ? 0 : (f.last - f.first) / 1000)),
         },
         { name: 'zform_apply_sent_bytes', type: 'gauge', help: 'Bytes sent by the job in the last apply.', samples: per((_, f) => f.bytes) },
+        {
+          name: 'zform_apply_wire_bytes', type: 'gauge', help: 'Bytes the job\'s sends put on the wire in the last apply (compressed by send.compression).',
+          samples: per((_, f) => f.wireBytes),
+        },
         { name: 'zform_apply_sends', type: 'gauge', help: 'Sends the job completed in the last apply.', samples: per((_, f) => f.sends) },
         {
           name: 'zform_apply_datasets', type: 'gauge', help: 'Datasets of the job by outcome of the last apply (ok, unchanged, failed, skipped, conflict, interrupted).',

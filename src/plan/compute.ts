@@ -4,6 +4,7 @@ import type { PlanInput } from './input.js';
 import { PLAN_FORMAT_VERSION } from './types.js';
 import { ZformError } from '../errors.js';
 import { computeJobPlan } from './job.js';
+import { computeWireChoice } from './wire.js';
 import { addSummaries, computeJobSummary, emptySummary } from './summary.js';
 import { computeForeignStaleLines } from './stale-abstractions.js';
 import type { JobConfig } from '../config/types.js';
@@ -27,6 +28,8 @@ export type { PlanInput, JobInventory, DecodedResumeToken } from './input.js';
 //   root_fs's own parent must exist (only root_fs itself becomes a placeholder, DatasetPlan source "").
 // - A job never selects its own target tree when source and target are one host.
 // - Sizes are estimates from listed `written`, without `zfs send -nvP`.
+// - send.compression applies to transfers with a remote (SSH) end only; a host without the program blocks every
+//   send of the job's datasets with an error naming it (found by one `command -v` per host while listing).
 // - Pruning (src/plan/prune*.ts) is one batched destroy_snapshots line per side, appended to the dataset's
 //   chain after its sends, so it runs only when they succeeded and sees what they deliver; it counts the
 //   snapshot this plan takes (the rules describe the state after apply; the destroy is skipped if that
@@ -51,7 +54,10 @@ export function computePlan(input: PlanInput): Plan {
     if (!job) throw new ZformError('internal', `job "${name}" is not in ${input.config.file}`);
     const failures = input.listingFailures?.[name] ?? [];
     if (failures.length > 0) return computeUnlistedJobPlan(job, failures);
-    return computeJobPlan(job, input.inventories[name], { now: input.now, resumeTokens: input.resumeTokens, allowRollback: input.allowRollback });
+    return computeJobPlan(job, input.inventories[name], {
+      now: input.now, resumeTokens: input.resumeTokens, allowRollback: input.allowRollback,
+      wire: computeWireChoice(job, input.config.hosts, input.programs ?? {}),
+    });
   });
   // Holds and bookmarks of jobs no longer in the config: a warning, or release/destroy lines with --release-stale.
   const jobs = computeForeignStaleLines(planned, input.config, input.inventories, input.releaseStale ?? false);

@@ -15,6 +15,8 @@ import { makeLastReceivedHoldTag } from '../zfs/names.js';
 import { formatBytes } from '../config/units.js';
 import { computeReceiveProblem } from './receive-compat.js';
 import { plural } from '../text.js';
+import { renderCompression } from '../zfs/wire.js';
+import type { WireChoice } from './wire.js';
 
 export interface DatasetChainInput {
   job: JobConfig;
@@ -29,6 +31,8 @@ export interface DatasetChainInput {
   replicable: (snapshotName: string) => boolean;
   resumeTokens: Record<string, DecodedResumeToken>;
   allowRollback: boolean;
+  /** the job's compression on the wire; a problem blocks the dataset when it has something to send */
+  wire?: WireChoice;
 }
 
 export interface DatasetChain {
@@ -107,6 +111,9 @@ export function computeDatasetChain(input: DatasetChainInput): DatasetChain {
     replacesPlaceholder: force && steps[0]!.mode === 'full', job: job.name,
   });
   if (problem) return blocked(ctx.diag('error', problem.summary, problem.detail));
+  // send.compression needs its program on both hosts (src/plan/wire.ts)
+  const wireProblem = steps.length === 0 ? null : input.wire?.problem ?? null;
+  if (wireProblem) return blocked(ctx.diag('error', wireProblem.summary, wireProblem.detail));
   const diagnostics = [...(planned.warnings ?? []), ...(token.note ? [token.note(true)] : [])];
   const actions: Action[] = [...token.pre, ...middle, ...stepActions(ctx, steps, force)];
   if (tidyAt) actions.push(...ctx.tracker.tidy(job.replication.protection.incremental, tidyAt));
@@ -327,6 +334,7 @@ function stepActions(ctx: ChainContext, steps: Step[], force: boolean): Action[]
       flags: { ...ctx.flags },
       receive: { resumable: true, force: force && i === 0, override: { ...job.recv.properties.override }, inherit: [...job.recv.properties.inherit] },
       protection: step.protection, estimatedBytes: step.estimatedBytes, reason: step.reason,
+      ...(input.wire?.compression ? { compression: renderCompression(input.wire.compression) } : {}),
     },
     ...ctx.tracker.complete(step),
   ]);

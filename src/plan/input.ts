@@ -1,6 +1,7 @@
 // What computePlan needs: the config, what both sides of each job looked like, and the clock.
 import type { Config } from '../config/types.js';
 import type { Listing, ResumeTokenInfo } from '../zfs/types.js';
+import type { HostPrograms } from './wire.js';
 
 /** Both sides of one job, as listed; target null for a job without a target. */
 export interface JobInventory {
@@ -24,6 +25,9 @@ export interface PlanInput {
   allowRollback: boolean;
   /** --release-stale: plan the removal of holds and bookmarks of jobs not in the config (src/plan/stale-abstractions.ts) */
   releaseStale?: boolean;
+  /** what `command -v` found on the hosts whose transfers send.compression compresses (src/plan/wire.ts); a host
+   *  that is not here was not asked, and a compressed send to or from it is a plan error */
+  programs?: Record<string, HostPrograms>;
   /** per job, the hosts that could not be listed (such a job has no inventory and plans only an error) */
   listingFailures?: Record<string, { host: string; side: 'source' | 'target'; message: string }[]>;
 }

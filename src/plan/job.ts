@@ -13,11 +13,14 @@ import { computeFingerprint } from './fingerprint.js';
 import { computeJobSummary } from './summary.js';
 import { ancestorsBetween, comparePaths, isWithin } from './paths.js';
 import { selectDatasets } from './selection.js';
+import type { WireChoice } from './wire.js';
 
 export interface JobPlanContext {
   now: Date;
   resumeTokens: Record<string, DecodedResumeToken>;
   allowRollback: boolean;
+  /** the job's compression on the wire (absent: none) */
+  wire?: WireChoice;
 }
 
 const EMPTY: Listing = { datasets: [], versions: [], holds: [] };
@@ -124,6 +127,7 @@ function replicationPlans(s: JobScope, target: NonNullable<JobConfig['target']>)
       : computeDatasetChain({
         job, sourceHost: job.source.host, targetHost, source: d, sourceIndex: s.sourceIndex, targetName: T, target: targetIndex.dataset(T), targetIndex,
         planned: s.due.due.get(d.name), replicable, resumeTokens: ctx.resumeTokens, allowRollback: ctx.allowRollback || job.replication.allowRollback,
+        wire: ctx.wire,
       });
     const plan: DatasetPlan = {
       source: d.name, target: T, dependsOn: [], actions: chain.actions,

@@ -5,6 +5,7 @@ import type { Listing, ZfsHost } from '../zfs/types.js';
 import type { DecodedResumeToken, JobInventory } from './input.js';
 import { compileFilter } from '../config/filter.js';
 import { ZformError } from '../errors.js';
+import { computeWireHosts, type HostPrograms } from './wire.js';
 
 export interface Inventories {
   /** jobs whose listings all succeeded */
@@ -12,6 +13,8 @@ export interface Inventories {
   resumeTokens: Record<string, DecodedResumeToken>;
   /** per job, the listings that failed (the job has no inventory then) */
   failures: Record<string, ListingFailure[]>;
+  /** per host that a job's send.compression needs (checkPrograms only): the compressors found there */
+  programs: Record<string, HostPrograms>;
 }
 
 /**
@@ -22,7 +25,9 @@ export interface Inventories {
  * (the host that would run `zfs send -t`); a failure is recorded as `{ error }`, not thrown. A listing that fails
  * is recorded in `failures` for every job that needs it, and those jobs get no inventory; the others are unaffected.
  */
-export async function readInventories(config: Config, jobs: string[], hostFor: (hostName: string) => ZfsHost): Promise<Inventories> {
+export async function readInventories(
+  config: Config, jobs: string[], hostFor: (hostName: string) => ZfsHost, opts: { checkPrograms?: boolean } = {},
+): Promise<Inventories> {
   const listings = new Map<string, Promise<Listing>>();
   const list = (host: string, roots: string[]): Promise<Listing> => {
     const key = `${host}\0${[...roots].sort().join('\0')}`;
@@ -46,6 +51,24 @@ export async function readInventories(config: Config, jobs: string[], hostFor: (
       target: job.target ? list(job.target.host, [job.target.rootFs]) : null,
     };
   });
+  // send.compression: one `command -v` per host whose transfers compress, with every program asked of it
+  const wanted = new Map<string, Set<string>>();
+  if (opts.checkPrograms) {
+    for (const job of selected) {
+      for (const h of computeWireHosts(job, config.hosts)) {
+        let set = wanted.get(h);
+        if (!set) wanted.set(h, (set = new Set()));
+        set.add(job.send.compression!.program);
+      }
+    }
+  }
+  const programsP = Promise.all([...wanted].map(async ([h, set]): Promise<[string, HostPrograms]> => {
+    try {
+      return [h, await hostFor(h).findPrograms([...set].sort())];
+    } catch (err) {
+      return [h, { error: oneLine(err) }];
+    }
+  }));
   // Every listing runs concurrently; one that fails fails only the jobs that need it (the others still plan).
   await Promise.allSettled([...listings.values()]);
 
@@ -70,7 +93,7 @@ export async function readInventories(config: Config, jobs: string[], hostFor: (
       return [token, { error: oneLine(err) }];
     }
   }));
-  return { inventories, resumeTokens: Object.fromEntries(decoded), failures };
+  return { inventories, resumeTokens: Object.fromEntries(decoded), failures, programs: Object.fromEntries(await programsP) };
 }
 
 /** A host that could not be listed for a job: which side, and the error (kept for callers that rethrow it). */

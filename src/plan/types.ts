@@ -57,6 +57,8 @@ export type Action =
       estimatedBytes: number | null;
       /** why this shape (e.g. "batched -I: guarantee_resumability holds every snapshot in the range") */
       reason: string;
+      /** send.compression on the wire, e.g. "zstd:3" (absent: not compressed) */
+      compression?: string;
     })
   /** pruning: each snapshot with the reason of every keep rule that let it go; `assumes`: snapshots this plan
    *  takes that the rules counted (apply skips the destroy when one of them was not taken) */

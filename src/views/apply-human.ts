@@ -21,6 +21,7 @@ export function progressText(ev: Extract<ApplyEvent, { type: 'apply_progress' }>
   }
   const rt = rate(ev.bytes, ev.elapsedMs);
   if (rt) parts.push(rt);
+  if (ev.wireBytes !== undefined) parts.push(`${formatBytes(ev.wireBytes)} on the wire`);
   return parts.join(', ');
 }
 
@@ -40,7 +41,8 @@ export function createHumanApplyView(io: Io, opts: { color: boolean; tty: boolea
         }
         break;
       case 'apply_complete': {
-        const extra = ev.bytes !== null ? ` (${formatBytes(ev.bytes)} in ${(ev.elapsedMs / 1000).toFixed(1)} s)` : '';
+        const wire = ev.wireBytes !== undefined ? `, ${formatBytes(ev.wireBytes)} on the wire` : '';
+        const extra = ev.bytes !== null ? ` (${formatBytes(ev.bytes)}${wire} in ${(ev.elapsedMs / 1000).toFixed(1)} s)` : '';
         const line = `${describeAction(ev.action)}${extra}`;
         if (spinner) { spinner.succeed(line); spinner = null; } else io.stdout.write(`${c.green('done')}  ${line}\n`);
         break;

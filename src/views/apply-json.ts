@@ -4,13 +4,18 @@ import type { ApplyEvent, ApplyResult } from '../apply/events.js';
 import { describeAction } from '../plan/describe.js';
 import { totalsLine } from './apply-totals.js';
 
+function wire(bytes: number | undefined): { wire_bytes?: number } {
+  return bytes === undefined ? {} : { wire_bytes: bytes };
+}
+
 export function eventJson(ev: ApplyEvent): Record<string, unknown> {
   const base: Record<string, unknown> = { type: ev.type, '@timestamp': ev.at.toISOString(), job: ev.job, dataset: ev.dataset };
   if (ev.type === 'dataset_skipped') return { ...base, '@message': `${ev.dataset}: skipped: ${ev.reason}`, reason: ev.reason };
   base.action = { id: ev.action.id, kind: ev.action.kind, host: ev.action.host };
   base['@message'] = describeAction(ev.action);
-  if (ev.type === 'apply_progress') Object.assign(base, { bytes: ev.bytes, estimated_bytes: ev.estimatedBytes, elapsed_seconds: ev.elapsedMs / 1000 });
-  if (ev.type === 'apply_complete') Object.assign(base, { bytes: ev.bytes, elapsed_seconds: ev.elapsedMs / 1000 });
+  // bytes: of the stream; wire_bytes (compressed sends only): on the wire
+  if (ev.type === 'apply_progress') Object.assign(base, { bytes: ev.bytes, ...wire(ev.wireBytes), estimated_bytes: ev.estimatedBytes, elapsed_seconds: ev.elapsedMs / 1000 });
+  if (ev.type === 'apply_complete') Object.assign(base, { bytes: ev.bytes, ...wire(ev.wireBytes), elapsed_seconds: ev.elapsedMs / 1000 });
   if (ev.type === 'apply_errored') Object.assign(base, { error: ev.error, elapsed_seconds: ev.elapsedMs / 1000 });
   return base;
 }

@@ -147,7 +147,7 @@ class Renderer {
             ? `-I with ${between.length <= 5 ? between.map((r) => '@' + r.name).join(' ') : `@${between[0]!.name} … @${between[between.length - 1]!.name} (${between.length} snapshots)`}`
             : '-i';
         }
-        const extra = [shape, flags, size].filter(Boolean).join(', ');
+        const extra = [shape, flags, a.compression && `${a.compression} on the wire`, size].filter(Boolean).join(', ');
         const reason = a.reason.includes(a.protection) ? a.reason : `${a.reason}; protection ${a.protection}`;
         return [`${sym}send ${what} to ${target} (${extra})`, why(reason)];
       }

@@ -52,6 +52,9 @@ export interface ExecOptions {
   /** 'direct' (local executors only): stdout stays a pipe for another process (`stdoutPipe`) */
   stdout?: 'pipe' | 'direct';
   stderrFilter?: StderrFilter;
+  /** local executors: the process leads a process group of its own and kill() signals the whole group (every member
+   *  of a shell pipeline, wire.ts); over SSH the remote pipeline ends with its channel */
+  processGroup?: boolean;
 }
 
 export interface ArgvBudget {

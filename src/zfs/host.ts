@@ -2,8 +2,9 @@
 // idempotent semantics (an existing hold, a missing tag or an already destroyed snapshot are fine).
 import type { CommandObserver, ExecPipe, Executor, StderrFilter } from './exec.js';
 import type {
-  BookmarkGroupFailure, BookmarkOp, Features, HoldRecord, Listing, ReceiveArgs, ResumeTokenInfo, SendArgs, ZfsHost, ZfsProcess,
+  BookmarkGroupFailure, BookmarkOp, Features, HoldRecord, Listing, ReceiveArgs, ResumeTokenInfo, SendArgs, WireSide, ZfsHost, ZfsProcess,
 } from './types.js';
+import { computeCompressedSendArgv, computeDecompressedReceiveArgv, computeFindProgramsArgv, parseFoundPrograms } from './wire.js';
 import { PLACEHOLDER_PROPERTY } from './names.js';
 import { ZfsError, computeErrorLines, makeOptionLikeError, parseItemFailures, type ZfsErrorCode } from './errors.js';
 import { makeZfsError, runZfs, runZfsResult, startZfs, type RunResult } from './run.js';
@@ -239,12 +240,24 @@ export class CommandZfsHost implements ZfsHost {
     await this.run(['rollback', ...(destroyNewer ? ['-r'] : []), snapshot]);
   }
 
-  send(args: SendArgs): ZfsProcess {
-    return startZfs(this.exec, this.argv(computeSendArgv(args)), { stdin: 'ignore', observer: this.observer });
+  send(args: SendArgs, wire?: WireSide): ZfsProcess {
+    if (!wire) return startZfs(this.exec, this.argv(computeSendArgv(args)), { stdin: 'ignore', observer: this.observer });
+    const argv = computeCompressedSendArgv(this.argv(computeSendArgv(args, false, wire.progress !== undefined)), wire.compression);
+    return startZfs(this.exec, argv, { stdin: 'ignore', observer: this.observer, processGroup: true, ...(wire.progress ? { stderrFilter: wire.progress } : {}) });
   }
 
-  receive(args: ReceiveArgs): ZfsProcess {
-    return startZfs(this.exec, this.argv(computeReceiveArgv(args)), { stdin: 'pipe', observer: this.observer });
+  receive(args: ReceiveArgs, wire?: WireSide): ZfsProcess {
+    if (!wire) return startZfs(this.exec, this.argv(computeReceiveArgv(args)), { stdin: 'pipe', observer: this.observer });
+    const argv = computeDecompressedReceiveArgv(this.argv(computeReceiveArgv(args)), wire.compression);
+    return startZfs(this.exec, argv, { stdin: 'pipe', observer: this.observer, processGroup: true });
+  }
+
+  async findPrograms(programs: string[]): Promise<string[]> {
+    if (programs.length === 0) return [];
+    const argv = computeFindProgramsArgv(programs);
+    const r = await runZfsResult(this.exec, argv, { observer: this.observer });
+    if (r.code !== 0) throw makeZfsError(this.name, argv, r);
+    return parseFoundPrograms(r.stdout, programs);
   }
 
   /** Whether this host's processes can be joined by a pipe (both ends on this machine: transfer-direct.ts). */

@@ -60,6 +60,8 @@ export class LocalExecutor implements Executor {
       env: CHILD_ENV,
       extendEnv: true,
       cleanup: true,
+      // its own process group, so that kill() reaches every process of a pipeline (execa's cleanup does not apply)
+      ...(opts.processGroup ? { detached: true } : {}),
     });
     // The child has its copy of the pipe: ours must go now (in the same tick as the spawn of both sides, before
     // the event loop can read anything from it), or the writer would not see the reader go away.
@@ -109,7 +111,12 @@ export class LocalExecutor implements Executor {
       ...(direct ? { stdoutPipe: { stream: sub.stdout! } } : {}),
       exited,
       stderr: () => stderrFinal ?? stderr,
-      kill: (signal: NodeJS.Signals = 'SIGTERM') => { sub.kill(signal); },
+      kill: (signal: NodeJS.Signals = 'SIGTERM') => {
+        if (opts.processGroup && sub.pid !== undefined) {
+          try { process.kill(-sub.pid, signal); return; } catch { /* the group is gone: signal the child alone */ }
+        }
+        sub.kill(signal);
+      },
     };
   }
 

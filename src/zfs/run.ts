@@ -98,10 +98,10 @@ export async function runZfs(exec: Executor, argv: string[], opts: RunOptions = 
 /** Starts argv as a stream (send: read stdout; receive: write stdin); `done` rejects with a ZfsError on failure.
  *  A direct pipe between two local processes (transfer-direct.ts) passes `stdout: 'direct'` and an ExecPipe stdin. */
 export function startZfs(
-  exec: Executor, argv: string[], opts: RunOptions & Pick<ExecOptions, 'stdout' | 'stderrFilter'> & { stdin: NonNullable<ExecOptions['stdin']> },
+  exec: Executor, argv: string[], opts: RunOptions & Pick<ExecOptions, 'stdout' | 'stderrFilter' | 'processGroup'> & { stdin: NonNullable<ExecOptions['stdin']> },
 ): ZfsProcess {
   const t0 = performance.now();
-  const p = exec.spawn(argv, { stdin: opts.stdin, stdout: opts.stdout, stderrFilter: opts.stderrFilter });
+  const p = exec.spawn(argv, { stdin: opts.stdin, stdout: opts.stdout, stderrFilter: opts.stderrFilter, ...(opts.processGroup ? { processGroup: true } : {}) });
   const done = p.exited.then((r) => {
     report(exec, argv, t0, r, opts.observer);
     if (r.connectionError) throw r.connectionError;

@@ -14,6 +14,7 @@
 // connectionError: SshError }` (SshExecResult): callers that know nothing of SSH see a failed command whose stderr
 // explains it; the ZFS layer can surface `connectionError` (kind 'ssh') instead of a ZfsError.
 //
+// Stderr is collected (through ExecOptions.stderrFilter when given: `zfs send -v -P` of a compressed send).
 // Streams: stdout is a PassThrough fed from the channel with backpressure (the SSH window is only reopened as it is
 // read); stdin ('pipe') is a PassThrough piped into the channel; ending it sends EOF. Memory stays constant.
 // When the remote command ends, an unfinished stdin is destroyed (a pipeline writing into it fails with a premature
@@ -29,7 +30,7 @@
 import { PassThrough } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import type { SshOptions } from './options.js';
-import { STREAM_HIGH_WATER_MARK, type ExecOptions, type ExecProcess, type ExecResult, type Executor } from './exec.js';
+import { STREAM_HIGH_WATER_MARK, type ExecOptions, type ExecProcess, type ExecResult, type Executor, type StderrFilter } from './exec.js';
 import { ZformError } from '../errors.js';
 import { quoteCommand } from './quote.js';
 import { renderTarget, runSshConnect, KEEPALIVE_COUNT_MAX, type SshClient, type SshTarget } from './ssh-connect.js';
@@ -73,7 +74,7 @@ class SshProcess implements SshExecProcess {
   /** the signal of kill(), once called */
   killedWith: NodeJS.Signals | null = null;
 
-  constructor(pipeStdin: boolean) {
+  constructor(pipeStdin: boolean, private readonly filter?: StderrFilter) {
     this.stdin = pipeStdin ? new PassThrough({ highWaterMark: STREAM_HIGH_WATER_MARK }) : null;
     this.exited = new Promise((resolve) => { this.resolveExited = resolve; });
     // A write to a process that has gone is reported by `exited`, not as an unhandled stream error.
@@ -110,7 +111,7 @@ class SshProcess implements SshExecProcess {
     }
     ch.on('error', (err: Error) => { this.stderrText += `ssh: ${err.message}\n`; });
     ch.stderr.setEncoding('utf8');
-    ch.stderr.on('data', (d: string) => { this.stderrText += d; });
+    ch.stderr.on('data', (d: string) => { this.stderrText += this.filter ? this.filter.write(d) : d; });
     ch.stderr.once('end', () => { this.stderrEnded = true; this.maybeFinish(); });
     ch.on('exit', (code: number | null, signal?: string) => {
       this.exit = { code: code ?? null, signal: code === null || code === undefined ? signal ?? null : null };
@@ -170,6 +171,11 @@ class SshProcess implements SshExecProcess {
 
   private finish(r: SshExecResult): void {
     this.done = true;
+    if (this.filter) { // an unfinished last line of what the filter reads
+      const rest = this.filter.end();
+      this.stderrText += rest;
+      r = { ...r, stderr: r.stderr + rest };
+    }
     // stdout is left to the channel's pipe: data may still sit in the channel, and the pipe ends stdout after it
     if (this.stdin !== null && !this.stdin.writableFinished) {
       this.channel !== null && this.stdin.unpipe(this.channel);
@@ -203,7 +209,7 @@ export class SshExecutor implements Executor {
     }
     // a pipe between two processes exists only on one machine (transfer-direct.ts never asks this of SSH)
     if (typeof opts.stdin === 'object' || opts.stdout === 'direct') throw new TypeError('SshExecutor.spawn: no direct pipes over SSH');
-    const proc = new SshProcess(opts.stdin === 'pipe');
+    const proc = new SshProcess(opts.stdin === 'pipe', opts.stderrFilter);
     this.running.add(proc);
     void proc.exited.then(() => this.running.delete(proc));
     void this.start(proc, command);

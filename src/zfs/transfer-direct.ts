@@ -3,11 +3,15 @@
 // under load or emulation that was a third of the time). zform then only watches both processes: their stderr,
 // exit, blame, kills and abort are handled as for any transfer (transfer.ts), and the byte count comes from
 // `zfs send -v -P` on stderr (send-progress.ts). Everything else (SSH, a bandwidth limit, executors that cannot join
-// two processes by a pipe, such as the tests' fake) goes through zform's pipeline, which counts every byte.
+// two processes by a pipe, such as the tests' fake) goes through zform's pipeline, which counts every byte. A compressed
+// transfer (wire.ts) is never direct: the planner asks compression only of transfers with a remote side (between two
+// local ends it would only cost CPU); its sending host compresses, its receiving host decompresses, zform counts the
+// bytes on the wire, and the stream's own count comes from `zfs send -v -P`.
 import type { ReceiveArgs, SendArgs, ZfsHost, ZfsProcess } from './types.js';
 import { CommandZfsHost } from './host.js';
 import { SendProgress } from './send-progress.js';
 import { runDirectTransfer, runTransfer, type TransferOptions } from './transfer.js';
+import type { Compression } from './wire.js';
 
 export type TransferPath = 'direct' | 'through-zform';
 
@@ -25,8 +29,8 @@ export function computeHostIsLocal(host: ZfsHost): host is CommandZfsHost {
 /** Starts the send on `sender` and the receive on `receiver` and streams one into the other (the path as
  *  computeTransferPath says). Resolves with the byte count; rejects with a TransferError. */
 export async function runHostTransfer(
-  sender: ZfsHost, receiver: ZfsHost, sendArgs: SendArgs, recvArgs: ReceiveArgs, opts: TransferOptions = {},
-): Promise<{ bytes: number; path: TransferPath }> {
+  sender: ZfsHost, receiver: ZfsHost, sendArgs: SendArgs, recvArgs: ReceiveArgs, opts: TransferOptions & { compression?: Compression } = {},
+): Promise<{ bytes: number; wireBytes?: number; path: TransferPath }> {
   const path = computeTransferPath({
     sendLocal: computeHostIsLocal(sender), receiveLocal: computeHostIsLocal(receiver), bandwidthLimited: opts.bandwidth !== undefined,
   });
@@ -45,6 +49,13 @@ export async function runHostTransfer(
     }
     const { bytes } = await runDirectTransfer(send, recv, progress, opts);
     return { bytes, path };
+  }
+  if (opts.compression) {
+    // compressed on the sending host, decompressed on the receiving one; the stream's own count from zfs send -v -P
+    const progress = new SendProgress();
+    const send = sender.send(sendArgs, { compression: opts.compression, progress });
+    const r = await runTransfer(send, receiver.receive(recvArgs, { compression: opts.compression }), opts, progress);
+    return { ...r, path: 'through-zform' };
   }
   const { bytes } = await runTransfer(sender.send(sendArgs), receiver.receive(recvArgs), opts);
   return { bytes, path: 'through-zform' };

@@ -1,6 +1,8 @@
 // Pipes a running `zfs send` into a running `zfs receive` (any hosts): backpressure, constant memory, a byte
-// counter, an optional bandwidth limit; when one side fails the other is stopped and the error names both.
-import { Transform, type TransformCallback } from 'node:stream';
+// counter, an optional bandwidth limit, an optional buffer (send.buffer, bounded); when one side fails the other is
+// stopped and the error names both. A compressed stream (wire.ts) is counted as it passes (bytes on the wire); the
+// stream's own count then comes from the sender's `zfs send -v -P` (StreamCount).
+import { PassThrough, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BandwidthLimit } from './options.js';
 import type { ZfsProcess } from './types.js';
@@ -12,8 +14,12 @@ export type TransferSide = 'send' | 'receive' | 'aborted' | 'pipe';
 
 export interface TransferOptions {
   bandwidth?: BandwidthLimit;
-  /** called with the running total of bytes that went into the receiver's stdin */
-  onProgress?(bytes: number): void;
+  /** memory zform may fill between sender and receiver (after the bandwidth limit): a momentarily slow receiver does
+   *  not stall the sender until this much is waiting, nor a slow sender the receiver while it drains */
+  bufferBytes?: number;
+  /** called with the running total of bytes of the stream; and, for a compressed transfer, of bytes on the wire
+   *  (what went into the receiver's stdin) */
+  onProgress?(bytes: number, wireBytes?: number): void;
   signal?: AbortSignal;
   /** clock and sleep of the bandwidth limiter, for tests */
   limiter?: RateLimitOptions;
@@ -129,21 +135,26 @@ interface Link {
  *  left to exit). A failed sender closes the receiver's stdin, so the receiver ends on its own (saving resumable state
  *  for everything it got, with -s); it is killed only if it has not ended within `receiverGraceMs`. An abort kills
  *  both. */
-export async function runTransfer(send: ZfsProcess, recv: ZfsProcess, opts: TransferOptions = {}): Promise<{ bytes: number }> {
+export async function runTransfer(
+  send: ZfsProcess, recv: ZfsProcess, opts: TransferOptions = {}, stream?: StreamCount,
+): Promise<{ bytes: number; wireBytes?: number }> {
   const stdin = recv.stdin;
   if (!stdin) throw new TypeError('runTransfer: the receiving process has no stdin');
-  return superviseTransfer(send, recv, opts, () => {
+  let wire = 0;
+  const r = await superviseTransfer(send, recv, opts, () => {
     let bytes = 0;
+    const report = () => { if (stream) opts.onProgress?.(stream.bytes, bytes); else opts.onProgress?.(bytes); };
     const counter = new Transform({
       highWaterMark: STREAM_HIGH_WATER_MARK,
       transform(chunk: Buffer, _enc, cb: TransformCallback) {
         bytes += chunk.length;
-        try { opts.onProgress?.(bytes); } catch (err) { cb(err as Error); return; }
+        try { report(); } catch (err) { cb(err as Error); return; }
         cb(null, chunk);
       },
     });
     const stages: (NodeJS.ReadableStream | NodeJS.WritableStream | Transform)[] = [send.stdout, counter];
     if (opts.bandwidth) stages.push(createRateLimitTransform(opts.bandwidth, opts.limiter));
+    if (opts.bufferBytes !== undefined && opts.bufferBytes > 0) stages.push(createBufferStage(opts.bufferBytes));
     stages.push(stdin);
     let delivered = false;
     send.stdout.once('end', () => { delivered = true; });
@@ -153,9 +164,28 @@ export async function runTransfer(send: ZfsProcess, recv: ZfsProcess, opts: Tran
       senderDelivered: () => delivered,
       destroy: () => { for (const st of stages) (st as { destroy?: () => void }).destroy?.(); },
       bytes: () => bytes,
-      finalBytes: () => bytes,
+      finalBytes: () => {
+        wire = bytes;
+        if (!stream) return bytes;
+        // the stream's own count: its last second is never printed (send-progress.ts), so report the final figure
+        const n = stream.finalBytes;
+        try { opts.onProgress?.(n, bytes); } catch { /* the transfer is done */ }
+        return n;
+      },
     };
   });
+  return stream ? { bytes: r.bytes, wireBytes: wire } : r;
+}
+
+/** The count of a stream that does not pass through zform as it is (compressed: send-progress.ts). */
+export interface StreamCount {
+  readonly bytes: number;
+  readonly finalBytes: number;
+}
+
+/** A stage that accepts up to `size` bytes ahead of its reader (memory stays bounded by it and one stream buffer). */
+export function createBufferStage(size: number): PassThrough {
+  return new PassThrough({ writableHighWaterMark: size, readableHighWaterMark: STREAM_HIGH_WATER_MARK });
 }
 
 /** The byte count of a direct transfer, read from the sender's stderr (send-progress.ts). */

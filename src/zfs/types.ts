@@ -1,6 +1,8 @@
 // The ZFS access layer's data types and the ZfsHost interface (named after OpenZFS verbs).
 import type { Readable, Writable } from 'node:stream';
 import type { ZfsError } from './errors.js';
+import type { StderrFilter } from './exec.js';
+import type { Compression } from './wire.js';
 
 /** ZFS GUIDs are uint64: always decimal strings, never numbers. */
 export type Guid = string;
@@ -128,6 +130,13 @@ export interface ZfsProcess {
   kill(signal?: NodeJS.Signals): void;
 }
 
+/** How a stream leaves (send) or reaches (receive) a host: compressed on the wire (wire.ts). */
+export interface WireSide {
+  compression: Compression;
+  /** send only: reads `zfs send -v -P` on its stderr (send-progress.ts), the count of the stream before compression */
+  progress?: StderrFilter;
+}
+
 export interface ZfsHost {
   /** the config's name for this host ("local", "nas") */
   readonly name: string;
@@ -159,10 +168,13 @@ export interface ZfsHost {
   create(dataset: string, props: Record<string, string>): Promise<void>;
   /** `zfs rollback [-r] fs@snap` */
   rollback(snapshot: string, destroyNewer: boolean): Promise<void>;
-  /** start `zfs send`; its stdout is the stream */
-  send(args: SendArgs): ZfsProcess;
-  /** start `zfs receive`; write the stream to its stdin */
-  receive(args: ReceiveArgs): ZfsProcess;
+  /** start `zfs send`; its stdout is the stream (with `wire`: compressed on this host) */
+  send(args: SendArgs, wire?: WireSide): ZfsProcess;
+  /** start `zfs receive`; write the stream to its stdin (with `wire`: compressed, decompressed on this host) */
+  receive(args: ReceiveArgs, wire?: WireSide): ZfsProcess;
+  /** Which of `programs` this host can run (one `command -v` of each in one command): the compressors of
+   *  send.compression, checked while planning */
+  findPrograms(programs: string[]): Promise<string[]>;
   /** `zfs receive -A fs`; no resumable state is fine */
   abortResumableReceive(dataset: string): Promise<void>;
   decodeResumeToken(token: string): Promise<ResumeTokenInfo>;

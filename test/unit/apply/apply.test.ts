@@ -294,3 +294,23 @@ jobs:
   assert.deepEqual(r.outcomes.map((o) => [o.status, o.reason]), [['skipped', "snapshot of pool tank failed: zfs snapshot on local: cannot create snapshot 'tank/a@zf_20261121_120000_000': out of space"]]);
   assert.deepEqual((await w.src.list([])).versions.filter((v) => v.dataset === 'tank/a').map((v) => v.name), ['s1']);
 });
+
+test('send.compression: apply runs each side in its compressing pipeline; progress and completion carry the stream\'s and the wire\'s bytes', async () => {
+  const w = world(YAML('guarantee_resumability', '    send: { compression: "zstd:3", buffer: 8 MiB }\n'));
+  const hosts = staticHosts({ local: w.src, nas: w.dst });
+  const inv = await readInventories(w.config, ['j'], (n) => hosts.get(n), { checkPrograms: true });
+  const p = computePlan({ config: w.config, jobs: ['j'], ...inv, now: w.now, zformVersion: 'test', allowRollback: false });
+  const events: ApplyEvent[] = [];
+  const r = await apply(w, p, undefined, events);
+  assert.deepEqual(r.outcomes.map((o) => o.status), ['ok', 'ok', 'ok']);
+  assert.equal(w.dst.guidOf('backup/tank/a@s1'), w.src.guidOf('tank/a@s1'));
+  const sends = w.src.commandLog.filter((a) => a.includes('send'));
+  assert.equal(sends.length, 2);
+  for (const a of sends) assert.deepEqual([a[0], a[1], a.slice(4, 9)], ['sh', '-c', ['zfs', 'send', '-v', '-P', a[8]!]]);
+  assert.ok(w.dst.commandLog.filter((a) => a.includes('receive')).every((a) => a[0] === 'sh' && /^zstd -d -c -q \| "\$@"$/.test(a[2]!)));
+  const done = events.filter((e): e is Extract<ApplyEvent, { type: 'apply_complete' }> => e.type === 'apply_complete' && e.action.kind === 'send');
+  assert.equal(done.length, 2);
+  // the fake does not compress: its wire count equals its stream count, each from its own source
+  for (const e of done) assert.ok(e.bytes !== null && e.bytes > 0 && e.wireBytes === e.bytes, JSON.stringify([e.bytes, e.wireBytes]));
+  assert.ok(events.some((e) => e.type === 'apply_progress' && e.wireBytes !== undefined));
+});

@@ -101,6 +101,23 @@ export const INVALID_CASES: { name: string; yaml: string; issues: string[] }[] =
     ],
   },
   {
+    name: 'send.compression: an unknown program, a level out of range; send.buffer not a size',
+    yaml: y(
+      ...HEAD, '    target: { root_fs: backup }',
+      '    send: { compression: xz, buffer: lots }',
+      '  - name: k',
+      '    source: { filesystems: { "data<": true } }',
+      '    target: { root_fs: other/k }',
+      '    send: { compression: "zstd:22", buffer: 0 MiB }',
+    ),
+    issues: [
+      'zform.yml:6:26: jobs[0].send.compression: must be none, zstd, lz4, gzip, or one of those with a level (e.g. "zstd:3"), not "xz"',
+      'zform.yml:6:38: jobs[0].send.buffer: must be a size like "50 MiB" or "128 KiB" (a number followed by B, KiB, MiB, GiB, TiB, kB, KB, MB, GB or TB), not "lots"',
+      'zform.yml:10:26: jobs[1].send.compression: zstd levels go from 1 to 19, not 22',
+      'zform.yml:10:45: jobs[1].send.buffer: must be greater than zero',
+    ],
+  },
+  {
     name: 'bandwidth limit without max',
     yaml: y(...HEAD, '    target: { root_fs: backup }', '    send: { bandwidth_limit: { bucket_capacity: 1 MiB } }'),
     issues: ['zform.yml:6:30: jobs[0].send.bandwidth_limit: missing required key "max"'],

@@ -266,3 +266,26 @@ test('valid: a job name of exactly the longest allowed length', () => {
   const config = parse(y('jobs:', `  - name: ${name}`, '    source: { filesystems: { "tank<": true } }', '    target: { root_fs: backup }'));
   assert.equal(config.jobs[0]!.name, name);
 });
+
+test('valid: send.compression with and without a level, none, and send.buffer', () => {
+  const config = parse(y(
+    'jobs:',
+    '  - name: j',
+    '    source: { filesystems: { "tank<": true } }',
+    '    target: { root_fs: backup/j }',
+    '    send: { compression: "zstd:3", buffer: 64 MiB }',
+    '  - name: k',
+    '    source: { filesystems: { "data<": true } }',
+    '    target: { root_fs: backup/k }',
+    '    send: { compression: lz4 }',
+    '  - name: n',
+    '    source: { filesystems: { "more<": true } }',
+    '    target: { root_fs: backup/n }',
+    '    send: { compression: none }',
+  ));
+  assert.deepEqual(config.jobs[0]!.send.compression, { program: 'zstd', level: 3 });
+  assert.equal(config.jobs[0]!.send.bufferBytes, 64 * 1024 * 1024);
+  assert.deepEqual(config.jobs[1]!.send.compression, { program: 'lz4', level: null });
+  assert.equal(config.jobs[1]!.send.bufferBytes, undefined);
+  assert.equal(config.jobs[2]!.send.compression, undefined);
+});

@@ -141,3 +141,31 @@ test('only the selected jobs are listed', async () => {
   assert.deepEqual(Object.keys(r.inventories), ['b']);
   assert.deepEqual(lists(local), ['tank/b', 'backup'], "job b's source, then its target (root_fs backup on local)");
 });
+
+test('send.compression: one command -v per host whose transfers compress, with every program its jobs need; the plan validates', async () => {
+  const h = hosts();
+  const nasFake = new FakeHost('nas', { programs: ['gzip'] }).apply('pool backup', 'create backup/one', 'create backup/one/tank', 'snapshot backup/one/tank@s1');
+  const ssh = { host: 'nas.example.org', port: 22, user: 'root', knownHosts: '/k', connectTimeoutMs: 1000, keepaliveIntervalMs: 1000 };
+  const jobs = [
+    job({ name: 'z', filesystems: { 'tank/a': true }, target: { host: 'nas', rootFs: 'backup/one' }, send: { compression: { program: 'zstd', level: 3 } } }),
+    job({ name: 'g', filesystems: { 'tank/b': true }, target: { host: 'nas', rootFs: 'backup/one' }, send: { compression: { program: 'gzip', level: null } } }),
+    job({ name: 'l', filesystems: { 'other<': true }, target: { rootFs: 'other/backup' }, send: { compression: { program: 'lz4', level: null } } }),
+  ];
+  const cfg = { ...config(jobs), hosts: { ...config(jobs).hosts, nas: { name: 'nas', privilege: [], ssh } } };
+  const get = (n: string): ZfsHost => (n === 'nas' ? nasFake : h.local);
+  const inv = await readInventories(cfg, ['z', 'g', 'l'], get, { checkPrograms: true });
+  assert.deepEqual(inv.programs, { local: ['gzip', 'zstd'], nas: ['gzip'] });
+  const asked = (f: FakeHost) => f.commandLog.filter((a) => a[0] === 'sh').map((a) => a.slice(4).join(' '));
+  assert.deepEqual(asked(h.local), ['gzip zstd'], 'lz4 of the local-to-local job is not asked for');
+  assert.deepEqual(asked(nasFake), ['gzip zstd']);
+  const plan = computePlan({ config: cfg, jobs: ['z', 'g', 'l'], ...inv, now: NOW, zformVersion: '0.1.0', allowRollback: false, listingFailures: inv.failures });
+  const z = plan.jobs.find((j) => j.job === 'z')!.datasets.find((d) => d.source === 'tank/a')!;
+  assert.equal(z.diagnostics[0]!.summary, 'send.compression zstd:3: zstd is not installed on nas');
+  const g = plan.jobs.find((j) => j.job === 'g')!.datasets.find((d) => d.source === 'tank/b')!;
+  assert.deepEqual(g.actions.filter((a) => a.kind === 'send').map((a) => a.kind === 'send' && a.compression), ['gzip']);
+  assert.equal(validatePlan(plan), null);
+  // without checkPrograms (holds, status): nothing asked
+  const quiet = hosts();
+  await readInventories(cfg, ['z'], (n) => (n === 'nas' ? quiet.nas : quiet.local));
+  assert.deepEqual(asked(quiet.local), []);
+});
