@@ -13,6 +13,7 @@ import { computeDatasetPruning } from './prune-job.js';
 import { computeFingerprint } from './fingerprint.js';
 import { computeJobSummary } from './summary.js';
 import { ancestorsBetween, comparePaths, isWithin } from './paths.js';
+import { isOwnTargetTree } from './selection.js';
 
 export interface JobPlanContext {
   now: Date;
@@ -44,7 +45,7 @@ export function computeJobPlan(job: JobConfig, inventory: JobInventory | undefin
   const sourceIndex = indexListing(inventory.source);
   const filter = compileFilter(job.source.filesystems);
   const rootFs = job.target?.rootFs ?? null;
-  const selfTarget = (name: string) => rootFs !== null && targetHost === sourceHost && isWithin(name, rootFs);
+  const selfTarget = (name: string) => isOwnTargetTree(job, name);
   const matched = sourceIndex.datasets().filter((d) => filter.matches(d.name));
   const selected = matched.filter((d) => !selfTarget(d.name)).sort((a, b) => comparePaths(a.name, b.name));
   if (matched.length > selected.length) {

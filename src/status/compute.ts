@@ -20,7 +20,8 @@ import { STATUS_FORMAT_VERSION, VERDICT_ORDER } from './types.js';
 import { compileFilter } from '../config/filter.js';
 import { compileRegex } from '../config/regex.js';
 import { indexListing, type ListingIndex } from '../plan/listing-index.js';
-import { comparePaths, isWithin } from '../plan/paths.js';
+import { comparePaths } from '../plan/paths.js';
+import { isOwnTargetTree } from '../plan/selection.js';
 import { makeLastReceivedHoldTag, makeStepHoldTag, parseBookmarkName } from '../zfs/names.js';
 import { formatDuration } from '../config/units.js';
 
@@ -86,9 +87,7 @@ function computeJobStatus(job: JobConfig, inventory: JobInventory | undefined, j
     const sourceIndex = indexListing(inventory.source);
     const targetIndex = inventory.target ? indexListing(inventory.target) : null;
     const filter = compileFilter(job.source.filesystems);
-    const rootFs = job.target?.rootFs ?? null;
-    const selfTarget = (n: string) => rootFs !== null && job.target!.host === job.source.host && isWithin(n, rootFs);
-    const selected = sourceIndex.datasets().filter((d) => filter.matches(d.name) && !selfTarget(d.name)).sort((a, b) => comparePaths(a.name, b.name));
+    const selected = sourceIndex.datasets().filter((d) => filter.matches(d.name) && !isOwnTargetTree(job, d.name)).sort((a, b) => comparePaths(a.name, b.name));
     for (const d of selected) {
       const dsPlan = jobPlan?.datasets.find((p) => p.source === d.name);
       datasets.push(computeDatasetStatus(job, d, sourceIndex, targetIndex, dsPlan, threshold, input));
