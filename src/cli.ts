@@ -10,6 +10,7 @@ import { applyCommand } from './commands/apply.js';
 import { statusCommand } from './commands/status.js';
 import { holdsCommand } from './commands/holds.js';
 import { testCommand } from './commands/test.js';
+import { importCommand } from './commands/import.js';
 import { COMPLETION_KEY, completionCommand } from './commands/completion.js';
 import { Observability } from './obs/observe.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './obs/log-format.js';
@@ -60,6 +61,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .command(statusCommand(ctx))
     .command(holdsCommand(ctx))
     .command(testCommand(ctx))
+    .command(importCommand(ctx))
     .command(validateCommand(ctx))
     .command(versionCommand(ctx))
     .command(completionCommand(ctx))
