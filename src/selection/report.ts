@@ -4,7 +4,7 @@ import type { Config, JobConfig } from '../config/types.js';
 import type { HostPool } from '../hosts.js';
 import { compileFilter } from '../config/filter.js';
 import { computeDatasetSelection, type DatasetSelection } from '../plan/selection.js';
-import { comparePaths } from '../plan/paths.js';
+import { comparePaths, isWithin } from '../plan/paths.js';
 import { ZformError } from '../errors.js';
 
 export const FILESYSTEMS_FORMAT_VERSION = 1;
@@ -22,6 +22,8 @@ export interface JobFilesystems {
   scope: FilesystemsScope;
   /** the datasets listed recursively (scope roots: the filter's roots; [] = every pool); null for scope input */
   listedRoots: string[] | null;
+  /** accepting patterns that cover no listed dataset (a typo, a dataset not created yet); [] for scope input */
+  unmatchedPatterns: string[];
   /** why the source host could not be listed (then datasets is empty); null when it was */
   error: string | null;
   datasets: DatasetSelection[];
@@ -37,9 +39,12 @@ export interface FilesystemsReport {
 export function computeJobFilesystems(job: JobConfig, names: string[], scope: FilesystemsScope, listedRoots: string[] | null): JobFilesystems {
   const filter = compileFilter(job.source.filesystems);
   const sorted = [...new Set(names)].sort(comparePaths);
+  const covers = (pattern: string, n: string) => (pattern.endsWith('<') ? isWithin(n, pattern.slice(0, -1)) : n === pattern);
+  const unmatchedPatterns = scope === 'input' ? [] : Object.entries(job.source.filesystems)
+    .filter(([p, accept]) => accept && p !== '<' && !sorted.some((n) => covers(p, n))).map(([p]) => p);
   return {
     job: job.name, sourceHost: job.source.host, filesystems: { ...job.source.filesystems },
-    ownRootFs: job.target && job.target.host === job.source.host ? job.target.rootFs : null, scope, listedRoots, error: null,
+    ownRootFs: job.target && job.target.host === job.source.host ? job.target.rootFs : null, scope, listedRoots, unmatchedPatterns, error: null,
     datasets: sorted.map((n) => computeDatasetSelection(job, filter, n)),
   };
 }
@@ -72,7 +77,7 @@ export async function readFilesystemsReport(config: Config, jobs: string[], host
       out.push(computeJobFilesystems(job, await list(job.source.host, roots), opts.all ? 'all' : 'roots', roots));
     } catch (err) {
       const message = err instanceof ZformError ? err.shortMessage : err instanceof Error ? err.message.split('\n')[0]! : String(err);
-      out.push({ ...computeJobFilesystems(job, [], opts.all ? 'all' : 'roots', roots), error: message });
+      out.push({ ...computeJobFilesystems(job, [], opts.all ? 'all' : 'roots', roots), unmatchedPatterns: [], error: message });
     }
   }
   return { formatVersion: FILESYSTEMS_FORMAT_VERSION, configFile: config.file, jobs: out };

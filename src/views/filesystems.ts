@@ -34,6 +34,7 @@ export function renderFilesystemsHuman(report: FilesystemsReport, opts: { color:
       const mark = d.selected ? c.green('+') : c.red('-');
       out.push(`  ${mark} ${d.dataset.padEnd(width)}  ${describeSelection(d, j.ownRootFs)}`);
     }
+    for (const p of j.unmatchedPatterns) out.push(`  ${c.yellow('!')} "${p}": true covers no dataset on ${j.sourceHost}`);
     const n = j.datasets.filter((d) => d.selected).length;
     out.push(`  ${n} of ${j.datasets.length} dataset${j.datasets.length === 1 ? '' : 's'} selected`);
     return out.join('\n');

@@ -72,6 +72,16 @@ test('the selected datasets are exactly those the plan works on', async () => {
   }
 });
 
+test('an accepting pattern that covers no dataset is reported (a typo), in JSON and in the human view', async () => {
+  const typo = parseConfig(YAML.replace('"tank/vm": true', '"tank/vm": true, "tank/dta<": true'), 'zform.yml');
+  const r = await readFilesystemsReport(typo, ['j'], pool(), { all: false });
+  assert.deepEqual(r.jobs[0]!.unmatchedPatterns, ['tank/dta<']);
+  assert.ok(validate(JSON.parse(renderFilesystemsJson(r))), JSON.stringify(validate.errors));
+  assert.match(renderFilesystemsHuman(r, { color: false }), /^ {2}! "tank\/dta<": true covers no dataset on local$/m);
+  assert.deepEqual((await report(['j'])).jobs[0]!.unmatchedPatterns, []);
+  assert.deepEqual((await report(['j'], { input: ['tank/x'] })).jobs[0]!.unmatchedPatterns, [], 'nothing is listed with --input');
+});
+
 test('--all lists every pool, so datasets no pattern covers show up; --input tests names without listing', async () => {
   const all = await report(['j'], { all: true });
   assert.equal(all.jobs[0]!.scope, 'all');
