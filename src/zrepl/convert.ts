@@ -3,7 +3,7 @@
 //
 // zrepl splits a replication across two hosts (push+sink, pull+source); zform describes it once. An active job is
 // paired with its passive side from the files given: by listener_name for the local transport, else the one
-// passive job of the matching type. push+sink: source local, target the connect host, root_fs = the sink's
+// passive job of the matching type in another file (another host). push+sink: source local, target the connect host, root_fs = the sink's
 // root_fs/<client identity> (where zrepl received). pull+source: source the connect host, target local,
 // root_fs = the pull's root_fs. snap: a job without a target. Pruning: a side whose rules cannot all be carried
 // over gets none (a missing keep rule would destroy more; no rules destroy nothing).
@@ -277,7 +277,8 @@ function findPassive(active: SourcedJob, passives: SourcedJob[], wanted: 'sink' 
   if (str(connect.type) === 'local') {
     found = candidates.filter((p) => isObj(p.job.serve) && str(p.job.serve.type) === 'local' && str(p.job.serve.listener_name) === str(connect.listener_name));
   } else {
-    found = candidates.filter((p) => !(isObj(p.job.serve) && str(p.job.serve.type) === 'local'));
+    // over the network the passive side is another host: its config is another file
+    found = candidates.filter((p) => p.file !== active.file && !(isObj(p.job.serve) && str(p.job.serve.type) === 'local'));
   }
   if (found.length === 1) return found[0]!;
   if (found.length === 0) {

@@ -107,6 +107,11 @@ test('pairing: a push whose sink is not given, two candidate sinks, a sink with 
   err(() => computeZreplConversion([fixture('push.yml')]), /^push\.yml: jobs\[0\] \(push "prod_to_backups"\): its sink job is not in the files given/);
   const sink2 = { file: 'sink2.yml', text: fixture('sink.yml').text.replace('name: sink', 'name: other') };
   err(() => computeZreplConversion([fixture('push.yml'), fixture('sink.yml'), sink2]), /2 sink jobs could serve it \(sink, other\)/);
+  // a sink in the push's own file serves other clients (this host is also a backup target): not a candidate
+  const both = { file: 'push.yml', text: fixture('push.yml').text + '  - name: local_sink\n    type: sink\n    serve: { type: stdinserver, client_identities: [other] }\n    root_fs: tank/incoming\n' };
+  const paired = computeZreplConversion([both, fixture('sink.yml')]);
+  assert.match(paired.yaml, /root_fs: "storage\/zrepl\/sink\/prod"/);
+  assert.ok(paired.notes.some((n) => n.where === 'push.yml: jobs[1]' && /sink job "local_sink" serves a push job that is not in the files given/.test(n.message)));
   const many = { file: 'sink.yml', text: fixture('sink.yml').text.replace('- "prod"', '- "prod"\n        - "laptop"') };
   err(() => computeZreplConversion([fixture('push.yml'), many]), /serves the client identities prod, laptop/);
   const carrier = { file: 'push.yml', text: fixture('push.yml').text.replace('type: ssh+stdinserver', 'type: pigeon') };
