@@ -3,8 +3,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { CommandContext, GlobalArgs } from './common.js';
-import { computeZreplConversion, type ZreplFile } from '../zrepl/convert.js';
-import { parseConfig } from '../config/parse.js';
+import type { ZreplFile } from '../zrepl/converter.js';
 import { ConfigError, ExitCode, UsageError, ZformError, formatConfigIssue } from '../errors.js';
 
 interface Args extends GlobalArgs {
@@ -31,6 +30,8 @@ function zreplCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args> {
       .example('$0 import zrepl /etc/zrepl/zrepl.yml backup-host-zrepl.yml --out /etc/zform/zform.yml', 'A push job and the sink it pushes to')
       .example('$0 import zrepl zrepl.yml | grep "NOT CARRIED OVER"', 'What cannot be carried over, one line per setting'),
     handler: async (args) => {
+      const { computeZreplConversion } = await import('../zrepl/convert.js');
+      const { parseConfig } = await import('../config/parse.js');
       const { io } = ctx;
       const files = await Promise.all((args.files ?? []).map(readZreplFile));
       const conversion = computeZreplConversion(files);

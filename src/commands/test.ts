@@ -3,11 +3,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { configPath, type CommandContext, type GlobalArgs } from './common.js';
 import { selectJobs } from './select.js';
-import { loadConfig } from '../config/load.js';
-import { openHosts } from '../hosts.js';
-import { readFilesystemsReport } from '../selection/report.js';
-import { renderFilesystemsHuman, renderFilesystemsJson } from '../views/filesystems.js';
-import { datasetNamecheck } from '../zfs/names.js';
 import { useColor } from '../io.js';
 import { ExitCode, UsageError } from '../errors.js';
 
@@ -32,6 +27,11 @@ function filesystemsCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args
       .example('$0 test filesystems --job tank_to_nas --input tank/data/tmp --input tank/new', 'Would these names be selected? (without looking at ZFS)')
       .example('$0 test filesystems --all --json | jq \'.jobs[].datasets[] | select(.selected) | .dataset\'', 'Every selected dataset, for scripts'),
     handler: async (args) => {
+      const { datasetNamecheck } = await import('../zfs/names.js');
+      const { loadConfig } = await import('../config/load.js');
+      const { openHosts } = await import('../hosts.js');
+      const { readFilesystemsReport } = await import('../selection/report.js');
+      const { renderFilesystemsHuman, renderFilesystemsJson } = await import('../views/filesystems.js');
       const { io } = ctx;
       for (const name of args.input ?? []) {
         const err = datasetNamecheck(name);
