@@ -9,6 +9,8 @@ import { planCommand } from './commands/plan.js';
 import { applyCommand } from './commands/apply.js';
 import { statusCommand } from './commands/status.js';
 import { holdsCommand } from './commands/holds.js';
+import { testCommand } from './commands/test.js';
+import { importCommand } from './commands/import.js';
 import { COMPLETION_KEY, completionCommand } from './commands/completion.js';
 import { Observability } from './obs/observe.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './obs/log-format.js';
@@ -58,6 +60,8 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .command(applyCommand(ctx))
     .command(statusCommand(ctx))
     .command(holdsCommand(ctx))
+    .command(testCommand(ctx))
+    .command(importCommand(ctx))
     .command(validateCommand(ctx))
     .command(versionCommand(ctx))
     .command(completionCommand(ctx))

@@ -3,16 +3,25 @@
 import { configDatasetNamecheck } from '../zfs/names.js';
 import { ConfigValueError } from './value-error.js';
 
+/** Why the filter selects a dataset or not: the deciding pattern, or null when no pattern covers it. */
+export interface FilterDecision {
+  selected: boolean;
+  /** the `filesystems` key that decided, as written (e.g. "tank/a<"); null: no key covers the dataset */
+  pattern: string | null;
+}
+
 export interface DatasetFilter {
   /** whether `dataset` is selected */
   matches(dataset: string): boolean;
+  /** whether `dataset` is selected, and which pattern decided */
+  explain(dataset: string): FilterDecision;
   /** whether `dataset` or any dataset below it is selected */
   matchesWithin(dataset: string): boolean;
   /** the fewest datasets to list recursively so that every selected dataset is listed; null = everything */
   roots(): string[] | null;
 }
 
-interface Entry { path: string; subtree: boolean; accept: boolean }
+interface Entry { pattern: string; path: string; subtree: boolean; accept: boolean }
 
 /** Why `pattern` is not a valid filter pattern, or null. */
 export function filterPatternCheck(pattern: string): string | null {
@@ -36,26 +45,28 @@ export function compileFilter(filesystems: Record<string, boolean>): DatasetFilt
     const err = filterPatternCheck(pattern);
     if (err) throw new ConfigValueError(err);
     const subtree = pattern.endsWith('<');
-    return { path: subtree ? pattern.slice(0, -1) : pattern, subtree, accept };
+    return { pattern, path: subtree ? pattern.slice(0, -1) : pattern, subtree, accept };
   });
 
-  /** the value of the longest subtree entry covering `dataset`, or undefined */
-  const subtreeDecision = (dataset: string): boolean | undefined => {
+  /** the longest subtree entry covering `dataset`, or undefined */
+  const subtreeEntry = (dataset: string): Entry | undefined => {
     let best: Entry | undefined;
     for (const e of entries) {
       if (e.subtree && isWithin(dataset, e.path) && (!best || e.path.length > best.path.length)) best = e;
     }
-    return best?.accept;
+    return best;
   };
+  const subtreeDecision = (dataset: string): boolean | undefined => subtreeEntry(dataset)?.accept;
 
-  const matches = (dataset: string): boolean => {
-    const exact = entries.find((e) => !e.subtree && e.path === dataset);
-    if (exact) return exact.accept;
-    return subtreeDecision(dataset) ?? false;
+  const explain = (dataset: string): FilterDecision => {
+    const e = entries.find((x) => !x.subtree && x.path === dataset) ?? subtreeEntry(dataset);
+    return e ? { selected: e.accept, pattern: e.pattern } : { selected: false, pattern: null };
   };
+  const matches = (dataset: string): boolean => explain(dataset).selected;
 
   return {
     matches,
+    explain,
     matchesWithin(dataset: string): boolean {
       if (matches(dataset)) return true;
       // a descendant named by no entry gets the decision of the longest subtree entry covering `dataset`

@@ -32,3 +32,29 @@ export function selectDatasets(job: JobConfig, source: ListingIndex): { selected
   const selected = matched.filter((d) => !isOwnTargetTree(job, d.name)).sort((a, b) => comparePaths(a.name, b.name));
   return { selected, ownTarget: matched.length - selected.length };
 }
+
+export type SelectionReason =
+  /** a pattern decided (selected or rejected) */
+  | 'pattern'
+  /** no pattern covers the dataset: not selected */
+  | 'no_pattern'
+  /** a pattern selects it, but it lies inside the job's own root_fs on the same host */
+  | 'own_target';
+
+export interface DatasetSelection {
+  dataset: string;
+  selected: boolean;
+  /** the `source.filesystems` key that decided, as written; null when none covers the dataset */
+  pattern: string | null;
+  /** the pattern's value (true/false); null without a pattern */
+  patternValue: boolean | null;
+  reason: SelectionReason;
+}
+
+/** The job's decision about one source dataset, with the evidence. */
+export function computeDatasetSelection(job: JobConfig, filter: DatasetFilter, dataset: string): DatasetSelection {
+  const d = filter.explain(dataset);
+  const patternValue = d.pattern === null ? null : d.selected;
+  if (d.selected && isOwnTargetTree(job, dataset)) return { dataset, selected: false, pattern: d.pattern, patternValue, reason: 'own_target' };
+  return { dataset, selected: d.selected, pattern: d.pattern, patternValue, reason: d.pattern === null ? 'no_pattern' : 'pattern' };
+}

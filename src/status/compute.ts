@@ -101,6 +101,7 @@ function computeJobStatus(job: JobConfig, inventory: JobInventory | undefined, j
     targetHost: job.target?.host ?? null,
     verdict,
     reasons,
+    unlistedHosts: [...new Set((jobPlan?.diagnostics ?? []).filter((d) => d.severity === 'error' && d.host !== undefined).map((d) => d.host!))],
     lagThresholdSeconds: threshold / 1000,
     lastSnapshotAt: lastTimes[lastTimes.length - 1] ?? null,
     datasets,

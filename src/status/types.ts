@@ -60,6 +60,8 @@ export interface JobStatus {
   targetHost: string | null;
   verdict: Verdict;
   reasons: string[];
+  /** hosts of this job that could not be listed (its verdict is then failing; status --nagios: UNKNOWN) */
+  unlistedHosts: string[];
   /** lag above this makes a dataset lagging (seconds; 0 = any pending snapshot) */
   lagThresholdSeconds: number;
   /** newest lastSnapshot over the job's datasets */

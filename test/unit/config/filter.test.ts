@@ -67,3 +67,14 @@ test('filterPatternCheck: "<" once at the end, a valid dataset name before it', 
 test('compileFilter: throws on an invalid pattern', () => {
   assert.throws(() => compileFilter({ 'a<b': true }), { message: 'invalid filter pattern "a<b": "<" is allowed only once, at the end' });
 });
+
+test('explain: the deciding pattern as written (exact beats subtree, longest subtree wins), null when none covers', () => {
+  const f = compileFilter({ '<': true, 'tank<': false, 'tank/data<': true, 'tank/data/tmp': false });
+  assert.deepEqual(f.explain('rpool/ROOT'), { selected: true, pattern: '<' });
+  assert.deepEqual(f.explain('tank/other'), { selected: false, pattern: 'tank<' });
+  assert.deepEqual(f.explain('tank/data/a'), { selected: true, pattern: 'tank/data<' });
+  assert.deepEqual(f.explain('tank/data/tmp'), { selected: false, pattern: 'tank/data/tmp' });
+  assert.deepEqual(f.explain('tank/data/tmp/x'), { selected: true, pattern: 'tank/data<' });
+  assert.deepEqual(compileFilter({ 'tank/a<': true }).explain('tank/ab'), { selected: false, pattern: null });
+  for (const n of ['rpool', 'tank', 'tank/data', 'tank/data/tmp', 'tank/data/tmp/x']) assert.equal(f.matches(n), f.explain(n).selected, n);
+});

@@ -23,11 +23,11 @@ test('every command and every option is in man/zform.1', async () => {
   const man = await readFile(new URL('man/zform.1', ROOT), 'utf8');
   const top = await help();
   const commands = commandsOf(top);
-  assert.deepEqual(commands, ['plan', 'apply', 'status', 'holds', 'validate', 'version', 'completion']);
+  assert.deepEqual(commands, ['plan', 'apply', 'status', 'holds', 'test', 'import', 'validate', 'version', 'completion']);
   for (const c of commands) assert.match(man, new RegExp(`^\\.B zform ${c}( |$)`, 'm'), `SYNOPSIS line for ${c}`);
   const applyOptions = optionsOf(await help('apply'));
   for (const o of ['config', 'verbose', 'color', 'log-format', 'log-level', 'trace', 'job', 'auto-approve', 'json', 'allow-rollback']) assert.ok(applyOptions.includes(o), o);
-  const withSub = [...commands, 'holds list', 'holds release-stale'];
+  const withSub = [...commands, 'holds list', 'holds release-stale', 'test filesystems', 'import zrepl'];
   for (const c of withSub) {
     for (const o of optionsOf(await help(...c.split(' ')))) {
       assert.ok(man.includes(roff(`--${o}`)), `man/zform.1 documents --${o} (of ${c})`);

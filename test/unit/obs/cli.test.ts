@@ -93,7 +93,7 @@ test('completion: the bash script, sourced by bash, completes commands, options 
     return r.stdout.trim().split('\n').sort();
   };
   assert.deepEqual(await complete('zform', 'ap'), ['apply']);
-  assert.deepEqual(await complete('zform', ''), ['apply', 'completion', 'holds', 'plan', 'status', 'validate', 'version']);
+  assert.deepEqual(await complete('zform', ''), ['apply', 'completion', 'holds', 'import', 'plan', 'status', 'test', 'validate', 'version']);
   assert.deepEqual(await complete('zform', 'apply', '--au'), ['--auto-approve']);
   assert.deepEqual(await complete('zform', 'plan', '--log-format', ''), ['human', 'json', 'logfmt']);
   assert.deepEqual(await complete('zform', 'completion', 'z'), ['zsh']);
