@@ -1,6 +1,7 @@
-// Apply progress for people: an ora spinner per step on a TTY, one plain line per finished step otherwise.
-import ora, { type Ora } from 'ora';
+// Apply progress for people: a redrawn progress line per step on a terminal wide enough for one, one plain
+// line per finished step otherwise.
 import { Chalk } from 'chalk';
+import { createProgressLine, type ProgressLine } from './progress-line.js';
 import type { Io } from '../io.js';
 import type { ApplyEvent, ApplyResult } from '../apply/events.js';
 import { describeAction } from '../plan/describe.js';
@@ -27,38 +28,41 @@ export function progressText(ev: Extract<ApplyEvent, { type: 'apply_progress' }>
 
 export function createHumanApplyView(io: Io, opts: { color: boolean; tty: boolean }) {
   const c = new Chalk({ level: opts.color ? 1 : 0 });
-  let spinner: Ora | null = null;
+  // one progress line, for the step that started last (a step finishing meanwhile prints its line above it)
+  const spinner: ProgressLine | null = opts.tty ? createProgressLine(io.stdout, (f) => c.cyan(f)) : null;
+  let current = '';
   let lastProgress = 0;
   const onEvent = (ev: ApplyEvent) => {
     switch (ev.type) {
       case 'apply_start':
-        if (opts.tty) spinner = ora({ text: describeAction(ev.action), stream: io.stdout as NodeJS.WriteStream, isEnabled: true, color: 'cyan' }).start();
+        current = ev.action.id;
+        spinner?.set(describeAction(ev.action));
         break;
       case 'apply_progress':
-        if (spinner && ev.at.getTime() - lastProgress > 200) {
+        if (spinner && current === ev.action.id && ev.at.getTime() - lastProgress > 200) {
           lastProgress = ev.at.getTime();
-          spinner.text = `${describeAction(ev.action)}: ${progressText(ev)}`;
+          spinner.set(`${describeAction(ev.action)}: ${progressText(ev)}`);
         }
         break;
       case 'apply_complete': {
         const wire = ev.wireBytes !== undefined ? `, ${formatBytes(ev.wireBytes)} on the wire` : '';
         const extra = ev.bytes !== null ? ` (${formatBytes(ev.bytes)}${wire} in ${(ev.elapsedMs / 1000).toFixed(1)} s)` : '';
         const line = `${describeAction(ev.action)}${extra}`;
-        if (spinner) { spinner.succeed(line); spinner = null; } else io.stdout.write(`${c.green('done')}  ${line}\n`);
+        if (spinner) { spinner.print(`${c.green('✔')} ${line}`); if (current === ev.action.id) spinner.stop(); } else io.stdout.write(`${c.green('done')}  ${line}\n`);
         break;
       }
       case 'apply_errored': {
         const line = `${describeAction(ev.action)}: ${ev.error}`;
-        if (spinner) { spinner.fail(c.red(line)); spinner = null; } else io.stdout.write(`${c.red('failed')} ${line}\n`);
+        if (spinner) { spinner.print(`${c.red('✖')} ${c.red(line)}`); if (current === ev.action.id) spinner.stop(); } else io.stdout.write(`${c.red('failed')} ${line}\n`);
         break;
       }
       case 'dataset_skipped':
-        io.stdout.write(`${c.yellow('skipped')} ${ev.dataset}: ${ev.reason}\n`);
+        if (spinner) spinner.print(`${c.yellow('skipped')} ${ev.dataset}: ${ev.reason}`); else io.stdout.write(`${c.yellow('skipped')} ${ev.dataset}: ${ev.reason}\n`);
         break;
     }
   };
   const finish = (r: ApplyResult) => {
-    if (spinner) { (spinner as Ora).stop(); spinner = null; }
+    spinner?.stop();
     io.stdout.write(renderApplySummary(r, opts.color));
   };
   return { onEvent, finish };

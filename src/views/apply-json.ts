@@ -26,6 +26,7 @@ export function createJsonApplyView(io: Io) {
     if (ev.type === 'apply_progress') {
       const prev = lastProgress.get(ev.action.id) ?? 0;
       if (ev.at.getTime() - prev < 1000) return; // at most one progress line per second per step
+      if (io.stdout.writableNeedDrain) return; // a reader that is not keeping up misses progress, not the outcome
       lastProgress.set(ev.action.id, ev.at.getTime());
     }
     io.stdout.write(JSON.stringify(eventJson(ev)) + '\n');

@@ -1,0 +1,135 @@
+// Progress can never block zform: the progress line at any width (0, 1, huge, not a number), on a terminal that
+// has not drained, and bin/zform apply under a REAL pseudo-terminal of 0 columns (util-linux `script`) against a
+// stand-in `zfs` on PATH: it finishes with bounded output, and SIGTERM still stops it with 143.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createProgressLine, fitLine, progressColumns, MAX_COLUMNS, type ProgressStream } from '../../../src/views/progress-line.js';
+
+const BIN = fileURLToPath(new URL('../../../../bin/zform', import.meta.url));
+
+function ttyStream(columns: number | undefined, needDrain = false): ProgressStream & { text: () => string } {
+  let out = '';
+  const s = new Writable({ write(chunk, _enc, cb) { out += String(chunk); cb(); } }) as Writable & { isTTY?: boolean; columns?: number };
+  s.isTTY = true;
+  s.columns = columns;
+  if (needDrain) Object.defineProperty(s, 'writableNeedDrain', { get: () => true });
+  return Object.assign(s, { text: () => out });
+}
+
+test('no progress line on a terminal of 0, 1 or 19 columns, of unknown or NaN width, or not a terminal', () => {
+  for (const cols of [0, 1, 19, undefined, Number.NaN, -5]) {
+    assert.equal(progressColumns(ttyStream(cols)), null, String(cols));
+    assert.equal(createProgressLine(ttyStream(cols)), null, String(cols));
+  }
+  const pipe = ttyStream(80);
+  pipe.isTTY = false;
+  assert.equal(createProgressLine(pipe), null);
+});
+
+test('a progress line never writes wider than the terminal, and a huge width is capped', () => {
+  const long = 'send incremental tank/data@a → @b to nas:backup/tank/data '.repeat(50);
+  for (const cols of [20, 80, 1e9, Number.MAX_SAFE_INTEGER, Infinity]) {
+    const s = ttyStream(cols);
+    const line = createProgressLine(s);
+    if (cols === Infinity) { assert.equal(line, null); continue; }
+    assert.ok(line);
+    line.set(long);
+    line.stop();
+    const frames = s.text().split('\r\x1b[K').filter((f) => f !== '');
+    assert.ok(frames.length >= 1);
+    for (const f of frames) assert.ok([...f].length < Math.min(cols, MAX_COLUMNS), `${cols}: ${[...f].length}`);
+  }
+  assert.equal(fitLine('abcdef', 4), 'abc…');
+  assert.equal(fitLine('a\nb', 10), 'a b');
+  assert.equal(fitLine('abc', 0), '');
+});
+
+test('a terminal that has not taken the last frame gets no new one (the step lines still come)', () => {
+  const s = ttyStream(80, true);
+  const line = createProgressLine(s)!;
+  line.set('snapshot 1 dataset');
+  line.print('done');
+  line.stop();
+  assert.equal(s.text(), 'done\n');
+});
+
+/** A stand-in `zfs` on PATH: one filesystem "tank"; `zfs snapshot` sleeps SNAP_SLEEP seconds and writes its parent's
+ *  pid (zform's) to PIDFILE first. */
+async function standIn(snapSleep: number): Promise<{ dir: string; pidFile: string; config: string; lock: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'zform-pty-'));
+  await writeFile(join(dir, 'zfs'), `#!/bin/sh
+case "$1" in
+  list) printf 'tank\\tfilesystem\\t6934086900805188463\\t1\\t1795294151\\t-\\t0\\toff\\t-\\t-\\t-\\n' ;;
+  snapshot) echo $PPID > ${join(dir, 'zform.pid')}; sleep ${snapSleep} ;;
+esac
+exit 0
+`);
+  await chmod(join(dir, 'zfs'), 0o755);
+  const config = join(dir, 'zform.yml');
+  await writeFile(config, 'jobs:\n  - name: snaps\n    source: { filesystems: { "tank<": true } }\n    snapshotting: { prefix: zform_, interval: 1h }\n');
+  return { dir, pidFile: join(dir, 'zform.pid'), config, lock: join(dir, 'lock') };
+}
+
+/** bin/zform apply inside `script` on a pty of `cols` columns; resolves with the exit code (script -e passes it on)
+ *  and the bytes the terminal received. Killed after 30 s (then code is null). */
+function applyOnPty(s: { dir: string; config: string }, cols: number, onStarted?: (kill: () => void) => void) {
+  const cmd = `stty cols ${cols} rows 24; exec "${BIN}" apply --auto-approve -c "${s.config}"`;
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${s.dir}:${process.env.PATH}`, ZFORM_LOCK_DIR: join(s.dir, 'lock'), NO_COLOR: '1' };
+  delete env.FORCE_COLOR;
+  const child = spawn('script', ['-qefc', cmd, '/dev/null'], {
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let bytes = 0;
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => { bytes += d.length; if (out.length < 100_000) out += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { bytes += d.length; });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  if (onStarted) onStarted(() => child.kill('SIGKILL'));
+  return new Promise<{ code: number | null; bytes: number; out: string }>((resolve) => {
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, bytes, out }); });
+  });
+}
+
+test('bin/zform apply on a real 0-column pty finishes, exit 0, with bounded output (the spinner hung here for ever)', async () => {
+  const s = await standIn(1);
+  const r = await applyOnPty(s, 0);
+  assert.equal(r.code, 0, r.out.slice(-2000));
+  assert.match(r.out, /Apply complete! 1 snapshot\./);
+  assert.ok(r.bytes < 4000, `${r.bytes} bytes`);
+  // no progress line: the finished step is one plain line
+  assert.match(r.out, /done {2}snapshot 1 dataset\(s\) of pool tank/);
+});
+
+test('bin/zform apply on a 1-column and on a 100,000-column pty: finishes, exit 0, bounded output', async () => {
+  for (const cols of [1, 100_000]) {
+    const s = await standIn(1);
+    const r = await applyOnPty(s, cols);
+    assert.equal(r.code, 0, `${cols}: ${r.out.slice(-2000)}`);
+    assert.match(r.out, /Apply complete! 1 snapshot\./);
+    assert.ok(r.bytes < 20_000, `${cols}: ${r.bytes} bytes`);
+  }
+});
+
+test('SIGTERM stops bin/zform apply on a 0-column pty during a step: exit 143, the lock released', async () => {
+  const s = await standIn(2);
+  const started = Date.now();
+  const result = applyOnPty(s, 0);
+  let pid = 0;
+  while (!pid && Date.now() - started < 25_000) {
+    await new Promise((r) => setTimeout(r, 100));
+    pid = Number((await readFile(s.pidFile, 'utf8').catch(() => '')).trim()) || 0;
+  }
+  assert.ok(pid > 0, 'zform started its snapshot step');
+  process.kill(pid, 'SIGTERM');
+  const r = await result;
+  assert.equal(r.code, 143, r.out.slice(-2000));
+  assert.match(r.out, /SIGTERM: stopping/);
+  assert.deepEqual(await readdir(s.lock), [], 'the job lock is released');
+});
