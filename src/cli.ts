@@ -77,14 +77,17 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .wrap(Math.min(100, io.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((msg, err) => {
-      if (err) throw err;
-      throw new UsageError(msg);
+      // yargs' own parse errors (a flag missing its value, ...) are usage errors; a command's errors pass through
+      if (err && err.name !== 'YError') throw err;
+      throw new UsageError(usageMessage(msg ?? err?.message ?? 'invalid arguments'));
     });
   skipHelpCache(parser);
   let output = '';
   try {
     await parser.parseAsync(argv, {}, (_err, _argv, out) => { output = out; });
-  } catch (err) {
+  } catch (thrown) {
+    // yargs throws some of its parse errors past .fail (a flag missing its value): usage errors too
+    const err = thrown instanceof Error && thrown.name === 'YError' ? new UsageError(usageMessage(thrown.message), { cause: thrown }) : thrown;
     const code = exitCodeFor(err);
     if (ctx.obs && ctx.obs.log.format !== 'human') ctx.obs.errorRecord(err, code, verbose);
     else reportError(err, io, verbose);
@@ -102,6 +105,16 @@ function skipHelpCache(parser: unknown): void {
   const internal = parser as { getInternalMethods?(): { getUsageInstance?(): { cacheHelpMessage?: () => void } } };
   const usage = internal.getInternalMethods?.().getUsageInstance?.();
   if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
+}
+
+/** yargs' messages in zform's words where they are unclear ("Not enough arguments following: job"). Pure. */
+export function usageMessage(msg: string): string {
+  const missing = /^Not enough arguments following: (.+)$/.exec(msg);
+  if (missing) {
+    const name = missing[1]!;
+    return `${name.length === 1 ? '-' : '--'}${name} needs a value`;
+  }
+  return msg.split('\n')[0]!;
 }
 
 /** One line per error (plus detail lines), stack traces only with --verbose. */

@@ -30,9 +30,9 @@ export function processIo(): Io {
   };
 }
 
-/** Colour only on a TTY, and never with --no-color or NO_COLOR. */
+/** --color / --no-color decide; without either, colour only on a TTY, never with NO_COLOR, always with FORCE_COLOR. */
 export function useColor(io: Io, flag: boolean | undefined): boolean {
-  if (flag === false) return false;
+  if (flag !== undefined) return flag;
   if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
   if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') return true;
   return Boolean(io.stdout.isTTY);

@@ -6,6 +6,7 @@ import type { DecodedResumeToken, JobInventory } from './input.js';
 import { compileFilter } from '../config/filter.js';
 import { ZformError } from '../errors.js';
 import { computeWireHosts, type HostPrograms } from './wire.js';
+import { ZfsError } from '../zfs/errors.js';
 
 export interface Inventories {
   /** jobs whose listings all succeeded */
@@ -85,6 +86,12 @@ export async function readInventories(
     for (const d of target.value?.datasets ?? []) {
       if (d.resumeToken && !tokenHost.has(d.resumeToken)) tokenHost.set(d.resumeToken, p.job.source.host);
     }
+  }
+  // No job could be listed, and only because `zfs` is missing: one error, once, instead of one per job and side.
+  const all = Object.values(failures).flat();
+  if (Object.keys(inventories).length === 0 && all.length > 0 && all.every((f) => f.error instanceof ZfsError && f.error.code === 'zfs_not_found')) {
+    const hosts = [...new Set(all.map((f) => f.host))].sort();
+    throw hosts.length === 1 ? all[0]!.error : new ZformError('zfs', `OpenZFS's zfs command was not found on hosts ${hosts.join(', ')}`);
   }
   const decoded = await Promise.all([...tokenHost].map(async ([token, host]): Promise<[string, DecodedResumeToken]> => {
     try {

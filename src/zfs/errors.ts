@@ -14,6 +14,7 @@ export type ZfsErrorCode =
   | 'permission_denied'
   | 'resume_token_corrupt'
   | 'dataset_exists'
+  | 'zfs_not_found'
   | 'unknown';
 
 /** How OpenZFS 2.1 words each case (captured in test/fixtures/zfs/2.1/stderr/), most specific first. */
@@ -34,6 +35,14 @@ const RULES: { code: Exclude<ZfsErrorCode, 'unknown'>; re: RegExp }[] = [
     re: /dataset does not exist|could not find any snapshots to destroy|bookmark '[^']*' does not exist|parent does not exist|destination '[^']*' does not exist|no such pool/,
   },
 ];
+
+/** A `zfs` that could not be started: Node's spawn ENOENT here, a shell's "command not found" (exit 127) over SSH
+ *  or after sudo. Pure. */
+export function isZfsNotFound(stderr: string, exitCode: number | null): boolean {
+  if (/spawn \S*zfs ENOENT|\bzfs: (command )?not found|zfs: No such file or directory/.test(stderr)) return true;
+  // exit 127 with no other command named as missing (a missing sudo is not a missing zfs)
+  return exitCode === 127 && !/\S+: (command )?not found|ENOENT/.test(stderr);
+}
 
 /** The code of one stderr text (the first rule that matches anywhere in it). */
 export function computeZfsErrorCode(stderr: string): ZfsErrorCode {
@@ -80,16 +89,24 @@ export class ZfsError extends ZformError {
   constructor(f: ZfsFailure & { code?: ZfsErrorCode; shortMessage?: string; details?: string[]; cause?: unknown }) {
     const lines = computeErrorLines(f.stderr);
     const what = lines[0] ?? (f.signal ? `killed by ${f.signal}` : `exited with code ${f.exitCode}`);
-    const short = f.shortMessage ?? `${computeVerb(f.argv)} on ${f.host}: ${what}`;
-    super('zfs', short, { details: f.details ?? lines.slice(1), cause: f.cause });
+    const missing = f.code === undefined && isZfsNotFound(f.stderr, f.exitCode);
+    const short = f.shortMessage ?? (missing ? zfsNotFoundMessage(f.host) : `${computeVerb(f.argv)} on ${f.host}: ${what}`);
+    super('zfs', short, { details: f.details ?? (missing ? [] : lines.slice(1)), cause: f.cause });
     this.name = 'ZfsError';
-    this.code = f.code ?? computeZfsErrorCode(f.stderr);
+    this.code = f.code ?? (missing ? 'zfs_not_found' : computeZfsErrorCode(f.stderr));
     this.host = f.host;
     this.argv = f.argv;
     this.stderr = f.stderr;
     this.exitCode = f.exitCode;
     this.signal = f.signal ?? null;
   }
+}
+
+/** The one line for a host without OpenZFS's `zfs` command. */
+export function zfsNotFoundMessage(host: string): string {
+  return host === 'local'
+    ? "OpenZFS's zfs command was not found on this host (local): install OpenZFS (Debian: zfsutils-linux) or put zfs on PATH"
+    : `OpenZFS's zfs command was not found on host ${host} (over SSH): install OpenZFS there (Debian: zfsutils-linux) or put zfs on the remote PATH`;
 }
 
 /** One per-snapshot failure of a batched command (`cannot hold snapshot 'p/a@s1': tag already exists...`). */
