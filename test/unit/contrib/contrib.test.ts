@@ -57,12 +57,29 @@ test('zform.service: a oneshot running "zform apply --auto-approve" with flags t
   assert.deepEqual(get(u, 'Service', 'SuccessExitStatus'), ['75'], 'a locked job (75) is not a failed unit');
   // the job locks of a root run live in /run/lock/zform: writable despite ProtectSystem=strict
   assert.deepEqual(get(u, 'Service', 'ProtectSystem'), ['strict']);
-  assert.ok(get(u, 'Service', 'ReadWritePaths').some((p) => '/run/lock/zform'.startsWith(p)));
-  // /dev/zfs must stay reachable
+  assert.ok(get(u, 'Service', 'ReadWritePaths').flatMap((v) => v.split(/\s+/)).some((p) => '/run/lock/zform'.startsWith(p)));
+  // /dev/zfs must stay reachable, and be the only real device
   assert.deepEqual(get(u, 'Service', 'PrivateDevices'), []);
-  assert.deepEqual(get(u, 'Service', 'DevicePolicy'), []);
+  assert.deepEqual(get(u, 'Service', 'DevicePolicy'), ['closed']);
+  assert.deepEqual(get(u, 'Service', 'DeviceAllow'), ['/dev/zfs rw']);
+  assert.deepEqual(get(u, 'Service', 'UMask'), ['0077']);
   assert.deepEqual(get(u, 'Service', 'IOSchedulingClass'), ['idle']);
   assert.ok(Number(get(u, 'Service', 'Nice')[0]) > 0);
+});
+
+test('zform.service can write the metrics file the README and the man page suggest (ReadWritePaths=)', async () => {
+  const u = parseUnit(await contrib('zform.service'));
+  const writable = get(u, 'Service', 'ReadWritePaths').flatMap((v) => v.split(/\s+/)).map((p) => p.replace(/^-/, ''));
+  const readme = await readFile(new URL('README.md', ROOT), 'utf8');
+  const man = await readFile(new URL('man/zform.1', ROOT), 'utf8');
+  const unit = await contrib('zform.service');
+  // the drop-in the unit's comment shows is a command line the CLI accepts
+  const dropIn = /^#\s+ExecStart=(zform .*--metrics-file.*)$/m.exec(unit);
+  assert.ok(dropIn, 'the unit shows how to add --metrics-file');
+  assert.equal((await acceptsArgs(dropIn[1]!)).code, 78);
+  const files = [...`${readme}\n${man}\n${unit}`.matchAll(/--metrics-file\s+(\/\S+\.prom)/g)].map((m) => m[1]!);
+  assert.ok(files.length > 0, 'the README suggests a metrics file');
+  for (const f of files) assert.ok(writable.some((p) => f.startsWith(p + '/')), `${f} is under ReadWritePaths= (${writable.join(' ')})`);
 });
 
 test('zform.timer starts zform.service on a calendar systemd understands, and installs into timers.target', async () => {
