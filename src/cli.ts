@@ -16,7 +16,8 @@ import { Observability } from './obs/observe.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './obs/log-format.js';
 
 const EPILOGUE = `Exit codes: 0 success (no changes), 1 failure, 2 plan has changes (--detailed-exitcode),
-64 usage error, 75 locked or temporary failure, 78 invalid configuration.
+64 usage error, 75 locked or temporary failure, 78 invalid configuration,
+130/143 apply stopped by SIGINT/SIGTERM. Each command's --help lists its own.
 Config: -c FILE, else $ZFORM_CONFIG, else /etc/zform/zform.yml. Logs go to stderr, output to stdout.
 Shell completion: zform completion bash|zsh. See man zform and man zform.yml.`;
 
@@ -114,7 +115,8 @@ export function usageMessage(msg: string): string {
     const name = missing[1]!;
     return `${name.length === 1 ? '-' : '--'}${name} needs a value`;
   }
-  return msg.split('\n')[0]!;
+  // one line: yargs' "Invalid values:\n  Argument: ..." joined
+  return msg.split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' ');
 }
 
 /** One line per error (plus detail lines), stack traces only with --verbose. */

@@ -35,15 +35,18 @@ export async function readPlanFile(file: string): Promise<Plan> {
   } catch (e) {
     throw new UsageError(`cannot read plan file ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
+  // a config given where a plan file goes (`zform apply zform.yml`): say how to apply a config
+  const asConfig = `${file} is a zform config, not a plan file: to plan and apply it, run "zform apply -c ${file}"`;
+  const looksLikeConfig = /^\s*"?jobs"?\s*:/m.test(text);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`${file} is not a zform plan file: ${(e as Error).message}`);
+    throw new UsageError(looksLikeConfig ? asConfig : `${file} is not a zform plan file: ${(e as Error).message}`);
   }
   const v = value as { formatVersion?: unknown };
   if (typeof value !== 'object' || value === null || !('formatVersion' in v)) {
-    throw new UsageError(`${file} is not a zform plan file (no formatVersion)`);
+    throw new UsageError(looksLikeConfig ? asConfig : `${file} is not a zform plan file (no formatVersion)`);
   }
   if (v.formatVersion !== PLAN_FORMAT_VERSION) {
     throw new UsageError(`${file} has plan format ${String(v.formatVersion)}; this zform reads format ${PLAN_FORMAT_VERSION}: plan again`);

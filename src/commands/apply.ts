@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { createInterface } from 'node:readline/promises';
 import { configPath, type CommandContext, type GlobalArgs } from './common.js';
+import { EXIT_HELP } from './exit-help.js';
 import { selectJobs } from './select.js';
 import { checkOutputFile } from '../fsafe.js';
 import { useColor, type Io } from '../io.js';
@@ -53,6 +54,7 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
     command: 'apply [planfile]',
     describe: 'Execute the plan (or a saved plan), protecting every step with holds and cursor bookmarks',
     builder: (y) => y
+      .epilogue(EXIT_HELP.apply)
       .positional('planfile', { type: 'string', description: 'A plan saved with "zform plan --out FILE": planned again as of its time, run only if identical' })
       .option('job', { type: 'string', array: true, requiresArg: true, description: 'Only this job (repeatable; not with PLANFILE)' })
       .option('auto-approve', { type: 'boolean', description: 'Do not ask for confirmation (cron, systemd)' })

@@ -1,5 +1,6 @@
 // Options and helpers shared by every command module.
 import type { Io } from '../io.js';
+import { DEFAULT_CONFIG_PATH } from '../config/load.js';
 import type { Observability } from '../obs/observe.js';
 
 export interface GlobalArgs {
@@ -21,5 +22,5 @@ export interface CommandContext {
 
 /** The config path: -c/--config, else $ZFORM_CONFIG, else /etc/zform/zform.yml. */
 export function configPath(args: GlobalArgs, io: Io): string {
-  return args.config ?? (io.env.ZFORM_CONFIG || '/etc/zform/zform.yml');
+  return args.config ?? (io.env.ZFORM_CONFIG || DEFAULT_CONFIG_PATH);
 }

@@ -2,6 +2,7 @@
 // at the cursor (yargs answers `zform --get-yargs-completions WORDS...`), so it never goes out of date.
 import type { CommandModule } from 'yargs';
 import type { CommandContext, GlobalArgs } from './common.js';
+import { EXIT_HELP } from './exit-help.js';
 
 export type Shell = 'bash' | 'zsh';
 export const SHELLS: readonly Shell[] = ['bash', 'zsh'];
@@ -45,6 +46,7 @@ export function completionCommand(ctx: CommandContext): CommandModule<GlobalArgs
     command: 'completion [shell]',
     describe: 'Print a shell completion script (bash or zsh)',
     builder: (y) => y
+      .epilogue(EXIT_HELP.completion)
       .positional('shell', { choices: SHELLS, description: 'The shell; default: zsh if $SHELL is zsh, else bash' })
       .example('$0 completion bash > /etc/bash_completion.d/zform', 'Complete zform commands, options and option values in bash')
       .example('source <($0 completion)', 'Try it in the running shell')

@@ -3,6 +3,7 @@
 // confirmation. The owner's lock is taken first, so that a running apply's step in flight is never removed.
 import type { Argv, CommandModule } from 'yargs';
 import { configPath, type CommandContext, type GlobalArgs } from './common.js';
+import { EXIT_HELP } from './exit-help.js';
 import { confirm } from './apply.js';
 import { useColor } from '../io.js';
 import { viewTypeOf } from '../views/view-type.js';
@@ -19,6 +20,7 @@ function listCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args> {
     command: 'list',
     describe: 'List every hold and bookmark zform owns: its job, dataset and host, and whether it is stale and why',
     builder: (y) => y
+      .epilogue(EXIT_HELP.holdsList)
       .option('job', { type: 'string', array: true, requiresArg: true, description: 'Only those this job owns (repeatable; also a job no longer in the config)' })
       .option('json', { type: 'boolean', description: 'Print them as one JSON document' })
       .example('$0 holds list', 'Every zform hold and bookmark, stale ones with the reason')
@@ -47,6 +49,7 @@ function releaseStaleCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
     command: 'release-stale',
     describe: 'Show the release/destroy lines for the stale holds and bookmarks, then apply them after confirmation',
     builder: (y) => y
+      .epilogue(EXIT_HELP.releaseStale)
       .option('job', { type: 'string', array: true, requiresArg: true, description: 'Only those this job owns (repeatable; also a job no longer in the config)' })
       .option('auto-approve', { type: 'boolean', description: 'Do not ask for confirmation' })
       .example('$0 holds release-stale', 'Show what would be released and destroyed, ask, then do it')
@@ -103,12 +106,13 @@ function releaseStaleCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
 
 export function holdsCommand(ctx: CommandContext): CommandModule<GlobalArgs, GlobalArgs> {
   return {
-    command: 'holds <command>',
+    command: 'holds',
     describe: "List zform's holds and bookmarks, and remove stale ones",
     builder: (y: Argv<GlobalArgs>) => y
       .command(listCommand(ctx))
       .command(releaseStaleCommand(ctx))
       .demandCommand(1, 'Name a holds command: list or release-stale')
+      .epilogue(EXIT_HELP.releaseStale)
       .example('$0 holds list', "Every hold and bookmark zform owns, by job and dataset, and whether it is stale")
       .example('$0 holds release-stale', 'Show the removal of the stale ones, ask, then remove them'),
     handler: () => undefined,

@@ -1,6 +1,7 @@
 // `zform plan`: list both sides, compute the plan, print it (human or JSON), optionally save it. Changes nothing.
 import type { CommandModule } from 'yargs';
 import { configPath, type CommandContext, type GlobalArgs } from './common.js';
+import { EXIT_HELP } from './exit-help.js';
 import { selectJobs } from './select.js';
 import { checkOutputFile } from '../fsafe.js';
 import { useColor } from '../io.js';
@@ -21,6 +22,7 @@ export function planCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args
     command: 'plan',
     describe: 'Show what apply would snapshot, send, hold, bookmark, release and destroy (changes nothing)',
     builder: (y) => y
+      .epilogue(EXIT_HELP.plan)
       .option('job', { type: 'string', array: true, requiresArg: true, description: 'Only this job (repeatable)' })
       .option('json', { type: 'boolean', description: 'Print the plan as one JSON document (schemas/plan.schema.json)' })
       .option('out', { type: 'string', requiresArg: true, description: 'Save the plan to FILE for "zform apply FILE"' })

@@ -2,6 +2,7 @@
 // conflicts) and a verdict. Changes nothing. Exit 0 when every job is ok, 1 otherwise.
 import type { CommandModule } from 'yargs';
 import { configPath, type CommandContext, type GlobalArgs } from './common.js';
+import { EXIT_HELP } from './exit-help.js';
 import { selectJobs } from './select.js';
 import { parseDuration } from '../config/units.js';
 import { ConfigValueError } from '../config/value-error.js';
@@ -35,6 +36,7 @@ export function statusCommand(ctx: CommandContext): CommandModule<GlobalArgs, Ar
     command: 'status',
     describe: 'Show per job and dataset the lag, pending snapshots, resumable receives, protection and conflicts, with a verdict (changes nothing)',
     builder: (y) => y
+      .epilogue(EXIT_HELP.status)
       .option('job', { type: 'string', array: true, requiresArg: true, description: 'Only this job (repeatable)' })
       .option('json', { type: 'boolean', description: 'Print the status as one JSON document (schemas/status.schema.json)' })
       .option('metrics-file', { type: 'string', requiresArg: true, description: 'Also write Prometheus metrics to FILE (atomically; node_exporter textfile collector)' })

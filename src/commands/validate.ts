@@ -1,6 +1,7 @@
 // `zform validate`: check a configuration file, report every problem at once.
 import type { CommandModule } from 'yargs';
 import { configPath, type CommandContext, type GlobalArgs } from './common.js';
+import { EXIT_HELP } from './exit-help.js';
 
 type Args = GlobalArgs;
 
@@ -9,6 +10,7 @@ export function validateCommand(ctx: CommandContext): CommandModule<GlobalArgs, 
     command: 'validate',
     describe: 'Check the configuration file and report every problem with its file:line:column',
     builder: (y) => y
+      .epilogue(EXIT_HELP.validate)
       .example('$0 validate -c /etc/zform/zform.yml', 'Check a config; exit 0 if valid, 78 if not')
       .example('ZFORM_CONFIG=./zform.yml $0 validate', 'The config path can come from $ZFORM_CONFIG'),
     handler: async (args) => {

@@ -1,6 +1,7 @@
 // `zform version`: zform's version, and with --json the versions of its runtime and formats.
 import type { CommandModule } from 'yargs';
 import type { CommandContext, GlobalArgs } from './common.js';
+import { EXIT_HELP } from './exit-help.js';
 import { ZFORM_VERSION } from '../version.js';
 import { PLAN_FORMAT_VERSION } from '../plan/types.js';
 
@@ -25,6 +26,7 @@ export function versionCommand(ctx: CommandContext): CommandModule<GlobalArgs, A
     command: 'version',
     describe: 'Print the version of zform',
     builder: (y) => y
+      .epilogue(EXIT_HELP.version)
       .option('json', { type: 'boolean', description: 'Print versions as one JSON object' })
       .example('$0 version', 'Print "zform 0.1.0"')
       .example('$0 version --json', 'Print zform, Node.js and plan format versions as JSON'),

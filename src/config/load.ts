@@ -5,6 +5,9 @@ import { ConfigError, ZformError } from '../errors.js';
 import { parseConfig } from './parse.js';
 import type { Config } from './types.js';
 
+/** Where zform looks without -c or $ZFORM_CONFIG. */
+export const DEFAULT_CONFIG_PATH = '/etc/zform/zform.yml';
+
 /** Reads, parses and validates `file`; `digest` is the sha256 of its bytes. */
 export async function loadConfig(file: string): Promise<Config> {
   let bytes: Buffer;
@@ -15,7 +18,10 @@ export async function loadConfig(file: string): Promise<Config> {
       : (err as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied'
       : (err as NodeJS.ErrnoException).code === 'EISDIR' ? 'is a directory'
       : err instanceof Error ? err.message : String(err);
-    throw new ZformError('config', `cannot read config ${file}: ${reason}`, { cause: err });
+    // the default path missing is a first run: say how to get going
+    const hint = file === DEFAULT_CONFIG_PATH && reason === 'no such file'
+      ? ' (create it from one of the examples in $(npm root -g)/zform/examples/, or pass -c FILE)' : '';
+    throw new ZformError('config', `cannot read config ${file}: ${reason}${hint}`, { cause: err });
   }
   let text: string;
   try {

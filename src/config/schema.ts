@@ -85,16 +85,21 @@ function editDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
+/** The allowed word within 1 edit (words of up to 4 letters) or 2 edits of `word`, if any. Pure. */
+function nearest(word: string, allowed: string[]): string | undefined {
+  return allowed
+    .map((k) => ({ k, d: editDistance(word.toLowerCase(), k) }))
+    .filter(({ k, d }) => d <= (k.length <= 4 ? 1 : 2))
+    .sort((x, y) => x.d - y.d)[0]?.k;
+}
+
 function unknownKeyMessage(key: string, parentPath: KeyPath, allowed: string[]): string {
   const base = `unknown key "${key}"`;
   const isJob = parentPath.length === 2 && parentPath[0] === 'jobs';
   const hint = (isJob ? JOB_LEVEL_HINTS[key] : undefined) ?? ZREPL_HINTS[key];
   if (hint) return `${base} (${hint})`;
-  const near = allowed
-    .map((k) => ({ k, d: editDistance(key.toLowerCase(), k) }))
-    .filter(({ k, d }) => d <= (k.length <= 4 ? 1 : 2))
-    .sort((x, y) => x.d - y.d)[0];
-  if (near) return `${base} (did you mean "${near.k}"?)`;
+  const near = nearest(key, allowed);
+  if (near) return `${base} (did you mean "${near}"?)`;
   if (allowed.length > 0 && allowed.length <= 8) return `${base} (expected one of: ${allowed.join(', ')})`;
   return base;
 }
@@ -147,8 +152,11 @@ function issueFor(e: ErrorObject, value: unknown): RawIssue | null {
       if ((params.type === 'integer' || params.type === 'number') && typeof e.data === 'string' && /^\d+$/.test(e.data)) message += ' (write it without quotes)';
       return { path, at: 'value', message };
     }
-    case 'enum':
-      return { path, at: 'value', message: `must be one of: ${(params.allowedValues as unknown[]).join(', ')}` };
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map(String);
+      const near = typeof e.data === 'string' ? nearest(e.data, allowed) : undefined;
+      return { path, at: 'value', message: `must be one of: ${allowed.join(', ')}${near ? ` (did you mean "${near}"?)` : ''}` };
+    }
     case 'minItems':
       if (path.length === 1 && path[0] === 'jobs') return { path, at: 'value', message: 'must list at least one job' };
       return { path, at: 'value', message: `must have at least ${String(params.limit)} entr${params.limit === 1 ? 'y' : 'ies'}` };

@@ -89,3 +89,19 @@ export function formatDuration(ms: number): string {
   }
   return parts.join('');
 }
+
+/** An age or a lag for people, in words: "45 seconds", "12 minutes", "5 hours 3 minutes", "3 days 4 hours",
+ *  "334 days" (not the config's "47w6d12h34m36s"). Pure. */
+export function formatAge(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return String(ms);
+  const n = (k: number, unit: string) => `${k} ${unit}${k === 1 ? '' : 's'}`;
+  const s = Math.floor(ms / 1000);
+  if (s < 120) return n(s, 'second');
+  const m = Math.floor(s / 60);
+  if (m < 120) return n(m, 'minute');
+  const h = Math.floor(m / 60);
+  if (h < 48) return m % 60 === 0 ? n(h, 'hour') : `${n(h, 'hour')} ${n(m % 60, 'minute')}`;
+  const d = Math.floor(h / 24);
+  if (d < 7 && h % 24 !== 0) return `${n(d, 'day')} ${n(h % 24, 'hour')}`;
+  return n(d, 'day');
+}

@@ -17,7 +17,7 @@ export function describeAction(a: Action): string {
     case 'destroy_bookmarks': return `destroy ${a.bookmarks.map((b) => on(a.host, ref(b))).join(', ')}`;
     case 'destroy_snapshots': return `destroy ${a.snapshots.length} snapshot(s) of ${on(a.host, a.dataset)}`;
     case 'send': {
-      const what = a.mode === 'resume' ? `resume ${short(a.to)}` : a.from ? `incremental ${short(a.from)} -> ${short(a.to)}${a.intermediates ? ` (-I, ${a.includes.length} snapshots)` : ''}` : `full ${short(a.to)}`;
+      const what = a.mode === 'resume' ? `resume ${short(a.to)}` : a.from ? `incremental ${short(a.from)} → ${short(a.to)}${a.intermediates ? ` (-I, ${a.includes.length} snapshots)` : ''}` : `full ${short(a.to)}`;
       return `send ${on(a.host, a.sourceDataset)} ${what} to ${on(a.targetHost, a.targetDataset)}`;
     }
   }

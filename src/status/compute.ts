@@ -23,7 +23,7 @@ import { compileRegex } from '../config/regex.js';
 import { indexListing, type ListingIndex } from '../plan/listing-index.js';
 import { makeLastReceivedHoldTag, makeStepHoldTag } from '../zfs/names.js';
 import { parseOwnedBookmark, snapshotsHeldWith } from '../plan/abstractions.js';
-import { formatDuration } from '../config/units.js';
+import { formatAge, formatDuration } from '../config/units.js';
 
 export interface StatusInput {
   config: Config;
@@ -132,7 +132,7 @@ function computeDatasetStatus(
     const reasons: string[] = [];
     if (job.snapshotting && !d.placeholder) {
       if (!last) reasons.push(`no ${job.snapshotting.prefix}* snapshot yet`);
-      else if ((nowS - last.creation) * 1000 > thresholdMs) reasons.push(`newest snapshot @${last.name} is ${formatDuration((nowS - last.creation) * 1000)} old (${thresholdText(thresholdMs)})`);
+      else if ((nowS - last.creation) * 1000 > thresholdMs) reasons.push(`newest snapshot @${last.name} is ${formatAge((nowS - last.creation) * 1000)} old (${thresholdText(thresholdMs)})`);
     }
     reasons.push(...errors);
     return {
@@ -232,7 +232,7 @@ function replicationVerdict(f: ReplicationFacts): { verdict: Verdict; reasons: s
       return { verdict: 'lagging', reasons: [`nothing replicated to ${T} yet${pending > 0 ? ` (${pendingNote('')})` : ''}`] };
     }
   } else if (f.lagS! * 1000 > f.thresholdMs && (f.job.snapshotting !== undefined || pending > 0)) {
-    return { verdict: 'lagging', reasons: [`newest replicated snapshot @${newest.name} is ${formatDuration(f.lagS! * 1000)} old (${thresholdText(f.thresholdMs)})${pendingNote(', ')}`] };
+    return { verdict: 'lagging', reasons: [`newest replicated snapshot @${newest.name} is ${formatAge(f.lagS! * 1000)} old (${thresholdText(f.thresholdMs)})${pendingNote(', ')}`] };
   }
   return { verdict: 'ok', reasons };
 }

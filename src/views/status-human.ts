@@ -2,7 +2,7 @@
 // newest replicated snapshot and its lag, pending snapshots, resumable state, cursor and holds), then why.
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { DatasetStatus, JobStatus, StatusReport, Verdict } from '../status/types.js';
-import { formatBytes, formatDuration } from '../config/units.js';
+import { formatAge, formatBytes } from '../config/units.js';
 
 export interface StatusHumanOptions {
   color: boolean;
@@ -11,7 +11,7 @@ export interface StatusHumanOptions {
 function age(iso: string | null, now: Date): string {
   if (iso === null) return '-';
   const ms = Math.max(0, now.getTime() - Date.parse(iso));
-  return ms < 1000 ? 'now' : `${formatDuration(Math.floor(ms / 1000) * 1000)} ago`;
+  return ms < 1000 ? 'now' : `${formatAge(ms)} ago`;
 }
 
 function paint(c: ChalkInstance, v: Verdict): string {
@@ -36,7 +36,7 @@ function row(d: DatasetStatus, now: Date, hasTarget: boolean): string[] {
   const last = d.lastSnapshot ? `@${d.lastSnapshot.name} (${age(d.lastSnapshot.createdAt, now)})` : '-';
   if (!hasTarget) return [d.source, d.verdict, last];
   const replicated = d.newestReplicated ? `@${d.newestReplicated.name}` : '-';
-  const lag = d.lagSeconds === null ? '-' : d.lagSeconds === 0 ? '0s' : formatDuration(d.lagSeconds * 1000);
+  const lag = d.lagSeconds === null ? '-' : formatAge(d.lagSeconds * 1000);
   const resume = d.resume ? (d.resume.bytesDone !== null ? formatBytes(d.resume.bytesDone) : 'yes') : '-';
   return [d.source, d.verdict, last, replicated, lag, String(d.pendingSnapshots), resume, protection(d)];
 }
@@ -52,7 +52,7 @@ function table(header: string[], rows: string[][], c: ChalkInstance): string[] {
 }
 
 function renderJob(j: JobStatus, now: Date, c: ChalkInstance): string[] {
-  const where = j.targetHost ? `${j.sourceHost} -> ${j.targetHost}` : `${j.sourceHost}, snapshots only`;
+  const where = j.targetHost ? `${j.sourceHost} → ${j.targetHost}` : `${j.sourceHost}, snapshots only`;
   const out = [`${c.bold(`job ${j.job}`)} (${where}): ${paint(c, j.verdict)}${j.lastSnapshotAt ? `, last snapshot ${age(j.lastSnapshotAt, now)}` : ''}`];
   if (j.datasets.length > 0) {
     const header = j.targetHost

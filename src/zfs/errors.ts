@@ -90,7 +90,7 @@ export class ZfsError extends ZformError {
     const lines = computeErrorLines(f.stderr);
     const what = lines[0] ?? (f.signal ? `killed by ${f.signal}` : `exited with code ${f.exitCode}`);
     const missing = f.code === undefined && isZfsNotFound(f.stderr, f.exitCode);
-    const short = f.shortMessage ?? (missing ? zfsNotFoundMessage(f.host) : `${computeVerb(f.argv)} on ${f.host}: ${what}`);
+    const short = f.shortMessage ?? (missing ? zfsNotFoundMessage(f.host, f.argv, f.stderr) : `${computeVerb(f.argv)} on ${f.host}: ${what}`);
     super('zfs', short, { details: f.details ?? (missing ? [] : lines.slice(1)), cause: f.cause });
     this.name = 'ZfsError';
     this.code = f.code ?? (missing ? 'zfs_not_found' : computeZfsErrorCode(f.stderr));
@@ -102,11 +102,15 @@ export class ZfsError extends ZformError {
   }
 }
 
-/** The one line for a host without OpenZFS's `zfs` command. */
-export function zfsNotFoundMessage(host: string): string {
-  return host === 'local'
-    ? "OpenZFS's zfs command was not found on this host (local): install OpenZFS (Debian: zfsutils-linux) or put zfs on PATH"
-    : `OpenZFS's zfs command was not found on host ${host} (over SSH): install OpenZFS there (Debian: zfsutils-linux) or put zfs on the remote PATH`;
+/** The one line for a host without OpenZFS's `zfs` command: here (spawn ENOENT, naming the path if it is not
+ *  plain "zfs") or over SSH (the remote shell's "not found"). Pure. */
+export function zfsNotFoundMessage(host: string, argv: string[], stderr: string): string {
+  const where = host === 'local' ? 'this host (local)' : `host ${host}`;
+  if (/ENOENT/.test(stderr)) {
+    const path = argv[0] !== undefined && argv[0] !== 'zfs' ? ` (${argv[0]})` : '';
+    return `OpenZFS's zfs command${path} was not found on ${where}: install OpenZFS (Debian: zfsutils-linux) or put zfs on PATH`;
+  }
+  return `OpenZFS's zfs command was not found on ${where} (over SSH): install OpenZFS there (Debian: zfsutils-linux) or put zfs on the remote PATH`;
 }
 
 /** One per-snapshot failure of a batched command (`cannot hold snapshot 'p/a@s1': tag already exists...`). */

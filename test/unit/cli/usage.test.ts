@@ -3,13 +3,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../../src/cli.js';
 import type { Io } from '../../../src/io.js';
 import { useColor } from '../../../src/io.js';
+import { ZFORM_VERSION } from '../../../src/version.js';
+import { DEFAULT_CONFIG_PATH } from '../../../src/config/load.js';
+import { formatAge } from '../../../src/config/units.js';
+import { describeAction } from '../../../src/views/describe.js';
+import type { Action } from '../../../src/plan/types.js';
 
 const ROOT = new URL('../../../../', import.meta.url);
 export const fixture = (name: string): string => fileURLToPath(new URL(`test/fixtures/config/${name}`, ROOT));
@@ -63,4 +69,81 @@ test('--color forces colour when stdout is not a terminal, and over NO_COLOR; --
   const plain = await zform(['plan', '-c', join(dir, 'zform.yml')]);
   assert.match(colored.out, /\x1b\[/, colored.out + colored.err);
   assert.doesNotMatch(plain.out, /\x1b\[/);
+});
+
+test('man pages: no control characters (a form feed rendered ".FILE.pid.tmR"), and one date and version in the footers', async () => {
+  const pages = await Promise.all(['man/zform.1', 'man/zform.yml.5'].map((p) => readFile(new URL(p, ROOT), 'utf8')));
+  for (const text of pages) assert.doesNotMatch(text, /[\x00-\x08\x0b-\x1f\x7f]/);
+  assert.match(pages[0]!, /^\.RI \. FILE \. pid \.tmp,$/m);
+  const th = pages.map((t) => /^\.TH \S+ \d "([^"]+)" "([^"]+)"/m.exec(t)!.slice(1));
+  assert.deepEqual(th[1], th[0]);
+  assert.equal(th[0]![1], `zform ${ZFORM_VERSION}`);
+});
+
+test('zform holds without a subcommand: a usage error naming the subcommands', async () => {
+  const r = await zform(['holds']);
+  assert.equal(r.code, 64);
+  assert.equal(r.err.split('\n')[0], 'zform: Name a holds command: list or release-stale');
+});
+
+test("each command's --help lists the exit codes that apply to it (apply: 64, 75, 130, 143), all in man EXIT STATUS", async () => {
+  const man = await readFile(new URL('man/zform.1', ROOT), 'utf8');
+  const exitStatus = man.split(/^\.SH EXIT STATUS$/m)[1]!.split(/^\.SH /m)[0]!;
+  const documented = new Set([...exitStatus.matchAll(/^\.B (\d+)/gm)].map((m) => Number(m[1])));
+  const codesOf = async (...cmd: string[]) => {
+    const r = await zform([...cmd, '--help']);
+    assert.equal(r.code, 0);
+    const block = r.out.split(/^Exit codes:$/m)[1];
+    assert.ok(block, `${cmd.join(' ')} --help has an "Exit codes:" paragraph`);
+    return [...block.matchAll(/^ {2}(\d+) +\S/gm)].map((m) => Number(m[1]));
+  };
+  assert.deepEqual(await codesOf('apply'), [0, 1, 64, 75, 78, 130, 143]);
+  assert.deepEqual(await codesOf('plan'), [0, 1, 2, 64, 78]);
+  assert.deepEqual(await codesOf('validate'), [0, 64, 78]);
+  for (const cmd of [['status'], ['holds', 'list'], ['holds', 'release-stale'], ['version'], ['completion']]) {
+    for (const c of await codesOf(...cmd)) assert.ok(documented.has(c) || [130, 143].includes(c), `${cmd.join(' ')}: ${c}`);
+  }
+  for (const c of [0, 1, 2, 64, 75, 78]) assert.ok(documented.has(c), `man EXIT STATUS documents ${c}`);
+});
+
+test('a typo in a rule type or another choice gets "did you mean"', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'zform-typo-'));
+  const file = join(dir, 'zform.yml');
+  await writeFile(file, 'jobs:\n  - name: a\n    source: { filesystems: { "tank<": true } }\n    snapshotting: { prefix: zform_, interval: 1h }\n    pruning:\n      keep_source: [ { type: last_m, count: 3 }, { type: gird, grid: "1x1h" } ]\n');
+  const r = await zform(['validate', '-c', file]);
+  assert.equal(r.code, 78);
+  const lines = r.err.trimEnd().split('\n');
+  assert.equal(lines[0], `zform: ${file}:6:30: jobs[0].pruning.keep_source[0].type: must be one of: grid, last_n, regex, not_replicated (did you mean "last_n"?)`);
+  assert.match(lines[1]!, /keep_source\[1\]\.type: must be one of: .* \(did you mean "grid"\?\)$/);
+});
+
+test('a missing default config says to create it from an example or pass -c; another missing file is said plainly', async () => {
+  if (existsSync(DEFAULT_CONFIG_PATH)) return assert.fail(`${DEFAULT_CONFIG_PATH} exists on this machine: the test needs it absent`);
+  const r = await zform(['plan']);
+  assert.equal(r.code, 78);
+  assert.equal(r.err, `zform: cannot read config ${DEFAULT_CONFIG_PATH}: no such file (create it from one of the examples in $(npm root -g)/zform/examples/, or pass -c FILE)\n`);
+  const other = await zform(['plan', '-c', '/nonexistent/z.yml']);
+  assert.equal(other.err, 'zform: cannot read config /nonexistent/z.yml: no such file\n');
+});
+
+test('ages in words: "334 days", not "47w6d12h34m36s"', () => {
+  const s = 1000;
+  const cases: [number, string][] = [
+    [0, '0 seconds'], [1 * s, '1 second'], [119 * s, '119 seconds'], [120 * s, '2 minutes'], [119 * 60 * s, '119 minutes'],
+    [2 * 3600 * s, '2 hours'], [(2 * 3600 + 60) * s, '2 hours 1 minute'], [47 * 3600 * s, '47 hours'],
+    [(3 * 86400 + 4 * 3600 + 5) * s, '3 days 4 hours'], [(334 * 86400 + 12 * 3600 + 34 * 60 + 36) * s, '334 days'],
+  ];
+  for (const [ms, text] of cases) assert.equal(formatAge(ms), text, String(ms));
+});
+
+test('arrows: "→" in apply lines and status as in the plan, never "->"', () => {
+  const snap = (name: string) => ({ kind: 'snapshot', dataset: 'tank/a', name, guid: '1', createtxg: '1' });
+  const line = describeAction({ kind: 'send', mode: 'incremental', host: 'local', targetHost: 'nas', sourceDataset: 'tank/a', targetDataset: 'backup/a', from: snap('s1'), to: snap('s2'), intermediates: false, includes: [] } as unknown as Action);
+  assert.equal(line, 'send tank/a incremental @s1 → @s2 to nas:backup/a');
+});
+
+test('zform apply CONFIG (a config where the plan file goes) suggests -c', async () => {
+  const r = await zform(['apply', fixture('valid-two-jobs.yml')]);
+  assert.equal(r.code, 64);
+  assert.equal(r.err.split('\n')[0], `zform: ${fixture('valid-two-jobs.yml')} is a zform config, not a plan file: to plan and apply it, run "zform apply -c ${fixture('valid-two-jobs.yml')}"`);
 });

@@ -73,7 +73,7 @@ export const INVALID_CASES: { name: string; yaml: string; issues: string[] }[] =
   {
     name: 'protection mode not one of the three',
     yaml: y(...HEAD, '    target: { root_fs: backup }', '    replication:', '      protection: { initial: guarantee_resumeability }'),
-    issues: ['zform.yml:7:30: jobs[0].replication.protection.initial: must be one of: guarantee_resumability, guarantee_incremental, guarantee_nothing'],
+    issues: ['zform.yml:7:30: jobs[0].replication.protection.initial: must be one of: guarantee_resumability, guarantee_incremental, guarantee_nothing (did you mean "guarantee_resumability"?)'],
   },
   {
     name: 'durations: combined units, zero, bare number',

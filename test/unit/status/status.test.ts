@@ -97,9 +97,9 @@ test('lagging once the newest replicated snapshot is older than 2 x interval; --
   w.t += 60_000;
   const r = await status(w);
   assert.equal(r.jobs[0]!.verdict, 'lagging');
-  assert.deepEqual(ds(r, 'j', 'tank/a').reasons, ['newest replicated snapshot @zf_20261121_120000_000 is 2h1m old (threshold 2h)']);
+  assert.deepEqual(ds(r, 'j', 'tank/a').reasons, ['newest replicated snapshot @zf_20261121_120000_000 is 2 hours 1 minute old (threshold 2h)']);
   assert.equal(r.jobs[1]!.verdict, 'lagging', 'the snapshot-only job too');
-  assert.match(ds(r, 'snaps', 'tank/b').reasons[0]!, /^newest snapshot @hourly_\S+ is 2h1m old \(threshold 2h\)$/);
+  assert.match(ds(r, 'snaps', 'tank/b').reasons[0]!, /^newest snapshot @hourly_\S+ is 2 hours 1 minute old \(threshold 2h\)$/);
   assert.deepEqual(r.jobs[0]!.reasons, ['1 dataset lagging']);
   assert.equal((await status(w, 3 * HOUR)).verdict, 'ok');
 });
@@ -171,9 +171,9 @@ test('human view: verdict line per job, a table, reasons; colour only when asked
   const text = renderStatusHuman(r, { color: false });
   assert.doesNotMatch(text, /\x1b\[/);
   const lines = text.split('\n');
-  assert.equal(lines[0], 'job j (local -> nas): conflict, last snapshot now');
+  assert.equal(lines[0], 'job j (local → nas): conflict, last snapshot now');
   assert.match(lines[1]!, /^ {2}DATASET +VERDICT +LAST SNAPSHOT +REPLICATED +LAG +PENDING +RESUMABLE +PROTECTION$/);
-  assert.match(lines[2]!, /^ {2}tank\/a +conflict +@zf_20261121_120000_000 \(now\) +@zf_20261121_120000_000 +0s +0 +- +cursor,last_received$/);
+  assert.match(lines[2]!, /^ {2}tank\/a +conflict +@zf_20261121_120000_000 \(now\) +@zf_20261121_120000_000 +0 seconds +0 +- +cursor,last_received$/);
   assert.ok(lines.includes("  - tank/a: target diverged: backup/tank/a's newest snapshot @rogue is not on the source"));
   assert.ok(lines.includes('job snaps (local, snapshots only): ok, last snapshot now'));
   assert.equal(lines[lines.length - 2], 'Status: conflict (1 ok, 1 conflict)');
