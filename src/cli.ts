@@ -32,6 +32,14 @@ function observability(args: Record<string, unknown>, io: Io, argv: string[]): O
 }
 
 export async function run(argv: string[], io: Io = processIo()): Promise<number> {
+  // a TAB on an option's value (--job <TAB>, --out <TAB>, --log-format=<TAB>): answered here, before yargs
+  const completeAt = argv.indexOf(`--${COMPLETION_KEY}`);
+  const words = completeAt >= 0 ? await import('./commands/complete-words.js') : null;
+  const values = words ? await words.computeValueCompletions(argv.slice(completeAt + 1), io.env) : null;
+  if (values) {
+    io.stdout.write(values.map((v) => v + '\n').join(''));
+    return ExitCode.ok;
+  }
   // a bare version query (no trace asked for) needs neither yargs nor the run's observability
   const versionOnly = io.env.ZFORM_TRACE ? null : computeVersionOnly(argv);
   if (versionOnly !== null) {
@@ -95,6 +103,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     await ctx.obs?.finish(command, code);
     return code;
   }
+  if (words) output = words.filterDefaultCompletions(output);
   if (output) io.stdout.write(output.endsWith('\n') ? output : output + '\n');
   const traced = (await ctx.obs?.finish(command, ctx.exitCode)) ?? true;
   return !traced && ctx.exitCode === ExitCode.ok ? ExitCode.failure : ctx.exitCode;
