@@ -58,3 +58,29 @@ test('npm pack: no examples/demo (it runs only in the checkout, with the QEMU ha
   assert.ok(files.includes('examples/local-to-local.yml'));
   assert.ok(files.includes('contrib/zform.service'));
 });
+
+test('README: needs and quick start come first, developer commands in their own section; every package path it and the man page name ships', async () => {
+  const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+  const man = await readFile(join(ROOT, 'man/zform.1'), 'utf8');
+  const heads = [...readme.matchAll(/^## (.+)$/gm)].map((m) => m[1]!);
+  assert.deepEqual(heads.slice(0, 2), ['What zform needs', 'Quick start']);
+  const dev = readme.indexOf('\n## Development\n');
+  assert.ok(dev > 0);
+  for (const cmd of ['npm run demo', 'npm test', 'npm ci']) {
+    assert.ok(readme.indexOf(cmd) > dev, `"${cmd}" only in the Development section`);
+  }
+  const needs = readme.slice(readme.indexOf('## What zform needs'), readme.indexOf('## Quick start'));
+  for (const need of [/Node\.js 20\.19/, /Debian 12/, /zfs allow/, /sudo -n/, /known_hosts/, /identity_file/]) assert.match(needs, need);
+  assert.doesNotMatch(readme, /man \.\/man\//, 'man pages by name, as installed');
+  const files = new Set(await packedFiles());
+  const named = [...`${readme}\n${man.replace(/\\-/g, '-')}`.matchAll(/\$\(npm root -g\)"?\/zform\/([\w./{},-]+)/g)].map((m) => m[1]!);
+  assert.ok(named.length >= 3);
+  for (const n of named) {
+    const brace = /^(.*)\{([^}]+)\}(.*)$/.exec(n);
+    const paths = brace ? brace[2]!.split(',').map((x) => brace[1]! + x + brace[3]!) : [n];
+    for (const p of paths) {
+      const clean = p.replace(/\/$/, '');
+      assert.ok(files.has(clean) || [...files].some((f) => f.startsWith(clean + '/')), `${p} is in the package`);
+    }
+  }
+});
