@@ -6,12 +6,13 @@
 # (no systemd in the guest), status, and the metrics drop-in's command. Run by test/real/quickstart.test.ts.
 set -euo pipefail
 REPO=${1:?usage: quickstart.sh REPO}
-step() { printf '\n######## %s\n' "$*"; }
+step() { printf '\n######## %s\n' "$*"; printf '(at %s s)\n' "$SECONDS" >&2; }
 work=$(mktemp -d)
 cleanup() {
   zpool destroy -f tank 2>/dev/null || true
   zpool destroy -f backup 2>/dev/null || true
-  rm -rf /mnt/disk/qs-tank.img /mnt/disk/qs-backup.img "$work"
+  rm -rf /mnt/disk/qs-tank.img /mnt/disk/qs-backup.img "$work" /etc/zform/zform.yml /var/lib/node_exporter/textfile/zform.prom
+  npm uninstall -g --offline --silent zform 2>/dev/null || true   # the other tests run the checkout's bin/zform
 }
 trap cleanup EXIT
 
@@ -46,6 +47,9 @@ step "zform plan"
 zform plan
 
 step "zform apply (0-column terminal)"
+# the guest's init mounts no devpts: give `script` its pseudo-terminals
+if [ ! -e /dev/pts/ptmx ]; then mkdir -p /dev/pts && mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts; fi
+[ -e /dev/ptmx ] || ln -s pts/ptmx /dev/ptmx
 set +e
 printf 'yes\n' | timeout 300 script -qefc 'stty cols 0 rows 24; zform apply' /dev/null > "$work/apply.out"
 code=$?
