@@ -1,6 +1,6 @@
 // Options and helpers shared by every command module.
 import type { Io } from '../io.js';
-import { DEFAULT_CONFIG_PATH } from '../config/load.js';
+import { DEFAULT_CONFIG_PATH } from '../config/default-path.js';
 import type { Observability } from '../obs/observe.js';
 
 export interface GlobalArgs {

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { LOG_FORMATS, LOG_LEVELS } from '../obs/log-format.js';
-import { DEFAULT_CONFIG_PATH } from '../config/load.js';
+import { DEFAULT_CONFIG_PATH } from '../config/default-path.js';
 
 /** Options that take a value, and what completes it: a list, 'jobs' (the config's), or 'file' (the shell's). */
 const VALUE_OPTIONS: Record<string, readonly string[] | 'jobs' | 'file'> = {

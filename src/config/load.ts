@@ -5,8 +5,8 @@ import { ConfigError, ZformError } from '../errors.js';
 import { parseConfig } from './parse.js';
 import type { Config } from './types.js';
 
-/** Where zform looks without -c or $ZFORM_CONFIG. */
-export const DEFAULT_CONFIG_PATH = '/etc/zform/zform.yml';
+import { DEFAULT_CONFIG_PATH } from './default-path.js';
+export { DEFAULT_CONFIG_PATH };
 
 /** Reads, parses and validates `file`; `digest` is the sha256 of its bytes. */
 export async function loadConfig(file: string): Promise<Config> {
