@@ -14,7 +14,7 @@ import { useColor } from '../../../src/io.js';
 import { ZFORM_VERSION } from '../../../src/version.js';
 import { DEFAULT_CONFIG_PATH } from '../../../src/config/load.js';
 import { formatAge } from '../../../src/config/units.js';
-import { describeAction } from '../../../src/views/describe.js';
+import { describeAction } from '../../../src/plan/describe.js';
 import type { Action } from '../../../src/plan/types.js';
 
 const ROOT = new URL('../../../../', import.meta.url);
