@@ -37,7 +37,7 @@ export async function readPlanFile(file: string): Promise<Plan> {
   }
   // a config given where a plan file goes (`zform apply zform.yml`): say how to apply a config
   const asConfig = `${file} is a zform config, not a plan file: to plan and apply it, run "zform apply -c ${file}"`;
-  const looksLikeConfig = /^\s*"?jobs"?\s*:/m.test(text);
+  const looksLikeConfig = !/^\s*\{/.test(text) && /^jobs\s*:/m.test(text);
   let value: unknown;
   try {
     value = JSON.parse(text);
