@@ -67,7 +67,7 @@ test('lagging: WARNING (exit 1) past the lag threshold; CRITICAL (exit 2) past -
   const warn = await check(w, { lagCriticalSeconds: 86_400 });
   assert.equal(warn.state, 'WARNING');
   assert.equal(warn.code, 1);
-  assert.match(warn.text, /^2 of 2 jobs not ok: j lagging, lag 3h \(tank\/a: newest replicated snapshot @zf_20261121_120000_000 is 3h old \(threshold 2h\)\); snaps lagging, lag 3h \(/);
+  assert.match(warn.text, /^2 of 2 jobs not ok: j lagging, lag 3h \(tank\/a: newest replicated snapshot @zf_20261121_120000_000 is 3 hours old \(threshold 2h\)\); snaps lagging, lag 3h \(/);
   const crit = await check(w, { lagCriticalSeconds: 2 * 3600 });
   assert.equal(crit.state, 'CRITICAL');
   assert.match(crit.text, /j lagging, lag 3h > 2h/);
