@@ -10,6 +10,8 @@ import { viewTypeOf } from '../views/view-type.js';
 import { ExitCode, UsageError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
 import type { ApplyEvent } from '../apply/events.js';
+import type { Config } from '../config/types.js';
+import type { HostPool } from '../hosts.js';
 
 interface Args extends GlobalArgs {
   planfile?: string;
@@ -68,91 +70,115 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
       .example('$0 apply --auto-approve --json | jq -c .', 'Progress as NDJSON events')
       .example('$0 apply --auto-approve --metrics-file /var/lib/node_exporter/textfile/zform.prom', 'Metrics for the node_exporter textfile collector')
       .example('$0 apply --auto-approve --log-format json --log-level info --trace /tmp/zform.trace', 'Step logs as JSON lines on stderr and a trace for chrome://tracing or ui.perfetto.dev'),
-    handler: async (args) => {
-      const { planNow } = await import('./planning.js');
-      const { planErrors, planHasChanges } = await import('../plan/queries.js');
-      const { loadConfig } = await import('../config/load.js');
-      const { openHosts } = await import('../hosts.js');
-      const { readPlanFile } = await import('../planfile.js');
-      const { checkSavedPlanFile, recomputeSavedPlan } = await import('../apply/stale.js');
-      const { applyPlan } = await import('../apply/execute.js');
-      const { acquireJobLock, lockDir } = await import('../apply/lock.js');
-      const { createApplyView } = await import('../views/apply-view.js');
-      const { createApplyMetrics } = await import('../metrics/apply.js');
-      const { writeApplyMetrics } = await import('./apply-metrics.js');
-      const { io } = ctx;
-      if (args.planfile && (args.job?.length || args['allow-rollback'] || args['release-stale'])) {
-        throw new UsageError('--job, --allow-rollback and --release-stale are planning options: give them to "zform plan", not with a saved plan');
-      }
-      const interactive = Boolean(io.stdin.isTTY) && !args.json;
-      if (!args.planfile && !args['auto-approve'] && !interactive) {
-        throw new UsageError(args.json
-          ? 'apply --json needs --auto-approve or a saved PLANFILE (there is no way to ask for confirmation)'
-          : 'standard input is not a terminal, so apply cannot ask for confirmation: use --auto-approve (cron, systemd) or apply a saved plan');
-      }
-      if (args['metrics-file']) await checkOutputFile('--metrics-file', args['metrics-file']);
-      const saved: Plan | null = args.planfile ? await readPlanFile(args.planfile) : null;
-      // Always the config named by -c, $ZFORM_CONFIG or the default path: never the one a plan file names (its
-      // `privilege` would run as root), which only appears in the message when the digests differ.
-      const config = await loadConfig(configPath(args, io));
-      // A saved plan's jobs, hosts and config digest are checked before any lock or zfs command.
-      const jobs = saved ? checkSavedPlanFile(saved, config, io.now()) : selectJobs(config, args.job);
-      const color = useColor(io, args.color);
-      const view = createApplyView(viewTypeOf(args.json), io, { color, tty: Boolean(io.stdout.isTTY) });
-
-      // Locks first, so that the plan cannot go stale under a concurrent apply.
-      const unlocks: (() => Promise<void>)[] = [];
-      const metrics = createApplyMetrics();
-      const metricsFile = args['metrics-file'];
-      const hosts = (io.openHosts ?? openHosts)(config, ctx.obs?.observer);
-      const stop = listenForStop(ctx);
-      const { controller, unsubscribe } = stop;
-      try {
-        for (const j of [...jobs].sort()) unlocks.push(await acquireJobLock(lockDir(io.env), j, io.now()));
-        let plan: Plan;
-        if (saved) {
-          // Planned again as of the saved plan's time with its options: what runs (and what the summary counts) is
-          // this fresh plan, which equals the saved one or the apply is refused.
-          const again = () => recomputeSavedPlan(saved, config, jobs, hosts);
-          plan = await (ctx.obs ? ctx.obs.span('check saved plan', { jobs: jobs.join(',') }, again) : again());
-          ctx.obs?.planned(plan);
-        } else {
-          plan = await planNow(config, hosts, io, { jobs, allowRollback: args['allow-rollback'] ?? false, releaseStale: args['release-stale'] ?? false, obs: ctx.obs });
-        }
-        view.plan(plan);
-        const { errors, unlistedHosts } = planErrors(plan);
-        if (!planHasChanges(plan)) {
-          // --json still ends with its one change_summary (nothing changed; conflicts listed as outcomes), so that a
-          // consumer never gets an empty output; applyPlan runs no zfs command for a plan without actions.
-          const nothing = args.json || metricsFile ? await applyPlan(plan, config, { hosts, clock: io.now }) : null;
-          if (args.json) view.finish(nothing!, io.now());
-          ctx.exitCode = errors > 0 ? ExitCode.failure : ExitCode.ok;
-          if (metricsFile) await writeApplyMetrics(metricsFile, jobs, nothing!, metrics, config, hosts, io);
-          return;
-        }
-        if (!saved && !args['auto-approve']) {
-          if (!(await confirm(io))) {
-            io.stdout.write('\nApply cancelled.\n');
-            ctx.exitCode = ExitCode.failure;
-            return;
-          }
-        }
-        view.start();
-        const hooks = (ev: ApplyEvent) => { if (metricsFile) metrics.onEvent(ev); ctx.obs?.onApplyEvent(ev); view.onEvent(ev); };
-        const result = await applyPlan(plan, config, { hosts, hooks, signal: controller.signal, clock: io.now });
-        view.finish(result, io.now());
-        if (metricsFile) await writeApplyMetrics(metricsFile, jobs, result, metrics, config, hosts, io, !result.interrupted && !stop.signalled());
-        if (result.interrupted || stop.signalled()) {
-          ctx.exitCode = stop.signalled() === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
-        } else {
-          const bad = result.outcomes.some((o) => o.status === 'failed' || o.status === 'skipped' || o.status === 'conflict' || o.status === 'interrupted');
-          ctx.exitCode = bad || result.snapshotFailures.length > 0 || unlistedHosts > 0 ? ExitCode.failure : ExitCode.ok;
-        }
-      } finally {
-        unsubscribe();
-        for (const u of unlocks.reverse()) await u();
-        await hosts.closeAll();
-      }
-    },
+    handler: (args) => runApply(ctx, args),
   };
+}
+
+/** Usage errors of apply's flags, before anything is read. */
+function checkApplyArgs(args: Args, io: Io): void {
+  if (args.planfile && (args.job?.length || args['allow-rollback'] || args['release-stale'])) {
+    throw new UsageError('--job, --allow-rollback and --release-stale are planning options: give them to "zform plan", not with a saved plan');
+  }
+  const interactive = Boolean(io.stdin.isTTY) && !args.json;
+  if (!args.planfile && !args['auto-approve'] && !interactive) {
+    throw new UsageError(args.json
+      ? 'apply --json needs --auto-approve or a saved PLANFILE (there is no way to ask for confirmation)'
+      : 'standard input is not a terminal, so apply cannot ask for confirmation: use --auto-approve (cron, systemd) or apply a saved plan');
+  }
+}
+
+async function runApply(ctx: CommandContext, args: Args): Promise<void> {
+  const { loadConfig } = await import('../config/load.js');
+  const { openHosts } = await import('../hosts.js');
+  const { readPlanFile } = await import('../planfile.js');
+  const { checkSavedPlanFile } = await import('../apply/stale.js');
+  const { acquireJobLock, lockDir } = await import('../apply/lock.js');
+  const { io } = ctx;
+  checkApplyArgs(args, io);
+  if (args['metrics-file']) await checkOutputFile('--metrics-file', args['metrics-file']);
+  const saved: Plan | null = args.planfile ? await readPlanFile(args.planfile) : null;
+  // Always the config named by -c, $ZFORM_CONFIG or the default path: never the one a plan file names (its
+  // `privilege` would run as root), which only appears in the message when the digests differ.
+  const config = await loadConfig(configPath(args, io));
+  // A saved plan's jobs, hosts and config digest are checked before any lock or zfs command.
+  const jobs = saved ? checkSavedPlanFile(saved, config, io.now()) : selectJobs(config, args.job);
+  // Locks first, so that the plan cannot go stale under a concurrent apply.
+  const unlocks: (() => Promise<void>)[] = [];
+  const hosts = (io.openHosts ?? openHosts)(config, ctx.obs?.observer);
+  const stop = listenForStop(ctx);
+  try {
+    for (const j of [...jobs].sort()) unlocks.push(await acquireJobLock(lockDir(io.env), j, io.now()));
+    await planAndExecute({ ctx, args, config, hosts, jobs, saved, stop });
+  } finally {
+    stop.unsubscribe();
+    for (const u of unlocks.reverse()) await u();
+    await hosts.closeAll();
+  }
+}
+
+interface ApplyRun {
+  ctx: CommandContext;
+  args: Args;
+  config: Config;
+  hosts: HostPool;
+  jobs: string[];
+  saved: Plan | null;
+  stop: ReturnType<typeof listenForStop>;
+}
+
+/** The plan to run: a saved plan planned again as of its time with its options (what runs, and what the summary
+ *  counts, is this fresh plan, which equals the saved one or the apply is refused), or a fresh plan. */
+async function obtainPlan({ ctx, args, config, hosts, jobs, saved }: ApplyRun): Promise<Plan> {
+  if (saved) {
+    const { recomputeSavedPlan } = await import('../apply/stale.js');
+    const again = () => recomputeSavedPlan(saved, config, jobs, hosts);
+    const plan = await (ctx.obs ? ctx.obs.span('check saved plan', { jobs: jobs.join(',') }, again) : again());
+    ctx.obs?.planned(plan);
+    return plan;
+  }
+  const { planNow } = await import('./planning.js');
+  return planNow(config, hosts, ctx.io, { jobs, allowRollback: args['allow-rollback'] ?? false, releaseStale: args['release-stale'] ?? false, obs: ctx.obs });
+}
+
+/** Shows the plan, asks (unless approved), executes, reports and sets the exit code. */
+async function planAndExecute(run: ApplyRun): Promise<void> {
+  const { ctx, args, config, hosts, jobs, saved, stop } = run;
+  const { io } = ctx;
+  const { planErrors, planHasChanges } = await import('../plan/queries.js');
+  const { applyPlan } = await import('../apply/execute.js');
+  const { createApplyView } = await import('../views/apply-view.js');
+  const { createApplyMetrics } = await import('../metrics/apply.js');
+  const { writeApplyMetrics } = await import('./apply-metrics.js');
+  const view = createApplyView(viewTypeOf(args.json), io, { color: useColor(io, args.color), tty: Boolean(io.stdout.isTTY) });
+  const metrics = createApplyMetrics();
+  const metricsFile = args['metrics-file'];
+  const plan = await obtainPlan(run);
+  view.plan(plan);
+  const { errors, unlistedHosts } = planErrors(plan);
+  if (!planHasChanges(plan)) {
+    // --json still ends with its one change_summary (nothing changed; conflicts listed as outcomes), so that a
+    // consumer never gets an empty output; applyPlan runs no zfs command for a plan without actions.
+    const nothing = args.json || metricsFile ? await applyPlan(plan, config, { hosts, clock: io.now }) : null;
+    if (args.json) view.finish(nothing!, io.now());
+    ctx.exitCode = errors > 0 ? ExitCode.failure : ExitCode.ok;
+    if (metricsFile) await writeApplyMetrics(metricsFile, jobs, nothing!, metrics, config, hosts, io);
+    return;
+  }
+  if (!saved && !args['auto-approve'] && !(await confirm(io))) {
+    io.stdout.write('\nApply cancelled.\n');
+    ctx.exitCode = ExitCode.failure;
+    return;
+  }
+  view.start();
+  const hooks = (ev: ApplyEvent) => { if (metricsFile) metrics.onEvent(ev); ctx.obs?.onApplyEvent(ev); view.onEvent(ev); };
+  const result = await applyPlan(plan, config, { hosts, hooks, signal: stop.controller.signal, clock: io.now });
+  view.finish(result, io.now());
+  const signalled = stop.signalled();
+  if (metricsFile) await writeApplyMetrics(metricsFile, jobs, result, metrics, config, hosts, io, !result.interrupted && !signalled);
+  if (result.interrupted || signalled) {
+    ctx.exitCode = signalled === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
+  } else {
+    const bad = result.outcomes.some((o) => o.status === 'failed' || o.status === 'skipped' || o.status === 'conflict' || o.status === 'interrupted');
+    ctx.exitCode = bad || result.snapshotFailures.length > 0 || unlistedHosts > 0 ? ExitCode.failure : ExitCode.ok;
+  }
 }

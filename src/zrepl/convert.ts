@@ -17,94 +17,20 @@ export { convertDuration, type ConversionNote, type ZreplConversion, type ZreplF
 
 export function computeZreplConversion(files: ZreplFile[]): ZreplConversion {
   const c = new Converter();
-  const all: SourcedJob[] = [];
-  for (const f of files) {
-    let doc: unknown;
-    try {
-      doc = parseYaml(f.text);
-    } catch (err) {
-      throw new ZformError('config', `${f.file}: not valid YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
-    }
-    if (!isObj(doc) || !Array.isArray(doc.jobs)) throw new ZformError('config', `${f.file}: not a zrepl config (no jobs: list)`);
-    if (isObj(doc.global)) {
-      for (const k of Object.keys(doc.global)) {
-        const why: Record<string, string> = {
-          logging: 'zform logs to stderr: --log-format human|logfmt|json, --log-level; journald keeps them under systemd',
-          monitoring: 'zform has no listener: zform status --metrics-file FILE (node_exporter textfile collector) or zform status --nagios',
-          control: 'zform has no daemon and no control socket',
-          serve: 'zform has no daemon and no stdinserver',
-        };
-        c.note(f.file, `global.${k}`, why[k] ?? 'zform has no equivalent');
-      }
-    }
-    if (doc.include !== undefined) c.note(f.file, 'include', 'included files are not read: give them to zform import zrepl as well');
-    c.rest(f.file, '(top level)', doc, ['global', 'jobs', 'include'], 'unknown zrepl key');
-    doc.jobs.forEach((j, index) => {
-      if (!isObj(j)) throw new ZformError('config', `${f.file}: jobs[${index}]: not a job`);
-      all.push({ file: f.file, index, job: j, name: str(j.name) ?? `job${index}`, type: str(j.type) ?? '' });
-    });
-  }
+  const all = files.flatMap((f) => readZreplFile(c, f));
   const passives = all.filter((j) => j.type === 'sink' || j.type === 'source');
   const used = new Set<SourcedJob>();
   const jobs: Obj[] = [];
   for (const a of all) {
     const path = `jobs[${a.index}]`;
     c.forJob(jobs.length);
-    const j = a.job;
     if (a.type === 'push' || a.type === 'pull') {
       const passive = findPassive(a, passives, a.type === 'push' ? 'sink' : 'source');
       used.add(passive);
-      const ppath = `jobs[${passive.index}]`;
-      const connect = isObj(j.connect) ? j.connect : {};
-      const remote = c.host(a.file, `${path}.connect`, connect);
-      const out: Obj = { name: a.name };
-      if (a.type === 'push') {
-        const root = str(passive.job.root_fs);
-        if (!root) throw new ZformError('config', `${passive.file}: ${ppath} (sink "${passive.name}"): no root_fs`);
-        out.source = { host: 'local', filesystems: j.filesystems };
-        out.target = { host: remote, root_fs: `${root}/${clientIdentity(a, passive)}` };
-        const snap = convertSnapshotting(c, a.file, `${path}.snapshotting`, j.snapshotting);
-        if (snap) out.snapshotting = snap;
-        const repl = convertReplication(c, a.file, path, j);
-        if (repl) out.replication = repl;
-        const send = convertSend(c, a.file, `${path}.send`, j.send);
-        if (send) out.send = send;
-        const recv = convertRecv(c, passive.file, `${ppath}.recv`, passive.job.recv);
-        if (recv) out.recv = recv;
-        c.rest(a.file, path, j, ['name', 'type', 'connect', 'filesystems', 'snapshotting', 'replication', 'conflict_resolution', 'send', 'pruning']);
-        c.rest(passive.file, ppath, passive.job, ['name', 'type', 'serve', 'root_fs', 'recv'], 'zform has no equivalent on the receiving side');
-      } else {
-        const root = str(j.root_fs);
-        if (!root) throw new ZformError('config', `${a.file}: ${path} (pull "${a.name}"): no root_fs`);
-        out.source = { host: remote, filesystems: passive.job.filesystems };
-        out.target = { host: 'local', root_fs: root };
-        const snap = convertSnapshotting(c, passive.file, `${ppath}.snapshotting`, passive.job.snapshotting);
-        if (snap) out.snapshotting = snap;
-        const repl = convertReplication(c, a.file, path, j);
-        if (repl) out.replication = repl;
-        const send = convertSend(c, passive.file, `${ppath}.send`, passive.job.send);
-        if (send) out.send = send;
-        const recv = convertRecv(c, a.file, `${path}.recv`, j.recv);
-        if (recv) out.recv = recv;
-        if (j.interval !== undefined) c.note(a.file, `${path}.interval`, `"${str(j.interval) ?? ''}": zform runs when it is run; run zform apply --auto-approve from a timer at that interval (contrib/zform.timer)`);
-        c.rest(a.file, path, j, ['name', 'type', 'connect', 'root_fs', 'interval', 'replication', 'conflict_resolution', 'recv', 'pruning']);
-        c.rest(passive.file, ppath, passive.job, ['name', 'type', 'serve', 'filesystems', 'snapshotting', 'send'], 'zform has no equivalent on the sending side');
-      }
-      const p = convertPruning(c, a.file, path, j.pruning, [['keep_sender', 'keep_source'], ['keep_receiver', 'keep_target']]);
-      if (p) out.pruning = p;
-      jobs.push(out);
+      jobs.push(convertActive(c, a, passive));
     } else if (a.type === 'snap') {
-      const out: Obj = { name: a.name, source: { host: 'local', filesystems: j.filesystems } };
-      const snap = convertSnapshotting(c, a.file, `${path}.snapshotting`, j.snapshotting);
-      if (snap) out.snapshotting = snap;
-      const p = convertPruning(c, a.file, path, j.pruning, [['keep', 'keep_source']]);
-      if (p) out.pruning = p;
-      c.rest(a.file, path, j, ['name', 'type', 'filesystems', 'snapshotting', 'pruning']);
-      if (!out.snapshotting && !out.pruning) {
-        c.note(a.file, path, `snap job "${a.name}" has nothing zform can carry over (no periodic snapshotting, no pruning): left out`);
-        continue;
-      }
-      jobs.push(out);
+      const out = convertSnap(c, a);
+      if (out) jobs.push(out);
     } else if (a.type !== 'sink' && a.type !== 'source') {
       c.toTop();
       c.note(a.file, path, `job "${a.name}" of unknown type "${a.type}": left out`);
@@ -116,6 +42,88 @@ export function computeZreplConversion(files: ZreplFile[]): ZreplConversion {
   }
   if (jobs.length === 0) throw new ZformError('config', `${files.map((f) => f.file).join(', ')}: no zrepl job that zform can carry over (push, pull, snap)`);
   return { yaml: renderConversion(c, jobs, files), jobs: jobs.map((j) => String(j.name)), notes: c.notes };
+}
+
+const GLOBAL_WHY: Record<string, string> = {
+  logging: 'zform logs to stderr: --log-format human|logfmt|json, --log-level; journald keeps them under systemd',
+  monitoring: 'zform has no listener: zform status --metrics-file FILE (node_exporter textfile collector) or zform status --nagios',
+  control: 'zform has no daemon and no control socket',
+  serve: 'zform has no daemon and no stdinserver',
+};
+
+/** One file's jobs, with notes for its global section and includes. */
+function readZreplFile(c: Converter, f: ZreplFile): SourcedJob[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(f.text);
+  } catch (err) {
+    throw new ZformError('config', `${f.file}: not valid YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  }
+  if (!isObj(doc) || !Array.isArray(doc.jobs)) throw new ZformError('config', `${f.file}: not a zrepl config (no jobs: list)`);
+  if (isObj(doc.global)) {
+    for (const k of Object.keys(doc.global)) c.note(f.file, `global.${k}`, GLOBAL_WHY[k] ?? 'zform has no equivalent');
+  }
+  if (doc.include !== undefined) c.note(f.file, 'include', 'included files are not read: give them to zform import zrepl as well');
+  c.rest(f.file, '(top level)', doc, ['global', 'jobs', 'include'], 'unknown zrepl key');
+  return doc.jobs.map((j, index) => {
+    if (!isObj(j)) throw new ZformError('config', `${f.file}: jobs[${index}]: not a job`);
+    return { file: f.file, index, job: j, name: str(j.name) ?? `job${index}`, type: str(j.type) ?? '' };
+  });
+}
+
+/** Sets `out[key]` when the section converted to something. */
+function put(out: Obj, key: string, value: Obj | null | undefined): void {
+  if (value) out[key] = value;
+}
+
+/** A push (with its sink) or a pull (with its source) as one zform job. */
+function convertActive(c: Converter, a: SourcedJob, passive: SourcedJob): Obj {
+  const path = `jobs[${a.index}]`;
+  const ppath = `jobs[${passive.index}]`;
+  const j = a.job;
+  const remote = c.host(a.file, `${path}.connect`, isObj(j.connect) ? j.connect : {});
+  const out: Obj = { name: a.name };
+  if (a.type === 'push') {
+    const root = str(passive.job.root_fs);
+    if (!root) throw new ZformError('config', `${passive.file}: ${ppath} (sink "${passive.name}"): no root_fs`);
+    out.source = { host: 'local', filesystems: j.filesystems };
+    out.target = { host: remote, root_fs: `${root}/${clientIdentity(a, passive)}` };
+    put(out, 'snapshotting', convertSnapshotting(c, a.file, `${path}.snapshotting`, j.snapshotting));
+    put(out, 'replication', convertReplication(c, a.file, path, j));
+    put(out, 'send', convertSend(c, a.file, `${path}.send`, j.send));
+    put(out, 'recv', convertRecv(c, passive.file, `${ppath}.recv`, passive.job.recv));
+    c.rest(a.file, path, j, ['name', 'type', 'connect', 'filesystems', 'snapshotting', 'replication', 'conflict_resolution', 'send', 'pruning']);
+    c.rest(passive.file, ppath, passive.job, ['name', 'type', 'serve', 'root_fs', 'recv'], 'zform has no equivalent on the receiving side');
+  } else {
+    const root = str(j.root_fs);
+    if (!root) throw new ZformError('config', `${a.file}: ${path} (pull "${a.name}"): no root_fs`);
+    out.source = { host: remote, filesystems: passive.job.filesystems };
+    out.target = { host: 'local', root_fs: root };
+    put(out, 'snapshotting', convertSnapshotting(c, passive.file, `${ppath}.snapshotting`, passive.job.snapshotting));
+    put(out, 'replication', convertReplication(c, a.file, path, j));
+    put(out, 'send', convertSend(c, passive.file, `${ppath}.send`, passive.job.send));
+    put(out, 'recv', convertRecv(c, a.file, `${path}.recv`, j.recv));
+    if (j.interval !== undefined) c.note(a.file, `${path}.interval`, `"${str(j.interval) ?? ''}": zform runs when it is run; run zform apply --auto-approve from a timer at that interval (contrib/zform.timer)`);
+    c.rest(a.file, path, j, ['name', 'type', 'connect', 'root_fs', 'interval', 'replication', 'conflict_resolution', 'recv', 'pruning']);
+    c.rest(passive.file, ppath, passive.job, ['name', 'type', 'serve', 'filesystems', 'snapshotting', 'send'], 'zform has no equivalent on the sending side');
+  }
+  put(out, 'pruning', convertPruning(c, a.file, path, j.pruning, [['keep_sender', 'keep_source'], ['keep_receiver', 'keep_target']]));
+  return out;
+}
+
+/** A snap job as a zform job without a target, or null (with a note) when nothing of it carries over. */
+function convertSnap(c: Converter, a: SourcedJob): Obj | null {
+  const path = `jobs[${a.index}]`;
+  const j = a.job;
+  const out: Obj = { name: a.name, source: { host: 'local', filesystems: j.filesystems } };
+  put(out, 'snapshotting', convertSnapshotting(c, a.file, `${path}.snapshotting`, j.snapshotting));
+  put(out, 'pruning', convertPruning(c, a.file, path, j.pruning, [['keep', 'keep_source']]));
+  c.rest(a.file, path, j, ['name', 'type', 'filesystems', 'snapshotting', 'pruning']);
+  if (!out.snapshotting && !out.pruning) {
+    c.note(a.file, path, `snap job "${a.name}" has nothing zform can carry over (no periodic snapshotting, no pruning): left out`);
+    return null;
+  }
+  return out;
 }
 
 const noteLine = (n: ConversionNote) => ` NOT CARRIED OVER: ${n.where}: ${n.message}`;
