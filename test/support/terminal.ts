@@ -17,3 +17,11 @@ export function captureIo(env: NodeJS.ProcessEnv = {}, now: () => Date = () => n
   const io: Io = { stdout: stdout.stream, stderr: stderr.stream, stdin: new PassThrough(), env, now };
   return { io, out: stdout.text, err: stderr.text };
 }
+
+/** Runs the CLI with captured output, an empty environment and the real clock: its exit code, stdout and stderr. */
+export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
+  const { run } = await import('../../src/cli.js');
+  const { io, out, err } = captureIo(env, () => new Date());
+  const code = await run(args, io);
+  return { code, out: out(), err: err() };
+}

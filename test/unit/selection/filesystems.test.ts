@@ -2,8 +2,8 @@
 // as the plan; --all and --input; a host that cannot be listed; the JSON schema; the human view; the CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { runCli } from '../../support/terminal.js';
 import { readFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import AjvModule from 'ajv';
 import { parseConfig } from '../../../src/config/parse.js';
 import { FakeHost } from '../../support/fake-zfs/host.js';
@@ -13,7 +13,6 @@ import { renderFilesystemsHuman, renderFilesystemsJson } from '../../../src/view
 import { readInventories } from '../../../src/plan/read.js';
 import { computePlan } from '../../../src/plan/compute.js';
 import { ZformError } from '../../../src/errors.js';
-import { run } from '../../../src/cli.js';
 import type { ZfsHost } from '../../../src/zfs/types.js';
 
 const SCHEMA = new URL('../../../../schemas/filesystems.schema.json', import.meta.url);
@@ -135,18 +134,11 @@ test('human view: +/- per dataset with the deciding pattern, the scope, a count'
 `);
 });
 
-async function cli(args: string[], files: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+async function cli(args: string[], files: Record<string, string> = {}): ReturnType<typeof runCli> {
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const dir = mkdtempSync('/tmp/zform-fs-test-');
   for (const [n, t] of Object.entries(files)) writeFileSync(`${dir}/${n}`, t);
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const code = await run(args.map((a) => a.replace('DIR', dir)), { stdout, stderr, stdin: new PassThrough(), env: {}, now: () => new Date() });
-  return { code, out, err };
+  return runCli(args.map((a) => a.replace('DIR', dir)));
 }
 
 test('CLI: --input needs no ZFS; a bad name, an unknown job and --input with --all are usage errors (64)', async () => {

@@ -3,7 +3,6 @@
 // precedence between them; the CLI prints UNKNOWN (exit 3) for a config it cannot read.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { parseConfig } from '../../../src/config/parse.js';
 import { FakeHost } from '../../support/fake-zfs/host.js';
 import { staticHosts } from '../../../src/hosts.js';
@@ -13,8 +12,8 @@ import { applyPlan } from '../../../src/apply/execute.js';
 import { readStatus } from '../../../src/status/read.js';
 import { computeNagiosCheck, renderNagiosLine, NAGIOS_EXIT } from '../../../src/status/nagios.js';
 import { ZformError } from '../../../src/errors.js';
-import { run } from '../../../src/cli.js';
 import type { Config } from '../../../src/config/types.js';
+import { runCli } from '../../support/terminal.js';
 
 const HOUR = 3600_000;
 const YAML = `
@@ -105,16 +104,7 @@ test('one line: no "|" or newline in the text; an empty selection is OK', () => 
   assert.equal(none.state, 'OK');
 });
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const code = await run(args, { stdout, stderr, stdin: new PassThrough(), env: {}, now: () => new Date() });
-  return { code, out, err };
-}
+const cli = (args: string[]) => runCli(args);
 
 test('CLI: with --nagios a missing config or a bad duration is UNKNOWN (exit 3) on one line; --lag-critical alone and --nagios with --json are usage errors', async () => {
   const missing = await cli(['status', '--nagios', '-c', '/nonexistent/zform.yml']);

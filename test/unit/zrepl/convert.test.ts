@@ -3,12 +3,11 @@
 // one NOT CARRIED OVER line; pruning is carried over per side all or nothing; pairing errors; the CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { runCli } from '../../support/terminal.js';
 import { readFileSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { parseConfig } from '../../../src/config/parse.js';
 import { computeZreplConversion, convertDuration, type ZreplFile } from '../../../src/zrepl/convert.js';
 import { ZformError } from '../../../src/errors.js';
-import { run } from '../../../src/cli.js';
 import type { Config } from '../../../src/config/types.js';
 
 const DIR = new URL('../../../../test/fixtures/zrepl/', import.meta.url);
@@ -120,16 +119,7 @@ test('pairing: a push whose sink is not given, two candidate sinks, a sink with 
   err(() => computeZreplConversion([fixture('sink.yml')]), /no zrepl job that zform can carry over/);
 });
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const code = await run(args, { stdout, stderr, stdin: new PassThrough(), env: {}, now: () => new Date() });
-  return { code, out, err };
-}
+const cli = (args: string[]) => runCli(args);
 
 test('CLI: writes --out (never over a file), the result validates; a summary on stderr; errors are one line', async () => {
   const dir = mkdtempSync('/tmp/zform-import-test-');
