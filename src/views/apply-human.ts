@@ -1,5 +1,5 @@
-// Apply progress for people: a redrawn progress line per step on a terminal wide enough for one, one plain
-// line per finished step otherwise.
+// Apply progress for people: a redrawn progress line (an ora spinner behind width guards, progress-line.ts) per
+// step on a terminal wide enough for one, one plain line per finished step otherwise.
 import { Chalk } from 'chalk';
 import { createProgressLine, type ProgressLine } from './progress-line.js';
 import type { Io } from '../io.js';

@@ -1,8 +1,14 @@
-// One redrawn status line on a terminal (spinner, step, bytes), built so that it can never block or flood zform:
-// it draws only on a terminal at least MIN_COLUMNS wide (0 columns, as `script` and `ssh -tt` report, means
-// plain lines instead), cuts its text to the width, redraws at most every INTERVAL_MS on a timer that never
-// keeps the process alive, and skips a frame while the terminal has not taken the previous one.
+// One redrawn status line on a terminal (spinner, step, bytes). The spinner is ora's (frames, text, clearing);
+// around it are guards that keep it from ever blocking or flooding zform, because ora on its own looped for ever
+// on a terminal of 0 columns (it divides the text width by `columns`): no spinner unless the stream is a terminal
+// at least MIN_COLUMNS wide (0 columns, as `script` and `ssh -tt` report, means plain lines instead); ora writes
+// to a proxy stream whose `columns` is clamped to [MIN_COLUMNS, MAX_COLUMNS] at every read (a terminal resized to
+// 0 later never reaches ora) and which drops a frame while the terminal has not taken the previous one; the text
+// is cut to the width; frames come from our own timer (ora's render()), unref'd, so that a spinner nobody stopped
+// never keeps the process alive (ora's start() would set a referenced interval). No cursor hiding, no stdin
+// discarding: nothing for a signal or a crash to leave behind.
 import type { Writable } from 'node:stream';
+import ora, { type Ora } from 'ora';
 
 export const MIN_COLUMNS = 20;
 /** wider terminals draw at most this many characters: a huge width never means a huge write */
@@ -37,25 +43,78 @@ export interface ProgressLine {
   print(line: string): void;
 }
 
+/** The stream ora writes to: `columns` is the real width clamped to [MIN_COLUMNS, MAX_COLUMNS] at every read.
+ *  ora's cursorTo/clearLine/moveCursor (its clearing of the line) go to `stream` in one write with what follows:
+ *  the next frame, which then starts at column 0 of a cleared line, or `flush` (a stop, or a printed line). A frame
+ *  is dropped while `stream` has not drained. A move up (ora clearing a wrapped spinner) is dropped: the line is
+ *  one line by construction (text cut to the width), so nothing printed above it can ever be erased. `drawn`
+ *  says whether a frame is on the line. */
+function oraStream(stream: ProgressStream) {
+  let pending = '';
+  const proxy = {
+    isTTY: true as const,
+    drawn: false,
+    get columns(): number {
+      const cols = stream.columns;
+      return typeof cols === 'number' && Number.isFinite(cols) ? Math.min(Math.max(Math.floor(cols), MIN_COLUMNS), MAX_COLUMNS) : MIN_COLUMNS;
+    },
+    write(frame: string): boolean {
+      if (stream.writableNeedDrain) return false;
+      pending = '';
+      proxy.drawn = true;
+      return stream.write(CLEAR + frame);
+    },
+    cursorTo(x: number): boolean {
+      pending += x === 0 ? '\r' : `\x1b[${Math.max(0, Math.floor(x)) + 1}G`;
+      return true;
+    },
+    clearLine(dir: number): boolean {
+      pending += dir < 0 ? '\x1b[1K' : dir > 0 ? '\x1b[K' : '\x1b[2K';
+      return true;
+    },
+    moveCursor(dx: number, dy: number): boolean {
+      if (dy === 0 && dx) pending += dx > 0 ? `\x1b[${dx}C` : `\x1b[${-dx}D`;
+      return true;
+    },
+    /** what ora's clearing wrote, then `after`, in one write */
+    flush(after = ''): void {
+      const text = pending + after;
+      pending = '';
+      proxy.drawn = false;
+      if (text) stream.write(text);
+    },
+  };
+  return proxy;
+}
+
 /** A progress line on `stream`, or null when the stream cannot carry one (then callers print plain lines). */
 export function createProgressLine(stream: ProgressStream, paint: (frame: string) => string = (f) => f): ProgressLine | null {
   if (progressColumns(stream) === null) return null;
+  const out = oraStream(stream);
+  const spinner: Ora = ora({
+    stream: out as unknown as NodeJS.WritableStream,
+    isEnabled: true,
+    isSilent: false,
+    discardStdin: false,
+    hideCursor: false,
+    color: false,
+    spinner: { interval: INTERVAL_MS, frames: FRAMES.map(paint) },
+  });
   let text = '';
-  let frame = 0;
-  let drawn = false;
   let timer: NodeJS.Timeout | null = null;
   const draw = () => {
     const cols = progressColumns(stream);
     // resized below the minimum, or the terminal has not drained the last frame: skip this one
     if (cols === null || stream.writableNeedDrain) return;
-    frame = (frame + 1) % FRAMES.length;
-    // one column left free so that the cursor never wraps to a new line
-    stream.write(CLEAR + paint(FRAMES[frame]!) + ' ' + fitLine(text, cols - 3));
-    drawn = true;
+    // ora writes frame, space, text and counts 4 more columns than that: cut so that it counts one line, and
+    // one column stays free so that the cursor never wraps to a new line
+    spinner.text = fitLine(text, cols - 4);
+    spinner.render();
   };
-  const clear = () => {
-    if (timer) { clearInterval(timer); timer = null; }
-    if (drawn) { stream.write(CLEAR); drawn = false; }
+  /** ora clears the line (when a frame is on it), then `after` goes out in the same write */
+  const clear = (after = '') => {
+    if (out.drawn) spinner.clear();
+    out.flush(after);
   };
   return {
     set(t) {
@@ -66,10 +125,12 @@ export function createProgressLine(stream: ProgressStream, paint: (frame: string
         draw();
       }
     },
-    stop: clear,
+    stop() {
+      if (timer) { clearInterval(timer); timer = null; }
+      clear(); // ora's start() is never called (our timer draws), so there is no ora interval to stop
+    },
     print(line) {
-      stream.write((drawn ? CLEAR : '') + line + '\n');
-      drawn = false;
+      clear(line + '\n');
     },
   };
 }

@@ -1,6 +1,7 @@
 // Progress can never block zform: the progress line at any width (0, 1, huge, not a number), on a terminal that
 // has not drained, and bin/zform apply under a REAL pseudo-terminal of 0 columns (util-linux `script`) against a
-// stand-in `zfs` on PATH: it finishes with bounded output, and SIGTERM still stops it with 143.
+// stand-in `zfs` on PATH: it finishes with bounded output, and SIGTERM still stops it with 143. A width that drops
+// to 0 after the start never reaches ora, and a line nobody stopped does not keep the process alive.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -132,4 +133,69 @@ test('SIGTERM stops bin/zform apply on a 0-column pty during a step: exit 143, t
   assert.equal(r.code, 143, r.out.slice(-2000));
   assert.match(r.out, /SIGTERM: stopping/);
   assert.deepEqual(await readdir(s.lock), [], 'the job lock is released');
+});
+
+/** Runs `body` (a module body; `createProgressLine` and `ttyStream(columnsGetter)` in scope) in a child node: a
+ *  synchronous endless loop cannot hang this test then. Resolves with the exit code (null: killed after 10 s). */
+function inChild(body: string): Promise<{ code: number | null; out: string; err: string }> {
+  const mod = new URL('../../../src/views/progress-line.js', import.meta.url).href;
+  const src = `import { createProgressLine } from ${JSON.stringify(mod)};
+import { Writable } from 'node:stream';
+const ttyStream = (columns) => {
+  let out = '';
+  const s = new Writable({ write(chunk, _enc, cb) { out += String(chunk); cb(); } });
+  s.isTTY = true;
+  Object.defineProperty(s, 'columns', { get: columns });
+  return Object.assign(s, { text: () => out });
+};
+${body}`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', src], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  return new Promise((resolve) => child.on('close', (code) => { clearTimeout(timer); resolve({ code, out, err }); }));
+}
+
+test('a terminal resized to 0 columns after the spinner started never reaches ora: every call returns, output stays bounded', async () => {
+  // the width flips between 80 and 0 at every read, so that ora's own reads (text width / columns) see 0 too
+  const r = await inChild(`
+let n = 0;
+let resized = false;
+const s = ttyStream(() => { n++; return resized || n % 2 === 0 ? 0 : 80; });
+const line = createProgressLine(s);
+if (!line) throw new Error('no progress line at 80 columns');
+line.set('send tank/data@a to nas:backup/tank/data '.repeat(10));
+for (let i = 0; i < 20; i++) {
+  line.set('step ' + i + ' '.repeat(200));
+  await new Promise((r) => setTimeout(r, 30));
+}
+line.print('done  step');
+resized = true; // from now on 0 columns at every read
+line.set('after the resize');
+await new Promise((r) => setTimeout(r, 350));
+line.print('done  after');
+line.stop();
+const frames = s.text().split('\\r\\x1b[K').filter((f) => f !== '');
+process.stdout.write(JSON.stringify({ bytes: s.text().length, widest: Math.max(...frames.map((f) => [...f].length)), text: s.text().slice(-200), reads: n }));
+`);
+  assert.equal(r.code, 0, `exit ${r.code}: ${r.err.slice(-1000)}`);
+  const res = JSON.parse(r.out) as { bytes: number; widest: number; text: string; reads: number };
+  assert.ok(res.reads > 2, 'the width was read after the start');
+  assert.ok(res.bytes < 4000, `${res.bytes} bytes`);
+  assert.ok(res.widest < 80, `a frame of ${res.widest} characters`);
+  // after the resize to 0 no frame is drawn: the printed lines are all that comes
+  assert.match(res.text, /done {2}step\ndone {2}after\n$/);
+});
+
+test('a progress line nobody stopped does not keep the process alive', async () => {
+  const r = await inChild(`
+const s = ttyStream(() => 80);
+createProgressLine(s).set('a step that never ends');
+setTimeout(() => process.stdout.write('drew ' + s.text().length), 250).unref();
+await new Promise((r) => setTimeout(r, 300));
+`);
+  assert.equal(r.code, 0, r.err.slice(-1000));
+  assert.match(r.out, /^drew [1-9]/);
 });
