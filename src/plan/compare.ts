@@ -4,7 +4,11 @@ import type { Action, DatasetPlan, JobPlan, Plan } from './types.js';
 /** Where two JSON values first differ: a key path ("receive.force", "snapshots[0].name") and both values. */
 export interface ValueDifference { path: string; saved: unknown; fresh: unknown }
 
-/** Deep comparison of JSON values (key order ignored; undefined members count as absent). */
+/** Display-only estimates of data that changes on a live system (`written` of a source that is in use): they never
+ *  drive apply, so a saved plan is not refused for them; what apply shows is the fresh plan's. */
+const DISPLAY_ONLY = new Set(['estimatedBytes', 'sendBytes', 'writtenBytes']);
+
+/** Deep comparison of JSON values (key order ignored; undefined members and display-only estimates count as absent). */
 export function computeValueDifference(saved: unknown, fresh: unknown, path = ''): ValueDifference | null {
   if (saved === fresh) return null;
   const here = { path: path || '(value)', saved, fresh };
@@ -20,7 +24,7 @@ export function computeValueDifference(saved: unknown, fresh: unknown, path = ''
   }
   const a = saved as Record<string, unknown>;
   const b = fresh as Record<string, unknown>;
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => a[k] !== undefined || b[k] !== undefined);
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !DISPLAY_ONLY.has(k) && (a[k] !== undefined || b[k] !== undefined));
   for (const k of keys) {
     const d = computeValueDifference(a[k], b[k], path ? `${path}.${k}` : k);
     if (d) return d;

@@ -78,7 +78,7 @@ test('a source snapshot not yet sent: lagging (exit 1), in the human view and th
   assert.equal(fams.get('zform_job_verdict')!.samples.find((s) => s.value === 1)!.labels.verdict, 'lagging');
   const human = await zf.run(['status', '-c', cfg]);
   assertExit(human, 1, 'status');
-  assert.match(human.stdout, /^job stjob \(local -> local\): lagging/m);
+  assert.match(human.stdout, /^job stjob \(local → local\): lagging/m);
   assert.match(human.stdout, new RegExp(`^ {2}${DS} +lagging +@s2 .* +@s1 +\\S+ +1 +- +cursor,last_received$`, 'm'));
   const m2 = zf.file('apply.prom');
   assertExit(await zf.run(['apply', '-c', cfg, '--auto-approve', '--metrics-file', m2]), 0, 'apply with metrics');

@@ -15,3 +15,10 @@ test('computeValueDifference: the first differing path, with both values', () =>
   assert.deepEqual(computeValueDifference({ a: [1] }, { a: { 0: 1 } }), { path: 'a', saved: [1], fresh: { 0: 1 } });
   assert.deepEqual(computeValueDifference('1', 1), { path: '(value)', saved: '1', fresh: 1 });
 });
+
+test('computeValueDifference: display-only estimates of a live source are no difference; what drives apply is', () => {
+  const send = (estimatedBytes: number, force: boolean) => ({ kind: 'send', estimatedBytes, receive: { force }, summary: { sends: 1, sendBytes: estimatedBytes } });
+  assert.equal(computeValueDifference(send(0, false), send(47104, false)), null);
+  assert.deepEqual(computeValueDifference(send(0, false), send(47104, true)), { path: 'receive.force', saved: false, fresh: true });
+  assert.deepEqual(computeValueDifference({ summary: { sends: 1 } }, { summary: { sends: 2 } }), { path: 'summary.sends', saved: 1, fresh: 2 });
+});
