@@ -79,7 +79,7 @@ test('a source snapshot not yet sent: lagging (exit 1), in the human view and th
   const human = await zf.run(['status', '-c', cfg]);
   assertExit(human, 1, 'status');
   assert.match(human.stdout, /^job stjob \(local → local\): lagging/m);
-  assert.match(human.stdout, new RegExp(`^ {2}${DS} +lagging +@s2 .* +@s1 +\\S+ +1 +- +cursor,last_received$`, 'm'));
+  assert.match(human.stdout, new RegExp(`^ {2}${DS} +lagging +@s2 .* +@s1 +\\d+ [a-z]+ +1 +- +cursor,last_received$`, 'm'));
   const m2 = zf.file('apply.prom');
   assertExit(await zf.run(['apply', '-c', cfg, '--auto-approve', '--metrics-file', m2]), 0, 'apply with metrics');
   const af = parseExposition(readFileSync(m2, 'utf8'));
