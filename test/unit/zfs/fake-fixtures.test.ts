@@ -1,4 +1,4 @@
-// The fake executor against the captured OpenZFS 2.1 output (test/fixtures/zfs/capture-2.1.sh): the same commands on
+// The fake executor against the captured OpenZFS 2.1 output (test/fixtures/zfs/capture.sh): the same commands on
 // the same layout print the same lines (numbers aside: GUIDs, txgs, times, sizes), the same error lines and exit codes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ const DIR = new URL('../../../../test/fixtures/zfs/2.1/', import.meta.url);
 const read = (name: string) => { try { return readFileSync(new URL(name, DIR), 'utf8'); } catch { return ''; } };
 const exitCodes = new Map(read('exit-codes.txt').trim().split('\n').map((l) => { const i = l.lastIndexOf(' '); return [l.slice(0, i), Number(l.slice(i + 1))]; }));
 
-/** capture-2.1.sh's layout, as far as zform's commands go. */
+/** capture.sh's layout, as far as zform's commands go. */
 function world(): FakeHost {
   return new FakeHost('local').apply(
     'pool p1', 'create p1/a zform:placeholder=on', 'create p1/a/b', 'create p1/a/c zform:placeholder=off', 'create -V 8M p1/vol',

@@ -1,4 +1,4 @@
-// Reads raw OpenZFS output captured in the guest (test/fixtures/zfs/2.1, made by capture-2.1.sh).
+// Reads raw OpenZFS output captured in the guest (test/fixtures/zfs/2.1, made by capture.sh).
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
