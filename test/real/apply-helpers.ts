@@ -96,11 +96,15 @@ export class Zform {
 
   /** `zform plan --detailed-exitcode` must say there is nothing to do (exit 0, "No changes."). */
   async assertNoChanges(cfg: string, ...args: string[]): Promise<void> {
-    const r = await this.run(['plan', '-c', cfg, '--detailed-exitcode', ...args]);
-    assert.equal(r.code, 0, `a second plan has changes or failed:\n${r.stdout}\n${r.stderr}`);
-    assert.match(r.stdout, /^No changes\. ZFS matches the configuration\.$/m, r.stdout);
-    assert.equal(r.stderr, '');
+    assertNoChangesIn(await this.run(['plan', '-c', cfg, '--detailed-exitcode', ...args]));
   }
+}
+
+/** A run of `zform plan --detailed-exitcode` that found nothing to do (exit 0, "No changes.", nothing on stderr). */
+export function assertNoChangesIn(r: RunResult): void {
+  assert.equal(r.code, 0, `a second plan has changes or failed:\n${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /^No changes\. ZFS matches the configuration\.$/m, r.stdout);
+  assert.equal(r.stderr, '');
 }
 
 /** Fails with both outputs unless the run exited with `code`. */

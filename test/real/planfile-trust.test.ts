@@ -50,6 +50,8 @@ test('edited saved plans are refused on real OpenZFS and change nothing; the unt
   const datasetA = (p: Plan) => p.jobs[0]!.datasets.find((d) => d.source === 'zptsrc/a')!;
   const sendOf = (p: Plan) => datasetA(p).actions.find((a) => a.kind === 'send') as Extract<Action, { kind: 'send' }>;
 
+  // Refusals before any zfs command that need no real ZFS (an unknown host, a job twice, a truncated file) are in
+  // test/unit/apply/planfile-trust.test.ts; the swapped config stays here: its privilege program must never run.
   const cases: Case[] = [
     { name: 'destroy outside the job', code: 1, noZfs: false, message: /^zform: saved plan refused: job j, dataset zptsrc\/a: action j:99 \(destroy_snapshots\) is not planned now; plan again$/m,
       edit: (p) => { datasetA(p).actions.push({ id: 'j:99', host: 'local', side: 'source', kind: 'destroy_snapshots', dataset: 'zptsrc/other', snapshots: [{ ref: keep, reason: 'x' }] }); } },
@@ -59,10 +61,6 @@ test('edited saved plans are refused on real OpenZFS and change nothing; the unt
     { name: 'send retargeted', code: 1, noZfs: false, message: /\(send\): targetDataset: "zptdst\/evil" in the file, "zptdst\/zptsrc\/a" now/, edit: (p) => { sendOf(p).targetDataset = 'zptdst/evil'; } },
     { name: 'receive override', code: 1, noZfs: false, message: /\(send\): receive\.override\.mountpoint: "\/etc" in the file, absent now/, edit: (p) => { sendOf(p).receive.override = { mountpoint: '/etc' }; } },
     { name: 'fingerprints removed', code: 1, noZfs: false, message: /: fingerprints\[0\]: absent in the file/, edit: (p) => { for (const d of p.jobs[0]!.datasets) d.fingerprints = []; } },
-    { name: 'unknown host', code: 1, noZfs: true, message: /runs on host "evil", which is not a host of this job/, edit: (p) => { datasetA(p).actions[0]!.host = 'evil'; } },
-    { name: 'job twice', code: 1, noZfs: true, message: /^zform: saved plan refused: job j is named twice; plan again$/m,
-      edit: (p) => { p.options.jobs.push('j'); p.jobs.push(structuredClone(p.jobs[0]!)); } },
-    { name: 'truncated', code: 64, noZfs: true, message: /is not a zform plan file/, edit: (_p, t) => t.slice(0, Math.floor(t.length / 2)) },
     { name: 'config swapped', code: 1, noZfs: true, withoutConfigOption: true, env: { ZFORM_CONFIG: cfg },
       message: new RegExp(`^zform: saved plan is stale: it was made from the configuration "${evil}", and ${cfg} differs from it`),
       edit: (p) => { p.configFile = evil; p.configDigest = parseConfig(evilYaml, evil).digest; } },
