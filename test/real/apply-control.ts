@@ -197,7 +197,10 @@ ${limit ? '    send: { bandwidth_limit: { max: 256 KiB } }   # slow enough to ru
   });
 
   test(`concurrent applies: the second exits 75 naming the lock's pid; SIGINT mid-transfer${o.ssh ? ' over SSH' : ''} exits 130 and keeps resumable state; the next plan resumes`, async () => {
-    await writeData([BIG, 8 * MiB]);
+    // 32 MiB at 256 KiB/s: two minutes, room for the two applies below before the SIGINT even on a loaded machine (with
+    // 8 MiB the transfer ended first over SSH in a full run of both versions, and the SIGINT found no send to stop);
+    // no run waits for all of it: the SIGINT stops it, and the apply that resumes has no limit
+    await writeData([BIG, 32 * MiB]);
     await sh(`zfs snapshot ${BIG}@b1`);
     const a = z.start(['apply', '-c', cfg, '--job', 'slow', '--auto-approve', '--json']);
     await a.waitForLine((l) => (JSON.parse(l) as { type: string; dataset: string; bytes: number }).type === 'apply_progress', 'the first progress event');
