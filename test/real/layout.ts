@@ -3,7 +3,7 @@
 // applied with the fewest zfs commands (one script, consecutive snapshots/holds batched).
 //
 //   a  a/b{p=v,q=w}   filesystem (zfs create -p), with properties
-//   enc:a/secret      encryption root, key from the pool's keyFile (passphrase)
+//   enc:a/secret      encryption root, key from the pool's keyFile (passphrase; lib.ts encryptionProps)
 //   vol:a/v=16M       sparse zvol
 //   a@s1              snapshot (consecutive ones: one atomic `zfs snapshot`)
 //   @s1               recursive snapshot of the whole pool (`zfs snapshot -r pool@s1`)
@@ -11,7 +11,7 @@
 //   hold:t=a@s1,a/b@s1         hold tag t (consecutive holds of one tag: one `zfs hold`)
 //   data:a=200K       write 200 KiB of random data into a new file f<n> (the pool must be mounted)
 // Names are relative to the pool; `# ` starts a comment to the end of the line.
-import { q, sh, type Pool } from './lib.js';
+import { encryptionProps, q, sh, type Pool } from './lib.js';
 
 export type LayoutStep =
   | { kind: 'create'; dataset: string; props: Record<string, string>; encrypted: boolean; volsize?: number }
@@ -179,7 +179,7 @@ export function renderLayoutScript(pool: LayoutTarget, steps: LayoutStep[]): str
   return steps.map((s) => {
     switch (s.kind) {
       case 'create': {
-        const enc = s.encrypted ? opts({ encryption: 'on', keyformat: 'passphrase', keylocation: `file://${pool.keyFile}` }) : [];
+        const enc = s.encrypted ? opts(encryptionProps(pool)) : [];
         const vol = s.volsize !== undefined ? ['-s', '-V', String(s.volsize)] : [];
         return ['zfs create -p', ...vol, ...enc, ...opts(s.props), q(abs(s.dataset))].join(' ');
       }

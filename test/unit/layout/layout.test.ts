@@ -23,7 +23,7 @@ test('the example layout renders one command per step, batching consecutive snap
     'zfs snapshot src/a@s1 src/a/b@s1',
     'zfs bookmark src/a@s1 src/a#b1',
     'zfs hold t src/a@s1 src/a/b@s1',
-    'zfs create -p -o encryption=on -o keyformat=passphrase -o keylocation=file:///mnt/disk/src.key src/a/secret',
+    'zfs create -p -o encryption=on -o keyformat=passphrase -o keylocation=file:///mnt/disk/src.key -o pbkdf2iters=100000 src/a/secret',
     'zfs create -p -s -V 16777216 src/a/v',
     'head -c 204800 /dev/urandom > /mnt/src/a/f1',
     'zfs snapshot src/a@s2',

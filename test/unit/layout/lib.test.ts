@@ -44,5 +44,5 @@ test('requireGuest throws outside the guest, naming the file and the runner', ()
 
 test('encryptionProps make an encryption root whose key loads from the pool key file', () => {
   assert.deepEqual(encryptionProps({ keyFile: '/mnt/disk/p.key' }),
-    { encryption: 'on', keyformat: 'passphrase', keylocation: 'file:///mnt/disk/p.key' });
+    { encryption: 'on', keyformat: 'passphrase', keylocation: 'file:///mnt/disk/p.key', pbkdf2iters: '100000' });
 });
