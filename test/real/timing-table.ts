@@ -1,8 +1,8 @@
 // Where the real-ZFS suite's time goes: node's spec reporter output (test/real/run) turned into a per-file and a
 // per-test table. Node 20's spec reporter does not name the file of a test, so each top-level entry is matched to a
 // file by its title: the titles of test()/it()/describe() calls in the test file and the modules it imports (a title
-// written as a template matches its ${...} parts as anything). Files run one after another in sorted order, so the
-// first file at or after the current one whose titles match is the entry's file.
+// written as a template matches its ${...} parts as anything). Files run one after another in sorted order, so an
+// entry's file is the first at or after the current one with a title that matches and is not used up yet.
 
 /** A top-level entry of the spec output: a test, or a describe with its total. */
 export interface SpecEntry {
@@ -73,18 +73,23 @@ export interface FileTitles { file: string; titles: RegExp[] }
 
 export interface FileTiming { file: string; ms: number; tests: { title: string; ms: number; ok: boolean }[] }
 
-/** Entries in order → files in order (an entry no file's titles match goes to the current file). */
+/** Entries in order → files in order. An entry goes to the current file if one of its titles not yet used there
+ *  matches, else to the next file with a matching title (apply-local and apply-ssh register the same titles), else it
+ *  stays in the current file (a title built in a loop, matched once). */
 export function assignFiles(entries: SpecEntry[], files: FileTitles[]): FileTiming[] {
   const out: FileTiming[] = files.map((f) => ({ file: f.file, ms: 0, tests: [] }));
+  const used = files.map(() => new Set<number>());
   const unknown: FileTiming = { file: '(no file matched)', ms: 0, tests: [] };
+  const free = (i: number, title: string) => files[i]!.titles.findIndex((t, k) => !used[i]!.has(k) && t.test(title));
   let at = 0;
   for (const e of entries) {
-    const matches = (i: number) => files[i]!.titles.some((t) => t.test(e.title));
-    // a title the current file already had starts the next file (apply-control and apply-control-ssh share titles)
-    const again = at < files.length && out[at]!.tests.some((t) => t.title === e.title || t.title.startsWith(`${e.title} › `));
-    let i = again ? at + 1 : at;
-    while (i < files.length && !matches(i)) i++;
-    const target = i < files.length ? out[(at = i)]! : at < files.length && out[at]!.tests.length > 0 ? out[at]! : unknown;
+    let i = at;
+    while (i < files.length && free(i, e.title) < 0) i++;
+    let target: FileTiming;
+    if (i < files.length) {
+      used[i]!.add(free(i, e.title));
+      target = out[(at = i)]!;
+    } else target = at < files.length && out[at]!.tests.length > 0 ? out[at]! : unknown;
     target.ms += e.ms;
     target.tests.push(...flatten(e));
   }

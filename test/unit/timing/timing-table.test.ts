@@ -49,7 +49,7 @@ test('titlesIn: string and template titles of test/it/describe; ${...} matches a
   assert.ok(titlePattern('a (b) [c]', "'").test('a (b) [c]'));
 });
 
-test('assignFiles: in file order; a title the current file already had starts the next file; one no later file has stays; tables', () => {
+test('assignFiles: in file order; a title the current file already used starts the next file; one no later file has stays; tables', () => {
   const files = [
     { file: 'apply-control-ssh.test', titles: titlesIn("test('apply exits 64'); test(`apply --json${x}: events`)") },
     { file: 'apply-control.test', titles: titlesIn("test('apply exits 64'); test(`apply --json${x}: events`)") },
@@ -66,4 +66,13 @@ test('assignFiles: in file order; a title the current file already had starts th
   assert.match(table, /^\| zfs-layer\.test \| 0\.1 \| 4 \(2 failed\) \| 9% \|$/m);
   assert.match(table, /^\| a month pruned ✖ \| zfs-layer\.test \| 5\.0 \|$/m);
   assert.equal(table.split('\n').filter((l) => l.endsWith(' |') && /\| \d+\.\d \|$/.test(l) && !l.includes('%')).length, 2);
+});
+
+test('assignFiles: a template title shared by two files (apply-local, apply-ssh) is used once in each', () => {
+  const shared = "test(`initial${o.ssh ? ' over SSH' : ''}: sent`); test(`incremental${o.ssh ? ' over SSH' : ''}`)";
+  const files = [{ file: 'apply-local.test', titles: titlesIn(shared) }, { file: 'apply-ssh.test', titles: titlesIn(shared) }];
+  const log = '✔ initial: sent (1ms)\n✔ incremental (2ms)\n✔ initial over SSH: sent (3ms)\n✔ incremental over SSH (4ms)\n';
+  assert.deepEqual(assignFiles(parseSpec(log), files).map((f) => [f.file, f.tests.map((t) => t.title)]), [
+    ['apply-local.test', ['initial: sent', 'incremental']], ['apply-ssh.test', ['initial over SSH: sent', 'incremental over SSH']],
+  ]);
 });
