@@ -1,5 +1,5 @@
 // What apply reports while it runs (the views render these) and what it returns.
-import type { Action } from '../plan/types.js';
+import type { Action, PlannedHook } from '../plan/types.js';
 
 export type ApplyEvent =
   | { type: 'apply_start'; at: Date; job: string; dataset: string | null; action: Action }
@@ -7,7 +7,9 @@ export type ApplyEvent =
   | { type: 'apply_progress'; at: Date; job: string; dataset: string; action: Action; bytes: number; wireBytes?: number; estimatedBytes: number | null; elapsedMs: number }
   | { type: 'apply_complete'; at: Date; job: string; dataset: string | null; action: Action; bytes: number | null; wireBytes?: number; elapsedMs: number }
   | { type: 'apply_errored'; at: Date; job: string; dataset: string | null; action: Action; error: string; elapsedMs: number }
-  | { type: 'dataset_skipped'; at: Date; job: string; dataset: string; reason: string };
+  | { type: 'dataset_skipped'; at: Date; job: string; dataset: string; reason: string }
+  /** a hook ran: ok, or how it ended (`end`: "exit 3: …", "timed out after 30s and was killed"); its output, cut */
+  | { type: 'hook_done'; at: Date; job: string; dataset: null; hook: PlannedHook; ok: boolean; end: string; stdout: string; stderr: string; elapsedMs: number };
 
 export type ApplyHooks = (event: ApplyEvent) => void;
 
@@ -39,7 +41,7 @@ export interface ApplyTotals {
 
 export interface ApplyResult {
   outcomes: DatasetOutcome[];
-  /** snapshot batches that failed: "job: pool: reason" */
+  /** snapshot batches that failed, and hooks that failed with err_is_fatal: "job: reason" */
   snapshotFailures: string[];
   totals: ApplyTotals;
   interrupted: boolean;

@@ -1,6 +1,6 @@
 // Executes a plan action by action: snapshots first, then each dataset's chain in dependency
 // order. A failure stops only its chain and the chains that depend on it; it never re-plans.
-import type { Action, JobPlan, Plan, VersionRef } from '../plan/types.js';
+import type { Action, JobPlan, Plan, PlannedHook, VersionRef } from '../plan/types.js';
 import type { BandwidthLimit, Config, JobConfig } from '../config/types.js';
 import type { BookmarkOp, ReceiveArgs, SendArgs, ZfsHost } from '../zfs/types.js';
 import type { HostPool } from '../hosts.js';
@@ -13,6 +13,7 @@ import { actionDataset, errorLine, runWaves, type SendAction, type Transferred }
 import { withStep } from '../obs/context.js';
 import { emptyTotals, type ApplyHooks, type ApplyResult, type DatasetOutcome } from './events.js';
 import { addTotals, computeApplyTotals } from './totals.js';
+import { computeOutcomeEnv, runPlannedHook } from './hooks.js';
 
 export interface ApplyOptions {
   hosts: HostPool;
@@ -82,18 +83,30 @@ export async function applyJob(jobPlan: JobPlan, job: JobConfig, opts: ApplyOpti
     }
   };
 
-  // 1. Snapshots, one atomic batch per pool.
-  for (const action of jobPlan.snapshots) {
-    if (action.kind !== 'snapshot') continue;
+  // 1. Snapshots, one atomic batch per pool, between the pool's pre_snapshot and post_snapshot hooks.
+  for (const planned of jobPlan.snapshots) {
+    if (planned.kind !== 'snapshot') continue;
     if (aborted()) { interrupted = true; break; }
+    const hooksOf = (phase: string) => (jobPlan.hooks ?? []).filter((h) => h.phase === phase && h.pool === planned.pool);
+    const blocked = await runPreSnapshotHooks(jobPlan, hooksOf('pre_snapshot'), opts.hosts, hooks, clock, snapshotFailures);
+    const action = { ...planned, snapshots: planned.snapshots.filter((s) => !blocked.has(s.slice(0, s.indexOf('@')))) };
+    for (const s of planned.snapshots) if (!action.snapshots.includes(s)) failedSnapshots.set(s, `not taken: a pre_snapshot hook with err_is_fatal failed`);
+    let outcome = action.snapshots.length === 0 ? 'skipped' : 'ok';
     try {
-      await run(action, null, async () => { await opts.hosts.get(action.host).snapshot(action.snapshots); return null; });
-      done.push(action);
+      if (action.snapshots.length > 0) {
+        await run(action, null, async () => { await opts.hosts.get(action.host).snapshot(action.snapshots); return null; });
+        done.push(action);
+      }
     } catch (err) {
       if (err instanceof Interrupted) { interrupted = true; break; }
       const reason = `snapshot of pool ${action.pool} failed: ${errorLine(err)}`;
       snapshotFailures.push(`${jobPlan.job}: ${reason}`);
       for (const s of action.snapshots) failedSnapshots.set(s, reason);
+      outcome = 'failed';
+    }
+    for (const h of hooksOf('post_snapshot')) {
+      const r = await runPlannedHook(opts.hosts, jobPlan, h, { ZFORM_OUTCOME: outcome }, hooks, clock);
+      if (!r.ok && h.errIsFatal) snapshotFailures.push(`${jobPlan.job}: ${r.line}`);
     }
   }
 
@@ -119,7 +132,31 @@ export async function applyJob(jobPlan: JobPlan, job: JobConfig, opts: ApplyOpti
   interrupted = interrupted || r.interrupted;
   // each outcome counts the chain's actions done, in order (runWaves keeps the plan's dataset order)
   jobPlan.datasets.forEach((ds, i) => done.push(...ds.actions.slice(0, r.outcomes[i]!.actionsDone)));
+  // 3. After replication: the job's post_replication hooks, told how it went (not after an interruption).
+  if (!interrupted && !aborted()) {
+    for (const h of (jobPlan.hooks ?? []).filter((x) => x.phase === 'post_replication')) {
+      const env = computeOutcomeEnv(outcomes, snapshotFailures, bytes, h.datasets);
+      const hr = await runPlannedHook(opts.hosts, jobPlan, h, env, hooks, clock);
+      if (!hr.ok && h.errIsFatal) snapshotFailures.push(`${jobPlan.job}: ${hr.line}`);
+    }
+  }
   return { outcomes, snapshotFailures, totals: computeApplyTotals(done, bytes), interrupted };
+}
+
+/** Runs a pool's pre_snapshot hooks in order; returns the datasets whose snapshot must not be taken (those of a hook
+ *  with err_is_fatal that failed or timed out), and reports each such failure. A hook without err_is_fatal that
+ *  fails is logged only (the hook_done event). */
+async function runPreSnapshotHooks(
+  jobPlan: JobPlan, pre: PlannedHook[], hosts: HostPool, hooks: ApplyHooks, clock: () => Date, problems: string[],
+): Promise<Set<string>> {
+  const blocked = new Set<string>();
+  for (const h of pre) {
+    const r = await runPlannedHook(hosts, jobPlan, h, {}, hooks, clock);
+    if (r.ok || !h.errIsFatal) continue;
+    for (const d of h.datasets) blocked.add(d);
+    problems.push(`${jobPlan.job}: ${r.line}: no snapshot of ${h.datasets.join(', ')} (err_is_fatal)`);
+  }
+  return blocked;
 }
 
 async function executeAction(

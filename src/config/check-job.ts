@@ -140,6 +140,7 @@ export function checkJob(job: unknown, index: number, root: Plain | undefined, r
 
   // replication, send, recv
   checkRegex(report, [...base, 'replication', 'snapshots'], field(j.replication, 'snapshots'));
+  checkHooks(report, [...base, 'replication', 'hooks'], field(j.replication, 'hooks'));
   checkBandwidth(report, [...base, 'send', 'bandwidth_limit'], field(j.send, 'bandwidth_limit'));
   checkBandwidth(report, [...base, 'recv', 'bandwidth_limit'], field(j.recv, 'bandwidth_limit'));
   const compression = field(j.send, 'compression');
@@ -193,6 +194,27 @@ function checkSnapshotting(report: Report, base: KeyPath, snap: Plain): void {
     }
   }
   checkValue(report, [...base, 'snapshotting', 'interval'], snap.interval, parseDuration);
+  if (typeof snap.skip_empty === 'string') checkValue(report, [...base, 'snapshotting', 'skip_empty'], snap.skip_empty, parseSize);
+  checkHooks(report, [...base, 'snapshotting', 'hooks'], snap.hooks);
+}
+
+/** Hook paths are absolute and name one executable (run without a shell, after env's NAME=VALUE words: no "="). */
+function checkHooks(report: Report, path: KeyPath, hooks: unknown): void {
+  asArray(hooks)?.forEach((hook, i) => {
+    const h = asObject(hook);
+    if (!h) return;
+    const here = [...path, i];
+    if (typeof h.path === 'string' && h.path !== '') {
+      if (!h.path.startsWith('/')) report([...here, 'path'], `must be an absolute path, not "${h.path}" (hooks run without a shell and without PATH lookup)`);
+      else if (h.path.includes('=')) report([...here, 'path'], `must not contain "=" (it follows env's NAME=VALUE words): "${h.path}"`);
+    }
+    checkValue(report, [...here, 'timeout'], h.timeout, parseDuration);
+    const fs = asObject(h.filesystems);
+    for (const pattern of Object.keys(fs ?? {})) {
+      const err = filterPatternCheck(pattern);
+      if (err) report([...here, 'filesystems', pattern], err, 'key');
+    }
+  });
 }
 
 /** Keys that only make sense with a target, and a job that would do nothing. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseGrid } from './grid.js';
 import { asArray, asObject, type Plain } from './plain.js';
 import type {
-  BandwidthLimit, Config, HostConfig, JobConfig, ProtectionMode, PruneRule, SshConfig, TimestampFormat,
+  BandwidthLimit, Config, HookConfig, HostConfig, JobConfig, ProtectionMode, PruneRule, SshConfig, TimestampFormat,
 } from './types.js';
 import { parseDuration, parseSize } from './units.js';
 import { parseCompression } from './compression.js';
@@ -21,6 +21,7 @@ export const DEFAULTS = {
   initial: 'most_recent' as const,
   bucketCapacity: '128 KiB',
   placeholderEncryption: 'inherit' as const,
+  hookTimeout: '30s',
 };
 
 /** `~` and `~/x` relative to the user's home directory. */
@@ -73,6 +74,14 @@ function computeRule(raw: unknown): PruneRule {
     case 'regex': return { type: 'regex', regex: r.regex as string, negate: r.negate === true };
     default: return { type: 'not_replicated', keepSnapshotAtCursor: r.keep_snapshot_at_cursor !== false };
   }
+}
+
+function computeHook(raw: unknown): HookConfig {
+  const h = asObject(raw)!;
+  const hook: HookConfig = { path: h.path as string, timeoutMs: parseDuration(h.timeout ?? DEFAULTS.hookTimeout), errIsFatal: h.err_is_fatal === true };
+  const fs = asObject(h.filesystems);
+  if (fs) hook.filesystems = { ...(fs as Record<string, boolean>) };
+  return hook;
 }
 
 function computeJob(raw: unknown): JobConfig {
@@ -128,8 +137,15 @@ function computeJob(raw: unknown): JobConfig {
       intervalMs: parseDuration(snap.interval),
       timestampFormat: (snap.timestamp_format as TimestampFormat | undefined) ?? DEFAULTS.timestampFormat,
     };
+    const hooks = asArray(snap.hooks) ?? [];
+    if (hooks.length > 0) job.snapshotting.hooks = hooks.map(computeHook);
+    if (snap.skip_empty === true) job.snapshotting.skipEmptyBelow = 1;
+    else if (typeof snap.skip_empty === 'string') job.snapshotting.skipEmptyBelow = parseSize(snap.skip_empty);
   }
   if (typeof repl.snapshots === 'string') job.replication.snapshots = repl.snapshots;
+  const replHooks = asArray(repl.hooks) ?? [];
+  if (replHooks.length > 0) job.replication.hooks = replHooks.map(computeHook);
+  if (pruning.destroy_empty === true) job.pruning.destroyEmpty = true;
   const sendLimit = computeBandwidth(send.bandwidth_limit);
   if (sendLimit) job.send.bandwidthLimit = sendLimit;
   const compression = typeof send.compression === 'string' ? parseCompression(send.compression) : null;

@@ -25,6 +25,16 @@ export type PruneRule =
   | { type: 'regex'; regex: string; negate: boolean }
   | { type: 'not_replicated'; keepSnapshotAtCursor: boolean };
 
+/** A hook command (snapshotting.hooks, replication.hooks): an executable run with ZFORM_* variables, no arguments. */
+export interface HookConfig {
+  /** absolute path on the host that runs it */
+  path: string;
+  timeoutMs: number;
+  errIsFatal: boolean;
+  /** snapshot hooks: the datasets it is for (zrepl filter); absent: every dataset of the job */
+  filesystems?: Record<string, boolean>;
+}
+
 export interface JobConfig {
   name: string;
   source: {
@@ -40,6 +50,11 @@ export interface JobConfig {
     prefix: string;
     intervalMs: number;
     timestampFormat: TimestampFormat;
+    /** run before and after each pool's snapshot batch, on the source host (absent: none) */
+    hooks?: HookConfig[];
+    /** skip_empty: no new snapshot when `written` since the newest (prefixed) snapshot is below this (true = 1 byte);
+     *  absent: never skipped */
+    skipEmptyBelow?: number;
   };
   replication: {
     protection: { initial: ProtectionMode; incremental: ProtectionMode };
@@ -48,6 +63,8 @@ export interface JobConfig {
     initial: 'most_recent' | 'all';
     /** allow planning rollbacks of a diverged/modified target to the newest common snapshot */
     allowRollback: boolean;
+    /** run after the job's replication on the machine zform runs on (absent: none) */
+    hooks?: HookConfig[];
   };
   send: {
     encrypted: boolean;
@@ -68,7 +85,8 @@ export interface JobConfig {
     placeholder: { encryption: 'inherit' | 'off' };
     bandwidthLimit?: BandwidthLimit;
   };
-  pruning: { keepSource: PruneRule[]; keepTarget: PruneRule[] };
+  /** destroyEmpty: snapshots whose written is 0 go even when a rule keeps them (never a protected one) */
+  pruning: { keepSource: PruneRule[]; keepTarget: PruneRule[]; destroyEmpty?: boolean };
 }
 
 export interface Config {

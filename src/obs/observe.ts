@@ -107,6 +107,7 @@ export class Observability {
       this.trace?.instant('skipped', 'dataset', label ? this.trace.lane(label) : MAIN_LANE, now, { job: ev.job, dataset: ev.dataset, reason: ev.reason });
       return;
     }
+    if (ev.type === 'hook_done') { this.hookDone(ev, now); return; }
     const a = ev.action;
     const base: LogFields = { job: ev.job, dataset: ev.dataset ?? undefined, step: a.id };
     switch (ev.type) {
@@ -133,6 +134,20 @@ export class Observability {
         return;
     }
   };
+
+  /** A hook's end (info, warn when it failed) and its output, one log line per line it printed (stdout at info,
+   *  stderr at warn when it failed), and a span in the trace. */
+  private hookDone(ev: Extract<ApplyEvent, { type: 'hook_done' }>, now: number): void {
+    const h = ev.hook;
+    const base: LogFields = { job: ev.job, phase: h.phase, host: h.host, hook: h.path };
+    for (const [stream, text] of [['stdout', ev.stdout], ['stderr', ev.stderr]] as const) {
+      for (const line of text.split('\n')) {
+        if (line.trim() !== '') this.log.log(!ev.ok && stream === 'stderr' ? 'warn' : 'info', 'hook output', { ...base, stream, line });
+      }
+    }
+    this.log.log(ev.ok ? 'info' : 'warn', ev.ok ? 'hook done' : 'hook failed', { ...base, result: ev.end, duration_ms: ms(ev.elapsedMs) });
+    this.trace?.complete(`hook ${h.phase}`, 'hook', MAIN_LANE, now - ev.elapsedMs, now, { ...base, result: ev.end });
+  }
 
   private stepSpan(job: string, id: string, name: string, end: number, args: Record<string, unknown>, failed = false): void {
     const start = this.stepStart.get(id) ?? end;

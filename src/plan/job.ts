@@ -14,6 +14,7 @@ import { computeJobSummary } from './summary.js';
 import { ancestorsBetween, comparePaths, isWithin } from './paths.js';
 import { selectDatasets } from './selection.js';
 import type { WireChoice } from './wire.js';
+import { computeJobHooks } from './hooks.js';
 
 export interface JobPlanContext {
   now: Date;
@@ -37,7 +38,10 @@ export function computeJobPlan(job: JobConfig, inventory: JobInventory | undefin
   const snapshots: Action[] = due.batches.map((b) => ({ id: '', host: job.source.host, side: 'source', kind: 'snapshot', pool: b.pool, snapshots: b.snapshots }));
   const scope: JobScope = { job, inventory, ctx, sourceIndex, selected, due, diagnostics };
   const datasets = job.target ? replicationPlans(scope, job.target) : snapshotOnlyPlans(scope);
-  return finishJobPlan(job, snapshots, datasets, diagnostics);
+  const plan = finishJobPlan(job, snapshots, datasets, diagnostics);
+  const hooks = computeJobHooks(job, due.batches, plan.datasets, diagnostics, selected.map((d) => d.name));
+  // optional members only when present: a plan without hooks or skips is the plan zform made before them
+  return { ...plan, ...(hooks.length > 0 ? { hooks } : {}), ...(due.skipped.length > 0 ? { skipped: due.skipped } : {}) };
 }
 
 /** What every part of one job's plan reads. */

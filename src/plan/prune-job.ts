@@ -50,7 +50,7 @@ export function computeDatasetPruning(input: DatasetPruneInput): { actions: Acti
     const note = foreignHoldNote(job.name, source.name, ownTags, side, dataset, r);
     if (note) diagnostics.push(note);
   };
-  if (job.pruning.keepSource.length > 0) add('source', source.name, pruneSource(ctx));
+  if (job.pruning.keepSource.length > 0 || job.pruning.destroyEmpty) add('source', source.name, pruneSource(ctx));
   if (input.target) add('target', input.target.name, pruneTarget(ctx, input.target));
   return { actions, diagnostics };
 }
@@ -106,7 +106,7 @@ function pruneSource(ctx: PruneContext): PruneSideResult {
   const { input, sends } = ctx;
   const { job, source } = input;
   const listed = snapshotsOf(input.sourceIndex, source.name);
-  const snaps: SideSnapshot[] = listed.map((v) => ({ ref: refOf(v), creation: v.creation, planned: false }));
+  const snaps: SideSnapshot[] = listed.map((v) => ({ ref: refOf(v), creation: v.creation, planned: false, written: v.written }));
   if (input.planned) snaps.push({ ref: input.planned.ref, creation: ctx.nowSeconds, planned: true });
   const protect = new Set<string>();
   let replicatedUpTo: number | null = null;
@@ -128,7 +128,17 @@ function pruneSource(ctx: PruneContext): PruneSideResult {
     host: job.source.host, side: 'source', dataset: source.name, rules: job.pruning.keepSource, snapshots: snaps, replicatedUpTo,
     heldBy: heldAfterChain(ctx.released, input.sourceIndex, source.name, listed),
     protect,
+    ...(job.pruning.destroyEmpty ? { destroyEmpty: { protect: emptyProtected(input.sourceIndex, source.name, snaps, replicatedUpTo) } } : {}),
   });
+}
+
+/** destroy_empty never takes the replication base (the newest snapshot the target has) or a snapshot a bookmark of
+ *  the dataset points at (a cursor's, by GUID: an incremental may start there). */
+function emptyProtected(index: ListingIndex, dataset: string, snaps: SideSnapshot[], replicatedUpTo: number | null): Set<string> {
+  const bookmarked = new Set(index.versions(dataset).filter((v) => v.kind === 'bookmark').map((v) => v.guid));
+  const out = new Set(snaps.filter((s) => s.ref.guid !== null && bookmarked.has(s.ref.guid)).map((s) => s.ref.name));
+  if (replicatedUpTo !== null && snaps[replicatedUpTo]) out.add(snaps[replicatedUpTo]!.ref.name);
+  return out;
 }
 
 /** Target: what it has once the chain ran (minus a rollback's, plus what the sends deliver); never while the
@@ -137,11 +147,11 @@ function pruneTarget(ctx: PruneContext, t: NonNullable<DatasetPruneInput['target
   const { input, sends, nowSeconds } = ctx;
   const { job, plan, source } = input;
   const blocked = plan.diagnostics.some((d) => d.severity === 'error');
-  if (job.pruning.keepTarget.length === 0 || blocked || !(t.record || sends.length > 0)) return null;
+  if ((job.pruning.keepTarget.length === 0 && !job.pruning.destroyEmpty) || blocked || !(t.record || sends.length > 0)) return null;
   const listed = t.record ? snapshotsOf(t.index, t.name) : [];
   const rolledBack = new Set<string>();
   for (const a of plan.actions) if (a.kind === 'rollback') for (const d of a.destroys) if (d.kind === 'snapshot') rolledBack.add(d.name);
-  const snaps: SideSnapshot[] = listed.filter((v) => !rolledBack.has(v.name)).map((v) => ({ ref: refOf(v), creation: v.creation, planned: false }));
+  const snaps: SideSnapshot[] = listed.filter((v) => !rolledBack.has(v.name)).map((v) => ({ ref: refOf(v), creation: v.creation, planned: false, written: v.written }));
   let created: Map<string, number> | null = null; // only for a chain that sends
   const sourceCreation = (ref: VersionRef): number => {
     if (ref.guid === null) return nowSeconds;
@@ -163,5 +173,6 @@ function pruneTarget(ctx: PruneContext, t: NonNullable<DatasetPruneInput['target
     host: t.host, side: 'target', dataset: t.name, rules: job.pruning.keepTarget, snapshots: snaps, replicatedUpTo: null,
     heldBy: heldAfterChain(ctx.released, t.index, t.name, listed),
     protect,
+    ...(job.pruning.destroyEmpty ? { destroyEmpty: { protect: new Set<string>() } } : {}),
   });
 }

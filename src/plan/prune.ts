@@ -12,6 +12,8 @@ export interface SideSnapshot {
   creation: number;
   /** taken by this plan: never destroyed by it, but counted by the rules */
   planned: boolean;
+  /** listed snapshots: bytes since the previous snapshot (`written`); absent for those this plan takes or receives */
+  written?: number;
 }
 
 export interface PruneSideInput {
@@ -28,6 +30,9 @@ export interface PruneSideInput {
   heldBy: (name: string) => string[];
   /** snapshot names that must stay (the next incremental's base) */
   protect: Set<string>;
+  /** pruning.destroy_empty: also let go of empty snapshots (written 0), except these names (the replication base,
+   *  a cursor's snapshot) */
+  destroyEmpty?: { protect: Set<string> };
 }
 
 export interface PruneSideResult {
@@ -38,16 +43,25 @@ export interface PruneSideResult {
 
 export function computePruneSide(input: PruneSideInput): PruneSideResult {
   const candidates: PruneCandidate[] = input.snapshots.map((s, i) => ({ name: s.ref.name, creation: s.creation, order: i, planned: s.planned }));
-  const verdict = evaluateKeepRules(input.rules, candidates, { replicatedUpTo: input.replicatedUpTo });
+  // no rules (destroy_empty alone): the rules keep everything
+  const verdict = input.rules.length > 0 ? evaluateKeepRules(input.rules, candidates, { replicatedUpTo: input.replicatedUpTo }) : new Map<PruneCandidate, string>();
   const keptHeld: PruneSideResult['keptHeld'] = [];
   const destroy: { ref: VersionRef; reason: string }[] = [];
+  // whether the state of the previous snapshot survives this plan (it stays, or it is empty and its own predecessor's does)
+  let prevStateKept = false;
   input.snapshots.forEach((s, i) => {
     const reason = verdict.get(candidates[i]!);
-    if (reason === undefined || s.planned) return;
-    if (input.protect.has(s.ref.name)) return;
-    const tags = input.heldBy(s.ref.name);
-    if (tags.length > 0) { keptHeld.push({ name: s.ref.name, tags }); return; }
-    destroy.push({ ref: s.ref, reason });
+    const stays = reason === undefined || s.planned || input.protect.has(s.ref.name);
+    if (!stays) {
+      const tags = input.heldBy(s.ref.name);
+      if (tags.length > 0) { keptHeld.push({ name: s.ref.name, tags }); prevStateKept = true; return; }
+      destroy.push({ ref: s.ref, reason: reason! });
+      prevStateKept = false;
+      return;
+    }
+    const empty = computeEmptyReason(input, s, i, prevStateKept);
+    if (empty) destroy.push({ ref: s.ref, reason: empty });
+    prevStateKept = true; // kept, or empty: the same state as its predecessor's, which is kept
   });
   const action: Action | null = destroy.length === 0 ? null : {
     id: '', host: input.host, side: input.side, kind: 'destroy_snapshots', dataset: input.dataset, snapshots: destroy,
@@ -57,4 +71,16 @@ export function computePruneSide(input: PruneSideInput): PruneSideResult {
   const assumes = input.side === 'source' ? input.snapshots.filter((s) => s.planned).map((s) => s.ref) : [];
   if (action && action.kind === 'destroy_snapshots' && assumes.length > 0) action.assumes = assumes;
   return { action, keptHeld };
+}
+
+/**
+ * pruning.destroy_empty: why a snapshot the rules keep goes anyway, or null. Only a listed snapshot with written 0
+ * (it holds no block its predecessor does not), whose predecessor's state survives this plan (a snapshot is never
+ * empty relative to one this plan destroys), that is not the side's newest, not protected and not held.
+ */
+function computeEmptyReason(input: PruneSideInput, s: SideSnapshot, i: number, prevStateKept: boolean): string | null {
+  const de = input.destroyEmpty;
+  if (!de || s.planned || s.written !== 0 || i === 0 || !prevStateKept || i === input.snapshots.length - 1) return null;
+  if (input.protect.has(s.ref.name) || de.protect.has(s.ref.name) || input.heldBy(s.ref.name).length > 0) return null;
+  return `empty: written 0 since @${input.snapshots[i - 1]!.ref.name} (pruning.destroy_empty)`;
 }

@@ -115,8 +115,40 @@ export interface JobPlan {
   datasets: DatasetPlan[];
   /** job-wide diagnostics (e.g. a root that does not exist) */
   diagnostics: Diagnostic[];
+  /** hooks apply runs, from the config (absent: none): around the snapshot batches, and after replication */
+  hooks?: PlannedHook[];
+  /** datasets due for a snapshot that snapshotting.skip_empty leaves without one (absent: none) */
+  skipped?: SkippedSnapshot[];
   /** this job's counts and estimated bytes (computePlan always sets it) */
   summary?: PlanSummary;
+}
+
+export type HookPhase = 'pre_snapshot' | 'post_snapshot' | 'post_replication';
+
+/** One run of a hook command: what runs, where, with which timeout, for which datasets. */
+export interface PlannedHook {
+  phase: HookPhase;
+  /** config host name it runs on (the source host for snapshot hooks, "local" after replication) */
+  host: string;
+  path: string;
+  timeoutMs: number;
+  errIsFatal: boolean;
+  /** snapshot hooks: the pool whose batch it brackets, and the snapshot's short name */
+  pool?: string;
+  snapshot?: string;
+  /** the datasets it is for: snapshot hooks, those of the batch its filesystems filter selects; post_replication,
+   *  every source dataset the job selects */
+  datasets: string[];
+}
+
+/** A dataset due for a snapshot that snapshotting.skip_empty leaves without one. */
+export interface SkippedSnapshot {
+  dataset: string;
+  /** `written` since `since` (display only: a live dataset's written changes) */
+  writtenBytes: number;
+  /** the dataset's newest snapshot (ours), which already holds its state */
+  since: string;
+  reason: string;
 }
 
 export interface PlanSummary {

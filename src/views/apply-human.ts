@@ -56,6 +56,12 @@ export function createHumanApplyView(io: Io, opts: { color: boolean; tty: boolea
         if (spinner) { spinner.print(`${c.red('✖')} ${c.red(line)}`); if (current === ev.action.id) spinner.stop(); } else io.stdout.write(`${c.red('failed')} ${line}\n`);
         break;
       }
+      case 'hook_done': {
+        const line = `hook ${ev.hook.phase} ${ev.hook.path} on ${ev.hook.host}: ${ev.end}`;
+        const mark = ev.ok ? c.green(spinner ? '✔' : 'done ') : c.red(spinner ? '✖' : 'failed');
+        if (spinner) spinner.print(`${mark} ${line}`); else io.stdout.write(`${mark} ${line}\n`);
+        break;
+      }
       case 'dataset_skipped':
         if (spinner) spinner.print(`${c.yellow('skipped')} ${ev.dataset}: ${ev.reason}`); else io.stdout.write(`${c.yellow('skipped')} ${ev.dataset}: ${ev.reason}\n`);
         break;

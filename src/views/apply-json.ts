@@ -11,6 +11,13 @@ function wire(bytes: number | undefined): { wire_bytes?: number } {
 export function eventJson(ev: ApplyEvent): Record<string, unknown> {
   const base: Record<string, unknown> = { type: ev.type, '@timestamp': ev.at.toISOString(), job: ev.job, dataset: ev.dataset };
   if (ev.type === 'dataset_skipped') return { ...base, '@message': `${ev.dataset}: skipped: ${ev.reason}`, reason: ev.reason };
+  if (ev.type === 'hook_done') {
+    const h = ev.hook;
+    return {
+      ...base, '@message': `${h.phase} hook ${h.path} on ${h.host}: ${ev.end}`,
+      hook: { phase: h.phase, host: h.host, path: h.path, datasets: h.datasets }, ok: ev.ok, end: ev.end, elapsed_seconds: ev.elapsedMs / 1000,
+    };
+  }
   base.action = { id: ev.action.id, kind: ev.action.kind, host: ev.action.host };
   base['@message'] = describeAction(ev.action);
   // bytes: of the stream; wire_bytes (compressed sends only): on the wire

@@ -2,8 +2,8 @@
 // under `#` headers (each send with its protection lines), conflicts as Error/Warning blocks with their
 // evidence, and a summary line.
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { Action, Conflict, DatasetPlan, Diagnostic, JobPlan, Plan, PlanSummary, VersionRef } from '../plan/types.js';
-import { formatBytes } from '../config/units.js';
+import type { Action, Conflict, DatasetPlan, Diagnostic, JobPlan, Plan, PlanSummary, PlannedHook, VersionRef } from '../plan/types.js';
+import { formatBytes, formatDuration } from '../config/units.js';
 import { CURSOR_PREFIX, TENTATIVE_CURSOR_PREFIX } from '../zfs/names.js';
 import { blockedDatasets } from '../plan/queries.js';
 import { plural } from '../text.js';
@@ -84,6 +84,13 @@ class Renderer {
   }
 
   comment(text: string): string { return this.c.gray(text); }
+
+  /** `  > hook pre_snapshot /usr/local/bin/freeze on local (timeout 30s, err_is_fatal): tank/db, tank/db/log` */
+  hook(h: PlannedHook, pad: string): string {
+    const opts = [`timeout ${formatDuration(h.timeoutMs)}`, ...(h.errIsFatal ? ['err_is_fatal'] : [])].join(', ');
+    const shown = h.datasets.length <= 5 ? h.datasets.join(', ') : `${h.datasets.slice(0, 5).join(', ')} … (${h.datasets.length} datasets)`;
+    return `${pad}${this.c.cyan('  >')} hook ${h.phase} ${h.path} on ${h.host} ${this.comment(`(${opts})`)}${shown ? `: ${shown}` : ''}`;
+  }
 
   derivedBookmark(role: 'cursor' | 'tentative_cursor', job: string): string {
     return `${role === 'cursor' ? CURSOR_PREFIX : TENTATIVE_CURSOR_PREFIX}_G_(known after apply)_J_${job}`;
@@ -262,7 +269,7 @@ export function* renderPlanHumanPieces(plan: Plan, opts: PlanHumanOptions): Gene
       const lines = [c.bold(`# job ${job.job} (${route})${counts ? `: ${counts}` : ''}${upToDate > 0 ? `; ${plural(upToDate, 'dataset')} up to date` : ''}`), ''];
       if (job.snapshots.length > 0) {
         lines.push(r.comment('  # snapshots due'));
-        for (const a of job.snapshots) for (const l of r.action(a, job.job, '  ')) lines.push(l);
+        for (const a of job.snapshots) lines.push(...snapshotLines(r, job, a));
         lines.push('');
       }
       yield piece(lines);
@@ -277,8 +284,18 @@ export function* renderPlanHumanPieces(plan: Plan, opts: PlanHumanOptions): Gene
         out.push('');
         yield piece(out);
       }
+      const after = (job.hooks ?? []).filter((h) => h.phase === 'post_replication');
+      if (after.length > 0) yield piece([r.comment('  # after replication'), ...after.map((h) => r.hook(h, '  ')), '']);
       unknown += jobUnknown;
     }
+  }
+
+  for (const job of plan.jobs) {
+    const skipped = job.skipped ?? [];
+    if (skipped.length === 0) continue;
+    const lines = [c.bold(`# job ${job.job}: ${plural(skipped.length, 'dataset')} not snapshotted`)];
+    for (const k of skipped) lines.push(`  ${r.on(job.sourceHost, k.dataset)}  ${r.comment(`(${k.reason})`)}`);
+    yield piece([...lines, '']);
   }
 
   for (const job of plan.jobs) {
@@ -302,6 +319,16 @@ export function* renderPlanHumanPieces(plan: Plan, opts: PlanHumanOptions): Gene
   }
   if (blocked > 0) tail.push(c.red(`${plural(blocked, 'dataset')} cannot proceed (see the errors above).`));
   yield piece(tail);
+}
+
+/** A pool's snapshot line with the hooks that bracket it (pre before, post after). */
+function snapshotLines(r: Renderer, job: JobPlan, a: Action): string[] {
+  const hooks = (job.hooks ?? []).filter((h) => a.kind === 'snapshot' && h.pool === a.pool);
+  return [
+    ...hooks.filter((h) => h.phase === 'pre_snapshot').map((h) => r.hook(h, '  ')),
+    ...r.action(a, job.job, '  '),
+    ...hooks.filter((h) => h.phase === 'post_snapshot').map((h) => r.hook(h, '  ')),
+  ];
 }
 
 export function renderPlanHuman(plan: Plan, opts: PlanHumanOptions): string {

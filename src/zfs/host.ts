@@ -15,6 +15,7 @@ import {
 import { BOOKKEEPING_PROGRAM, computeOpFailureLine, computeOpPool, parseProgramResult, runBookmarkGroups, runOneByOne } from './program.js';
 import { HoldsParser, ListParser, computeRootsNest, parseNameValues, parsePlaceholders, parseProperties } from './parse.js';
 import { computeFeatures, parseResumeToken, parseSendEstimate, parseVersion } from './parse-send.js';
+import { runHookCommand, type HookResult, type HookRun } from './hook.js';
 
 export interface CommandZfsHostOptions {
   /** argv prefix, e.g. ["sudo", "-n"] (HostConfig.privilege) */
@@ -258,6 +259,10 @@ export class CommandZfsHost implements ZfsHost {
     const r = await runZfsResult(this.exec, argv, { observer: this.observer });
     if (r.code !== 0) throw makeZfsError(this.name, argv, r);
     return parseFoundPrograms(r.stdout, programs);
+  }
+
+  runHook(run: HookRun): Promise<HookResult> {
+    return runHookCommand(this.exec, run, this.observer);
   }
 
   /** Whether this host's processes can be joined by a pipe (both ends on this machine: transfer-direct.ts). */

@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { ZfsError } from './errors.js';
 import type { StderrFilter } from './exec.js';
 import type { Compression } from './wire.js';
+import type { HookResult, HookRun } from './hook.js';
 
 /** ZFS GUIDs are uint64: always decimal strings, never numbers. */
 export type Guid = string;
@@ -175,6 +176,9 @@ export interface ZfsHost {
   /** Which of `programs` this host can run (one `command -v` of each in one command): the compressors of
    *  send.compression, checked while planning */
   findPrograms(programs: string[]): Promise<string[]>;
+  /** Runs a hook command (not zfs, no privilege prefix) on this host through the same executor, killed past its
+   *  timeout (hook.ts); a failing hook resolves with its exit, never rejects */
+  runHook(run: HookRun): Promise<HookResult>;
   /** `zfs receive -A fs`; no resumable state is fine */
   abortResumableReceive(dataset: string): Promise<void>;
   decodeResumeToken(token: string): Promise<ResumeTokenInfo>;

@@ -29,6 +29,10 @@ export interface FakeExecutorOptions {
   state?: FakeState;
 }
 
+/** What a fake hook executable does when run (its environment given): its output and exit code; `hang`: it runs past
+ *  any timeout, so `timeout` kills it (exit 124, as GNU timeout reports it). */
+export type FakeHookScript = (env: Record<string, string>) => { code?: number; stdout?: string; stderr?: string; hang?: boolean };
+
 /** Which commands an injected failure hits: a zfs subcommand ("receive", "get") or a test on its arguments. */
 export type FakeMatch = string | ((args: string[]) => boolean);
 
@@ -86,6 +90,9 @@ export class FakeExecutor implements Executor {
   private readonly crash: CrashSwitch | null;
   private readonly programs: string[];
   private readonly injected: { match: FakeMatch; reply: Reply }[] = [];
+  private readonly hookScripts = new Map<string, FakeHookScript>();
+  /** every hook run (`timeout -k K SECONDS env NAME=VALUE... PATH`), in order */
+  readonly hookRuns: { path: string; env: Record<string, string>; timeoutSeconds: number }[] = [];
 
   constructor(readonly host: string, opts: FakeExecutorOptions = {}) {
     this.clock = opts.clock ?? (() => new Date());
@@ -107,9 +114,15 @@ export class FakeExecutor implements Executor {
     return i < 0 ? undefined : this.injected.splice(i, 1)[0]!.reply;
   }
 
+  /** Installs an executable at `path` for hooks (src/zfs/hook.ts) to run. */
+  setHook(path: string, script: FakeHookScript): void {
+    this.hookScripts.set(path, script);
+  }
+
   spawn(argv: string[], opts: ExecOptions = {}): ExecProcess {
     if (typeof opts.stdin === 'object' || opts.stdout === 'direct') throw new TypeError('FakeExecutor: no direct pipes');
     const stdin = opts.stdin === 'pipe';
+    if (argv[0] === 'timeout') return this.hook(argv, stdin);
     const z = argv.findIndex((a) => a === 'zfs');
     if (z < 0) return this.shell(argv, stdin);
     // `zfs ...`, or `sh -c SCRIPT sh zfs ...` (a pipeline around it: here the stream passes as it is)
@@ -133,6 +146,22 @@ export class FakeExecutor implements Executor {
     if (crash === undefined) return new FakeFrozenProcess();
     const found = argv.slice(4).filter((p) => this.programs.includes(p));
     return new FakeDoneProcess({ stdout: found.map((p) => `/usr/bin/${p}\n`).join('') }, crash, stdin);
+  }
+
+  /** `timeout -k K SECONDS env NAME=VALUE... PATH`: runs the fake executable installed at PATH. */
+  private hook(argv: string[], stdin: boolean): ExecProcess {
+    const e = argv.indexOf('env');
+    if (argv[1] !== '-k' || e !== 4) throw new TypeError(`FakeExecutor: not a hook command: ${argv.join(' ')}`);
+    this.commandLog.push(argv);
+    const words = argv.slice(e + 1);
+    const path = words[words.length - 1]!;
+    const env = Object.fromEntries(words.slice(0, -1).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+    this.hookRuns.push({ path, env, timeoutSeconds: Number(argv[3]) });
+    const script = this.hookScripts.get(path);
+    if (!script) return new FakeDoneProcess({ stderr: `env: '${path}': No such file or directory\n`, code: 127 }, null, stdin);
+    const r = script(env);
+    if (r.hang) return new FakeDoneProcess({ stdout: r.stdout, stderr: r.stderr, code: 124 }, null, stdin);
+    return new FakeDoneProcess({ stdout: r.stdout, stderr: r.stderr, code: r.code ?? 0 }, null, stdin);
   }
 
   /** The command's crash slot: null without a switch, undefined when zform is dead (the command never runs). */
