@@ -276,7 +276,7 @@ export async function writeData(...writes: [string, number][]): Promise<void> {
 
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 /** The event types of `apply --json` (man/zform.1). */
-export const APPLY_EVENT_TYPES = ['apply_start', 'apply_progress', 'apply_complete', 'apply_errored', 'dataset_skipped', 'change_summary'];
+export const APPLY_EVENT_TYPES = ['apply_start', 'apply_progress', 'apply_complete', 'apply_errored', 'dataset_skipped', 'hook_done', 'change_summary'];
 
 /**
  * The events of a finished `apply --json`, checked line by line: JSON, a documented type, an ISO @timestamp, a
@@ -292,6 +292,7 @@ export function parseApplyEvents(stdout: string, jobs: string[], roots: string[]
     assert.match(e['@timestamp'] as string, ISO_TIME, where);
     assert.equal(typeof e['@message'], 'string', where);
     if (e.type === 'change_summary') continue;
+    if (e.type === 'hook_done') { assert.equal(e.dataset, null, where); continue; }
     assert.ok(jobs.includes(e.job as string), `job: ${where}`);
     if (e.type !== 'dataset_skipped' && (e.action as { kind: string }).kind === 'snapshot') assert.equal(e.dataset, null, where);
     else assert.match(e.dataset as string, under, where);

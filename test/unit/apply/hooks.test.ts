@@ -207,7 +207,7 @@ test('skip_empty with a threshold, and never when the newest snapshot is not zfo
   assert.deepEqual(p.jobs[0]!.skipped!.map((k) => [k.dataset, k.reason]), [['tank/web', '10.0 KiB written, below 20.0 KiB since @zform_a (snapshotting.skip_empty)']]);
 });
 
-test('destroy_empty: empty snapshots go unless newest, bookmarked (a cursor's), held, or after one the rules destroy', async () => {
+test('destroy_empty: empty snapshots go unless newest, bookmarked (a cursor\'s), held, or after one the rules destroy', async () => {
   const text = `
 jobs:
   - name: j
