@@ -3,7 +3,7 @@
 // only when identical, so a plan file can never add, drop or change a hook.
 import type { HookConfig, JobConfig } from '../config/types.js';
 import { compileFilter } from '../config/filter.js';
-import type { DatasetPlan, Diagnostic, PlannedHook } from './types.js';
+import type { DatasetPlan, PlannedHook } from './types.js';
 
 /** The machine zform runs on: where post_replication hooks run (notifications live with the scheduler). */
 export const REPLICATION_HOOK_HOST = 'local';
@@ -20,12 +20,11 @@ function plannedHook(h: HookConfig, rest: Omit<PlannedHook, 'path' | 'timeoutMs'
 /**
  * Per pool batch, in batch order: every snapshot hook whose filesystems filter selects a dataset of the batch runs
  * before it (pre_snapshot, config order), then every one runs after it (post_snapshot, same order). Then, for a job
- * with a target and replication.hooks, one post_replication run per hook when the job has anything to do or to report
- * (an action or an error): a job with nothing to do runs no hook, so an idle `zform apply` stays quiet.
+ * with a target and replication.hooks, one post_replication run per hook when the job has an action: a job with
+ * nothing to do runs no hook, so an idle `zform apply` stays quiet.
  */
 export function computeJobHooks(
-  job: JobConfig, batches: { pool: string; snapshots: string[] }[], datasets: DatasetPlan[], jobDiagnostics: Diagnostic[],
-  selected: string[],
+  job: JobConfig, batches: { pool: string; snapshots: string[] }[], datasets: DatasetPlan[], selected: string[],
 ): PlannedHook[] {
   const out: PlannedHook[] = [];
   const hooks = job.snapshotting?.hooks ?? [];
@@ -39,8 +38,8 @@ export function computeJobHooks(
     }
   }
   const after = job.target ? job.replication.hooks ?? [] : [];
-  const busy = batches.length > 0 || jobDiagnostics.some((d) => d.severity === 'error')
-    || datasets.some((d) => d.actions.length > 0 || d.diagnostics.some((x) => x.severity === 'error'));
+  // only with actions: `apply` runs no plan without them (a conflict alone is reported by apply's exit status)
+  const busy = batches.length > 0 || datasets.some((d) => d.actions.length > 0);
   if (after.length > 0 && busy) {
     for (const h of after) out.push(plannedHook(h, { phase: 'post_replication', host: REPLICATION_HOOK_HOST, datasets: [...selected] }));
   }

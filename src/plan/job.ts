@@ -39,7 +39,7 @@ export function computeJobPlan(job: JobConfig, inventory: JobInventory | undefin
   const scope: JobScope = { job, inventory, ctx, sourceIndex, selected, due, diagnostics };
   const datasets = job.target ? replicationPlans(scope, job.target) : snapshotOnlyPlans(scope);
   const plan = finishJobPlan(job, snapshots, datasets, diagnostics);
-  const hooks = computeJobHooks(job, due.batches, plan.datasets, diagnostics, selected.map((d) => d.name));
+  const hooks = computeJobHooks(job, due.batches, plan.datasets, selected.map((d) => d.name));
   // optional members only when present: a plan without hooks or skips is the plan zform made before them
   return { ...plan, ...(hooks.length > 0 ? { hooks } : {}), ...(due.skipped.length > 0 ? { skipped: due.skipped } : {}) };
 }
