@@ -266,3 +266,62 @@ test('the hook argv: timeout with a kill grace, env words, the path; nothing for
   assert.throws(() => computeHookArgv({ path: '/a=b', env: {}, timeoutMs: 1000 }), /not a hook path/);
   assert.throws(() => computeHookArgv({ path: '/x', env: { 'A;B': '1' }, timeoutMs: 1000 }), /not an environment variable name/);
 });
+
+test('destroy_empty never takes the replication base (guarantee_nothing: no cursor bookmark to fall back on)', async () => {
+  const text = `
+jobs:
+  - name: j
+    source: { host: local, filesystems: { "tank/a": true } }
+    target: { host: local, root_fs: backup }
+    replication:
+      initial: all
+      protection: { initial: guarantee_nothing, incremental: guarantee_nothing }
+    pruning:
+      destroy_empty: true
+`;
+  const clock = { now: T0 };
+  const src = new FakeHost('local', { clock: () => clock.now }).apply(
+    'pool tank', 'create tank/a', 'write tank/a 10K', 'snapshot tank/a@s1', 'snapshot tank/a@s2', 'pool backup');
+  const config = parseConfig(text, 'zform.yml');
+  const h = staticHosts({ local: src });
+  const planNow = async () => {
+    const { inventories, resumeTokens } = await readInventories(config, ['j'], (n) => h.get(n));
+    return computePlan({ config, jobs: ['j'], inventories, resumeTokens, now: NOW, zformVersion: 't', allowRollback: false });
+  };
+  await applyPlan(await planNow(), config, { hosts: h, clock: () => NOW });
+  assert.deepEqual(snapshotsOf(src, 'backup/tank/a'), ['s1', 's2']);
+  // s2 is empty, the replication base and both sides' newest; s3 (empty) is newer and not yet replicated
+  src.apply('snapshot tank/a@s3');
+  const p = await planNow();
+  const destroys = p.jobs[0]!.datasets.find((d) => d.source === 'tank/a')!.actions.filter((a) => a.kind === 'destroy_snapshots');
+  // after the send of s3, s3 is the base: s2 (empty, after s1 which stays) goes on both sides, s3 never
+  assert.deepEqual(destroys.map((a) => a.kind === 'destroy_snapshots' && [a.side, a.snapshots.map((s) => s.ref.name)]), [['source', ['s2']], ['target', ['s2']]]);
+});
+
+test('hook output goes to the log, one line per line printed; a failed hook at warn', async () => {
+  const { Observability } = await import('../../../src/obs/observe.js');
+  const { captureStream } = await import('../../support/terminal.js');
+  const { stream, text } = captureStream();
+  const obs = new Observability({ format: 'logfmt', level: 'info', stderr: stream, clock: () => NOW });
+  const w = world(yaml(FREEZE));
+  w.src.zfs.setHook('/usr/local/bin/freeze', (env) => (env.ZFORM_HOOK_PHASE === 'pre_snapshot' ? { stdout: 'one\ntwo\n', stderr: 'lock timeout\n', code: 1 } : {}));
+  await applyPlan(await plan(w), w.config, { hosts: hosts(w), hooks: obs.onApplyEvent, clock: () => NOW });
+  const lines = text().split('\n').filter((l) => l.includes('hook'));
+  assert.ok(lines.some((l) => /level=info msg="hook output".*stream=stdout line=one/.test(l)), lines.join('\n'));
+  assert.ok(lines.some((l) => /level=info msg="hook output".*line=two/.test(l)));
+  assert.ok(lines.some((l) => /level=warn msg="hook output".*stream=stderr line="lock timeout"/.test(l)), lines.join('\n'));
+  assert.ok(lines.some((l) => /level=warn msg="hook failed".*phase=pre_snapshot.*result="exit 1: lock timeout"/.test(l)), lines.join('\n'));
+});
+
+test('a plan with hooks and skipped datasets is a valid plan file (schemas/plan.schema.json) that reads back whole', async () => {
+  const { writePlanFile, readPlanFile } = await import('../../../src/planfile.js');
+  const { mkdtemp } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const w = world(yaml(`${FREEZE}\n      skip_empty: true`));
+  w.src.apply('write tank/db 1K');
+  const p = await plan(w);
+  assert.ok(p.jobs[0]!.hooks && p.jobs[0]!.skipped);
+  const file = `${await mkdtemp(`${tmpdir()}/zform-hooks-`)}/p.json`;
+  await writePlanFile(file, p);
+  assert.deepEqual(await readPlanFile(file), JSON.parse(JSON.stringify(p)));
+});
