@@ -87,27 +87,10 @@ export async function applyJob(jobPlan: JobPlan, job: JobConfig, opts: ApplyOpti
   for (const planned of jobPlan.snapshots) {
     if (planned.kind !== 'snapshot') continue;
     if (aborted()) { interrupted = true; break; }
-    const hooksOf = (phase: string) => (jobPlan.hooks ?? []).filter((h) => h.phase === phase && h.pool === planned.pool);
-    const blocked = await runPreSnapshotHooks(jobPlan, hooksOf('pre_snapshot'), opts.hosts, hooks, clock, snapshotFailures);
-    const action = { ...planned, snapshots: planned.snapshots.filter((s) => !blocked.has(s.slice(0, s.indexOf('@')))) };
-    for (const s of planned.snapshots) if (!action.snapshots.includes(s)) failedSnapshots.set(s, `not taken: a pre_snapshot hook with err_is_fatal failed`);
-    let outcome = action.snapshots.length === 0 ? 'skipped' : 'ok';
-    try {
-      if (action.snapshots.length > 0) {
-        await run(action, null, async () => { await opts.hosts.get(action.host).snapshot(action.snapshots); return null; });
-        done.push(action);
-      }
-    } catch (err) {
-      if (err instanceof Interrupted) { interrupted = true; break; }
-      const reason = `snapshot of pool ${action.pool} failed: ${errorLine(err)}`;
-      snapshotFailures.push(`${jobPlan.job}: ${reason}`);
-      for (const s of action.snapshots) failedSnapshots.set(s, reason);
-      outcome = 'failed';
-    }
-    for (const h of hooksOf('post_snapshot')) {
-      const r = await runPlannedHook(opts.hosts, jobPlan, h, { ZFORM_OUTCOME: outcome }, hooks, clock);
-      if (!r.ok && h.errIsFatal) snapshotFailures.push(`${jobPlan.job}: ${r.line}`);
-    }
+    const ctx = { jobPlan, hosts: opts.hosts, hooks, clock, problems: snapshotFailures, failedSnapshots };
+    const taken = await runSnapshotBatch(ctx, planned, (action) => run(action, null, async () => { await opts.hosts.get(action.host).snapshot(action.snapshots); return null; }));
+    if (taken === 'interrupted') { interrupted = true; break; }
+    if (taken) done.push(taken);
   }
 
   // 2. Dataset chains in waves (see waves.ts): the GUIDs of the snapshots just taken are read in one command,
@@ -141,6 +124,47 @@ export async function applyJob(jobPlan: JobPlan, job: JobConfig, opts: ApplyOpti
     }
   }
   return { outcomes, snapshotFailures, totals: computeApplyTotals(done, bytes), interrupted };
+}
+
+interface BatchContext {
+  jobPlan: JobPlan;
+  hosts: HostPool;
+  hooks: ApplyHooks;
+  clock: () => Date;
+  /** the job's reported failures (appended to) */
+  problems: string[];
+  /** full snapshot name -> why it was not taken (appended to) */
+  failedSnapshots: Map<string, string>;
+}
+
+type SnapshotAction = Extract<Action, { kind: 'snapshot' }>;
+
+/** One pool's snapshot batch between its hooks: the pre_snapshot hooks, the batch without the datasets of a failed
+ *  fatal one, the post_snapshot hooks (told ok, failed or skipped). Returns the action as taken, null when nothing was
+ *  taken, 'interrupted' when the run was interrupted during the snapshot (no post hook then). */
+async function runSnapshotBatch(
+  ctx: BatchContext, planned: SnapshotAction, take: (action: SnapshotAction) => Promise<void>,
+): Promise<SnapshotAction | null | 'interrupted'> {
+  const { jobPlan, hosts, hooks, clock, problems, failedSnapshots } = ctx;
+  const hooksOf = (phase: string) => (jobPlan.hooks ?? []).filter((h) => h.phase === phase && h.pool === planned.pool);
+  const blocked = await runPreSnapshotHooks(jobPlan, hooksOf('pre_snapshot'), hosts, hooks, clock, problems);
+  const action = { ...planned, snapshots: planned.snapshots.filter((s) => !blocked.has(s.slice(0, s.indexOf('@')))) };
+  for (const s of planned.snapshots) if (!action.snapshots.includes(s)) failedSnapshots.set(s, 'not taken: a pre_snapshot hook with err_is_fatal failed');
+  let outcome = action.snapshots.length === 0 ? 'skipped' : 'ok';
+  try {
+    if (action.snapshots.length > 0) await take(action);
+  } catch (err) {
+    if (err instanceof Interrupted) return 'interrupted';
+    const reason = `snapshot of pool ${action.pool} failed: ${errorLine(err)}`;
+    problems.push(`${jobPlan.job}: ${reason}`);
+    for (const s of action.snapshots) failedSnapshots.set(s, reason);
+    outcome = 'failed';
+  }
+  for (const h of hooksOf('post_snapshot')) {
+    const r = await runPlannedHook(hosts, jobPlan, h, { ZFORM_OUTCOME: outcome }, hooks, clock);
+    if (!r.ok && h.errIsFatal) problems.push(`${jobPlan.job}: ${r.line}`);
+  }
+  return outcome === 'ok' ? action : null;
 }
 
 /** Runs a pool's pre_snapshot hooks in order; returns the datasets whose snapshot must not be taken (those of a hook
