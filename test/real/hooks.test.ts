@@ -22,13 +22,14 @@ function script(name: string, body: string): string {
   return file;
 }
 
-/** ZFORM_* variables the notify hook saw (it writes `env` to a file). */
+/** The variables the notify hook saw (it writes `env` to a file). */
 function notified(): Record<string, string> {
   const text = readFileSync(`${DIR}/notify.env`, 'utf8');
   const out: Record<string, string> = {};
   let key = '';
   for (const line of text.split('\n')) {
-    const m = /^(ZFORM_[A-Z_]+)=(.*)$/.exec(line);
+    // a value may span lines (ZFORM_DATASETS): a line that does not start a variable continues the last one
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
     if (m) { key = m[1]!; out[key] = m[2]!; } else if (key && line !== '') out[key] += `\n${line}`;
   }
   return out;
@@ -67,7 +68,7 @@ before(async () => {
   FAIL = script('pg-checkpoint-fail', `touch ${DIR}/fail.ran\necho "psql: FATAL: the database system is in recovery mode" >&2\nexit 2`);
   OK = script('pg-checkpoint', `echo "CHECKPOINT $ZFORM_HOOK_PHASE $ZFORM_SNAPSHOT"`);
   HANG = script('pg-hang', `sleep ${HANG_SLEEP} &\nsleep ${HANG_SLEEP}`);
-  NOTIFY = script('notify', `env | grep '^ZFORM_' > ${DIR}/notify.env`);
+  NOTIFY = script('notify', `env > ${DIR}/notify.env`);
   src = await createPool(S, { mounted: true });
   dst = await createPool(T);
   await sh(`zfs create -o atime=off ${S}/db && zfs create -o atime=off ${S}/web && zfs create -o atime=off ${S}/quiet && zfs create ${T}/ssh`);
