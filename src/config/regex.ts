@@ -21,5 +21,20 @@ export function compileRegex(source: string): ConfigRegex {
     const hint = /invalid escape sequence|unsupported Perl syntax/.test(reason) ? ' (RE2 syntax: no backreferences or lookaround)' : '';
     throw new ConfigValueError(`invalid regular expression "${source}": ${reason}${hint}`);
   }
-  return { source, test: (name) => re.test(name) };
+  // Snapshot names repeat across datasets (one atomic `zfs snapshot` per pool): each distinct name is matched once.
+  // The memo is bounded (cleared when full), so a listing of millions of distinct names costs no more than before.
+  const memo = new Map<string, boolean>();
+  return {
+    source,
+    test: (name) => {
+      let m = memo.get(name);
+      if (m === undefined) {
+        if (memo.size >= MEMO_LIMIT) memo.clear();
+        memo.set(name, (m = re.test(name)));
+      }
+      return m;
+    },
+  };
 }
+
+const MEMO_LIMIT = 65536;

@@ -47,3 +47,13 @@ test('the planner under replication.snapshots and a pruning regex of ^(a+)+$, wi
     assert.deepEqual(destroy.snapshots.map((s) => s.ref.name), [EVIL]); // not kept by the regex rule
   });
 });
+
+test('a compiled regex answers the same for a name asked again, also past its memo of 65,536 names', () => {
+  const re = compileRegex('^zf_\\d*[02468]$');
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < 70_000; i += 7) {
+      assert.equal(re.test(`zf_${i}`), i % 2 === 0, `zf_${i}`);
+      assert.equal(re.test(`x_${i}`), false);
+    }
+  }
+});
