@@ -98,6 +98,7 @@ function computeJob(raw: unknown): JobConfig {
       },
       initial: (repl.initial as 'most_recent' | 'all' | undefined) ?? DEFAULTS.initial,
       allowRollback: repl.allow_rollback === true,
+      followRenames: repl.follow_renames === true,
     },
     send: {
       encrypted,
@@ -130,6 +131,7 @@ function computeJob(raw: unknown): JobConfig {
     };
   }
   if (typeof repl.snapshots === 'string') job.replication.snapshots = repl.snapshots;
+  if (repl.destroy_missing !== undefined) job.replication.destroyMissingMs = parseDuration(repl.destroy_missing);
   const sendLimit = computeBandwidth(send.bandwidth_limit);
   if (sendLimit) job.send.bandwidthLimit = sendLimit;
   const compression = typeof send.compression === 'string' ? parseCompression(send.compression) : null;

@@ -48,6 +48,10 @@ export interface JobConfig {
     initial: 'most_recent' | 'all';
     /** allow planning rollbacks of a diverged/modified target to the newest common snapshot */
     allowRollback: boolean;
+    /** destroy a target whose source dataset is gone once its newest snapshot is this old (absent: never) */
+    destroyMissingMs?: number;
+    /** plan `zfs rename` of a target whose source was renamed (recognised by GUID) instead of a full send */
+    followRenames: boolean;
   };
   send: {
     encrypted: boolean;
