@@ -224,9 +224,25 @@ async function executeAction(
     case 'destroy_snapshots':
       await host.destroy(action.snapshots.map((s) => fullName(s.ref)));
       return null;
+    case 'rename_dataset':
+      await checkDatasetGuid(host, action.host, action.dataset, action.guid);
+      await host.rename(action.dataset, action.to);
+      return null;
+    case 'destroy_dataset':
+      // what the plan names, then the dataset without -r: a snapshot or child the plan did not show makes it fail
+      await checkDatasetGuid(host, action.host, action.dataset, action.guid);
+      if (action.destroys.length > 0) await host.destroy(action.destroys.map(fullName));
+      await host.destroyDataset(action.dataset);
+      return null;
     case 'send':
       throw new ZformError('internal', 'sends run as transfers whose GUIDs the wave confirms');
   }
+}
+
+/** The dataset is still the one planned (a dataset created again under that name has another GUID). */
+async function checkDatasetGuid(host: ZfsHost, hostName: string, dataset: string, guid: string): Promise<void> {
+  const got = (await host.getProperties(dataset, ['guid'])).guid;
+  if (got !== guid) throw new ZformError('stale_plan', `${hostName}:${dataset} has GUID ${got ?? 'none'}, the plan was made for ${guid}; plan again`);
 }
 
 /** The bookmark operations of a bookmark or destroy_bookmarks action, with the names known only after the

@@ -51,7 +51,8 @@ export function errorLine(err: unknown): string {
 export function actionDataset(a: Action): string | null {
   switch (a.kind) {
     case 'snapshot': return null;
-    case 'create_placeholder': case 'abort_resume': case 'rollback': case 'destroy_snapshots': return a.dataset;
+    case 'create_placeholder': case 'abort_resume': case 'rollback': case 'destroy_snapshots': case 'destroy_dataset': return a.dataset;
+    case 'rename_dataset': return a.to;
     case 'hold': case 'release': return a.snapshots[0]?.dataset ?? null;
     case 'bookmark': return a.snapshot.dataset;
     case 'destroy_bookmarks': return a.bookmarks[0]?.dataset ?? null;

@@ -146,6 +146,7 @@ export function checkJob(job: unknown, index: number, root: Plain | undefined, r
   const compression = field(j.send, 'compression');
   if (typeof compression === 'string') checkValue(report, [...base, 'send', 'compression'], compression, () => parseCompression(compression));
   checkValue(report, [...base, 'send', 'buffer'], field(j.send, 'buffer'), parseSize);
+  checkValue(report, [...base, 'replication', 'destroy_missing'], field(j.replication, 'destroy_missing'), parseDuration);
   const rawSend = field(j.send, 'raw') === true || field(j.send, 'encrypted') === true;
   checkRecvProperties(report, [...base, 'recv', 'properties'], field(j.recv, 'properties'), rawSend);
 

@@ -107,6 +107,7 @@ function computeJob(raw: unknown): JobConfig {
       },
       initial: (repl.initial as 'most_recent' | 'all' | undefined) ?? DEFAULTS.initial,
       allowRollback: repl.allow_rollback === true,
+      followRenames: repl.follow_renames === true,
     },
     send: {
       encrypted,
@@ -146,6 +147,7 @@ function computeJob(raw: unknown): JobConfig {
   const replHooks = asArray(repl.hooks) ?? [];
   if (replHooks.length > 0) job.replication.hooks = replHooks.map(computeHook);
   if (pruning.destroy_empty === true) job.pruning.destroyEmpty = true;
+  if (repl.destroy_missing !== undefined) job.replication.destroyMissingMs = parseDuration(repl.destroy_missing);
   const sendLimit = computeBandwidth(send.bandwidth_limit);
   if (sendLimit) job.send.bandwidthLimit = sendLimit;
   const compression = typeof send.compression === 'string' ? parseCompression(send.compression) : null;

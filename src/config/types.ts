@@ -65,6 +65,10 @@ export interface JobConfig {
     allowRollback: boolean;
     /** run after the job's replication on the machine zform runs on (absent: none) */
     hooks?: HookConfig[];
+    /** destroy a target whose source dataset is gone once its newest snapshot is this old (absent: never) */
+    destroyMissingMs?: number;
+    /** plan `zfs rename` of a target whose source was renamed (recognised by GUID) instead of a full send */
+    followRenames: boolean;
   };
   send: {
     encrypted: boolean;

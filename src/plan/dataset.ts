@@ -240,9 +240,28 @@ function noCommonSnapshot(ctx: ChainContext, conflict: Exclude<IncrementalConfli
   if (conflict.type === 'source_empty' && !ctx.input.planned) {
     return ctx.diag('error', `${S} has no snapshots to replicate`, [`and none of ${T}'s snapshots is on the source (no common snapshot either)`], { type: 'source_has_no_snapshots' });
   }
+  const recreated = recreatedConflict(ctx, conflict.targetNewest);
+  if (recreated) return recreated;
   return ctx.diag('error', `no common snapshot: none of ${T}'s snapshots is on the source`, [
     `zform never overwrites a target that has data: destroy or rename ${T} if it should be replaced by a full send`,
   ], { type: 'no_common_snapshot', sourceNewest, targetNewest: refOf(conflict.targetNewest) });
+}
+
+/**
+ * Same name, new dataset: every source snapshot is at least as new as the target's newest and none is shared, so
+ * the source dataset was destroyed and created again. A conflict naming both GUIDs, never a full send over it.
+ */
+function recreatedConflict(ctx: ChainContext, targetNewest: VersionRecord): Diagnostic | null {
+  const { S, T } = ctx;
+  const snaps = ctx.sourceVersions.filter((v) => v.kind === 'snapshot');
+  const oldest = snaps[0];
+  const newest = snaps[snaps.length - 1];
+  if (!oldest || !newest || oldest.creation < targetNewest.creation) return null;
+  const when = (v: VersionRecord) => new Date(v.creation * 1000).toISOString();
+  return ctx.diag('error', `recreated on the source: ${S} has new GUIDs, none of its snapshots is on ${T}`, [
+    `${T}'s newest snapshot @${targetNewest.name} (guid ${targetNewest.guid}, ${when(targetNewest)}) is older than ${S}'s oldest @${oldest.name} (guid ${oldest.guid}, ${when(oldest)})`,
+    `zform never sends a new dataset over an old target; to keep the old copy, rename it aside (zfs rename ${T} ${T}.old, which this job then reports as gone on the source), or destroy it (zfs destroy -r ${T}); then plan again for a full send`,
+  ], { type: 'recreated', sourceOldest: refOf(oldest), sourceNewest: refOf(newest), targetNewest: refOf(targetNewest) });
 }
 
 /**

@@ -16,6 +16,8 @@ export function describeAction(a: Action): string {
     case 'bookmark': return `bookmark ${on(a.host, ref(a.snapshot))} as ${a.role === 'cursor' ? 'replication cursor' : 'tentative cursor'}`;
     case 'destroy_bookmarks': return `destroy ${a.bookmarks.map((b) => on(a.host, ref(b))).join(', ')}`;
     case 'destroy_snapshots': return `destroy ${a.snapshots.length} snapshot(s) of ${on(a.host, a.dataset)}`;
+    case 'rename_dataset': return `rename ${on(a.host, a.dataset)} to ${a.to}`;
+    case 'destroy_dataset': return `destroy dataset ${on(a.host, a.dataset)} and its ${a.destroys.length} snapshot(s)/bookmark(s)`;
     case 'send': {
       const what = a.mode === 'resume' ? `resume ${short(a.to)}` : a.from ? `incremental ${short(a.from)} → ${short(a.to)}${a.intermediates ? ` (-I, ${a.includes.length} snapshots)` : ''}` : `full ${short(a.to)}`;
       return `send ${on(a.host, a.sourceDataset)} ${what} to ${on(a.targetHost, a.targetDataset)}`;

@@ -15,6 +15,7 @@ import { ancestorsBetween, comparePaths, isWithin } from './paths.js';
 import { selectDatasets } from './selection.js';
 import type { WireChoice } from './wire.js';
 import { computeJobHooks } from './hooks.js';
+import { computeGoneTargets, type FollowedRename } from './missing.js';
 
 export interface JobPlanContext {
   now: Date;
@@ -115,17 +116,24 @@ function replicationPlans(s: JobScope, target: NonNullable<JobConfig['target']>)
   const { rootFs, host: targetHost } = target;
   const targetListing = inventory.target ?? EMPTY;
   if (!inventory.target) s.diagnostics.push(jobDiagnostic(job, 'error', `the target of job ${job.name} was not listed`));
-  const targetIndex = indexListing(targetListing);
   const targetFingerprint = (name: string): Fingerprint => ({ host: targetHost, dataset: name, digest: computeFingerprint(targetListing, name) });
-  const rootMissingPool = !targetIndex.dataset(rootFs) && !rootFs.includes('/');
+  const rootMissingPool = !indexListing(targetListing).dataset(rootFs) && !rootFs.includes('/');
   if (rootMissingPool) {
     s.diagnostics.push(jobDiagnostic(job, 'error', `root_fs ${rootFs} does not exist on ${targetHost}, and zform does not create pools`, ['create the pool (or point target.root_fs at an existing dataset); nothing is replicated until then']));
   }
+  // Targets whose source is gone or renamed (only with a target listing: an unlisted side proves nothing).
+  const gone = inventory.target && !rootMissingPool
+    ? computeGoneTargets({ job, rootFs, targetHost, sourceIndex: s.sourceIndex, targetListing, selected: s.selected, now: ctx.now, fingerprint: { source: (n) => sourceFingerprint(s, n), target: targetFingerprint } })
+    : null;
+  if (gone) s.diagnostics.push(...gone.diagnostics);
+  // after the renames this plan makes (the real listing when there are none)
+  const targetIndex = indexListing(gone?.targetListing ?? targetListing);
   const replicable = job.replication.snapshots !== undefined ? ((re: ConfigRegex) => (n: string) => re.test(n))(compileRegex(job.replication.snapshots)) : () => true;
   const parents = new TargetParents(rootFs, targetHost, targetIndex, job, targetFingerprint);
 
   for (const d of s.selected) {
     const T = `${rootFs}/${d.name}`;
+    const rename = gone?.renames.get(d.name);
     const chain = rootMissingPool
       ? { actions: [], diagnostics: [], createsTarget: false }
       : computeDatasetChain({
@@ -134,9 +142,9 @@ function replicationPlans(s: JobScope, target: NonNullable<JobConfig['target']>)
         wire: ctx.wire,
       });
     const plan: DatasetPlan = {
-      source: d.name, target: T, dependsOn: [], actions: chain.actions,
-      diagnostics: [...snapshotNotes(s, d.name), ...chain.diagnostics],
-      fingerprints: [sourceFingerprint(s, d.name), targetFingerprint(T)],
+      source: d.name, target: T, dependsOn: [], actions: [...(rename ? [renameAction(rename, targetHost)] : []), ...chain.actions],
+      diagnostics: [...snapshotNotes(s, d.name), ...(gone?.notes.get(d.name) ?? []), ...chain.diagnostics],
+      fingerprints: [sourceFingerprint(s, d.name), targetFingerprint(T), ...(rename ? [targetFingerprint(rename.from)] : [])],
     };
     parents.plans.set(d.name, plan);
     // Pruning after the chain (it sees the snapshots the chain sends), never for a job whose target side is
@@ -149,9 +157,23 @@ function replicationPlans(s: JobScope, target: NonNullable<JobConfig['target']>)
       plan.actions.push(...pruning.actions);
       plan.diagnostics.push(...pruning.diagnostics);
     }
-    if (chain.createsTarget) parents.creates(plan, T);
+    if (chain.createsTarget || rename) parents.creates(plan, T);
+  }
+  for (const p of gone?.plans ?? []) parents.plans.set(p.source, p);
+  // a dataset that a rename moves waits for it
+  for (const r of gone?.renames.values() ?? []) {
+    for (const p of parents.plans.values()) {
+      if (p.target !== null && p.target !== r.to && isWithin(p.target, r.to) && !p.dependsOn.includes(r.newSource)) p.dependsOn.push(r.newSource);
+    }
   }
   return [...parents.plans.values()];
+}
+
+function renameAction(r: FollowedRename, targetHost: string): Action {
+  return {
+    id: '', host: targetHost, side: 'target', kind: 'rename_dataset', dataset: r.from, to: r.to, guid: r.guid,
+    reason: `${r.oldSource} was renamed to ${r.newSource} on the source (same snapshot GUIDs; replication.follow_renames)`,
+  };
 }
 
 /** The dataset plans of one job by source key, and the placeholders that give created targets their parents. */

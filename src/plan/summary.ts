@@ -2,7 +2,7 @@
 import type { Action, Diagnostic, JobPlan, PlanSummary } from './types.js';
 
 export function emptySummary(): PlanSummary {
-  return { snapshots: 0, sends: 0, sendBytes: 0, holds: 0, releases: 0, bookmarks: 0, destroys: 0, rollbacks: 0, placeholders: 0, aborts: 0, errors: 0, warnings: 0 };
+  return { snapshots: 0, sends: 0, sendBytes: 0, holds: 0, releases: 0, bookmarks: 0, destroys: 0, rollbacks: 0, renames: 0, placeholders: 0, aborts: 0, errors: 0, warnings: 0 };
 }
 
 /** Snapshots and destroys count objects (a rollback's destroyed versions count as destroys); the rest count actions.
@@ -18,6 +18,8 @@ export function countActions(actions: Action[], into: PlanSummary = emptySummary
       case 'destroy_bookmarks': into.destroys += a.bookmarks.length + (a.derived?.length ?? 0); break;
       case 'destroy_snapshots': into.destroys += a.snapshots.length; break;
       case 'rollback': into.rollbacks++; into.destroys += a.destroys.length; break;
+      case 'rename_dataset': into.renames++; break;
+      case 'destroy_dataset': into.destroys += a.destroys.length + 1; break;
       case 'create_placeholder': into.placeholders++; break;
       case 'abort_resume': into.aborts++; break;
     }

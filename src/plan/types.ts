@@ -62,7 +62,13 @@ export type Action =
     })
   /** pruning: each snapshot with the reason of every keep rule that let it go; `assumes`: snapshots this plan
    *  takes that the rules counted (apply skips the destroy when one of them was not taken) */
-  | (ActionBase & { kind: 'destroy_snapshots'; dataset: string; snapshots: { ref: VersionRef; reason: string }[]; assumes?: VersionRef[] });
+  | (ActionBase & { kind: 'destroy_snapshots'; dataset: string; snapshots: { ref: VersionRef; reason: string }[]; assumes?: VersionRef[] })
+  /** a target whose source was renamed (replication.follow_renames): `zfs rename dataset to`; guid: the target
+   *  dataset's own GUID, which apply checks before renaming */
+  | (ActionBase & { kind: 'rename_dataset'; dataset: string; to: string; guid: Guid; reason: string })
+  /** a target whose source is gone (replication.destroy_missing): its snapshots and bookmarks, every one named,
+   *  then the dataset itself (never -r: anything the plan does not name makes the destroy fail) */
+  | (ActionBase & { kind: 'destroy_dataset'; dataset: string; guid: Guid; destroys: VersionRef[]; reason: string });
 
 export type ActionKind = Action['kind'];
 
@@ -70,6 +76,10 @@ export type Conflict =
   | { type: 'diverged'; commonAncestor: VersionRef; sourceOnly: VersionRef[]; targetOnly: VersionRef[] }
   /** targetNewest null: the target exists (not a placeholder) but has no snapshots */
   | { type: 'no_common_snapshot'; sourceNewest: VersionRef | null; targetNewest: VersionRef | null }
+  /** same name, new GUIDs: the source's snapshots are all newer than the target's newest, none shared */
+  | { type: 'recreated'; sourceOldest: VersionRef; sourceNewest: VersionRef; targetNewest: VersionRef }
+  /** the target's source dataset is gone (a successful listing lacks it) */
+  | { type: 'source_missing'; targetNewest: VersionRef | null; renamedTo: string | null }
   | { type: 'source_has_no_snapshots' }
   | { type: 'target_modified'; newest: VersionRef; writtenBytes: number }
   | { type: 'resume_token_unusable'; reason: string };
@@ -160,6 +170,7 @@ export interface PlanSummary {
   bookmarks: number;
   destroys: number;
   rollbacks: number;
+  renames: number;
   placeholders: number;
   aborts: number;
   errors: number;

@@ -40,7 +40,7 @@ export interface StatusInput {
 }
 
 /** Conflict types that block a dataset until someone decides (an unusable token is aborted by the plan). */
-const BLOCKING_CONFLICTS = new Set(['diverged', 'no_common_snapshot', 'target_modified']);
+const BLOCKING_CONFLICTS = new Set(['diverged', 'no_common_snapshot', 'recreated', 'target_modified']);
 
 export function worstVerdict(verdicts: Verdict[]): Verdict {
   let worst: Verdict = 'ok';
@@ -95,6 +95,10 @@ function computeJobStatus(job: JobConfig, inventory: JobInventory | undefined, j
   const verdict = worstVerdict([reasons.length > 0 ? 'failing' : 'ok', ...datasets.map((d) => d.verdict)]);
   const counts = VERDICT_ORDER.filter((v) => v !== 'ok').map((v) => [v, datasets.filter((d) => d.verdict === v).length] as const).filter(([, n]) => n > 0);
   if (counts.length > 0) reasons.push(counts.map(([v, n]) => `${n} dataset${n === 1 ? '' : 's'} ${v}`).join(', '));
+  // targets whose source is gone: listed, without changing the verdict (the plan only warns, or destroys as configured)
+  for (const p of jobPlan?.datasets ?? []) {
+    for (const d of p.diagnostics) if (d.conflict?.type === 'source_missing') reasons.push(d.summary);
+  }
   return {
     job: job.name,
     sourceHost: job.source.host,

@@ -23,7 +23,8 @@ const MAX_EVIDENCE = 10;
 function symbolOf(a: Action): Symbol {
   switch (a.kind) {
     case 'snapshot': case 'create_placeholder': case 'hold': case 'bookmark': return '+';
-    case 'abort_resume': case 'release': case 'destroy_bookmarks': case 'destroy_snapshots': return '-';
+    case 'abort_resume': case 'release': case 'destroy_bookmarks': case 'destroy_snapshots': case 'destroy_dataset': return '-';
+    case 'rename_dataset': return '~';
     case 'rollback': return '-/+';
     case 'send': return a.receive.force ? '-/+' : '~';
   }
@@ -135,6 +136,14 @@ class Renderer {
       case 'destroy_snapshots':
         // one line per snapshot with the rules that let it go (applied as one batched zfs destroy)
         return a.snapshots.map((s) => `${sym}destroy ${this.ref(a.host, s.ref)}  ${this.comment(`(${s.reason})`)}`);
+      case 'rename_dataset':
+        return [`${sym}rename ${this.on(a.host, a.dataset)} to ${this.on(a.host, a.to)} (zfs rename)`, why(a.reason)];
+      case 'destroy_dataset':
+        return [
+          `${sym}destroy dataset ${this.on(a.host, a.dataset)}${a.destroys.length > 0 ? `, with ${plural(a.destroys.length, 'snapshot/bookmark', 'snapshots/bookmarks')}:` : ' (it has no snapshots)'}`,
+          ...a.destroys.map((r) => `${pad}      ${this.ref(a.host, r)}`),
+          why(a.reason),
+        ];
       case 'send': {
         const target = this.on(a.targetHost, a.targetDataset);
         const size = a.estimatedBytes === null ? 'size unknown' : `~${formatBytes(a.estimatedBytes)}`;
@@ -193,6 +202,10 @@ class Renderer {
         return [`newest on the source: ${c.sourceNewest ? v(hosts.source, c.sourceNewest) : 'none'}`, `newest on the target: ${c.targetNewest ? v(t, c.targetNewest) : 'none'}`];
       case 'target_modified':
         return [`newest target snapshot: ${v(t, c.newest)}`, `written since: ${formatBytes(c.writtenBytes)}`];
+      case 'recreated':
+        return [`oldest on the source: ${v(hosts.source, c.sourceOldest)}`, `newest on the source: ${v(hosts.source, c.sourceNewest)}`, `newest on the target: ${v(t, c.targetNewest)}`];
+      case 'source_missing':
+        return [`newest on the target: ${c.targetNewest ? v(t, c.targetNewest) : 'none'}`, ...(c.renamedTo !== null ? [`renamed on the source to: ${c.renamedTo}`] : [])];
       case 'source_has_no_snapshots':
       case 'resume_token_unusable':
         return [];
@@ -215,6 +228,7 @@ export function renderSummaryCounts(s: PlanSummary, unknownSizes: number): strin
   n(s.releases, 'release');
   n(s.bookmarks, 'bookmark');
   n(s.rollbacks, 'rollback');
+  n(s.renames, 'rename');
   n(s.aborts, 'aborted receive');
   n(s.destroys, 'destroy', 'destroys');
   return parts.join(', ');

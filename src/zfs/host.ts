@@ -237,6 +237,15 @@ export class CommandZfsHost implements ZfsHost {
     await this.run(['create', ...opts, dataset]);
   }
 
+  async rename(from: string, to: string): Promise<void> {
+    await this.run(['rename', from, to]);
+  }
+
+  async destroyDataset(dataset: string): Promise<void> {
+    if (/[@#]/.test(dataset)) throw new TypeError(`destroyDataset: not a dataset: ${dataset}`);
+    await this.run(['destroy', dataset]);
+  }
+
   async rollback(snapshot: string, destroyNewer: boolean): Promise<void> {
     await this.run(['rollback', ...(destroyNewer ? ['-r'] : []), snapshot]);
   }

@@ -169,6 +169,10 @@ export interface ZfsHost {
   create(dataset: string, props: Record<string, string>): Promise<void>;
   /** `zfs rollback [-r] fs@snap` */
   rollback(snapshot: string, destroyNewer: boolean): Promise<void>;
+  /** `zfs rename from to` (a filesystem within its pool; the parent of `to` must exist) */
+  rename(from: string, to: string): Promise<void>;
+  /** `zfs destroy dataset`, never -r: fails while it has snapshots or children (destroy those first, by name) */
+  destroyDataset(dataset: string): Promise<void>;
   /** start `zfs send`; its stdout is the stream (with `wire`: compressed on this host) */
   send(args: SendArgs, wire?: WireSide): ZfsProcess;
   /** start `zfs receive`; write the stream to its stdin (with `wire`: compressed, decompressed on this host) */

@@ -138,7 +138,7 @@ export function job(o: JobOverrides = {}): JobConfig {
     source: { host: o.sourceHost ?? 'local', filesystems: o.filesystems ?? { 'tank<': true } },
     ...(o.target === null ? {} : { target: { host: o.target?.host ?? 'local', rootFs: o.target?.rootFs ?? 'backup' } }),
     ...(o.snapshotting ? { snapshotting: o.snapshotting } : {}),
-    replication: { initial: 'most_recent', allowRollback: false, ...replicationRest, protection },
+    replication: { initial: 'most_recent', allowRollback: false, followRenames: false, ...replicationRest, protection },
     send: { encrypted: false, raw: false, compressed: false, largeBlocks: false, embeddedData: false, properties: false, backupProperties: false, ...o.send },
     recv: { properties: { override: {}, inherit: [] }, placeholder: { encryption: 'inherit' }, ...o.recv },
     pruning: { keepSource: [], keepTarget: [], ...o.pruning },
@@ -209,6 +209,8 @@ export function describe(a: Action): string {
       return host(a, `destroy ${parts.join(' ')}`);
     }
     case 'destroy_snapshots': return host(a, `destroy ${list(a.snapshots.map((s) => s.ref))}`);
+    case 'rename_dataset': return host(a, `rename ${a.dataset} -> ${a.to}`);
+    case 'destroy_dataset': return host(a, `destroy dataset ${a.dataset}${a.destroys.length ? ' with ' + list(a.destroys) : ''}`);
     case 'send': {
       const force = a.receive.force ? ' -F' : '';
       const tgt = a.targetHost === a.host ? '' : ` => ${a.targetHost}`;

@@ -202,6 +202,12 @@ export class FakeExecutor implements Executor {
         s.create(o.rest[0]!, Object.fromEntries(o.values.map(([, kv]) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])));
         return;
       }
+      case 'rename': {
+        const o = parseOpts(rest, '');
+        if (o.flags.size > 0 || o.rest.length !== 2) fail(`${o.rest.length < 2 ? 'missing' : 'too many'} arguments\nusage:\n\trename [-f] <filesystem|volume|snapshot> <filesystem|volume|snapshot>\n`, 2);
+        s.rename(o.rest[0]!, o.rest[1]!);
+        return;
+      }
       case 'rollback': {
         const o = parseOpts(rest, '');
         s.rollback(o.rest[0]!, o.flags.has('r'));

@@ -74,6 +74,7 @@ export class FakeHost extends CommandZfsHost {
             }
             break;
           case 'rollback': s.rollback(step.name, step.recursive); break;
+          case 'rename': s.rename(step.from, step.to); break;
           case 'load-key': s.setKeyLoaded(step.name, true); break;
           case 'unload-key': s.setKeyLoaded(step.name, false); break;
         }

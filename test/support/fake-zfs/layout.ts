@@ -10,6 +10,7 @@ export type FakeStep = { line: string } & (
   | { verb: 'set'; name: string; props: Record<string, string> }
   | { verb: 'destroy'; names: string[]; recursive: boolean }
   | { verb: 'rollback'; name: string; recursive: boolean }
+  | { verb: 'rename'; from: string; to: string }
   | { verb: 'load-key' | 'unload-key'; name: string }
 );
 
@@ -22,7 +23,7 @@ export class FakeLayoutError extends Error {
 }
 
 const USAGE = 'pool P | create [-V SIZE] FS [p=v...] | snapshot FS@S... | bookmark FS@S|FS#B #B|FS#B | hold|release TAG FS@S... '
-  + '| write FS SIZE | set FS p=v... | destroy [-r] NAME... | rollback [-r] FS@S | load-key|unload-key FS';
+  + '| write FS SIZE | set FS p=v... | destroy [-r] NAME... | rollback [-r] FS@S | rename FS FS | load-key|unload-key FS';
 
 /** `123`, `64K`, `3M`, `1G` (binary units) → bytes, or null. */
 export function parseFakeSize(s: string): number | null {
@@ -98,6 +99,10 @@ export function parseFakeLayout(text: string): FakeStep[] {
         out.push({ line, verb, name: one(), recursive });
         break;
       }
+      case 'rename':
+        if (rest.length !== 2) bad('rename needs a dataset and its new name');
+        out.push({ line, verb, from: rest[0]!, to: rest[1]! });
+        break;
       case 'load-key': case 'unload-key': out.push({ line, verb, name: one() }); break;
       default: bad(`unknown verb (${USAGE})`);
     }

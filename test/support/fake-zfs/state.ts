@@ -247,7 +247,7 @@ export class FakeState {
     this.datasets.set(name, d);
   }
 
-  /** Removes a dataset (with -r its descendants too); the fake's builder only, ZfsHost never destroys datasets. */
+  /** `zfs destroy [-r] name`: without -r it fails while the dataset has snapshots or children (bookmarks go with it). */
   destroyDataset(name: string, recursive: boolean): void {
     const d = this.datasets.get(name);
     if (!d) fail(`cannot open '${name}': dataset does not exist`);
@@ -259,6 +259,30 @@ export class FakeState {
     for (const k of kids) this.datasets.delete(k);
     this.datasets.delete(name);
     if (parentOf(name) === null) this.pools.delete(name);
+  }
+
+  /** `zfs rename from to` of a filesystem or volume, as libzfs checks it: within its pool, never below itself, into
+   *  an existing parent, to a name not taken; its descendants, snapshots, bookmarks and holds move with it (GUIDs
+   *  kept). An encrypted dataset that is not an encryption root stays under its encryption root. */
+  rename(from: string, to: string): void {
+    const d = this.datasets.get(from);
+    if (!d) fail(`cannot open '${from}': dataset does not exist`);
+    if (parentOf(from) === null) fail(`cannot rename '${from}': operation does not apply to pools`);
+    const why = datasetNamecheck(to);
+    if (why !== null) fail(`cannot rename to '${to}': ${why}`);
+    if (poolOf(to) !== poolOf(from) || !to.includes('/')) fail(`cannot rename to '${to}': datasets must be within same pool`);
+    if (to.startsWith(from + '/')) fail(`cannot rename to '${to}': New dataset name cannot be a descendant of current dataset name`);
+    if (!this.datasets.has(parentOf(to)!)) fail(`cannot rename to '${to}': parent does not exist`);
+    if (this.datasets.has(to)) fail(`cannot rename to '${to}': dataset already exists`);
+    const newParent = this.datasets.get(parentOf(to)!)!;
+    if (d.encryption !== 'off' && d.encryptionRoot !== from && newParent.encryptionRoot !== d.encryptionRoot) {
+      fail(`cannot rename to '${to}': cannot move encrypted child outside of its encryption root`);
+    }
+    const move = (n: string | null) => (n !== null && (n === from || n.startsWith(from + '/')) ? to + n.slice(from.length) : n);
+    const moved = [...this.datasets.values()].filter((x) => x.name === from || x.name.startsWith(from + '/'));
+    for (const x of moved) this.datasets.delete(x.name);
+    for (const x of moved) { x.name = move(x.name)!; this.datasets.set(x.name, x); }
+    for (const x of this.datasets.values()) x.encryptionRoot = move(x.encryptionRoot);
   }
 
   /** Adds incompressible data to a filesystem or volume (what a test's `dd` does). */

@@ -76,6 +76,8 @@ class Checker {
   private readonly sourceGuids = new Set<string>();
   private readonly initialTarget = new Set<string>();
   private readonly based = new Set<string>();
+  /** target datasets the applied plans renamed: [from, to] */
+  private readonly renames: [string, string][] = [];
   readonly violations: string[] = [];
 
   constructor(private readonly c: Case, private readonly p: Pools, readonly where: string) {
@@ -105,7 +107,15 @@ class Checker {
     for (const a of plan.jobs.flatMap((j) => j.datasets.flatMap((d) => d.actions))) {
       if (a.kind === 'destroy_snapshots') for (const s of a.snapshots) this.named.add(`${a.side} ${s.ref.dataset}@${s.ref.name}`);
       if (a.kind === 'rollback') for (const s of a.destroys) if (s.kind === 'snapshot') this.named.add(`${a.side} ${s.dataset}@${s.name}`);
+      if (a.kind === 'destroy_dataset') for (const s of a.destroys) if (s.kind === 'snapshot') this.named.add(`${a.side} ${s.dataset}@${s.name}`);
+      if (a.kind === 'rename_dataset') this.renames.push([a.dataset, a.to]);
     }
+  }
+
+  /** A snapshot's name after the renames the plans made (a renamed snapshot is the same snapshot). */
+  private moved(name: string): string {
+    for (const [from, to] of this.renames) if (name.startsWith(`${from}@`) || name.startsWith(`${from}/`)) return to + name.slice(from.length);
+    return name;
   }
 
   /** Source dataset → target dataset of the job (root_fs + source name). */
@@ -135,7 +145,9 @@ class Checker {
     const now = new Set<string>();
     for (const side of ['source', 'target'] as const) for (const s of this.snapshots(side)) now.add(`${side} ${s.name} ${s.guid}`);
     for (const [key, s] of this.seen) {
-      if (!now.has(key) && !this.named.has(`${s.side} ${s.name}`)) this.violations.push(`${this.where}, ${at}: ${s.side} ${s.name} was destroyed but no plan named it`);
+      const guid = key.slice(key.lastIndexOf(' ') + 1);
+      const kept = now.has(key) || (s.side === 'target' && now.has(`${s.side} ${this.moved(s.name)} ${guid}`));
+      if (!kept && !this.named.has(`${s.side} ${s.name}`)) this.violations.push(`${this.where}, ${at}: ${s.side} ${s.name} was destroyed but no plan named it`);
     }
     this.observe();
     for (const s of this.snapshots('target')) {
@@ -355,9 +367,37 @@ const cases: Case[] = [
     };
     return c;
   })(),
+  (() => {
+    const c: Case = {
+      name: 'a source rename followed by zfs rename of the target',
+      config: config({ filesystems: '"tank/a/b<": true', protection: 'guarantee_incremental', extra: '      follow_renames: true' }),
+      allowRollback: false,
+      async prepare() {
+        const pools = build(T0, TREE);
+        await settle(c, pools, T0);
+        new FakeHost('local', { state: pools.src, clock: () => new Date(T0 + HOUR) }).apply('rename tank/a/b/c tank/a/b/d', 'write tank/a/b/d 20K', 'snapshot tank/a/b@s3 tank/a/b/d@s3');
+        return { pools, now: T0 + HOUR };
+      },
+    };
+    return c;
+  })(),
+  (() => {
+    const c: Case = {
+      name: 'a target destroyed after its source (destroy_missing)',
+      config: config({ filesystems: '"tank/a/b<": true', protection: 'guarantee_resumability', extra: '      destroy_missing: 1h' }),
+      allowRollback: false,
+      async prepare() {
+        const pools = build(T0, TREE);
+        await settle(c, pools, T0);
+        new FakeHost('local', { state: pools.src, clock: () => new Date(T0 + HOUR) }).apply('destroy -r tank/a/b/c', 'write tank/a/b 9K', 'snapshot tank/a/b@s3');
+        return { pools, now: T0 + 2 * HOUR };
+      },
+    };
+    return c;
+  })(),
 ];
 
-test('every crash point of six kinds of plans: nothing unplanned destroyed, incrementals kept, convergence', async () => {
+test('every crash point of eight kinds of plans: nothing unplanned destroyed, incrementals kept, convergence', async () => {
   let points = 0;
   let resumable = 0;
   const violations: string[] = [];

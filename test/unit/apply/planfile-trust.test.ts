@@ -253,3 +253,19 @@ test('a lock folder that others can write is refused (exit 75) before any zfs co
   assert.deepEqual(r.ran, []);
   assert.equal(r.changed, false);
 });
+
+test('a destroy of a dataset or a rename that the plan does not make now is refused', async () => {
+  const w = await world();
+  const t = w.dst.zfs.state.datasets.get('backup/tank/a')!;
+  const snap = t.snapshots[0]!;
+  const ref = { dataset: 'backup/tank/a', kind: 'snapshot' as const, name: snap.name, guid: snap.guid, createtxg: snap.createtxg };
+  const destroy = await edited(w, (p) => datasetA(p).actions.push({
+    id: 'j:99', host: 'nas', side: 'target', kind: 'destroy_dataset', dataset: 'backup/tank/a', guid: t.guid, destroys: [ref], reason: 'x',
+  }));
+  refused(await applyFile(w, ['-c', w.cfg, destroy]), /^zform: saved plan refused: job j, dataset tank\/a: action j:99 \(destroy_dataset\) is not planned now; plan again$/m);
+  const rename = await edited(w, (p) => datasetA(p).actions.push({
+    id: 'j:99', host: 'nas', side: 'target', kind: 'rename_dataset', dataset: 'backup/tank/a', to: 'backup/tank/elsewhere', guid: t.guid, reason: 'x',
+  }));
+  refused(await applyFile(w, ['-c', w.cfg, rename]), /^zform: saved plan refused: job j, dataset tank\/a: action j:99 \(rename_dataset\) is not planned now; plan again$/m);
+  assert.equal(w.dst.guidOf('backup/tank/a'), t.guid);
+});

@@ -101,6 +101,14 @@ export const INVALID_CASES: { name: string; yaml: string; issues: string[] }[] =
     ],
   },
   {
+    name: 'replication.destroy_missing not a duration, follow_renames not a boolean',
+    yaml: y(...HEAD, '    target: { root_fs: backup }', '    replication:', '      destroy_missing: 30 days', '      follow_renames: yes please'),
+    issues: [
+      'zform.yml:7:24: jobs[0].replication.destroy_missing: must be a duration like "15m", "1h" or "7d" (a whole number followed by s, m, h, d or w), not "30 days"',
+      'zform.yml:8:23: jobs[0].replication.follow_renames: must be true or false',
+    ],
+  },
+  {
     name: 'send.compression: an unknown program, a level out of range; send.buffer not a size',
     yaml: y(
       ...HEAD, '    target: { root_fs: backup }',

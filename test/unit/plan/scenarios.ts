@@ -65,7 +65,7 @@ export function rollbackPlan(): Plan {
     `,
     dst: `
       mirror
-      mirror/pool
+      mirror/pool placeholder
       mirror/pool/a @s1:g1 @s2:g2[hold=zform_last_received_J_mirror] @oops:g20 #bm:g20
       mirror/pool/b written=12K @s1:g4[hold=zform_last_received_J_mirror]
       mirror/pool/c @s1:g6 @keep:g21[hold=important]

@@ -1,0 +1,201 @@
+// Targets whose source dataset is gone: destroyed (a warning; destroy lines once replication.destroy_missing says
+// so), renamed within the job's selection (recognised by GUID; followed by `zfs rename` with
+// replication.follow_renames), or under a source root that is itself missing (an error: never "all destroyed").
+// Pure; only a source listing that succeeded reaches here (an unlisted host plans nothing of the job).
+import type { JobConfig } from '../config/types.js';
+import type { DatasetRecord, Guid, Listing, VersionRecord } from '../zfs/types.js';
+import type { Action, DatasetPlan, Diagnostic, Fingerprint } from './types.js';
+import { indexListing, refOf, type ListingIndex } from './listing-index.js';
+import { compileSelection } from './selection.js';
+import { comparePaths, isWithin, parentOf, poolOf } from './paths.js';
+import { makeLastReceivedHoldTag } from '../zfs/names.js';
+import { formatAge, formatDuration } from '../config/units.js';
+import { onHost, plural } from '../text.js';
+
+export interface GoneInput {
+  job: JobConfig;
+  rootFs: string;
+  targetHost: string;
+  sourceIndex: ListingIndex;
+  targetListing: Listing;
+  /** the selected source datasets */
+  selected: DatasetRecord[];
+  now: Date;
+  fingerprint: { source: (name: string) => Fingerprint; target: (name: string) => Fingerprint };
+}
+
+/** A target to rename: the source dataset `oldSource` is now `newSource`. */
+export interface FollowedRename { from: string; to: string; guid: Guid; oldSource: string; newSource: string }
+
+export interface GoneTargets {
+  /** per new source name: the rename of its target, planned first in its chain (follow_renames) */
+  renames: Map<string, FollowedRename>;
+  /** the target listing as it is after the renames (the listing itself when there are none) */
+  targetListing: Listing;
+  /** one plan per target whose source is gone: a warning, and the destroy lines when they are due */
+  plans: DatasetPlan[];
+  /** per selected source name: what was seen about it (a rename not followed) */
+  notes: Map<string, Diagnostic[]>;
+  /** job-wide errors (a source root that is missing) */
+  diagnostics: Diagnostic[];
+}
+
+/** A target under root_fs whose source dataset the job selects but the source listing lacks. */
+interface Gone { target: DatasetRecord; source: string; snapshots: VersionRecord[]; renamedTo: string | null }
+
+export function computeGoneTargets(input: GoneInput): GoneTargets {
+  const { job, rootFs } = input;
+  const out: GoneTargets = { renames: new Map(), targetListing: input.targetListing, plans: [], notes: new Map(), diagnostics: [] };
+  const targetIndex = indexListing(input.targetListing);
+  const gone = listGone(input, targetIndex, out.diagnostics);
+  if (gone.length === 0) return out;
+  const claimed = new Set<string>();
+  for (const g of gone) {
+    if ([...out.renames.values()].some((r) => isWithin(g.target.name, r.from))) continue; // moves with its parent
+    const to = renameCandidate(input, targetIndex, g, claimed);
+    if (to === null) continue;
+    claimed.add(to);
+    g.renamedTo = to;
+    const T = `${rootFs}/${to}`;
+    if (job.replication.followRenames) {
+      out.renames.set(to, { from: g.target.name, to: T, guid: g.target.guid, oldSource: g.source, newSource: to });
+    } else {
+      out.notes.set(to, [diag(job, to, 'warning', `${to} looks like ${g.source} renamed: its snapshots are those of ${g.target.name} (same GUIDs)`, [
+        `planned: a full send into ${T}, a second copy; with replication.follow_renames: true zform renames ${g.target.name} to ${T} instead and continues incrementally`,
+      ])]);
+    }
+  }
+  if (out.renames.size > 0) out.targetListing = renamedListing(input.targetListing, [...out.renames.values()]);
+  const left = gone.filter((g) => ![...out.renames.values()].some((r) => isWithin(g.target.name, r.from)));
+  out.plans = goneDatasetPlans(input, targetIndex, left);
+  return out;
+}
+
+/** destroy_missing as written in days ("30d"), else as zform prints durations */
+function limitText(ms: number): string {
+  return ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : formatDuration(ms);
+}
+
+function diag(job: JobConfig, dataset: string | undefined, severity: Diagnostic['severity'], summary: string, detail: string[], conflict?: Diagnostic['conflict']): Diagnostic {
+  return { severity, summary, detail, job: job.name, ...(dataset !== undefined ? { dataset } : {}), ...(conflict ? { conflict } : {}) };
+}
+
+/** Targets whose selected source is missing, in path order. One under a filter root that is itself missing from the
+ *  listing is not gone: the root is (an error, once per root). */
+function listGone(input: GoneInput, targetIndex: ListingIndex, diagnostics: Diagnostic[]): Gone[] {
+  const { job, rootFs, sourceIndex } = input;
+  const selection = compileSelection(job);
+  const roots = selection.filter.roots();
+  const missingRoots = new Map<string, number>();
+  const out: Gone[] = [];
+  for (const t of targetIndex.datasets()) {
+    if (!isWithin(t.name, rootFs) || t.name === rootFs || t.placeholder) continue;
+    const source = t.name.slice(rootFs.length + 1);
+    if (!selection.selects(source) || sourceIndex.dataset(source)) continue;
+    const root = roots === null ? poolOf(source) : roots.find((r) => isWithin(source, r)) ?? poolOf(source);
+    if (!sourceIndex.dataset(root)) { missingRoots.set(root, (missingRoots.get(root) ?? 0) + 1); continue; }
+    out.push({ target: t, source, snapshots: targetIndex.versions(t.name).filter((v) => v.kind === 'snapshot'), renamedTo: null });
+  }
+  for (const [root, n] of [...missingRoots].sort((a, b) => comparePaths(a[0], b[0]))) {
+    diagnostics.push(diag(job, undefined, 'error', `source root ${root} does not exist on ${job.source.host}: ${plural(n, 'target dataset')} under ${rootFs}/${root} cannot be checked`, [
+      'a whole missing source root is not taken as destroyed datasets (a pool not imported, a root renamed or a wrong filter look the same); nothing under it is planned for destruction',
+    ]));
+  }
+  return out.sort((a, b) => comparePaths(a.target.name, b.target.name));
+}
+
+/** The one selected source dataset without a target that shares a snapshot GUID with the gone target, or null. */
+function renameCandidate(input: GoneInput, targetIndex: ListingIndex, g: Gone, claimed: Set<string>): string | null {
+  const guids = new Set(g.snapshots.map((v) => v.guid));
+  if (guids.size === 0) return null;
+  const found = input.selected.filter((s) => !s.placeholder && !claimed.has(s.name)
+    && !targetIndex.dataset(`${input.rootFs}/${s.name}`) && !isWithin(`${input.rootFs}/${s.name}`, g.target.name)
+    && input.sourceIndex.versions(s.name).some((v) => guids.has(v.guid)));
+  return found.length === 1 ? found[0]!.name : null;
+}
+
+/** The listing with every followed rename's subtree under its new name. */
+function renamedListing(listing: Listing, renames: FollowedRename[]): Listing {
+  const move = (name: string): string => {
+    const r = renames.find((x) => isWithin(name, x.from));
+    return r ? r.to + name.slice(r.from.length) : name;
+  };
+  const moveFull = (full: string): string => {
+    const i = full.search(/[@#]/);
+    return move(full.slice(0, i)) + full.slice(i);
+  };
+  return {
+    datasets: listing.datasets.map((d) => ({ ...d, name: move(d.name) })),
+    versions: listing.versions.map((v) => ({ ...v, dataset: move(v.dataset) })),
+    holds: listing.holds.map((h) => ({ ...h, snapshot: moveFull(h.snapshot) })),
+  };
+}
+
+/** A warning per gone target; with replication.destroy_missing, the destroy lines of those that are due and safe,
+ *  children before their parent (a parent's plan depends on its children's). */
+function goneDatasetPlans(input: GoneInput, targetIndex: ListingIndex, gone: Gone[]): DatasetPlan[] {
+  const { job } = input;
+  const verdicts = new Map<string, string | null>(); // target -> why it is kept (null: destroyed)
+  const byTarget = new Map(gone.map((g) => [g.target.name, g]));
+  for (const g of [...gone].reverse()) verdicts.set(g.target.name, keepReason(input, targetIndex, g, byTarget, verdicts));
+  return gone.map((g) => {
+    const T = g.target.name;
+    const kept = verdicts.get(T)!;
+    const newest = g.snapshots[g.snapshots.length - 1] ?? null;
+    const summary = `source gone: ${g.source} no longer exists on ${job.source.host}${kept === null ? '' : `; ${onHost(input.targetHost, T)} and its ${plural(g.snapshots.length, 'snapshot')} are kept`}`;
+    const detail = [
+      ...(g.renamedTo !== null ? [`it looks renamed to ${g.renamedTo} (same snapshot GUIDs); replication.follow_renames: true would rename ${T} to follow it`] : []),
+      kept === null ? `planned: destroy ${T} (replication.destroy_missing ${limitText(job.replication.destroyMissingMs!)})` : kept,
+    ];
+    const plan: DatasetPlan = {
+      source: g.source, target: T, dependsOn: [], actions: kept === null ? destroyActions(input, targetIndex, g) : [],
+      diagnostics: [diag(job, g.source, 'warning', summary, detail, { type: 'source_missing', targetNewest: newest ? refOf(newest) : null, renamedTo: g.renamedTo })],
+      fingerprints: [input.fingerprint.source(g.source), input.fingerprint.target(T)],
+    };
+    if (kept === null) {
+      plan.dependsOn = gone.filter((c) => parentOf(c.target.name) === T).map((c) => c.source);
+    }
+    return plan;
+  });
+}
+
+/** Why a gone target is kept, or null when the plan destroys it. */
+function keepReason(input: GoneInput, targetIndex: ListingIndex, g: Gone, byTarget: Map<string, Gone>, verdicts: Map<string, string | null>): string | null {
+  const { job, now } = input;
+  const T = g.target.name;
+  const limit = job.replication.destroyMissingMs;
+  if (limit === undefined) return `nothing is destroyed: replication.destroy_missing (e.g. "30d") would destroy ${T} once its newest snapshot is that old; or destroy it by hand (zfs destroy -r ${T})`;
+  const newest = g.snapshots[g.snapshots.length - 1];
+  if (!newest) return `kept: ${T} has no snapshots, so replication.destroy_missing has no age to count from`;
+  const age = now.getTime() - newest.creation * 1000;
+  if (age < limit) {
+    return `kept until ${new Date(newest.creation * 1000 + limit).toISOString()}: replication.destroy_missing ${limitText(limit)} counts from the newest snapshot @${newest.name} (${formatAge(age)} old)`;
+  }
+  const lrTag = makeLastReceivedHoldTag(job.name);
+  const holds = g.snapshots.flatMap((v) => targetIndex.holds(`${T}@${v.name}`).map((h) => ({ v, tag: h.tag })));
+  if (!holds.some((h) => h.tag === lrTag)) return `kept: no snapshot of ${T} carries this job's hold ${lrTag}, so zform cannot tell it replicated into it (replication.destroy_missing destroys only its own targets)`;
+  const foreign = g.snapshots.filter((v) => v.userrefs > holds.filter((h) => h.v === v && h.tag === lrTag).length).map((v) => `@${v.name}`);
+  if (foreign.length > 0) return `kept: held by holds zform did not place (${foreign.join(', ')}); release them to let replication.destroy_missing destroy it`;
+  if (g.target.resumeToken !== null) return `kept: an interrupted receive waits on ${T} (receive_resume_token)`;
+  const children = targetIndex.datasets().filter((d) => parentOf(d.name) === T);
+  const staying = children.filter((c) => !byTarget.has(c.name) || verdicts.get(c.name) !== null).map((c) => c.name);
+  if (staying.length > 0) return `kept: child datasets stay (${staying.join(', ')}); zform destroys a dataset only with every child also destroyed`;
+  return null;
+}
+
+/** Releases of this job's last-received holds on the target, then the dataset with every version named. */
+function destroyActions(input: GoneInput, targetIndex: ListingIndex, g: Gone): Action[] {
+  const T = g.target.name;
+  const lrTag = makeLastReceivedHoldTag(input.job.name);
+  const held = g.snapshots.filter((v) => targetIndex.holds(`${T}@${v.name}`).some((h) => h.tag === lrTag)).map(refOf);
+  const newest = g.snapshots[g.snapshots.length - 1]!;
+  const age = formatAge(input.now.getTime() - newest.creation * 1000);
+  const base = { id: '', host: input.targetHost, side: 'target' as const };
+  return [
+    ...(held.length > 0 ? [{ ...base, kind: 'release' as const, tag: lrTag, role: 'last_received' as const, snapshots: held, reason: `${T} is destroyed: its source is gone` }] : []),
+    {
+      ...base, kind: 'destroy_dataset', dataset: T, guid: g.target.guid, destroys: targetIndex.versions(T).map(refOf),
+      reason: `source ${g.source} is gone and the newest snapshot @${newest.name} is ${age} old (replication.destroy_missing ${limitText(input.job.replication.destroyMissingMs!)})`,
+    },
+  ];
+}
