@@ -48,6 +48,8 @@ export interface JobConfig {
     initial: 'most_recent' | 'all';
     /** allow planning rollbacks of a diverged/modified target to the newest common snapshot */
     allowRollback: boolean;
+    /** transfer steps of this job in flight at once (zrepl's replication.concurrency.steps); default 1 */
+    concurrency: number;
   };
   send: {
     encrypted: boolean;

@@ -117,6 +117,8 @@ export interface JobPlan {
   diagnostics: Diagnostic[];
   /** this job's counts and estimated bytes (computePlan always sets it) */
   summary?: PlanSummary;
+  /** transfer steps in flight at once (replication.concurrency) when more than 1; absent: one at a time */
+  concurrency?: number;
 }
 
 export interface PlanSummary {

@@ -21,6 +21,7 @@ test('valid: a snapshot-only job gets every default', () => {
       protection: { initial: 'guarantee_resumability', incremental: 'guarantee_resumability' },
       initial: 'most_recent',
       allowRollback: false,
+      concurrency: 1,
     },
     send: { encrypted: false, raw: false, compressed: false, largeBlocks: false, embeddedData: false, properties: false, backupProperties: false },
     recv: { properties: { override: {}, inherit: [] }, placeholder: { encryption: 'inherit' } },
@@ -78,6 +79,7 @@ test('valid: the issue\'s example, normalised', () => {
     snapshots: '^zform_',
     initial: 'most_recent',
     allowRollback: false,
+    concurrency: 1,
   });
   assert.deepEqual(job.send, {
     encrypted: false, raw: false, compressed: true, largeBlocks: true, embeddedData: true, properties: false, backupProperties: false,
@@ -227,6 +229,7 @@ test('valid: every keep rule with its defaults and explicit values', () => {
     protection: { initial: 'guarantee_resumability', incremental: 'guarantee_nothing' },
     initial: 'all',
     allowRollback: true,
+    concurrency: 1,
   });
   assert.deepEqual(job.pruning.keepSource, [{ type: 'not_replicated', keepSnapshotAtCursor: false }, { type: 'last_n', count: 3 }]);
   assert.deepEqual(job.pruning.keepTarget, [
