@@ -51,6 +51,12 @@ function minLimit(a?: BandwidthLimit, b?: BandwidthLimit): BandwidthLimit | unde
 
 class Interrupted extends Error {}
 
+/** The job's one bandwidth limit, shared by its concurrent transfers (the limit is per job, not per stream). */
+function jobBucket(job: JobConfig): TokenBucket | undefined {
+  const limit = minLimit(job.send.bandwidthLimit, job.recv.bandwidthLimit);
+  return limit ? new TokenBucket(limit, () => performance.now()) : undefined;
+}
+
 /** Runs one job's plan. Separate per job so that a job-level lock can wrap it. */
 export async function applyJob(jobPlan: JobPlan, job: JobConfig, opts: ApplyOptions): Promise<ApplyResult> {
   const clock = opts.clock ?? (() => new Date());
@@ -110,9 +116,7 @@ export async function applyJob(jobPlan: JobPlan, job: JobConfig, opts: ApplyOpti
   // GUIDs that sends delivered confirmed in one command per target host.
   if (!interrupted && !aborted()) await prefetchGuids(jobPlan, opts.hosts, failedSnapshots, guids);
   const slots = opts.slots ?? createTransferSlots({ parallelism: opts.parallelism, remote: remoteHost(opts.hosts) });
-  // one bandwidth limit per job, shared by its concurrent transfers
-  const limit = minLimit(job.send.bandwidthLimit, job.recv.bandwidthLimit);
-  const bucket = limit ? new TokenBucket(limit, () => performance.now()) : undefined;
+  const bucket = jobBucket(job);
   const ops: WaveOps = {
     aborted, hooks, clock, initiallyInterrupted: interrupted,
     missingSnapshot: (ds) => plannedRefs(ds.actions).map((n) => failedSnapshots.get(n)).find((r) => r !== undefined),
@@ -128,8 +132,7 @@ export async function applyJob(jobPlan: JobPlan, job: JobConfig, opts: ApplyOpti
     transfer: (action) => withStep({ job: jobPlan.job, dataset: action.targetDataset, step: action.id }, () => executeTransfer(action, job, opts, guidOf, hooks, clock, bucket)),
     confirm: (targetHost, items) => confirmTransfers(opts.hosts.get(targetHost), targetHost, items, (b) => { bytes += b; }),
   };
-  const concurrency = job.replication.concurrency ?? 1;
-  const r = concurrency > 1 ? await runChains(jobPlan, ops, concurrency) : await runWaves(jobPlan, ops);
+  const r = (job.replication.concurrency ?? 1) > 1 ? await runChains(jobPlan, ops, job.replication.concurrency) : await runWaves(jobPlan, ops);
   outcomes.push(...r.outcomes);
   interrupted = interrupted || r.interrupted;
   // each outcome counts the chain's actions done, in order (runWaves keeps the plan's dataset order)
