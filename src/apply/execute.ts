@@ -9,7 +9,11 @@ import { runHostTransfer } from '../zfs/transfer-direct.js';
 import { parseCompression } from '../config/compression.js';
 import { ZformError } from '../errors.js';
 import { fullName } from '../plan/paths.js';
-import { actionDataset, errorLine, runWaves, type SendAction, type Transferred } from './waves.js';
+import { actionDataset, errorLine, runWaves, type SendAction, type Transferred, type WaveOps } from './waves.js';
+import { runChains } from './chains.js';
+import { createTransferSlots, type TransferSlots } from './slots.js';
+import { TokenBucket } from '../zfs/ratelimit.js';
+import { computeHostIsLocal } from '../zfs/transfer-direct.js';
 import { withStep } from '../obs/context.js';
 import { emptyTotals, type ApplyHooks, type ApplyResult, type DatasetOutcome } from './events.js';
 import { addTotals, computeApplyTotals } from './totals.js';
@@ -21,6 +25,10 @@ export interface ApplyOptions {
   /** aborting stops the running transfer (resumable state stays) and skips what is left */
   signal?: AbortSignal;
   clock?: () => Date;
+  /** transfers of all jobs at once (apply --parallelism); default: only the jobs' own replication.concurrency */
+  parallelism?: number;
+  /** the slots of the whole apply (applyPlan makes them from `parallelism`) */
+  slots?: TransferSlots;
 }
 
 /** Every snapshot a chain refers to that this plan creates (guid null), as full names. */
@@ -43,6 +51,12 @@ function minLimit(a?: BandwidthLimit, b?: BandwidthLimit): BandwidthLimit | unde
 }
 
 class Interrupted extends Error {}
+
+/** The job's one bandwidth limit, shared by its concurrent transfers (the limit is per job, not per stream). */
+function jobBucket(job: JobConfig): TokenBucket | undefined {
+  const limit = minLimit(job.send.bandwidthLimit, job.recv.bandwidthLimit);
+  return limit ? new TokenBucket(limit, () => performance.now()) : undefined;
+}
 
 /** Runs one job's plan. Separate per job so that a job-level lock can wrap it. */
 export async function applyJob(jobPlan: JobPlan, job: JobConfig, opts: ApplyOptions): Promise<ApplyResult> {
@@ -97,7 +111,9 @@ export async function applyJob(jobPlan: JobPlan, job: JobConfig, opts: ApplyOpti
   // then every ready chain runs its next action per wave, holds and releases batched across datasets and the
   // GUIDs that sends delivered confirmed in one command per target host.
   if (!interrupted && !aborted()) await prefetchGuids(jobPlan, opts.hosts, failedSnapshots, guids);
-  const r = await runWaves(jobPlan, {
+  const slots = opts.slots ?? createTransferSlots({ parallelism: opts.parallelism, remote: remoteHost(opts.hosts) });
+  const bucket = jobBucket(job);
+  const ops: WaveOps = {
     aborted, hooks, clock, initiallyInterrupted: interrupted,
     missingSnapshot: (ds) => plannedRefs(ds.actions).map((n) => failedSnapshots.get(n)).find((r) => r !== undefined),
     single: async (action) => run(action, actionDataset(action), () => executeAction(action, job, opts, guidOf)),
@@ -108,9 +124,11 @@ export async function applyJob(jobPlan: JobPlan, job: JobConfig, opts: ApplyOpti
     },
     bookkeep: (host, runs) => bookkeep(opts.hosts.get(host), runs, job, guidOf),
     // the send's zfs send and zfs receive are logged and traced as its step
-    transfer: (action) => withStep({ job: jobPlan.job, dataset: action.targetDataset, step: action.id }, () => executeTransfer(action, job, opts, guidOf, hooks, clock)),
+    transferSlot: (action) => slots.acquire([action.host, action.targetHost]),
+    transfer: (action) => withStep({ job: jobPlan.job, dataset: action.targetDataset, step: action.id }, () => executeTransfer(action, job, opts, guidOf, hooks, clock, bucket)),
     confirm: (targetHost, items) => confirmTransfers(opts.hosts.get(targetHost), targetHost, items, (b) => { bytes += b; }),
-  });
+  };
+  const r = (job.replication.concurrency ?? 1) > 1 ? await runChains(jobPlan, ops, job.replication.concurrency) : await runWaves(jobPlan, ops);
   outcomes.push(...r.outcomes);
   interrupted = interrupted || r.interrupted;
   // each outcome counts the chain's actions done, in order (runWaves keeps the plan's dataset order)
@@ -314,7 +332,7 @@ async function confirmTransfers(t: ZfsHost, targetHost: string, items: Transferr
 /** Streams one send into its receive; the caller confirms the GUID before any cursor moves. */
 async function executeTransfer(
   action: SendAction, job: JobConfig, opts: ApplyOptions,
-  guidOf: (host: string, ref: VersionRef) => Promise<string>, hooks: ApplyHooks, clock: () => Date,
+  guidOf: (host: string, ref: VersionRef) => Promise<string>, hooks: ApplyHooks, clock: () => Date, bucket?: TokenBucket,
 ): Promise<{ bytes: number; wireBytes?: number; expected: string }> {
   const host: ZfsHost = opts.hosts.get(action.host);
   const target = opts.hosts.get(action.targetHost);
@@ -339,6 +357,7 @@ async function executeTransfer(
   const compression = action.compression !== undefined ? parseCompression(action.compression) : null;
   const { bytes, wireBytes } = await runHostTransfer(host, target, sendArgs, recvArgs, {
     bandwidth: minLimit(job.send.bandwidthLimit, job.recv.bandwidthLimit),
+    ...(bucket ? { limiter: { bucket } } : {}),
     ...(compression ? { compression } : {}),
     ...(job.send.bufferBytes !== undefined ? { bufferBytes: job.send.bufferBytes } : {}),
     signal: opts.signal,
@@ -358,18 +377,56 @@ async function prefetchGuids(jobPlan: JobPlan, hosts: HostPool, failed: Map<stri
   for (const [n, g] of got ?? []) guids.set(`${jobPlan.sourceHost}\0${n}`, g);
 }
 
-/** Applies every job of a plan in order (the caller holds the jobs' locks). */
+/** Whether a host is reached over SSH (it then has a transfer ceiling of its own). */
+function remoteHost(hosts: HostPool): (name: string) => boolean {
+  return (name) => !computeHostIsLocal(hosts.get(name));
+}
+
+/** Jobs that share no host: each group runs its jobs one after another, the groups at once (in plan order). */
+export function computeJobGroups(jobs: JobPlan[]): JobPlan[][] {
+  const groups: { hosts: Set<string>; jobs: JobPlan[] }[] = [];
+  for (const jp of jobs) {
+    const hosts = [jp.sourceHost, ...(jp.targetHost ? [jp.targetHost] : [])];
+    const joined = groups.filter((g) => hosts.some((h) => g.hosts.has(h)));
+    const into = joined[0] ?? { hosts: new Set<string>(), jobs: [] };
+    if (!joined[0]) groups.push(into);
+    for (const other of joined.slice(1)) { // a job joining two groups merges them
+      other.hosts.forEach((h) => into.hosts.add(h));
+      into.jobs.push(...other.jobs);
+      groups.splice(groups.indexOf(other), 1);
+    }
+    hosts.forEach((h) => into.hosts.add(h));
+    into.jobs.push(jp);
+  }
+  return groups.map((g) => g.jobs);
+}
+
+/** Applies every job of a plan (the caller holds the jobs' locks): jobs on different hosts at once, jobs sharing a
+ *  host one after another; the transfers of all of them within --parallelism and each SSH host's ceiling. */
 export async function applyPlan(plan: Plan, config: Config, opts: ApplyOptions): Promise<ApplyResult> {
-  const result: ApplyResult = { outcomes: [], snapshotFailures: [], totals: emptyTotals(), interrupted: false };
-  for (const jp of plan.jobs) {
+  const jobs = plan.jobs.map((jp) => {
     const job = config.jobs.find((j) => j.name === jp.job);
     if (!job) throw new ZformError('stale_plan', `the plan has job "${jp.job}", which the configuration does not have; plan again`);
-    if (opts.signal?.aborted) { result.interrupted = true; break; }
-    const r = await applyJob(jp, job, opts);
+    return job;
+  });
+  const slots = opts.slots ?? createTransferSlots({ parallelism: opts.parallelism, remote: remoteHost(opts.hosts) });
+  const results = new Map<JobPlan, ApplyResult>();
+  let stopped = false;
+  await Promise.all(computeJobGroups(plan.jobs).map(async (group) => {
+    for (const jp of group) {
+      if (stopped || opts.signal?.aborted) { stopped = true; break; }
+      const r = await applyJob(jp, jobs[plan.jobs.indexOf(jp)]!, { ...opts, slots });
+      results.set(jp, r);
+      if (r.interrupted) { stopped = true; break; }
+    }
+  }));
+  const result: ApplyResult = { outcomes: [], snapshotFailures: [], totals: emptyTotals(), interrupted: stopped };
+  for (const jp of plan.jobs) {
+    const r = results.get(jp);
+    if (!r) continue;
     result.outcomes.push(...r.outcomes);
     result.snapshotFailures.push(...r.snapshotFailures);
     addTotals(result.totals, r.totals);
-    if (r.interrupted) { result.interrupted = true; break; }
   }
   return result;
 }

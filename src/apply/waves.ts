@@ -3,14 +3,16 @@
 // failure of that command falls back to one command per chain, which isolates the dataset that failed); sends run
 // one after another, then one `zfs get guid` per target host confirms what they delivered before any chain's next
 // action (the cursor move) can run; the bookmarks chains create and destroy (cursor moves) go into one channel program
-// per host and pool. A chain starts once the chains it depends on (its parents) have completed.
+// per host and pool. A chain starts once the chains it depends on (its parents) have completed. This is the schedule
+// of replication.concurrency 1 (one transfer at a time, so a wave's barrier costs no transfer time and saves the most
+// commands); above 1, chains.ts runs each chain on its own.
 import type { Action, DatasetPlan, JobPlan } from '../plan/types.js';
 import type { ApplyHooks, DatasetOutcome } from './events.js';
 import { ZformError } from '../errors.js';
 import { addTo } from '../multimap.js';
 
 export type SendAction = Extract<Action, { kind: 'send' }>;
-type BatchKind = 'hold' | 'release';
+export type BatchKind = 'hold' | 'release';
 const BOOKKEEPING = new Set<Action['kind']>(['bookmark', 'destroy_bookmarks']);
 
 /** A transfer that ended well and waits for its GUID confirmation. */
@@ -32,6 +34,8 @@ export interface WaveOps {
    *  consecutive bookmark and destroy_bookmarks actions; per item, how many of them were done and, if it stopped
    *  early, why */
   bookkeep(host: string, items: Action[][]): Promise<{ done: number; error?: unknown }[]>;
+  /** waits for the transfer slots of the whole apply (--parallelism, SSH host ceilings); resolves with their release */
+  transferSlot(action: SendAction): Promise<() => void>;
   /** streams a send into its receive (no events: the wave reports them) */
   transfer(action: SendAction, ds: DatasetPlan): Promise<{ bytes: number; wireBytes?: number; expected: string }>;
   /** confirms the GUIDs that transfers to one host delivered: per item, null or the error that fails its chain */
@@ -39,8 +43,10 @@ export interface WaveOps {
 }
 
 /** A dataset's chain; its next action is `ds.actions[outcome.actionsDone]`. */
-interface Chain { ds: DatasetPlan; outcome: DatasetOutcome; state: 'waiting' | 'running' | 'done' }
-interface Item { c: Chain; a: Action }
+export interface Chain { ds: DatasetPlan; outcome: DatasetOutcome; state: 'waiting' | 'running' | 'done' }
+export interface Item { c: Chain; a: Action }
+/** a transfer that ended well, waiting for its GUID confirmation */
+export type Delivered = Transferred & { c: Chain; startedAt: Date };
 
 export function errorLine(err: unknown): string {
   if (err instanceof ZformError) return err.shortMessage;
@@ -78,8 +84,9 @@ export async function runWaves(jobPlan: JobPlan, ops: WaveOps): Promise<{ outcom
   return { outcomes: run.outcomes, interrupted: run.interrupted || ops.aborted() };
 }
 
-/** One job's chains while their waves run: each chain's state and outcome, and the events it reports. */
-class WaveRun {
+/** One job's chains while they run (in waves, or each on its own: chains.ts): each chain's state and outcome, the
+ *  events it reports, and the steps both schedulers share. */
+export class ChainBook {
   readonly outcomes: DatasetOutcome[] = [];
   readonly chains: Chain[] = [];
   private readonly chainOf = new Map<string, Chain>();
@@ -87,7 +94,7 @@ class WaveRun {
   interrupted: boolean;
   private readonly job: string;
 
-  constructor(jobPlan: JobPlan, private readonly ops: WaveOps) {
+  constructor(jobPlan: JobPlan, protected readonly ops: WaveOps) {
     this.job = jobPlan.job;
     this.interrupted = ops.initiallyInterrupted;
     for (const ds of jobPlan.datasets) {
@@ -105,7 +112,7 @@ class WaveRun {
     }
   }
 
-  private advance(c: Chain): void {
+  protected advance(c: Chain): void {
     c.outcome.actionsDone++;
     if (c.outcome.actionsDone === c.ds.actions.length) c.state = 'done';
   }
@@ -122,14 +129,14 @@ class WaveRun {
     }
   }
 
-  private event(type: 'apply_start' | 'apply_complete', a: Action, startedAt: Date, bytes: number | null = null, wireBytes?: number): void {
+  protected event(type: 'apply_start' | 'apply_complete', a: Action, startedAt: Date, bytes: number | null = null, wireBytes?: number): void {
     const { ops, job } = this;
     const dataset = actionDataset(a);
     if (type === 'apply_start') ops.hooks({ type, at: startedAt, job, dataset, action: a });
     else ops.hooks({ type, at: ops.clock(), job, dataset, action: a, bytes, ...(wireBytes !== undefined ? { wireBytes } : {}), elapsedMs: ops.clock().getTime() - startedAt.getTime() });
   }
 
-  private errored(a: Action, startedAt: Date, err: unknown): void {
+  protected errored(a: Action, startedAt: Date, err: unknown): void {
     const { ops } = this;
     ops.hooks({
       type: 'apply_errored', at: ops.clock(), job: this.job, dataset: actionDataset(a), action: a,
@@ -138,53 +145,48 @@ class WaveRun {
   }
 
   /** Reports actions done by one command that started at `startedAt`. */
-  private completed(c: Chain, actions: Action[], startedAt: Date): void {
+  protected completed(c: Chain, actions: Action[], startedAt: Date): void {
     for (const a of actions) { this.event('apply_start', a, startedAt); this.event('apply_complete', a, startedAt); this.advance(c); }
   }
 
   /** Starts the waiting chains whose parents completed; skips those whose parents did not. */
   startReady(): void {
+    for (const c of this.chains) if (c.state === 'waiting') this.ready(c);
+  }
+
+  /** Whether a waiting chain may start: it starts ('running'), is stopped (interrupted, or skipped because a parent
+   *  did not complete or a snapshot it needs was not taken: 'done'), or waits for a parent still running. */
+  protected ready(c: Chain): Chain['state'] {
     const { ops } = this;
-    for (const c of this.chains) {
-      if (c.state !== 'waiting') continue;
-      if (this.interrupted || ops.aborted()) {
-        this.interrupted = true;
-        c.state = 'done';
-        c.outcome.status = 'interrupted';
-        c.outcome.reason = 'interrupted before it started';
-        continue;
-      }
-      const deps = c.ds.dependsOn.map((d) => this.status.get(d)).filter((o): o is DatasetOutcome => o !== undefined);
-      const blockedBy = deps.find((o) => BLOCKING.has(o.status));
-      if (!blockedBy && deps.some((o) => { const dc = this.chainOf.get(o.source); return dc !== undefined && dc.state !== 'done'; })) continue;
-      const missing = blockedBy ? undefined : ops.missingSnapshot(c.ds);
-      if (blockedBy || missing) {
-        c.state = 'done';
-        c.outcome.status = 'skipped';
-        c.outcome.reason = blockedBy ? `parent ${blockedBy.source || blockedBy.target} did not complete` : missing!;
-        ops.hooks({ type: 'dataset_skipped', at: ops.clock(), job: this.job, dataset: c.ds.target ?? c.ds.source, reason: c.outcome.reason });
-        continue;
-      }
-      c.state = 'running';
+    if (this.interrupted || ops.aborted()) {
+      this.interrupted = true;
+      c.state = 'done';
+      c.outcome.status = 'interrupted';
+      c.outcome.reason = 'interrupted before it started';
+      return c.state;
     }
+    const deps = c.ds.dependsOn.map((d) => this.status.get(d)).filter((o): o is DatasetOutcome => o !== undefined);
+    const blockedBy = deps.find((o) => BLOCKING.has(o.status));
+    if (!blockedBy && deps.some((o) => { const dc = this.chainOf.get(o.source); return dc !== undefined && dc.state !== 'done'; })) return c.state;
+    const missing = blockedBy ? undefined : ops.missingSnapshot(c.ds);
+    if (blockedBy || missing) {
+      c.state = 'done';
+      c.outcome.status = 'skipped';
+      c.outcome.reason = blockedBy ? `parent ${blockedBy.source || blockedBy.target} did not complete` : missing!;
+      ops.hooks({ type: 'dataset_skipped', at: ops.clock(), job: this.job, dataset: c.ds.target ?? c.ds.source, reason: c.outcome.reason });
+      return c.state;
+    }
+    c.state = 'running';
+    return c.state;
   }
 
-  /** One wave: every active chain's next action, batched where ZFS can batch it. */
-  async wave(active: Chain[]): Promise<void> {
-    const w = sortWave(active);
-    for (const g of w.groups.values()) await this.runBatch(g, w.singles);
-    for (const [host, g] of w.bookkeeping) await this.runBookkeeping(host, g, w.singles);
-    for (const it of w.singles) await this.runSingle(it);
-    await this.runSends(w.sends);
-  }
-
-  private async runSingle(it: Item): Promise<void> {
+  protected async runSingle(it: Item): Promise<void> {
     if (this.ops.aborted()) { this.stop(it.c, null); return; }
     try { await this.ops.single(it.a, it.c.ds); this.advance(it.c); } catch (err) { this.stop(it.c, err); }
   }
 
   /** Holds (releases) of one tag on one host in one command; on failure each runs on its own (added to `singles`). */
-  private async runBatch(g: Item[], singles: Item[]): Promise<void> {
+  protected async runBatch(g: Item[], singles: Item[]): Promise<void> {
     const a0 = g[0]!.a as Extract<Action, { kind: BatchKind }>;
     if (g.length === 1 || this.ops.aborted()) { singles.push(...g); return; }
     const startedAt = this.ops.clock();
@@ -197,49 +199,76 @@ class WaveRun {
     for (const it of g) this.completed(it.c, [it.a], startedAt);
   }
 
+  /** What one chain's run of bookmark actions in a bookkeeping command did. */
+  protected bookkept(it: { c: Chain; run: Action[] }, r: { done: number; error?: unknown }, startedAt: Date): void {
+    this.completed(it.c, it.run.slice(0, r.done), startedAt);
+    if (r.done < it.run.length) {
+      const failed = it.run[r.done]!;
+      this.event('apply_start', failed, startedAt);
+      this.errored(failed, startedAt, r.error);
+      this.stop(it.c, r.error);
+    }
+  }
+
+  /** Streams one send into its receive with its events: what waits for its GUID confirmation, or null (stopped). */
+  protected async transferOne(it: Item & { a: SendAction }): Promise<Delivered | null> {
+    const { ops } = this;
+    if (ops.aborted()) { this.stop(it.c, null); return null; }
+    const release = await ops.transferSlot(it.a);
+    if (ops.aborted()) { release(); this.stop(it.c, null); return null; }
+    const startedAt = ops.clock();
+    this.event('apply_start', it.a, startedAt);
+    try {
+      const r = await ops.transfer(it.a, it.c.ds);
+      this.event('apply_complete', it.a, startedAt, r.bytes, r.wireBytes);
+      return { action: it.a, ...r, c: it.c, startedAt };
+    } catch (err) {
+      this.errored(it.a, startedAt, err);
+      this.stop(it.c, err);
+      return null;
+    } finally {
+      release();
+    }
+  }
+
+  /** A delivered transfer's GUID check came back: the chain moves on to its cursor move, or stops. */
+  protected confirmed(d: Delivered, err: unknown): void {
+    if (err === null || err === undefined) this.advance(d.c);
+    else { this.errored(d.action, d.startedAt, err); this.stop(d.c, err); }
+  }
+}
+
+/** The waves of one job: every ready chain's next action per wave, batched where ZFS can batch it. */
+class WaveRun extends ChainBook {
+  /** One wave: every active chain's next action, batched where ZFS can batch it. */
+  async wave(active: Chain[]): Promise<void> {
+    const w = sortWave(active);
+    for (const g of w.groups.values()) await this.runBatch(g, w.singles);
+    for (const [host, g] of w.bookkeeping) await this.runBookkeeping(host, g, w.singles);
+    for (const it of w.singles) await this.runSingle(it);
+    await this.runSends(w.sends);
+  }
+
   /** The bookmark runs of many chains on one host in one command per pool (a lone action runs on its own). */
   private async runBookkeeping(host: string, g: { c: Chain; run: Action[] }[], singles: Item[]): Promise<void> {
     if (this.ops.aborted() || g.reduce((n, i) => n + i.run.length, 0) === 1) { singles.push(...g.map((i) => ({ c: i.c, a: i.run[0]! }))); return; }
     const startedAt = this.ops.clock();
     const results = await this.ops.bookkeep(host, g.map((i) => i.run));
-    g.forEach((it, k) => {
-      const r = results[k]!;
-      this.completed(it.c, it.run.slice(0, r.done), startedAt);
-      if (r.done < it.run.length) {
-        const failed = it.run[r.done]!;
-        this.event('apply_start', failed, startedAt);
-        this.errored(failed, startedAt, r.error);
-        this.stop(it.c, r.error);
-      }
-    });
+    g.forEach((it, k) => this.bookkept(it, results[k]!, startedAt));
   }
 
   /** Sends one after another, then their GUIDs confirmed per target host before the chains move on. */
   private async runSends(sends: (Item & { a: SendAction })[]): Promise<void> {
-    const { ops } = this;
-    const done: (Transferred & { c: Chain; startedAt: Date })[] = [];
+    const done: Delivered[] = [];
     for (const it of sends) {
-      if (ops.aborted()) { this.stop(it.c, null); continue; }
-      const startedAt = ops.clock();
-      this.event('apply_start', it.a, startedAt);
-      try {
-        const r = await ops.transfer(it.a, it.c.ds);
-        this.event('apply_complete', it.a, startedAt, r.bytes, r.wireBytes);
-        done.push({ action: it.a, ...r, c: it.c, startedAt });
-      } catch (err) {
-        this.errored(it.a, startedAt, err);
-        this.stop(it.c, err);
-      }
+      const d = await this.transferOne(it);
+      if (d) done.push(d);
     }
     // The chain's next action (the cursor move) runs only once the target's GUID is confirmed.
     for (const host of new Set(done.map((d) => d.action.targetHost))) {
       const items = done.filter((d) => d.action.targetHost === host);
-      const results = await ops.confirm(host, items);
-      items.forEach((d, k) => {
-        const err = results[k];
-        if (err === null || err === undefined) this.advance(d.c);
-        else { this.errored(d.action, d.startedAt, err); this.stop(d.c, err); }
-      });
+      const results = await this.ops.confirm(host, items);
+      items.forEach((d, k) => this.confirmed(d, results[k]));
     }
   }
 }
@@ -252,17 +281,25 @@ function sortWave(active: Chain[]) {
   const bookkeeping = new Map<string, { c: Chain; run: Action[] }[]>();
   for (const c of active) {
     const a = c.ds.actions[c.outcome.actionsDone]!;
-    if (BOOKKEEPING.has(a.kind)) {
-      const run: Action[] = [];
-      for (let k = c.outcome.actionsDone; k < c.ds.actions.length; k++) {
-        const b = c.ds.actions[k]!;
-        if (!BOOKKEEPING.has(b.kind) || b.host !== a.host) break;
-        run.push(b);
-      }
-      addTo(bookkeeping, a.host, { c, run });
-    } else if (a.kind === 'hold' || a.kind === 'release') addTo(groups, `${a.kind}\0${a.host}\0${a.tag}`, { c, a });
+    if (BOOKKEEPING.has(a.kind)) addTo(bookkeeping, a.host, { c, run: bookkeepingRun(c) }); else if (a.kind === 'hold' || a.kind === 'release') addTo(groups, `${a.kind}\0${a.host}\0${a.tag}`, { c, a });
     else if (a.kind === 'send') sends.push({ c, a });
     else singles.push({ c, a });
   }
   return { groups, singles, sends, bookkeeping };
+}
+
+export function isBookkeeping(a: Action): boolean {
+  return BOOKKEEPING.has(a.kind);
+}
+
+/** A chain's next run of consecutive bookmark and destroy_bookmarks actions on one host (one bookkeeping item). */
+export function bookkeepingRun(c: Chain): Action[] {
+  const a = c.ds.actions[c.outcome.actionsDone]!;
+  const run: Action[] = [];
+  for (let k = c.outcome.actionsDone; k < c.ds.actions.length; k++) {
+    const b = c.ds.actions[k]!;
+    if (!BOOKKEEPING.has(b.kind) || b.host !== a.host) break;
+    run.push(b);
+  }
+  return run;
 }

@@ -21,6 +21,7 @@ interface Args extends GlobalArgs {
   'allow-rollback'?: boolean;
   'metrics-file'?: string;
   'release-stale'?: boolean;
+  parallelism?: number;
 }
 
 export async function confirm(io: Io): Promise<boolean> {
@@ -34,7 +35,7 @@ export async function confirm(io: Io): Promise<boolean> {
   }
 }
 
-/** The first SIGINT/SIGTERM aborts the run (the running transfer stops, its resumable state stays); a second
+/** The first SIGINT/SIGTERM aborts the run (every running transfer stops, its resumable state stays); a second
  *  one kills the process at once. */
 function listenForStop(ctx: CommandContext): { controller: AbortController; signalled: () => 'SIGINT' | 'SIGTERM' | null; unsubscribe: () => void } {
   const { io } = ctx;
@@ -43,7 +44,7 @@ function listenForStop(ctx: CommandContext): { controller: AbortController; sign
   const unsubscribe = io.onSignal?.((sig) => {
     if (signalled) process.kill(process.pid, 'SIGKILL'); // a second signal: stop at once (resumable state stays)
     signalled = sig;
-    const msg = `${sig}: stopping the running transfer (its resumable state stays), skipping the rest`;
+    const msg = `${sig}: stopping every running transfer (each keeps its resumable state), skipping the rest`;
     if (ctx.obs && ctx.obs.log.format !== 'human') ctx.obs.log.warn(msg, { signal: sig });
     else io.stderr.write(`\nzform: ${msg}\n`);
     controller.abort();
@@ -63,6 +64,7 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
       .option('json', { type: 'boolean', description: 'NDJSON events on stdout (needs --auto-approve or PLANFILE)' })
       .option('allow-rollback', { type: 'boolean', description: 'Plan rollbacks of diverged or modified targets (not with PLANFILE)' })
       .option('release-stale', { type: 'boolean', description: 'Release holds and destroy bookmarks of jobs no longer in the config (shown in the plan; not with PLANFILE)' })
+      .option('parallelism', { type: 'number', requiresArg: true, description: 'At most N transfers at once across all jobs (each job runs up to its replication.concurrency; jobs on different hosts run at once). Default: no ceiling but the jobs\' own' })
       .option('metrics-file', { type: 'string', requiresArg: true, description: 'Write Prometheus metrics of the run and the lag afterwards to FILE (atomically)' })
       .example('$0 apply', 'Plan, show the plan, ask, then execute')
       .example('$0 apply --auto-approve', 'From cron or a systemd timer: no question asked')
@@ -76,6 +78,8 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
 
 /** Usage errors of apply's flags, before anything is read. */
 function checkApplyArgs(args: Args, io: Io): void {
+  const p = args.parallelism;
+  if (p !== undefined && !(Number.isInteger(p) && p >= 1)) throw new UsageError(`--parallelism must be a whole number of at least 1, not ${String(p)}`);
   if (args.planfile && (args.job?.length || args['allow-rollback'] || args['release-stale'])) {
     throw new UsageError('--job, --allow-rollback and --release-stale are planning options: give them to "zform plan", not with a saved plan');
   }
@@ -171,7 +175,7 @@ async function planAndExecute(run: ApplyRun): Promise<void> {
   }
   view.start();
   const hooks = (ev: ApplyEvent) => { if (metricsFile) metrics.onEvent(ev); ctx.obs?.onApplyEvent(ev); view.onEvent(ev); };
-  const result = await applyPlan(plan, config, { hosts, hooks, signal: stop.controller.signal, clock: io.now });
+  const result = await applyPlan(plan, config, { hosts, hooks, signal: stop.controller.signal, clock: io.now, ...(args.parallelism ? { parallelism: args.parallelism } : {}) });
   view.finish(result, io.now());
   const signalled = stop.signalled();
   if (metricsFile) await writeApplyMetrics(metricsFile, jobs, result, metrics, config, hosts, io, !result.interrupted && !signalled);

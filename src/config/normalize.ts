@@ -19,6 +19,8 @@ export const DEFAULTS = {
   timestampFormat: 'dense' as TimestampFormat,
   protection: 'guarantee_resumability' as ProtectionMode,
   initial: 'most_recent' as const,
+  /** one transfer at a time, as zrepl's replication.concurrency.steps (1): the load and the commands of before */
+  concurrency: 1,
   bucketCapacity: '128 KiB',
   placeholderEncryption: 'inherit' as const,
   hookTimeout: '30s',
@@ -108,6 +110,7 @@ function computeJob(raw: unknown): JobConfig {
       initial: (repl.initial as 'most_recent' | 'all' | undefined) ?? DEFAULTS.initial,
       allowRollback: repl.allow_rollback === true,
       followRenames: repl.follow_renames === true,
+      concurrency: (repl.concurrency as number | undefined) ?? DEFAULTS.concurrency,
     },
     send: {
       encrypted,

@@ -69,6 +69,8 @@ export interface JobConfig {
     destroyMissingMs?: number;
     /** plan `zfs rename` of a target whose source was renamed (recognised by GUID) instead of a full send */
     followRenames: boolean;
+    /** transfer steps of this job in flight at once (zrepl's replication.concurrency.steps); default 1 */
+    concurrency: number;
   };
   send: {
     encrypted: boolean;

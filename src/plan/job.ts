@@ -69,7 +69,8 @@ function finishJobPlan(job: JobConfig, snapshots: Action[], datasets: DatasetPla
   for (const a of snapshots) a.id = `${job.name}:${++n}`;
   for (const d of datasets) for (const a of d.actions) a.id = `${job.name}:${++n}`;
   const plan = { job: job.name, sourceHost: job.source.host, targetHost: job.target?.host ?? null, snapshots, datasets, diagnostics };
-  return { ...plan, summary: computeJobSummary(plan) };
+  const concurrency = job.target && job.replication.concurrency > 1 ? { concurrency: job.replication.concurrency } : {};
+  return { ...plan, summary: computeJobSummary(plan), ...concurrency };
 }
 
 /** Source datasets the filter selects (never the job's own target tree when both sides are one host), with

@@ -131,6 +131,8 @@ export interface JobPlan {
   skipped?: SkippedSnapshot[];
   /** this job's counts and estimated bytes (computePlan always sets it) */
   summary?: PlanSummary;
+  /** transfer steps in flight at once (replication.concurrency) when more than 1; absent: one at a time */
+  concurrency?: number;
 }
 
 export type HookPhase = 'pre_snapshot' | 'post_snapshot' | 'post_replication';

@@ -1,5 +1,7 @@
-// Apply progress for people: a redrawn progress line (an ora spinner behind width guards, progress-line.ts) per
-// step on a terminal wide enough for one, one plain line per finished step otherwise.
+// Apply progress for people: on a terminal wide enough, a redrawn progress block (an ora spinner behind width guards,
+// progress-line.ts): the running step's line, or with several steps running at once (replication.concurrency, jobs on
+// different hosts) a total and one line per running step; otherwise one plain line per finished step, each written
+// whole, so that concurrent steps never interleave mid-line.
 import { Chalk } from 'chalk';
 import { createProgressLine, type ProgressLine } from './progress-line.js';
 import type { Io } from '../io.js';
@@ -28,32 +30,25 @@ export function progressText(ev: Extract<ApplyEvent, { type: 'apply_progress' }>
 
 export function createHumanApplyView(io: Io, opts: { color: boolean; tty: boolean }) {
   const c = new Chalk({ level: opts.color ? 1 : 0 });
-  // one progress line, for the step that started last (a step finishing meanwhile prints its line above it)
+  // the running steps' lines (a step finishing meanwhile prints its line above them)
   const spinner: ProgressLine | null = opts.tty ? createProgressLine(io.stdout, (f) => c.cyan(f)) : null;
-  let current = '';
-  let lastProgress = 0;
+  const live = spinner ? createLiveSteps(spinner) : null;
   const onEvent = (ev: ApplyEvent) => {
+    live?.onEvent(ev);
     switch (ev.type) {
       case 'apply_start':
-        current = ev.action.id;
-        spinner?.set(describeAction(ev.action));
-        break;
       case 'apply_progress':
-        if (spinner && current === ev.action.id && ev.at.getTime() - lastProgress > 200) {
-          lastProgress = ev.at.getTime();
-          spinner.set(`${describeAction(ev.action)}: ${progressText(ev)}`);
-        }
         break;
       case 'apply_complete': {
         const wire = ev.wireBytes !== undefined ? `, ${formatBytes(ev.wireBytes)} on the wire` : '';
         const extra = ev.bytes !== null ? ` (${formatBytes(ev.bytes)}${wire} in ${(ev.elapsedMs / 1000).toFixed(1)} s)` : '';
         const line = `${describeAction(ev.action)}${extra}`;
-        if (spinner) { spinner.print(`${c.green('✔')} ${line}`); if (current === ev.action.id) spinner.stop(); } else io.stdout.write(`${c.green('done')}  ${line}\n`);
+        if (spinner) { spinner.print(`${c.green('✔')} ${line}`); live!.ended(ev.action.id); } else io.stdout.write(`${c.green('done')}  ${line}\n`);
         break;
       }
       case 'apply_errored': {
         const line = `${describeAction(ev.action)}: ${ev.error}`;
-        if (spinner) { spinner.print(`${c.red('✖')} ${c.red(line)}`); if (current === ev.action.id) spinner.stop(); } else io.stdout.write(`${c.red('failed')} ${line}\n`);
+        if (spinner) { spinner.print(`${c.red('✖')} ${c.red(line)}`); live!.ended(ev.action.id); } else io.stdout.write(`${c.red('failed')} ${line}\n`);
         break;
       }
       case 'hook_done': {
@@ -72,6 +67,35 @@ export function createHumanApplyView(io: Io, opts: { color: boolean; tty: boolea
     io.stdout.write(renderApplySummary(r, opts.color));
   };
   return { onEvent, finish };
+}
+
+/** The steps running now, drawn on the progress block: one step as one line (as ever), several as a total line and
+ *  one line per step, in the order they started. */
+function createLiveSteps(spinner: ProgressLine) {
+  const steps = new Map<string, { text: string; bytes: number; job: string }>();
+  let doneBytes = 0;
+  const redraw = () => {
+    if (steps.size === 0) { spinner.stop(); return; }
+    const all = [...steps.values()];
+    if (all.length === 1) { spinner.set(all[0]!.text); return; }
+    const bytes = doneBytes + all.reduce((n, st) => n + st.bytes, 0);
+    const jobs = new Set(all.map((st) => st.job));
+    const head = `${all.length} steps running${jobs.size > 1 ? ` in ${jobs.size} jobs` : ''}: ${formatBytes(bytes)} sent so far`;
+    spinner.setLines([head, ...all.map((st) => `  ${jobs.size > 1 ? `${st.job}: ` : ''}${st.text}`)]);
+  };
+  return {
+    onEvent(ev: ApplyEvent): void {
+      if (ev.type === 'apply_start') steps.set(ev.action.id, { text: describeAction(ev.action), bytes: 0, job: ev.job });
+      else if (ev.type === 'apply_progress' && steps.has(ev.action.id)) steps.set(ev.action.id, { text: `${describeAction(ev.action)}: ${progressText(ev)}`, bytes: ev.bytes, job: ev.job });
+      else if (ev.type === 'apply_complete' && ev.bytes !== null) doneBytes += ev.bytes;
+      else return;
+      if (ev.type !== 'apply_complete') redraw();
+    },
+    /** a step ended (its line was printed): the block shows the others */
+    ended(id: string): void {
+      if (steps.delete(id) || steps.size === 0) redraw();
+    },
+  };
 }
 
 export function renderApplySummary(r: ApplyResult, color: boolean): string {

@@ -281,6 +281,9 @@ export function* renderPlanHumanPieces(plan: Plan, opts: PlanHumanOptions): Gene
       const jobUnknown = unknownSizeSends(job.datasets.flatMap((d) => d.actions));
       const counts = s ? renderSummaryCounts(s, jobUnknown) : '';
       const lines = [c.bold(`# job ${job.job} (${route})${counts ? `: ${counts}` : ''}${upToDate > 0 ? `; ${plural(upToDate, 'dataset')} up to date` : ''}`), ''];
+      if (job.concurrency && s && s.sends > 0) {
+        lines.splice(1, 0, r.comment(`  # up to ${job.concurrency} transfers at once: each dataset advances on its own, a child's first receive after its parent's`));
+      }
       if (job.snapshots.length > 0) {
         lines.push(r.comment('  # snapshots due'));
         for (const a of job.snapshots) lines.push(...snapshotLines(r, job, a));

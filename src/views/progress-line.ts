@@ -17,7 +17,10 @@ export const INTERVAL_MS = 100;
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const CLEAR = '\r\x1b[K';
 
-export type ProgressStream = Writable & { isTTY?: boolean; columns?: number };
+export type ProgressStream = Writable & { isTTY?: boolean; columns?: number; rows?: number };
+
+/** the most lines a progress block draws (and never more than the terminal's rows less one) */
+export const MAX_LINES = 12;
 
 /** The width a progress line may use on this stream, or null for no progress line (not a terminal, or too narrow). */
 export function progressColumns(stream: ProgressStream): number | null {
@@ -37,6 +40,9 @@ export function fitLine(text: string, width: number): string {
 export interface ProgressLine {
   /** the step shown; the first call starts the line */
   set(text: string): void;
+  /** several lines (one per running transfer under a total): the first carries the spinner; each is cut to the
+   *  width, and there are at most MAX_LINES of them (the last then says how many more there are) */
+  setLines(lines: string[]): void;
   /** clears the line and stops the timer (idempotent) */
   stop(): void;
   /** writes `line` (and a newline) in the progress line's place; the progress line comes back at the next redraw */
@@ -46,11 +52,14 @@ export interface ProgressLine {
 /** The stream ora writes to: `columns` is the real width clamped to [MIN_COLUMNS, MAX_COLUMNS] at every read.
  *  ora's cursorTo/clearLine/moveCursor (its clearing of the line) go to `stream` in one write with what follows:
  *  the next frame, which then starts at column 0 of a cleared line, or `flush` (a stop, or a printed line). A frame
- *  is dropped while `stream` has not drained. A move up (ora clearing a wrapped spinner) is dropped: the line is
- *  one line by construction (text cut to the width), so nothing printed above it can ever be erased. `drawn`
- *  says whether a frame is on the line. */
+ *  is dropped while `stream` has not drained. A move up (ora clearing its lines) goes out only as far as the lines
+ *  of the last frame reach (each line is cut to the width, so it is one line on the terminal): nothing printed
+ *  above the block can ever be erased. `drawn` says whether a frame is on the line. */
 function oraStream(stream: ProgressStream) {
   let pending = '';
+  /** how many moves up the last frame allows (its lines less one), and whether one is pending */
+  let upsLeft = 0;
+  let moved = false;
   const proxy = {
     isTTY: true as const,
     drawn: false,
@@ -60,9 +69,12 @@ function oraStream(stream: ProgressStream) {
     },
     write(frame: string): boolean {
       if (stream.writableNeedDrain) return false;
+      const head = moved ? pending : CLEAR; // after moves up, ora's clearing of every line; else one line's
       pending = '';
+      moved = false;
       proxy.drawn = true;
-      return stream.write(CLEAR + frame);
+      upsLeft = (frame.match(/\n/g) ?? []).length;
+      return stream.write(head + frame);
     },
     cursorTo(x: number): boolean {
       pending += x === 0 ? '\r' : `\x1b[${Math.max(0, Math.floor(x)) + 1}G`;
@@ -74,12 +86,16 @@ function oraStream(stream: ProgressStream) {
     },
     moveCursor(dx: number, dy: number): boolean {
       if (dy === 0 && dx) pending += dx > 0 ? `\x1b[${dx}C` : `\x1b[${-dx}D`;
+      const up = dy < 0 ? Math.min(-dy, upsLeft) : 0;
+      if (up > 0) { upsLeft -= up; moved = true; pending += `\x1b[${up}A`; }
       return true;
     },
     /** what ora's clearing wrote, then `after`, in one write */
     flush(after = ''): void {
       const text = pending + after;
       pending = '';
+      moved = false;
+      upsLeft = 0;
       proxy.drawn = false;
       if (text) stream.write(text);
     },
@@ -100,7 +116,7 @@ export function createProgressLine(stream: ProgressStream, paint: (frame: string
     color: false,
     spinner: { interval: INTERVAL_MS, frames: FRAMES.map(paint) },
   });
-  let text = '';
+  let lines: string[] = [''];
   let timer: NodeJS.Timeout | null = null;
   const draw = () => {
     const cols = progressColumns(stream);
@@ -108,8 +124,14 @@ export function createProgressLine(stream: ProgressStream, paint: (frame: string
     if (cols === null || stream.writableNeedDrain) return;
     // ora writes frame, space, text and counts 4 more columns than that: cut so that it counts one line, and
     // one column stays free so that the cursor never wraps to a new line
-    spinner.text = fitLine(text, cols - 4);
+    spinner.text = clampLines(lines, stream.rows).map((l) => fitLine(l, cols - 4)).join('\n');
     spinner.render();
+  };
+  const start = () => {
+    if (timer) return;
+    timer = setInterval(draw, INTERVAL_MS);
+    timer.unref();
+    draw();
   };
   /** ora clears the line (when a frame is on it), then `after` goes out in the same write */
   const clear = (after = '') => {
@@ -118,12 +140,12 @@ export function createProgressLine(stream: ProgressStream, paint: (frame: string
   };
   return {
     set(t) {
-      text = t;
-      if (!timer) {
-        timer = setInterval(draw, INTERVAL_MS);
-        timer.unref();
-        draw();
-      }
+      lines = [t];
+      start();
+    },
+    setLines(ls) {
+      lines = ls.length > 0 ? ls : [''];
+      start();
     },
     stop() {
       if (timer) { clearInterval(timer); timer = null; }
@@ -133,4 +155,13 @@ export function createProgressLine(stream: ProgressStream, paint: (frame: string
       clear(line + '\n');
     },
   };
+}
+
+/** At most MAX_LINES lines and fewer than the terminal's rows (a block taller than the screen could not be cleared):
+ *  the last line kept then says how many more there are. Pure. */
+export function clampLines(lines: string[], rows?: number): string[] {
+  const max = Math.max(1, Math.min(MAX_LINES, typeof rows === 'number' && Number.isFinite(rows) && rows > 1 ? Math.floor(rows) - 1 : MAX_LINES));
+  if (lines.length <= max) return lines;
+  if (max === 1) return [lines[0]!];
+  return [...lines.slice(0, max - 1), `… and ${lines.length - max + 1} more`];
 }

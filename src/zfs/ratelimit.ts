@@ -48,6 +48,8 @@ export function computePieces(chunk: Buffer, max: number): Buffer[] {
 }
 
 export interface RateLimitOptions {
+  /** a bucket shared by several streams (a job's limit shared by its concurrent transfers); else one of its own */
+  bucket?: TokenBucket;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -56,7 +58,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /** A pass-through Transform that delays data to stay within the limit (backpressure flows through it). */
 export function createRateLimitTransform(limit: BandwidthLimit, opts: RateLimitOptions = {}): Transform {
-  const bucket = new TokenBucket(limit, opts.now ?? (() => performance.now()));
+  const bucket = opts.bucket ?? new TokenBucket(limit, opts.now ?? (() => performance.now()));
   const sleep = opts.sleep ?? defaultSleep;
   const max = Math.max(1, Math.floor(Math.min(bucket.capacity, 1 << 20)));
   return new Transform({

@@ -220,7 +220,7 @@ ${limit ? '    send: { bandwidth_limit: { max: 256 KiB } }   # slow enough to ru
     a.kill('SIGINT');
     const r = await a.done;
     assertExit(r, 130, 'apply stopped by SIGINT');
-    assert.equal(r.stderr, '\nzform: SIGINT: stopping the running transfer (its resumable state stays), skipping the rest\n');
+    assert.equal(r.stderr, '\nzform: SIGINT: stopping every running transfer (each keeps its resumable state), skipping the rest\n');
     const events = parseApplyEvents(r.stdout, ['ctl', 'slow'], [S, T]);
     const errored = events.filter((e) => e.type === 'apply_errored');
     assert.deepEqual(errored.map((e) => [e.dataset, (e.action as { kind: string }).kind, e.error]), [[slowTgt(BIG), 'send', 'interrupted']]);

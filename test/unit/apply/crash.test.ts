@@ -230,7 +230,7 @@ async function runCase(c: Case): Promise<{ points: number; resumable: number; vi
 
 // ---- the plans ----
 
-function config(o: { filesystems: string; protection: string; rollback?: boolean; extra?: string }): Config {
+function config(o: { filesystems: string; protection: string; rollback?: boolean; extra?: string; concurrency?: number }): Config {
   return parseConfig(`
 hosts:
   nas: { ssh: { host: nas.example.org, known_hosts: /dev/null } }
@@ -240,7 +240,7 @@ jobs:
     target: { host: nas, root_fs: backup }
     replication:
       protection: { initial: ${o.protection}, incremental: ${o.protection} }
-      initial: all${o.rollback ? '\n      allow_rollback: true' : ''}
+      initial: all${o.rollback ? '\n      allow_rollback: true' : ''}${o.concurrency ? `\n      concurrency: ${o.concurrency}` : ''}
 ${o.extra ?? ''}`, 'zform.yml');
 }
 
@@ -260,16 +260,22 @@ async function settle(c: Case, pools: Pools, now: number): Promise<void> {
 const TREE = ['create tank/a', 'create tank/a/b', 'create tank/a/b/c', 'write tank/a/b 100K', 'write tank/a/b/c 60K',
   'snapshot tank/a/b@s1 tank/a/b/c@s1', 'write tank/a/b 30K', 'snapshot tank/a/b@s2 tank/a/b/c@s2'];
 
-function incremental(protection: string): Case {
+/** tank/a/b with three children: chains that run side by side at concurrency > 1 */
+const WIDE = ['create tank/a', 'create tank/a/b', 'create tank/a/b/c', 'create tank/a/b/d', 'create tank/a/b/e', 'write tank/a/b 100K',
+  'write tank/a/b/c 60K', 'write tank/a/b/d 30K', 'write tank/a/b/e 45K', 'snapshot tank/a/b@s1 tank/a/b/c@s1 tank/a/b/d@s1 tank/a/b/e@s1',
+  'write tank/a/b 30K', 'write tank/a/b/d 8K', 'snapshot tank/a/b@s2 tank/a/b/c@s2 tank/a/b/d@s2 tank/a/b/e@s2'];
+
+function incremental(protection: string, concurrency?: number): Case {
   const c: Case = {
-    name: `incremental -I under ${protection}`,
-    config: config({ filesystems: '"tank/a/b<": true', protection }),
+    name: `incremental -I under ${protection}${concurrency ? `, concurrency ${concurrency}` : ''}`,
+    config: config({ filesystems: '"tank/a/b<": true', protection, concurrency }),
     allowRollback: false,
     async prepare() {
-      const pools = build(T0, TREE);
+      const pools = build(T0, concurrency ? WIDE : TREE);
       await settle(c, pools, T0);
       const more = new FakeHost('local', { state: pools.src, clock: () => new Date(T0 + HOUR) });
-      more.apply('write tank/a/b 40K', 'snapshot tank/a/b@s3 tank/a/b/c@s3', 'write tank/a/b/c 20K', 'snapshot tank/a/b@s4 tank/a/b/c@s4');
+      const all = concurrency ? ['tank/a/b', 'tank/a/b/c', 'tank/a/b/d', 'tank/a/b/e'] : ['tank/a/b', 'tank/a/b/c'];
+      more.apply('write tank/a/b 40K', `snapshot ${all.map((d) => `${d}@s3`).join(' ')}`, 'write tank/a/b/c 20K', `snapshot ${all.map((d) => `${d}@s4`).join(' ')}`);
       return { pools, now: T0 + HOUR };
     },
   };
@@ -286,6 +292,14 @@ const cases: Case[] = [
   incremental('guarantee_resumability'),
   incremental('guarantee_incremental'),
   incremental('guarantee_nothing'),
+  {
+    name: 'initial full with placeholders, concurrency 3',
+    config: config({ filesystems: '"tank/a/b<": true', protection: 'guarantee_resumability', concurrency: 3 }),
+    allowRollback: false,
+    async prepare() { return { pools: build(T0, WIDE), now: T0 }; },
+  },
+  incremental('guarantee_resumability', 3),
+  incremental('guarantee_incremental', 3),
   (() => {
     const c: Case = {
       name: 'a resume',
@@ -397,7 +411,7 @@ const cases: Case[] = [
   })(),
 ];
 
-test('every crash point of eight kinds of plans: nothing unplanned destroyed, incrementals kept, convergence', async () => {
+test('every crash point of eleven kinds of plans (three with concurrent chains): nothing unplanned destroyed, incrementals kept, convergence', async () => {
   let points = 0;
   let resumable = 0;
   const violations: string[] = [];

@@ -147,3 +147,12 @@ test('zform apply CONFIG (a config where the plan file goes) suggests -c', async
   assert.equal(r.code, 64);
   assert.equal(r.err.split('\n')[0], `zform: ${fixture('valid-two-jobs.yml')} is a zform config, not a plan file: to plan and apply it, run "zform apply -c ${fixture('valid-two-jobs.yml')}"`);
 });
+
+test('apply --parallelism takes a whole number of at least 1 (else usage error 64 naming it); --help shows it', async () => {
+  for (const bad of ['0', '-2', '1.5', 'x']) {
+    const r = await zform(['apply', '--auto-approve', '--parallelism', bad, '-c', fixture('valid-two-jobs.yml')]);
+    assert.equal(r.code, 64, bad);
+    assert.match(r.err, /--parallelism must be a whole number of at least 1/, bad);
+  }
+  assert.match((await zform(['apply', '--help'])).out, /--parallelism\s+At most N transfers at once across all jobs/);
+});

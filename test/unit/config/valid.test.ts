@@ -22,6 +22,7 @@ test('valid: a snapshot-only job gets every default', () => {
       initial: 'most_recent',
       allowRollback: false,
       followRenames: false,
+      concurrency: 1,
     },
     send: { encrypted: false, raw: false, compressed: false, largeBlocks: false, embeddedData: false, properties: false, backupProperties: false },
     recv: { properties: { override: {}, inherit: [] }, placeholder: { encryption: 'inherit' } },
@@ -80,6 +81,7 @@ test('valid: the issue\'s example, normalised', () => {
     initial: 'most_recent',
     allowRollback: false,
     followRenames: false,
+    concurrency: 1,
   });
   assert.deepEqual(job.send, {
     encrypted: false, raw: false, compressed: true, largeBlocks: true, embeddedData: true, properties: false, backupProperties: false,
@@ -230,6 +232,7 @@ test('valid: every keep rule with its defaults and explicit values', () => {
     initial: 'all',
     allowRollback: true,
     followRenames: false,
+    concurrency: 1,
   });
   assert.deepEqual(job.pruning.keepSource, [{ type: 'not_replicated', keepSnapshotAtCursor: false }, { type: 'last_n', count: 3 }]);
   assert.deepEqual(job.pruning.keepTarget, [

@@ -10,7 +10,10 @@ import { chmod, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createProgressLine, fitLine, progressColumns, MAX_COLUMNS, type ProgressStream } from '../../../src/views/progress-line.js';
+import { clampLines, createProgressLine, fitLine, progressColumns, MAX_COLUMNS, MAX_LINES, type ProgressStream } from '../../../src/views/progress-line.js';
+import { createHumanApplyView } from '../../../src/views/apply-human.js';
+import type { Action } from '../../../src/plan/types.js';
+import type { Io } from '../../../src/io.js';
 
 const BIN = fileURLToPath(new URL('../../../../bin/zform', import.meta.url));
 
@@ -58,6 +61,46 @@ test('a terminal that has not taken the last frame gets no new one (the step lin
   line.print('done');
   line.stop();
   assert.equal(s.text(), 'done\n');
+});
+
+test('a block of lines: each cut to the width, cleared by moving up only over its own lines, at most MAX_LINES', async () => {
+  const s = ttyStream(30);
+  const line = createProgressLine(s)!;
+  line.setLines(['3 steps running: 1 MiB sent so far', '  send a '.repeat(10), '  send b']);
+  await new Promise((r) => setTimeout(r, 250)); // two more frames
+  line.print('✔ send a');
+  line.stop();
+  const text = s.text();
+  for (const l of text.split(/\r|\n|\x1b\[[0-9]*[AK]/)) assert.ok([...l].length < 30, JSON.stringify(l));
+  const ups = [...text.matchAll(/\x1b\[(\d+)A/g)].map((m) => Number(m[1]));
+  assert.ok(ups.length >= 1 && ups.every((n) => n === 1), `moves up: ${ups.join(',')}`);
+  // each clearing moves up at most over the 2 lines below the first, of the frame it clears
+  const frames = (text.match(/3 steps running/g) ?? []).length;
+  assert.ok(frames >= 2 && ups.length <= 2 * frames, `${ups.length} moves up for ${frames} frames`);
+  assert.match(text, /✔ send a\n/);
+  assert.deepEqual(clampLines(['h', 'a', 'b', 'c'], 3), ['h', '… and 3 more']);
+  assert.equal(clampLines(Array.from({ length: 40 }, (_, i) => String(i))).length, MAX_LINES);
+  assert.deepEqual(clampLines(['h', 'a'], 40), ['h', 'a']);
+});
+
+test('apply view on a terminal: two transfers at once show a total and one line each; a finished one prints its line whole', async () => {
+  const s = ttyStream(100);
+  const io = { stdout: s, stderr: s, stdin: s, env: {}, now: () => new Date(0) } as unknown as Io;
+  const view = createHumanApplyView(io, { color: false, tty: true });
+  const send = (id: string, ds: string) => ({ id, kind: 'send', host: 'local', targetHost: 'nas', targetDataset: `backup/${ds}`, mode: 'full', from: null,
+    to: { kind: 'snapshot', dataset: ds, name: 's1', guid: '1' }, includes: [], intermediates: false, flags: {}, receive: { resumable: true, force: false, override: {}, inherit: [] }, estimatedBytes: 1000 }) as unknown as Action;
+  const a = send('j:1', 'tank/a');
+  const b = send('j:2', 'tank/b');
+  const at = new Date(0);
+  view.onEvent({ type: 'apply_start', at, job: 'j', dataset: 'backup/tank/a', action: a });
+  view.onEvent({ type: 'apply_start', at, job: 'j', dataset: 'backup/tank/b', action: b });
+  view.onEvent({ type: 'apply_progress', at, job: 'j', dataset: 'backup/tank/b', action: b, bytes: 500, estimatedBytes: 1000, elapsedMs: 1000 });
+  await new Promise((r) => setTimeout(r, 150)); // the next frame
+  view.onEvent({ type: 'apply_complete', at, job: 'j', dataset: 'backup/tank/a', action: a, bytes: 1000, elapsedMs: 1000 });
+  view.finish({ outcomes: [], snapshotFailures: [], totals: { sends: 2, bytes: 1500, snapshots: 0, destroys: 0, holds: 0, releases: 0, bookmarks: 0, rollbacks: 0, placeholders: 0, aborts: 0 }, interrupted: false });
+  const text = s.text();
+  assert.match(text, /2 steps running: 500 B sent so far\n {2}send .*tank\/a\n {2}send .*tank\/b: 500 B of ~1000 B \(50%\)/);
+  assert.match(text, /✔ send .*tank\/a.*\(1000 B in 1\.0 s\)\n/);
 });
 
 /** A stand-in `zfs` on PATH: one filesystem "tank"; `zfs snapshot` sleeps SNAP_SLEEP seconds and writes its parent's
