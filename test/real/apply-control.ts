@@ -223,7 +223,8 @@ ${limit ? '    send: { bandwidth_limit: { max: 256 KiB } }   # slow enough to ru
     assert.equal(r.stderr, '\nzform: SIGINT: stopping every running transfer (each keeps its resumable state), skipping the rest\n');
     const events = parseApplyEvents(r.stdout, ['ctl', 'slow'], [S, T]);
     const errored = events.filter((e) => e.type === 'apply_errored');
-    assert.deepEqual(errored.map((e) => [e.dataset, (e.action as { kind: string }).kind, e.error]), [[slowTgt(BIG), 'send', 'interrupted']]);
+    assert.deepEqual(errored.map((e) => [e.dataset, (e.action as { kind: string }).kind, e.error]), [[slowTgt(BIG), 'send', 'interrupted']],
+      `the interrupted send's event; the events:\n${events.filter((e) => e.type !== 'apply_progress').map((e) => JSON.stringify(e)).join('\n')}`);
     const summary = events.at(-1) as { type: string; interrupted: boolean; outcomes: { target: string; status: string }[] };
     assert.deepEqual([summary.type, summary.interrupted], ['change_summary', true]);
     assert.deepEqual(summary.outcomes.map((x) => [x.target, x.status]), [[slowTgt(BIG), 'interrupted']]);

@@ -69,7 +69,7 @@ function maxInFlight(events: ApplyEvent[]): number {
 }
 
 function sendIndex(events: ApplyEvent[], type: ApplyEvent['type'], target: string): number {
-  return events.findIndex((e) => e.type === type && e.type !== 'dataset_skipped' && e.action.kind === 'send' && e.action.targetDataset === target);
+  return events.findIndex((e) => e.type === type && e.type !== 'dataset_skipped' && e.type !== 'hook_done' && e.action.kind === 'send' && e.action.targetDataset === target);
 }
 
 const changes = (p: Plan) => p.jobs.reduce((n, j) => n + j.snapshots.length + j.datasets.reduce((m, d) => m + d.actions.length, 0), 0);
