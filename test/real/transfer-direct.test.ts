@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createPool, encryptionProps, q, sh, zfsVersion, type Pool } from './lib.js';
 import {
-  REPO, Zform, assertExit, checksumReceived, checksumSnapshot, parseNdjson, resumeToken, waitForNoZfsTransfer, writeData,
+  REPO, Zform, assertExit, checksumReceived, checksumSnapshot, parseNdjson, readGuids, resumeToken, waitForNoZfsTransfer, writeData,
 } from './apply-helpers.js';
 import { requireGuest } from './lib.js';
 import { SendProgress } from '../../src/zfs/send-progress.js';
@@ -183,7 +183,7 @@ test('a receiver that fails is blamed; it keeps resumable state; the next apply 
   assert.equal(await checksumReceived(TA), await checksumSnapshot(A, 's6'));
 });
 
-test('kill -9 of zform mid-transfer: the orphaned zfs send dies at its next progress line; resumable state; the next apply resumes', async () => {
+test('kill -9 of zform mid-transfer: on 2.1 the orphaned zfs send dies at its next progress line (resumable state); on 2.3 it may finish the stream; either way the next apply completes it', async () => {
   await writeData([A, 384 * MiB]);
   await sh(`zfs snapshot ${A}@s7`);
   const run = z.start(['apply', '-c', cfg, '--auto-approve', '--json']);
@@ -198,8 +198,16 @@ test('kill -9 of zform mid-transfer: the orphaned zfs send dies at its next prog
   assert.equal((await run.done).signal, 'SIGKILL');
   await waitForNoZfsTransfer();
   const token = await resumeToken(TA);
-  assert.match(token, /^1-/, 'resumable state on the target');
-  assert.equal((await sh(`zfs list -H -o name -t snapshot ${TA}`)).includes(`${TA}@s7`), false);
+  const received = (await sh(`zfs list -H -o name -t snapshot ${TA}`)).split('\n').includes(`${TA}@s7`);
+  if (process.env.ZFORM_ZFS_VERSION === '2.3' && token === '-') {
+    // OpenZFS 2.3 in the guest: the orphaned zfs send was not stopped by its closed stderr and delivered the whole
+    // stream (seen in the guest on 3 Dec 2026): the snapshot is complete, with the source's GUID
+    assert.equal(received, true, 'no resumable state: the orphaned send finished the stream');
+    assert.equal((await readGuids(T)).get(`${TA}@s7`), (await readGuids(S)).get(`${A}@s7`));
+  } else {
+    assert.match(token, /^1-/, 'resumable state on the target');
+    assert.equal(received, false);
+  }
   const r = await apply();
   assertExit({ code: r.code, signal: null, stdout: '', stderr: r.stderr }, 0, 'the apply that resumes');
   assert.equal(await resumeToken(TA), '-');
