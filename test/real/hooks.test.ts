@@ -107,6 +107,8 @@ test('skip_empty: a dataset that stopped changing gets no new snapshot, its sibl
   const cfg = z.config('ok.yml', config('', 'local', 'local', T, OK, '30s'));
   await new Promise((r) => setTimeout(r, 1100)); // interval 1s: every dataset is due again
   await writeData([`${S}/web`, 96 * 1024]);
+  // `written` counts what a transaction group has committed: without this, a write of the last seconds reads 0
+  await sh(`zpool sync ${S}`);
   const plan = await z.plan(cfg);
   mark('plan --json done');
   const skipped = plan.jobs[0]!.skipped ?? [];
