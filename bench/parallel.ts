@@ -32,13 +32,14 @@ async function main(): Promise<void> {
     'zfs create pdst/syncoid',
   ].join(' && '));
   const hosts = `hosts:\n  far:\n    ssh: { host: 127.0.0.1, port: ${proxy.port}, user: ${login.user}, identity_file: ${login.identityFile}, known_hosts: ${known}, connect_timeout: 60s }\n`;
-  // conc: the concurrency of this run (the initial full sends of every job run at 8: not measured)
+  // conc: the concurrency of this run (the initial full sends of every job run at 8: not measured); 1 is left out
+  // (the default), so that a build from before replication.concurrency (ZFORM_BENCH_BASE) reads the same config
   const job = (c: number, target = 'far', root = `pdst/c${c}`, conc = c) => writeConfig(`par-${target}-${c}-${conc}.yml`, `${target === 'far' ? hosts : ''}jobs:
   - name: par${c}${target}
     source: { host: local, filesystems: { "psrc/d<": true } }
     target: { host: ${target}, root_fs: ${root} }
-    replication: { concurrency: ${conc} }
-`);
+${conc === 1 ? '' : `    replication: { concurrency: ${conc} }
+`}`);
   const apply = (bin: string, cfg: string) => ['node', bin, 'apply', '--auto-approve', '-c', cfg];
   const levels = [1, 4, 8];
   const syncoid = existsSync(SYNCOID);
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
         best[k] = Math.min(best[k], r.ms);
       }
     }
-    local.push(['main (before this branch)', fmt(best.base / 1000, 2), '1.00'], ['this branch, concurrency 1', fmt(best.branch / 1000, 2), fmt(best.branch / best.base, 2)]);
+    local.push([`before (${BASE})`, fmt(best.base / 1000, 2), '1.00'], ['this build, concurrency 1', fmt(best.branch / 1000, 2), fmt(best.branch / best.base, 2)]);
   }
   process.stdout.write([
     `Guest: ${await describeGuest()}`,
