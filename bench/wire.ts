@@ -42,6 +42,11 @@ function writeLogs(file: string, bytes: number): void {
   closeSync(fd);
 }
 
+/** "5.3 % slower" or "5.3 % faster" for a ratio of times (after / before). */
+function slower(ratio: number): string {
+  return `${fmt(Math.abs(ratio - 1) * 100, 1)} % ${ratio > 1 ? 'slower' : 'faster'}`;
+}
+
 interface Run { data: string; compression: string; seconds: number; bytes: number; wireBytes: number }
 
 async function main(): Promise<void> {
@@ -122,7 +127,7 @@ async function main(): Promise<void> {
     ...alone,
     ...COMPRESSIONS.flatMap((c) => [
       `Logs: none ${fmt(mean('logs', 'none'))} s, ${c} ${fmt(mean('logs', c))} s: ${fmt(mean('logs', 'none') / mean('logs', c), 2)}× faster (target ≥ 2).`,
-      `Random: none ${fmt(mean('random', 'none'))} s, ${c} ${fmt(mean('random', c))} s: ${fmt((mean('random', c) / mean('random', 'none') - 1) * 100, 1)} % slower (target: a few per cent at most).`,
+      `Random: none ${fmt(mean('random', 'none'))} s, ${c} ${fmt(mean('random', c))} s: ${slower(mean('random', c) / mean('random', 'none'))} (target: slower by a few per cent at most).`,
     ]),
     '',
   ].join('\n'));
