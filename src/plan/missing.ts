@@ -21,7 +21,8 @@ export interface GoneInput {
   /** the selected source datasets */
   selected: DatasetRecord[];
   now: Date;
-  fingerprint: { source: (name: string) => Fingerprint; target: (name: string) => Fingerprint };
+  /** null: plans without fingerprints (PlanInput.fingerprints) */
+  fingerprint: { source: (name: string) => Fingerprint; target: (name: string) => Fingerprint } | null;
 }
 
 /** A target to rename: the source dataset `oldSource` is now `newSource`. */
@@ -150,7 +151,7 @@ function goneDatasetPlans(input: GoneInput, targetIndex: ListingIndex, gone: Gon
     const plan: DatasetPlan = {
       source: g.source, target: T, dependsOn: [], actions: kept === null ? destroyActions(input, targetIndex, g) : [],
       diagnostics: [diag(job, g.source, 'warning', summary, detail, { type: 'source_missing', targetNewest: newest ? refOf(newest) : null, renamedTo: g.renamedTo })],
-      fingerprints: [input.fingerprint.source(g.source), input.fingerprint.target(T)],
+      fingerprints: input.fingerprint ? [input.fingerprint.source(g.source), input.fingerprint.target(T)] : [],
     };
     if (kept === null) {
       plan.dependsOn = gone.filter((c) => parentOf(c.target.name) === T).map((c) => c.source);
