@@ -9,6 +9,27 @@ import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
+// string-width (both versions: yargs' and cliui's) makes an Intl.Segmenter and Unicode-set regular expressions when
+// it is loaded, ~25 ms of a short run, although only drawing help measures text: every import of it gets a stand-in
+// that loads the real module on the first call (the same function, the same results).
+const LAZY = 'zform-lazy-string-width';
+const lazyStringWidth = {
+  name: 'lazy-string-width',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.pluginData === LAZY) return undefined; // the stand-in's own import: the real module
+      const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: LAZY });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: real.path, namespace: LAZY };
+    });
+    b.onLoad({ filter: /.*/, namespace: LAZY }, (args) => ({
+      contents: `let real;\nexport default function stringWidth(text, options) {\n  real ??= require(${JSON.stringify(args.path)}).default;\n  return real(text, options);\n}\n`,
+      resolveDir: args.path.replace(/\/[^/]*$/, ''),
+      loader: 'js',
+    }));
+  },
+};
+
 const outdir = new URL('../dist/bundle/', import.meta.url).pathname;
 rmSync(outdir, { recursive: true, force: true });
 await build({
@@ -23,6 +44,7 @@ await build({
   supported: { 'dynamic-import': false },
   define: { 'import.meta.url': '__zformBundleUrl' },
   banner: { js: "const __zformBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [lazyStringWidth],
   logLevel: 'warning',
 });
 const r = spawnSync(process.execPath, [new URL('code-cache.mjs', import.meta.url).pathname], { stdio: 'inherit' });
