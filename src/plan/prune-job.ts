@@ -75,7 +75,19 @@ function releasedByChain(plan: DatasetPlan): Set<string> {
 function heldAfterChain(released: Set<string>, index: ListingIndex, dataset: string, listed: VersionRecord[]): (n: string) => string[] {
   // made on the first question only: the rules let go of no snapshot of most datasets in the steady state
   let byName: Map<string, number> | null = null;
-  const userrefs = (n: string) => (byName ??= new Map(listed.map((v) => [v.name, v.userrefs]))).get(n) ?? 0;
+  let asked = 0;
+  const userrefs = (n: string): number => {
+    // a few questions (the steady state: one destroy per dataset) need no map of every snapshot
+    if (byName === null && ++asked <= 8) {
+      for (let i = listed.length - 1; i >= 0; i--) if (listed[i]!.name === n) return listed[i]!.userrefs;
+      return 0;
+    }
+    if (byName === null) {
+      byName = new Map();
+      for (const v of listed) byName.set(v.name, v.userrefs);
+    }
+    return byName.get(n) ?? 0;
+  };
   // A listing has holds only for snapshots whose userrefs is non-zero (see CommandZfsHost.list): the others
   // need no look-up, which matters when a first prune lets go of millions of snapshots.
   return (n: string): string[] => {
