@@ -95,7 +95,7 @@ function listGone(input: GoneInput, targetIndex: ListingIndex, diagnostics: Diag
     if (!selection.selects(source) || sourceIndex.dataset(source)) continue;
     const root = roots === null ? poolOf(source) : roots.find((r) => isWithin(source, r)) ?? poolOf(source);
     if (!sourceIndex.dataset(root)) { missingRoots.set(root, (missingRoots.get(root) ?? 0) + 1); continue; }
-    out.push({ target: t, source, snapshots: targetIndex.versions(t.name).filter((v) => v.kind === 'snapshot'), renamedTo: null });
+    out.push({ target: t, source, snapshots: targetIndex.snapshots(t.name), renamedTo: null });
   }
   for (const [root, n] of [...missingRoots].sort((a, b) => comparePaths(a[0], b[0]))) {
     diagnostics.push(diag(job, undefined, 'error', `source root ${root} does not exist on ${job.source.host}: ${plural(n, 'target dataset')} under ${rootFs}/${root} cannot be checked`, [

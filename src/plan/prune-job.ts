@@ -29,7 +29,7 @@ export interface DatasetPruneInput {
 type Send = Extract<Action, { kind: 'send' }>;
 
 function snapshotsOf(index: ListingIndex, dataset: string): VersionRecord[] {
-  return index.versions(dataset).filter((v) => v.kind === 'snapshot');
+  return index.snapshots(dataset);
 }
 
 /** Actions to append to the dataset's chain, and notes for its diagnostics. */
@@ -127,8 +127,8 @@ function pruneSource(ctx: PruneContext): PruneSideResult {
     if (last) {
       replicatedUpTo = snaps.findIndex((s) => s.ref.name === last.to.name);
     } else if (input.target.record) {
-      const onTarget = new Set(snapshotsOf(input.target.index, input.target.name).map((v) => v.guid));
-      for (let i = snaps.length - 1; i >= 0; i--) if (snaps[i]!.ref.guid !== null && onTarget.has(snaps[i]!.ref.guid!)) { replicatedUpTo = i; break; }
+      const onTarget = guidsOf(snapshotsOf(input.target.index, input.target.name));
+      for (let i = snaps.length - 1; i >= 0; i--) if (snaps[i]!.ref.guid !== null && onTarget(snaps[i]!.ref.guid!)) { replicatedUpTo = i; break; }
     }
     if (replicatedUpTo === -1) replicatedUpTo = null;
     // Without a cursor bookmark (guarantee_nothing) the next incremental needs this snapshot itself.
@@ -142,6 +142,21 @@ function pruneSource(ctx: PruneContext): PruneSideResult {
     protect,
     ...(job.pruning.destroyEmpty ? { destroyEmpty: { protect: emptyProtected(input.sourceIndex, source.name, snaps, replicatedUpTo) } } : {}),
   });
+}
+
+/** Whether a GUID is among the versions': the first questions by a scan from the newest (an up-to-date target has the
+ *  source's newest: one comparison), then from a set. */
+function guidsOf(versions: VersionRecord[]): (guid: string) => boolean {
+  let set: Set<string> | null = null;
+  let asked = 0;
+  return (guid) => {
+    if (set === null && ++asked <= 8) {
+      for (let j = versions.length - 1; j >= 0; j--) if (versions[j]!.guid === guid) return true;
+      return false;
+    }
+    set ??= new Set(versions.map((v) => v.guid));
+    return set.has(guid);
+  };
 }
 
 /** destroy_empty never takes the replication base (the newest snapshot the target has) or a snapshot a bookmark of
@@ -163,14 +178,15 @@ function pruneTarget(ctx: PruneContext, t: NonNullable<DatasetPruneInput['target
   const listed = t.record ? snapshotsOf(t.index, t.name) : [];
   const rolledBack = new Set<string>();
   for (const a of plan.actions) if (a.kind === 'rollback') for (const d of a.destroys) if (d.kind === 'snapshot') rolledBack.add(d.name);
-  const snaps: SideSnapshot[] = listed.filter((v) => !rolledBack.has(v.name)).map((v) => ({ ref: refOf(v), creation: v.creation, planned: false, written: v.written }));
+  const kept = rolledBack.size === 0 ? listed : listed.filter((v) => !rolledBack.has(v.name));
+  const snaps: SideSnapshot[] = kept.map((v) => ({ ref: refOf(v), creation: v.creation, planned: false, written: v.written }));
   let created: Map<string, number> | null = null; // only for a chain that sends
   const sourceCreation = (ref: VersionRef): number => {
     if (ref.guid === null) return nowSeconds;
     created ??= new Map(snapshotsOf(input.sourceIndex, source.name).map((v) => [v.name, v.creation]));
     return created.get(ref.name) ?? nowSeconds;
   };
-  const present = new Set(snaps.map((x) => x.ref.name));
+  const present = new Set(sends.length > 0 ? snaps.map((x) => x.ref.name) : []); // only a chain that sends adds
   for (const s of sends) {
     for (const inc of s.includes) {
       if (present.has(inc.name)) continue;
