@@ -7,6 +7,7 @@
 // only when it first runs. ssh2 stays external (optional native parts; required on the first SSH connection).
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 
 // string-width (both versions: yargs' and cliui's) makes an Intl.Segmenter and Unicode-set regular expressions when
@@ -30,6 +31,21 @@ const lazyStringWidth = {
   },
 };
 
+// The config validator the build generated (dist/src/config/config-validator.cjs) goes into the bundle too, so that
+// the code cache covers it (~10 ms of compiling otherwise): schema.js requires it by a path known only at run time;
+// in the bundle that one call becomes a require esbuild resolves (the hash check of the schema text is unchanged).
+const VALIDATOR_CALL = 'require(fileURLToPath(CONFIG_VALIDATOR_URL))';
+const bundledValidator = {
+  name: 'bundled-config-validator',
+  setup(b) {
+    b.onLoad({ filter: /[/]dist[/]src[/]config[/]schema\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (text.split(VALIDATOR_CALL).length !== 2) throw new Error(`${args.path}: expected one ${VALIDATOR_CALL}`);
+      return { contents: text.replace(VALIDATOR_CALL, '__zformConfigValidator()'), loader: 'js' };
+    });
+  },
+};
+
 const outdir = new URL('../dist/bundle/', import.meta.url).pathname;
 rmSync(outdir, { recursive: true, force: true });
 await build({
@@ -44,7 +60,8 @@ await build({
   supported: { 'dynamic-import': false },
   define: { 'import.meta.url': '__zformBundleUrl' },
   banner: { js: "const __zformBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [lazyStringWidth],
+  plugins: [lazyStringWidth, bundledValidator],
+  inject: [new URL('bundle-validator.mjs', import.meta.url).pathname],
   logLevel: 'warning',
 });
 const r = spawnSync(process.execPath, [new URL('code-cache.mjs', import.meta.url).pathname], { stdio: 'inherit' });

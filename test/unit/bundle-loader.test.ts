@@ -68,3 +68,23 @@ test('a cache others could have written is not read', () => {
   chmodSync(dir, 0o755);
   assert.deepEqual(loader.readTrustedCache(file, cache), data);
 });
+
+test('the built bundle (with its code cache and the generated config validator inside) answers as dist/src does', async () => {
+  const root = new URL('../../../', import.meta.url);
+  const bundle = new URL('dist/bundle/zform.cjs', root).pathname;
+  const { run: bundled } = loader.loadBundle(bundle).exports as { run: (argv: string[], io: unknown) => Promise<number> };
+  const { run: plain } = await import('../../src/cli.js');
+  const dir = mkdtempSync(join(tmpdir(), 'zform-bundle-run-'));
+  const bad = join(dir, 'bad.yml');
+  writeFileSync(bad, 'jobs:\n  - name: x\n    source: {host: local, filesystems: {"tank<": true}}\n    snapshotting: {prefix: "a b"}\n    bogus: 1\n');
+  for (const argv of [['validate', '-c', bad], ['validate', '-c', new URL('examples/complete.yml', root).pathname], ['plan', '--help']]) {
+    const outs = await Promise.all([bundled, plain].map(async (run) => {
+      let text = '';
+      const sink = { write: (s: string) => { text += s; return true; }, isTTY: false, columns: 100 };
+      const io = { stdout: sink, stderr: sink, stdin: process.stdin, env: { NO_COLOR: '1' }, now: () => new Date(0) };
+      const code = await run(argv, io as never);
+      return { code, text };
+    }));
+    assert.deepEqual(outs[0], outs[1], argv.join(' '));
+  }
+});
