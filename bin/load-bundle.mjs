@@ -47,7 +47,7 @@ export function readTrustedCache(file, cache) {
 
 /** Runs the bundle (with its cache unless `cache` is null) and returns its exports and the compiled script. */
 export function loadBundle(file, cache = `${file}.cache`) {
-  const source = readFileSync(file, 'utf8');
+  const source = readFileSync(file, 'latin1'); // ASCII only (scripts/bundle.mjs makes sure)
   const cachedData = cache === null ? undefined : readTrustedCache(file, cache);
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
