@@ -11,7 +11,6 @@ import type { DatasetRecord, VersionRecord } from '../zfs/types.js';
 import type { Action, DatasetPlan, Diagnostic, VersionRef } from './types.js';
 import type { ListingIndex } from './listing-index.js';
 import type { DueSnapshot } from './snapshots.js';
-import { refOf } from './listing-index.js';
 import { computePruneSide, type PruneSideResult, type SideSnapshot } from './prune.js';
 import { makeLastReceivedHoldTag, makeStepHoldTag } from '../zfs/names.js';
 
@@ -118,7 +117,7 @@ function pruneSource(ctx: PruneContext): PruneSideResult {
   const { input, sends } = ctx;
   const { job, source } = input;
   const listed = snapshotsOf(input.sourceIndex, source.name);
-  const snaps: SideSnapshot[] = listed.map((v) => ({ ref: refOf(v), creation: v.creation, planned: false, written: v.written }));
+  const snaps: SideSnapshot[] = listed.map((v) => ({ ref: v, creation: v.creation, planned: false, written: v.written }));
   if (input.planned) snaps.push({ ref: input.planned.ref, creation: ctx.nowSeconds, planned: true });
   const protect = new Set<string>();
   let replicatedUpTo: number | null = null;
@@ -179,7 +178,7 @@ function pruneTarget(ctx: PruneContext, t: NonNullable<DatasetPruneInput['target
   const rolledBack = new Set<string>();
   for (const a of plan.actions) if (a.kind === 'rollback') for (const d of a.destroys) if (d.kind === 'snapshot') rolledBack.add(d.name);
   const kept = rolledBack.size === 0 ? listed : listed.filter((v) => !rolledBack.has(v.name));
-  const snaps: SideSnapshot[] = kept.map((v) => ({ ref: refOf(v), creation: v.creation, planned: false, written: v.written }));
+  const snaps: SideSnapshot[] = kept.map((v) => ({ ref: v, creation: v.creation, planned: false, written: v.written }));
   let created: Map<string, number> | null = null; // only for a chain that sends
   const sourceCreation = (ref: VersionRef): number => {
     if (ref.guid === null) return nowSeconds;
