@@ -1,23 +1,76 @@
-// Bundles the built CLI (dist/src/cli.js and what it imports, node_modules included) into dist/bundle/ with esbuild,
-// so that a run reads a few files instead of ~300 modules. Run by `npm run build` after tsc; bin/zform uses the bundle
-// only when it is newer than dist/src/cli.js (a later `npx tsc` alone makes it fall back to dist/src).
-// Code-split: what a command loads with import() stays in its own chunk, loaded only when used. ssh2 stays external
-// (optional native parts; loaded only for SSH hosts).
+// Bundles the built CLI (dist/src/cli.js and what it imports, node_modules included) into one CommonJS script,
+// dist/bundle/zform.cjs, with esbuild, so that a run reads one file instead of ~300 modules; then makes V8's code
+// cache for it (scripts/code-cache.mjs). Run by `npm run build` after tsc; bin/zform uses the bundle only when it is
+// newer than dist/src/cli.js (a later `npx tsc` alone makes it fall back to dist/src).
+// One script, not ES modules: Node 20 takes a code cache only for a script (vm.Script). What a command loads with
+// import() stays lazy: esbuild wraps each such module in an initialiser run on first use, and V8 compiles a function
+// only when it first runs. ssh2 stays external (optional native parts; required on the first SSH connection).
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+
+// string-width (both versions: yargs' and cliui's) makes an Intl.Segmenter and Unicode-set regular expressions when
+// it is loaded, ~25 ms of a short run, although only drawing help measures text: every import of it gets a stand-in
+// that loads the real module on the first call (the same function, the same results).
+const LAZY = 'zform-lazy-string-width';
+const lazyStringWidth = {
+  name: 'lazy-string-width',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.pluginData === LAZY) return undefined; // the stand-in's own import: the real module
+      const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: LAZY });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: real.path, namespace: LAZY };
+    });
+    b.onLoad({ filter: /.*/, namespace: LAZY }, (args) => ({
+      contents: `let real;\nexport default function stringWidth(text, options) {\n  real ??= require(${JSON.stringify(args.path)}).default;\n  return real(text, options);\n}\n`,
+      resolveDir: args.path.replace(/\/[^/]*$/, ''),
+      loader: 'js',
+    }));
+  },
+};
+
+// The config validator the build generated (dist/src/config/config-validator.cjs) goes into the bundle too, so that
+// the code cache covers it (~10 ms of compiling otherwise): schema.js requires it by a path known only at run time;
+// in the bundle that one call becomes a require esbuild resolves (the hash check of the schema text is unchanged).
+const VALIDATOR_CALL = 'require(fileURLToPath(CONFIG_VALIDATOR_URL))';
+const bundledValidator = {
+  name: 'bundled-config-validator',
+  setup(b) {
+    b.onLoad({ filter: /[/]dist[/]src[/]config[/]schema\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (text.split(VALIDATOR_CALL).length !== 2) throw new Error(`${args.path}: expected one ${VALIDATOR_CALL}`);
+      return { contents: text.replace(VALIDATOR_CALL, '__zformConfigValidator()'), loader: 'js' };
+    });
+  },
+};
 
 const outdir = new URL('../dist/bundle/', import.meta.url).pathname;
 rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: [new URL('../dist/src/cli.js', import.meta.url).pathname],
-  outdir,
+  outfile: `${outdir}zform.cjs`,
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   external: ['ssh2'],
-  // CommonJS dependencies (yaml, ajv) call require() for Node's built-in modules
-  banner: { js: "import { createRequire as __zformRequire } from 'node:module'; const require = __zformRequire(import.meta.url);" },
+  // import() of ssh2 as require(); the package root is found from the bundle's own path (src/paths.ts)
+  supported: { 'dynamic-import': false },
+  define: { 'import.meta.url': '__zformBundleUrl' },
+  banner: { js: "const __zformBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [lazyStringWidth, bundledValidator],
+  inject: [new URL('bundle-validator.mjs', import.meta.url).pathname],
   logLevel: 'warning',
 });
+// ASCII only, so that bin/load-bundle.mjs reads it as latin1 (a third of the time of decoding UTF-8): esbuild escapes
+// strings but keeps a few characters of regular expression literals and comments; each becomes a \u escape, which
+// means the same character in a string, a regular expression (a surrogate pair is one code point under /u) and an
+// identifier, and is harmless in a comment (the bundle has no such character in a String.raw template).
+const out = `${outdir}zform.cjs`;
+const text = readFileSync(out, 'utf8').replace(/[^\x00-\x7f]/gu, (c) => c.split('').map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`).join(''));
+if (/[^\x00-\x7f]/.test(text)) throw new Error('the bundle is not ASCII');
+writeFileSync(out, text);
+const r = spawnSync(process.execPath, [new URL('code-cache.mjs', import.meta.url).pathname], { stdio: 'inherit' });
+if (r.status !== 0) process.exit(r.status ?? 1);

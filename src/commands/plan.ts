@@ -48,7 +48,8 @@ export function planCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args
       const hosts = (io.openHosts ?? openHosts)(config, ctx.obs?.observer);
       const view = createPlanView(viewTypeOf(args.json), io, { color: useColor(io, args.color) });
       try {
-        const plan = await planNow(config, hosts, io, { jobs, allowRollback: args['allow-rollback'] ?? false, releaseStale: args['release-stale'] ?? false, obs: ctx.obs });
+        const plan = await planNow(config, hosts, io, { jobs, allowRollback: args['allow-rollback'] ?? false, releaseStale: args['release-stale'] ?? false, obs: ctx.obs,
+          fingerprints: args.json === true || args.out !== undefined }); // the human view shows none
         view.plan(plan);
         if (args.out) {
           await writePlanFile(args.out, plan);

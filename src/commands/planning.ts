@@ -13,6 +13,8 @@ export interface PlanningOptions {
   allowRollback: boolean;
   /** --release-stale */
   releaseStale?: boolean;
+  /** false: a plan only displayed, without fingerprints (PlanInput.fingerprints; default true) */
+  fingerprints?: boolean;
   /** logs and trace spans of the two phases */
   obs?: Observability;
 }
@@ -31,6 +33,7 @@ export async function planNow(config: Config, hosts: HostPool, io: Io, opts: Pla
     zformVersion: ZFORM_VERSION,
     allowRollback: opts.allowRollback,
     releaseStale: opts.releaseStale ?? false,
+    fingerprints: opts.fingerprints ?? true,
   }));
   opts.obs?.planned(plan);
   return plan;

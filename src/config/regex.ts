@@ -9,8 +9,23 @@ export interface ConfigRegex {
   test(name: string): boolean;
 }
 
-/** Compiles `source`; throws ConfigValueError with RE2's reason (backreferences and lookaround are not RE2). */
+/** Regexes compiled before, by source: the config check and the planner compile the same few (a compiled regex is a
+ *  pure function of its source). Bounded like each regex's own memo. */
+const compiledBySource = new Map<string, ConfigRegex>();
+
+/** Compiles `source` (once per source); throws ConfigValueError with RE2's reason (backreferences and lookaround are
+ *  not RE2). */
 export function compileRegex(source: string): ConfigRegex {
+  let done = compiledBySource.get(source);
+  if (done === undefined) {
+    done = compileRegexNow(source);
+    if (compiledBySource.size >= 256) compiledBySource.clear();
+    compiledBySource.set(source, done);
+  }
+  return done;
+}
+
+function compileRegexNow(source: string): ConfigRegex {
   let re: RE2JS;
   try {
     re = RE2JS.compile(source);

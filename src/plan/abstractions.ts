@@ -47,9 +47,12 @@ export function listOwnedAbstractions(listing: Listing, host: string): OwnedAbst
     if (!m) wanted.set(ds, (m = new Map()));
     m.set(h.snapshot.slice(at + 1), undefined);
   }
+  // versions come grouped by dataset: one look-up per dataset, not per version
+  let runDataset: string | null = null;
+  let m: Map<string, VersionRecord | undefined> | undefined;
   for (const v of listing.versions) {
     if (v.kind !== 'snapshot') continue;
-    const m = wanted.get(v.dataset);
+    if (v.dataset !== runDataset) { runDataset = v.dataset; m = wanted.get(runDataset); }
     if (m?.has(v.name)) m.set(v.name, v);
   }
   for (const h of listing.holds) {

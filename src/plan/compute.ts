@@ -56,7 +56,7 @@ export function computePlan(input: PlanInput): Plan {
     if (failures.length > 0) return computeUnlistedJobPlan(job, failures);
     return computeJobPlan(job, input.inventories[name], {
       now: input.now, resumeTokens: input.resumeTokens, allowRollback: input.allowRollback,
-      wire: computeWireChoice(job, input.config.hosts, input.programs ?? {}),
+      wire: computeWireChoice(job, input.config.hosts, input.programs ?? {}), fingerprints: input.fingerprints ?? true,
     });
   });
   // Holds and bookmarks of jobs no longer in the config: a warning, or release/destroy lines with --release-stale.

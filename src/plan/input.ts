@@ -28,6 +28,9 @@ export interface PlanInput {
   /** what `command -v` found on the hosts whose transfers send.compression compresses (src/plan/wire.ts); a host
    *  that is not here was not asked, and a compressed send to or from it is a plan error */
   programs?: Record<string, HostPrograms>;
+  /** false: no dataset plan gets fingerprints (empty lists), for a plan that is only displayed (the human view shows
+   *  none; JSON, plan files and a saved plan's check need them). Each costs a hash of the dataset's whole listing. */
+  fingerprints?: boolean;
   /** per job, the hosts that could not be listed (such a job has no inventory and plans only an error) */
   listingFailures?: Record<string, { host: string; side: 'source' | 'target'; message: string }[]>;
 }

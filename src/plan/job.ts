@@ -23,6 +23,8 @@ export interface JobPlanContext {
   allowRollback: boolean;
   /** the job's compression on the wire (absent: none) */
   wire?: WireChoice;
+  /** false: dataset plans without fingerprints (PlanInput.fingerprints) */
+  fingerprints?: boolean;
 }
 
 const EMPTY: Listing = { datasets: [], versions: [], holds: [] };
@@ -95,6 +97,11 @@ function sourceFingerprint(s: JobScope, name: string): Fingerprint {
   return { host: s.job.source.host, dataset: name, digest: computeFingerprint(s.inventory.source, name) };
 }
 
+/** A dataset plan's fingerprints, or none when the plan is only displayed (JobPlanContext.fingerprints false). */
+function fingerprintsOf(s: JobScope, ...make: (() => Fingerprint)[]): Fingerprint[] {
+  return s.ctx.fingerprints === false ? [] : make.map((m) => m());
+}
+
 function snapshotNotes(s: JobScope, name: string): Diagnostic[] {
   return s.due.diagnostics.filter((d) => d.dataset === name);
 }
@@ -102,7 +109,7 @@ function snapshotNotes(s: JobScope, name: string): Diagnostic[] {
 /** A job without a target: snapshots and source pruning only. */
 function snapshotOnlyPlans(s: JobScope): DatasetPlan[] {
   return s.selected.map((d) => {
-    const plan: DatasetPlan = { source: d.name, target: null, dependsOn: [], actions: [], diagnostics: snapshotNotes(s, d.name), fingerprints: [sourceFingerprint(s, d.name)] };
+    const plan: DatasetPlan = { source: d.name, target: null, dependsOn: [], actions: [], diagnostics: snapshotNotes(s, d.name), fingerprints: fingerprintsOf(s, () => sourceFingerprint(s, d.name)) };
     const pruning = computeDatasetPruning({ job: s.job, now: s.ctx.now, plan, source: d, sourceIndex: s.sourceIndex, planned: s.due.due.get(d.name), target: null });
     plan.actions.push(...pruning.actions);
     plan.diagnostics.push(...pruning.diagnostics);
@@ -124,13 +131,13 @@ function replicationPlans(s: JobScope, target: NonNullable<JobConfig['target']>)
   }
   // Targets whose source is gone or renamed (only with a target listing: an unlisted side proves nothing).
   const gone = inventory.target && !rootMissingPool
-    ? computeGoneTargets({ job, rootFs, targetHost, sourceIndex: s.sourceIndex, targetListing, selected: s.selected, now: ctx.now, fingerprint: { source: (n) => sourceFingerprint(s, n), target: targetFingerprint } })
+    ? computeGoneTargets({ job, rootFs, targetHost, sourceIndex: s.sourceIndex, targetListing, selected: s.selected, now: ctx.now, fingerprint: ctx.fingerprints === false ? null : { source: (n) => sourceFingerprint(s, n), target: targetFingerprint } })
     : null;
   if (gone) s.diagnostics.push(...gone.diagnostics);
   // after the renames this plan makes (the real listing when there are none)
   const targetIndex = indexListing(gone?.targetListing ?? targetListing);
   const replicable = job.replication.snapshots !== undefined ? ((re: ConfigRegex) => (n: string) => re.test(n))(compileRegex(job.replication.snapshots)) : () => true;
-  const parents = new TargetParents(rootFs, targetHost, targetIndex, job, targetFingerprint);
+  const parents = new TargetParents(rootFs, targetHost, targetIndex, job, ctx.fingerprints === false ? null : targetFingerprint);
 
   for (const d of s.selected) {
     const T = `${rootFs}/${d.name}`;
@@ -145,7 +152,7 @@ function replicationPlans(s: JobScope, target: NonNullable<JobConfig['target']>)
     const plan: DatasetPlan = {
       source: d.name, target: T, dependsOn: [], actions: [...(rename ? [renameAction(rename, targetHost)] : []), ...chain.actions],
       diagnostics: [...snapshotNotes(s, d.name), ...(gone?.notes.get(d.name) ?? []), ...chain.diagnostics],
-      fingerprints: [sourceFingerprint(s, d.name), targetFingerprint(T), ...(rename ? [targetFingerprint(rename.from)] : [])],
+      fingerprints: fingerprintsOf(s, () => sourceFingerprint(s, d.name), () => targetFingerprint(T), ...(rename ? [() => targetFingerprint(rename.from)] : [])),
     };
     parents.plans.set(d.name, plan);
     // Pruning after the chain (it sees the snapshots the chain sends), never for a job whose target side is
@@ -185,7 +192,7 @@ class TargetParents {
 
   constructor(
     private readonly rootFs: string, private readonly targetHost: string, private readonly targetIndex: ListingIndex,
-    private readonly job: JobConfig, private readonly fingerprint: (name: string) => Fingerprint,
+    private readonly job: JobConfig, private readonly fingerprint: ((name: string) => Fingerprint) | null,
   ) {}
 
   private placeholderPlan(target: string): DatasetPlan {
@@ -193,7 +200,7 @@ class TargetParents {
     const key = target === this.rootFs ? '' : target.slice(this.rootFs.length + 1);
     let p = this.plans.get(key);
     if (!p) {
-      p = { source: key, target, dependsOn: [], actions: [], diagnostics: [], fingerprints: [this.fingerprint(target)] };
+      p = { source: key, target, dependsOn: [], actions: [], diagnostics: [], fingerprints: this.fingerprint ? [this.fingerprint(target)] : [] };
       this.plans.set(key, p);
     }
     return p;

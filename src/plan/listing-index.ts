@@ -17,6 +17,8 @@ export interface ListingIndex {
   dataset(name: string): DatasetRecord | undefined;
   /** snapshots and bookmarks of `name`, oldest first (a copy) */
   versions(name: string): VersionRecord[];
+  /** the snapshots of `name`, oldest first (a new array, without copying every version first) */
+  snapshots(name: string): VersionRecord[];
   /** holds on the snapshot `fs@snap` */
   holds(snapshot: string): HoldRecord[];
   datasets(): DatasetRecord[];
@@ -61,6 +63,7 @@ function buildIndex(listing: Listing): ListingIndex {
   return {
     dataset: (name) => datasets.get(name),
     versions: (name) => [...(versions.get(name) ?? [])],
+    snapshots: (name) => (versions.get(name) ?? []).filter((v) => v.kind === 'snapshot'),
     holds: (snapshot) => [...(holds.get(snapshot) ?? [])],
     datasets: () => [...listing.datasets],
   };

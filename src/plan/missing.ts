@@ -21,7 +21,8 @@ export interface GoneInput {
   /** the selected source datasets */
   selected: DatasetRecord[];
   now: Date;
-  fingerprint: { source: (name: string) => Fingerprint; target: (name: string) => Fingerprint };
+  /** null: plans without fingerprints (PlanInput.fingerprints) */
+  fingerprint: { source: (name: string) => Fingerprint; target: (name: string) => Fingerprint } | null;
 }
 
 /** A target to rename: the source dataset `oldSource` is now `newSource`. */
@@ -94,7 +95,7 @@ function listGone(input: GoneInput, targetIndex: ListingIndex, diagnostics: Diag
     if (!selection.selects(source) || sourceIndex.dataset(source)) continue;
     const root = roots === null ? poolOf(source) : roots.find((r) => isWithin(source, r)) ?? poolOf(source);
     if (!sourceIndex.dataset(root)) { missingRoots.set(root, (missingRoots.get(root) ?? 0) + 1); continue; }
-    out.push({ target: t, source, snapshots: targetIndex.versions(t.name).filter((v) => v.kind === 'snapshot'), renamedTo: null });
+    out.push({ target: t, source, snapshots: targetIndex.snapshots(t.name), renamedTo: null });
   }
   for (const [root, n] of [...missingRoots].sort((a, b) => comparePaths(a[0], b[0]))) {
     diagnostics.push(diag(job, undefined, 'error', `source root ${root} does not exist on ${job.source.host}: ${plural(n, 'target dataset')} under ${rootFs}/${root} cannot be checked`, [
@@ -150,7 +151,7 @@ function goneDatasetPlans(input: GoneInput, targetIndex: ListingIndex, gone: Gon
     const plan: DatasetPlan = {
       source: g.source, target: T, dependsOn: [], actions: kept === null ? destroyActions(input, targetIndex, g) : [],
       diagnostics: [diag(job, g.source, 'warning', summary, detail, { type: 'source_missing', targetNewest: newest ? refOf(newest) : null, renamedTo: g.renamedTo })],
-      fingerprints: [input.fingerprint.source(g.source), input.fingerprint.target(T)],
+      fingerprints: input.fingerprint ? [input.fingerprint.source(g.source), input.fingerprint.target(T)] : [],
     };
     if (kept === null) {
       plan.dependsOn = gone.filter((c) => parentOf(c.target.name) === T).map((c) => c.source);

@@ -11,7 +11,6 @@ import type { DatasetRecord, VersionRecord } from '../zfs/types.js';
 import type { Action, DatasetPlan, Diagnostic, VersionRef } from './types.js';
 import type { ListingIndex } from './listing-index.js';
 import type { DueSnapshot } from './snapshots.js';
-import { refOf } from './listing-index.js';
 import { computePruneSide, type PruneSideResult, type SideSnapshot } from './prune.js';
 import { makeLastReceivedHoldTag, makeStepHoldTag } from '../zfs/names.js';
 
@@ -29,7 +28,7 @@ export interface DatasetPruneInput {
 type Send = Extract<Action, { kind: 'send' }>;
 
 function snapshotsOf(index: ListingIndex, dataset: string): VersionRecord[] {
-  return index.versions(dataset).filter((v) => v.kind === 'snapshot');
+  return index.snapshots(dataset);
 }
 
 /** Actions to append to the dataset's chain, and notes for its diagnostics. */
@@ -75,7 +74,19 @@ function releasedByChain(plan: DatasetPlan): Set<string> {
 function heldAfterChain(released: Set<string>, index: ListingIndex, dataset: string, listed: VersionRecord[]): (n: string) => string[] {
   // made on the first question only: the rules let go of no snapshot of most datasets in the steady state
   let byName: Map<string, number> | null = null;
-  const userrefs = (n: string) => (byName ??= new Map(listed.map((v) => [v.name, v.userrefs]))).get(n) ?? 0;
+  let asked = 0;
+  const userrefs = (n: string): number => {
+    // a few questions (the steady state: one destroy per dataset) need no map of every snapshot
+    if (byName === null && ++asked <= 8) {
+      for (let i = listed.length - 1; i >= 0; i--) if (listed[i]!.name === n) return listed[i]!.userrefs;
+      return 0;
+    }
+    if (byName === null) {
+      byName = new Map();
+      for (const v of listed) byName.set(v.name, v.userrefs);
+    }
+    return byName.get(n) ?? 0;
+  };
   // A listing has holds only for snapshots whose userrefs is non-zero (see CommandZfsHost.list): the others
   // need no look-up, which matters when a first prune lets go of millions of snapshots.
   return (n: string): string[] => {
@@ -106,7 +117,7 @@ function pruneSource(ctx: PruneContext): PruneSideResult {
   const { input, sends } = ctx;
   const { job, source } = input;
   const listed = snapshotsOf(input.sourceIndex, source.name);
-  const snaps: SideSnapshot[] = listed.map((v) => ({ ref: refOf(v), creation: v.creation, planned: false, written: v.written }));
+  const snaps: SideSnapshot[] = listed.map((v) => ({ ref: v, creation: v.creation, planned: false, written: v.written }));
   if (input.planned) snaps.push({ ref: input.planned.ref, creation: ctx.nowSeconds, planned: true });
   const protect = new Set<string>();
   let replicatedUpTo: number | null = null;
@@ -115,8 +126,8 @@ function pruneSource(ctx: PruneContext): PruneSideResult {
     if (last) {
       replicatedUpTo = snaps.findIndex((s) => s.ref.name === last.to.name);
     } else if (input.target.record) {
-      const onTarget = new Set(snapshotsOf(input.target.index, input.target.name).map((v) => v.guid));
-      for (let i = snaps.length - 1; i >= 0; i--) if (snaps[i]!.ref.guid !== null && onTarget.has(snaps[i]!.ref.guid!)) { replicatedUpTo = i; break; }
+      const onTarget = guidsOf(snapshotsOf(input.target.index, input.target.name));
+      for (let i = snaps.length - 1; i >= 0; i--) if (snaps[i]!.ref.guid !== null && onTarget(snaps[i]!.ref.guid!)) { replicatedUpTo = i; break; }
     }
     if (replicatedUpTo === -1) replicatedUpTo = null;
     // Without a cursor bookmark (guarantee_nothing) the next incremental needs this snapshot itself.
@@ -130,6 +141,21 @@ function pruneSource(ctx: PruneContext): PruneSideResult {
     protect,
     ...(job.pruning.destroyEmpty ? { destroyEmpty: { protect: emptyProtected(input.sourceIndex, source.name, snaps, replicatedUpTo) } } : {}),
   });
+}
+
+/** Whether a GUID is among the versions': the first questions by a scan from the newest (an up-to-date target has the
+ *  source's newest: one comparison), then from a set. */
+function guidsOf(versions: VersionRecord[]): (guid: string) => boolean {
+  let set: Set<string> | null = null;
+  let asked = 0;
+  return (guid) => {
+    if (set === null && ++asked <= 8) {
+      for (let j = versions.length - 1; j >= 0; j--) if (versions[j]!.guid === guid) return true;
+      return false;
+    }
+    set ??= new Set(versions.map((v) => v.guid));
+    return set.has(guid);
+  };
 }
 
 /** destroy_empty never takes the replication base (the newest snapshot the target has) or a snapshot a bookmark of
@@ -151,14 +177,15 @@ function pruneTarget(ctx: PruneContext, t: NonNullable<DatasetPruneInput['target
   const listed = t.record ? snapshotsOf(t.index, t.name) : [];
   const rolledBack = new Set<string>();
   for (const a of plan.actions) if (a.kind === 'rollback') for (const d of a.destroys) if (d.kind === 'snapshot') rolledBack.add(d.name);
-  const snaps: SideSnapshot[] = listed.filter((v) => !rolledBack.has(v.name)).map((v) => ({ ref: refOf(v), creation: v.creation, planned: false, written: v.written }));
+  const kept = rolledBack.size === 0 ? listed : listed.filter((v) => !rolledBack.has(v.name));
+  const snaps: SideSnapshot[] = kept.map((v) => ({ ref: v, creation: v.creation, planned: false, written: v.written }));
   let created: Map<string, number> | null = null; // only for a chain that sends
   const sourceCreation = (ref: VersionRef): number => {
     if (ref.guid === null) return nowSeconds;
     created ??= new Map(snapshotsOf(input.sourceIndex, source.name).map((v) => [v.name, v.creation]));
     return created.get(ref.name) ?? nowSeconds;
   };
-  const present = new Set(snaps.map((x) => x.ref.name));
+  const present = new Set(sends.length > 0 ? snaps.map((x) => x.ref.name) : []); // only a chain that sends adds
   for (const s of sends) {
     for (const inc of s.includes) {
       if (present.has(inc.name)) continue;

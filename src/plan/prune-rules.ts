@@ -74,20 +74,25 @@ function gridRule(grid: GridInterval[], gridText: string, regex: string): RuleFn
     matching.sort(youngestFirst);
     // "now" is the youngest matching snapshot, not the clock
     const nowMs = matching[0]!.creation * 1000;
-    const members: PruneCandidate[][] = shape.map(() => []);
+    // youngest first, so each bucket's members are one run of `matching`: [from, i) for bucket b
     let b = 0;
-    for (const c of matching) {
-      const age = nowMs - c.creation * 1000;
+    let from = 0;
+    const close = (to: number) => {
+      const keep = shape[b]!.keep;
+      // each bucket keeps its K oldest (the run's last K)
+      if (keep !== 'all') for (let j = to - 1 - keep; j >= from; j--) out.set(matching[j]!, shape[b]!.full);
+    };
+    let i = 0;
+    for (; b < shape.length && i < matching.length; i++) {
+      const age = nowMs - matching[i]!.creation * 1000;
+      if (age < shape[b]!.end) continue;
+      close(i);
       while (b < shape.length && age >= shape[b]!.end) b++;
-      if (b >= shape.length) { out.set(c, older); continue; }
-      members[b]!.push(c);
+      from = i;
+      if (b >= shape.length) break;
     }
-    shape.forEach((bucket, i) => {
-      if (bucket.keep === 'all') return;
-      // each bucket keeps its K oldest
-      const oldestFirst = [...members[i]!].reverse();
-      for (const c of oldestFirst.slice(bucket.keep)) out.set(c, bucket.full);
-    });
+    if (b < shape.length) close(i);
+    for (; i < matching.length; i++) out.set(matching[i]!, older);
     return out;
   };
 }
@@ -162,14 +167,10 @@ export function evaluateKeepRules(rules: PruneRule[], candidates: PruneCandidate
   let shared = sharedReasons.get(rules);
   if (!shared) sharedReasons.set(rules, (shared = new Map()));
   for (const c of candidates) {
-    const reasons: string[] = [];
-    for (const v of verdicts) {
-      const why = v.get(c);
-      if (why === undefined) break;
-      reasons.push(why);
-    }
-    if (reasons.length !== verdicts.length) continue;
-    const text = reasons.join('; ');
+    let all = true;
+    for (const v of verdicts) if (!v.has(c)) { all = false; break; } // kept by a rule: no reasons to gather
+    if (!all) continue;
+    const text = verdicts.map((v) => v.get(c)!).join('; ');
     let one = shared.get(text);
     if (one === undefined) shared.set(text, (one = text));
     result.set(c, one);

@@ -7,6 +7,7 @@ import { evaluateKeepRules, type PruneCandidate } from './prune-rules.js';
 
 /** A snapshot the side has, or will have after the plan's earlier lines (received or taken). */
 export interface SideSnapshot {
+  /** a listed snapshot's own record (no copy per snapshot: most stay), copied where the plan records it */
   ref: VersionRef;
   /** unix seconds */
   creation: number;
@@ -41,6 +42,11 @@ export interface PruneSideResult {
   keptHeld: { name: string; tags: string[] }[];
 }
 
+/** Exactly a VersionRef's fields, in its order (a side's snapshot may be a listing's whole record). */
+function copyRef(r: VersionRef): VersionRef {
+  return { dataset: r.dataset, kind: r.kind, name: r.name, guid: r.guid, createtxg: r.createtxg };
+}
+
 export function computePruneSide(input: PruneSideInput): PruneSideResult {
   const candidates: PruneCandidate[] = input.snapshots.map((s, i) => ({ name: s.ref.name, creation: s.creation, order: i, planned: s.planned }));
   // no rules (destroy_empty alone): the rules keep everything
@@ -55,12 +61,12 @@ export function computePruneSide(input: PruneSideInput): PruneSideResult {
     if (!stays) {
       const tags = input.heldBy(s.ref.name);
       if (tags.length > 0) { keptHeld.push({ name: s.ref.name, tags }); prevStateKept = true; return; }
-      destroy.push({ ref: s.ref, reason: reason! });
+      destroy.push({ ref: copyRef(s.ref), reason: reason! });
       prevStateKept = false;
       return;
     }
     const empty = computeEmptyReason(input, s, i, prevStateKept);
-    if (empty) destroy.push({ ref: s.ref, reason: empty });
+    if (empty) destroy.push({ ref: copyRef(s.ref), reason: empty });
     prevStateKept = true; // kept, or empty: the same state as its predecessor's, which is kept
   });
   const action: Action | null = destroy.length === 0 ? null : {

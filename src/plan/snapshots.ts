@@ -41,7 +41,7 @@ export function computeDueSnapshots(job: JobConfig, datasets: DatasetRecord[], i
   const byPool = new Map<string, string[]>();
   for (const d of [...datasets].sort((a, b) => comparePaths(a.name, b.name))) {
     if (d.placeholder) continue;
-    const snapshots = index.versions(d.name).filter((v) => v.kind === 'snapshot');
+    const snapshots = index.snapshots(d.name);
     const ours = snapshots.filter((v) => v.name.startsWith(snap.prefix));
     const newest = ours[ours.length - 1];
     if (newest && now.getTime() - newest.creation * 1000 < snap.intervalMs) continue;

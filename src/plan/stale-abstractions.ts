@@ -98,7 +98,7 @@ function superseded(a: OwnedAbstraction, job: JobConfig, source: ListingIndex, t
   const T = a.type === 'last_received_hold' ? a.dataset : `${rootFs}/${a.dataset}`;
   const t = target.dataset(T);
   // The newest target snapshot the source also has (a diverged target's own snapshots do not count), else the newest.
-  const targetSnapshots = t ? target.versions(T).filter((v) => v.kind === 'snapshot') : [];
+  const targetSnapshots = t ? target.snapshots(T) : [];
   const S = a.type === 'last_received_hold' ? a.dataset.slice(rootFs.length + 1) : a.dataset;
   const newest = newestCommonSnapshot(computeIncrementalPath(source.versions(S), targetSnapshots)) ?? targetSnapshots[targetSnapshots.length - 1] ?? null;
   switch (a.type) {

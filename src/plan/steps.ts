@@ -26,9 +26,9 @@ export interface Step {
   reason: string;
 }
 
-function key(ref: VersionRef): string { return `${ref.kind}:${ref.name}`; }
 function at(timeline: TimelineEntry[], ref: VersionRef): number {
-  const i = timeline.findIndex((e) => key(e.ref) === key(ref));
+  // the first of the same kind and name (no key strings: this runs per step over the whole timeline)
+  const i = timeline.findIndex((e) => e.ref.name === ref.name && e.ref.kind === ref.kind);
   if (i < 0) throw new ZformError('internal', `${ref.dataset}@${ref.name} is not in the planning timeline`);
   return i;
 }

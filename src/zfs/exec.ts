@@ -55,6 +55,9 @@ export interface ExecOptions {
   /** local executors: the process leads a process group of its own and kill() signals the whole group (every member
    *  of a shell pipeline, wire.ts); over SSH the remote pipeline ends with its channel */
   processGroup?: boolean;
+  /** the choke point runs the command to its end and reads all its output (runZfsResult: list, get, holds, destroy,
+   *  ...): a local executor may start it on a lighter path than a stream's (LocalExecutor) */
+  runToEnd?: boolean;
 }
 
 export interface ArgvBudget {

@@ -79,20 +79,33 @@ function findByte(buf: Buffer, from: number, to: number, c: number): number {
 }
 
 /** Strings for repeated byte sequences (snapshot names repeat across datasets: one atomic `zfs snapshot` per pool):
- *  one string each, found by a hash of the bytes, so a repeated name costs neither a decode nor memory. */
-interface SharedName { bytes: Buffer; text: string; next: SharedName | null }
+ *  one string each, found by a hash of the bytes, so a repeated name costs neither a decode nor memory. Each name
+ *  remembers the one that came after it last time: the next dataset's snapshots mostly come in the same order, so a
+ *  name is mostly found by one comparison, without hashing it. */
+interface SharedName { bytes: Buffer; text: string; next: SharedName | null; after: SharedName | null }
 class SharedNames {
   private readonly byHash = new Map<number, SharedName>();
+  private last: SharedName | null = null;
 
   get(buf: Buffer, from: number, to: number): string {
+    const guess = this.last?.after ?? null;
+    if (guess !== null && isSameBytes(buf, from, to, guess.bytes)) {
+      this.last = guess;
+      return guess.text;
+    }
     let h = 0x811c9dc5; // FNV-1a
     for (let i = from; i < to; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
     const first = this.byHash.get(h) ?? null;
-    for (let e = first; e !== null; e = e.next) if (isSameBytes(buf, from, to, e.bytes)) return e.text;
-    const bytes = Buffer.from(buf.subarray(from, to));
-    const text = bytes.toString('utf8');
-    this.byHash.set(h, { bytes, text, next: first });
-    return text;
+    let found: SharedName | null = null;
+    for (let e = first; e !== null && found === null; e = e.next) if (isSameBytes(buf, from, to, e.bytes)) found = e;
+    if (found === null) {
+      const bytes = Buffer.from(buf.subarray(from, to));
+      found = { bytes, text: bytes.toString('utf8'), next: first, after: null };
+      this.byHash.set(h, found);
+    }
+    if (this.last !== null) this.last.after = found;
+    this.last = found;
+    return found.text;
   }
 }
 

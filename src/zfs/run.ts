@@ -70,7 +70,7 @@ export function makeZfsError(host: string, argv: string[], r: { stderr: string; 
  *  (a transport failure, e.g. SSH that cannot connect, rejects with that transport's own error). */
 export async function runZfsResult(exec: Executor, argv: string[], opts: RunResultOptions = {}): Promise<RunResult> {
   const t0 = performance.now();
-  const p = exec.spawn(argv, { stdin: opts.input === undefined ? 'ignore' : 'pipe' });
+  const p = exec.spawn(argv, { stdin: opts.input === undefined ? 'ignore' : 'pipe', runToEnd: true });
   if (opts.input !== undefined && p.stdin) {
     p.stdin.on('error', () => {}); // a command that ends without reading it: its exit status says what happened
     p.stdin.end(opts.input);

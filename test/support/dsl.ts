@@ -159,6 +159,8 @@ export interface Scenario {
   tokens?: Record<string, DecodedResumeToken>;
   now?: Date;
   allowRollback?: boolean;
+  /** PlanInput.fingerprints (default true) */
+  fingerprints?: boolean;
 }
 
 /** Plans a scenario: one job (default job()) with source and target listings in the DSL. */
@@ -171,6 +173,7 @@ export function plan(s: Scenario): Plan {
   return computePlan({
     config: config(entries.map((e) => e.job)), jobs: entries.map((e) => e.job.name), inventories,
     resumeTokens: s.tokens ?? {}, now: s.now ?? NOW, zformVersion: '0.1.0', allowRollback: s.allowRollback ?? false,
+    ...(s.fingerprints !== undefined ? { fingerprints: s.fingerprints } : {}),
   });
 }
 

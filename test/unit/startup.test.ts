@@ -74,3 +74,16 @@ test('the version query before yargs prints what the version command prints thro
     assert.equal(fast.out(), full.out(), argv.join(' '));
   }
 });
+
+test('bin/zform answers a version query as the CLI does, and passes every other argv on', () => {
+  const bin = fileURLToPath(new URL('bin/zform', ROOT));
+  const env = { ...process.env, ZFORM_TRACE: '' };
+  for (const argv of [['version'], ['version', '--json'], ['--version']]) {
+    const r = spawnSync(process.execPath, [bin, ...argv], { encoding: 'utf8', env });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, computeVersionOnly(argv), argv.join(' '));
+  }
+  const bad = spawnSync(process.execPath, [bin, 'version', '--jsn'], { encoding: 'utf8', env });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /jsn/);
+});

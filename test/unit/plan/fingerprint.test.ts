@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeFingerprint, computeFingerprintText } from '../../../src/plan/fingerprint.js';
 import { G, dsPlan, job, listing, plan } from '../../support/dsl.js';
+import { renderPlanHuman } from '../../../src/views/plan-human.js';
+import type { Plan } from '../../../src/plan/types.js';
 
 test('the canonical text: existence, dataset GUID, resume token, versions in createtxg order', () => {
   const l = listing('tank/a guid=g9 token=T1 @s2:g2[txg=20] @s1:g1[txg=10] #b:g1');
@@ -33,4 +35,22 @@ test('each dataset plan records both sides (a placeholder-only plan: the target 
   assert.equal(d.fingerprints[0]!.digest, computeFingerprint(listing('tank/a @s1:g1'), 'tank/a'));
   assert.equal(d.fingerprints[1]!.digest, computeFingerprint(listing('backup'), 'backup/tank/a'));
   assert.deepEqual(dsPlan(p, 'tank').fingerprints.map((f) => [f.host, f.dataset]), [['nas', 'backup/tank']]);
+});
+
+test('a plan only displayed (fingerprints: false) is the same plan with empty fingerprint lists, shown the same', () => {
+  const LR = 'zform_last_received_J_j';
+  const scenarios = [
+    // a new dataset (with placeholders above it), one up to date, a target whose source is gone, one to destroy
+    { job: job({ target: { host: 'nas', rootFs: 'backup' } }), src: 'tank/a/b @s1:g1\ntank/c @s1:g2', dst: `backup\nbackup/tank placeholder\nbackup/tank/c @s1:g2[hold=${LR}]\nbackup/tank/gone @x:g5` },
+    { job: job({ target: { host: 'nas', rootFs: 'backup' }, replication: { destroyMissingMs: 86_400_000 } }), src: 'tank\ntank/keep @s1:g1', dst: `backup\nbackup/tank placeholder\nbackup/tank/keep @s1:g1[hold=${LR}]\nbackup/tank/gone @a:g5 @b:g6[hold=${LR}]` },
+    { job: job(), src: 'tank/a @s1:g1 @s2:g2' },
+  ];
+  const strip = (p: Plan): Plan => ({ ...p, jobs: p.jobs.map((j) => ({ ...j, datasets: j.datasets.map((d) => ({ ...d, fingerprints: [] })) })) });
+  for (const s of scenarios) {
+    const full = plan(s);
+    const shown = plan({ ...s, fingerprints: false });
+    assert.ok(full.jobs.some((j) => j.datasets.some((d) => d.fingerprints.length > 0)));
+    assert.deepEqual(shown, strip(full));
+    for (const color of [false, true]) assert.equal(renderPlanHuman(shown, { color }), renderPlanHuman(full, { color }));
+  }
 });

@@ -40,3 +40,33 @@ test('readStackSoftLimit: the stack limit of this Linux process (bytes or unlimi
   const limit = readStackSoftLimit();
   assert.ok(limit === null || (typeof limit === 'number' && limit > 0), String(limit));
 });
+
+test('a command run to its end (the lighter path) ends as a streamed one does: output, stderr, exit, signal, a missing program', async () => {
+  const collect = async (argv: string[], opts: { runToEnd?: boolean; stdin?: 'pipe' | 'ignore' }, input?: string) => {
+    const p = exec.spawn(argv, opts);
+    if (input !== undefined) p.stdin!.end(input);
+    const chunks: Buffer[] = [];
+    p.stdout.on('data', (c: Buffer) => chunks.push(c));
+    const r = await p.exited;
+    return { out: Buffer.concat(chunks).toString(), code: r.code, signal: r.signal, stderr: r.stderr };
+  };
+  for (const [argv, input] of [
+    [['sh', '-c', 'echo out; echo err >&2; exit 4'], undefined],
+    [['sh', '-c', 'kill -TERM $$'], undefined],
+    [['cat'], 'from stdin\n'],
+    [['/nonexistent/zfs', 'list'], undefined],
+  ] as [string[], string | undefined][]) {
+    const stdin = input === undefined ? 'ignore' as const : 'pipe' as const;
+    const light = await collect(argv, { runToEnd: true, stdin }, input);
+    const streamed = await collect(argv, { stdin }, input);
+    if (argv[0] === '/nonexistent/zfs') {
+      assert.equal(light.code, 127);
+      assert.match(light.stderr, /^\/nonexistent\/zfs: .*ENOENT/);
+      assert.equal(streamed.code, 127);
+    } else {
+      assert.deepEqual(light, streamed, argv.join(' '));
+    }
+  }
+  const r = await runZfsResult(exec, ['sh', '-c', 'printf "a\\tb\\n"; exit 1']);
+  assert.deepEqual({ ...r }, { stdout: 'a\tb\n', stderr: '', code: 1, signal: null });
+});

@@ -1,0 +1,58 @@
+// Loads zform's bundle (dist/bundle/zform.cjs, one CommonJS script made by scripts/bundle.mjs) with V8's code cache
+// made at build time (zform.cjs.cache), so that a run compiles next to nothing. The cache is machine code V8 runs
+// as it is: it is read only from a file that only root can have written (the file and every directory above it
+// owned by root and not writable by group or others, a sticky directory such as /tmp counting as not writable: no
+// one else can rename or remove root's entries there), and only for the very bundle it was made from (size and
+// modification time in its header); V8 itself rejects a cache of another V8 version or flags (then it compiles).
+import { closeSync, fstatSync, openSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import vm from 'node:vm';
+
+const HEADER = 'zform-code-cache 1';
+
+/** The header line that ties a cache to one bundle file. */
+export function computeCacheHeader(file) {
+  const st = statSync(file, { bigint: true });
+  return `${HEADER} ${st.size} ${st.mtimeNs}\n`;
+}
+
+/** Whether root alone can have written this file or changed this directory's entries (sticky: only their owners). */
+function isRootsAlone(st) {
+  return st.uid === 0 && ((st.mode & 0o022) === 0 || (st.isDirectory() && (st.mode & 0o1000) !== 0));
+}
+
+/** The cache's data, or undefined when there is none, it is not root's alone, or it was made from another bundle. */
+export function readTrustedCache(file, cache) {
+  let fd;
+  try {
+    const real = realpathSync(cache);
+    for (let dir = dirname(real); ; dir = dirname(dir)) {
+      if (!isRootsAlone(statSync(dir))) return undefined;
+      if (dir === dirname(dir)) break;
+    }
+    fd = openSync(real, 'r');
+    const st = fstatSync(fd);
+    if (!st.isFile() || !isRootsAlone(st)) return undefined;
+    const data = readFileSync(fd);
+    const header = computeCacheHeader(file);
+    if (data.length <= header.length || data.toString('latin1', 0, header.length) !== header) return undefined;
+    return data.subarray(header.length);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Runs the bundle (with its cache unless `cache` is null) and returns its exports and the compiled script. */
+export function loadBundle(file, cache = `${file}.cache`) {
+  const source = readFileSync(file, 'latin1'); // ASCII only (scripts/bundle.mjs makes sure)
+  const cachedData = cache === null ? undefined : readTrustedCache(file, cache);
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: file, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  const module = { exports: {} };
+  script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+  return { exports: module.exports, script };
+}
