@@ -69,17 +69,7 @@ export class LocalExecutor implements Executor {
     // The child has its copy of the pipe: ours must go now (in the same tick as the spawn of both sides, before
     // the event loop can read anything from it), or the writer would not see the reader go away.
     if (stdinPipe) stdinPipe.stream.destroy();
-    const filter = opts.stderrFilter;
-    let stderr = '';
-    let stderrFinal: string | null = null;
-    const readStderr = () => { stderrFinal ??= stderr + (filter ? filter.end() : ''); return stderrFinal; };
-    sub.stderr!.setEncoding('utf8');
-    sub.stderr!.on('data', (d: string) => { stderr += filter ? filter.write(d) : d; });
-    const stderrDone = new Promise<void>((resolve) => {
-      sub.stderr!.once('end', resolve);
-      sub.stderr!.once('close', resolve);
-      sub.stderr!.once('error', () => resolve());
-    });
+    const err = collectStderr(sub, opts.stderrFilter);
     // A write to a process that has gone is reported by `exited`, not as an unhandled stream error.
     sub.stdin?.on('error', () => {});
     sub.stdout!.on('error', () => {});
@@ -91,21 +81,11 @@ export class LocalExecutor implements Executor {
       sub.stdout!.pipe(stdout);
       stdout.on('close', () => { if (!sub.stdout!.destroyed) sub.stdout!.destroy(); });
     }
-    const exited = new Promise<ExecResult>((resolve) => {
-      let settled = false;
-      const finish = (r: ExecResult) => { if (!settled) { settled = true; resolve(r); } };
-      sub.once('error', (err: Error) => {
-        void stderrDone.then(() => finish({ code: 127, signal: null, stderr: readStderr() + `${file}: ${err.message}\n` }));
-      });
-      sub.once('exit', (code, signal) => {
-        // a grandchild may hold stderr open after the child is gone: do not wait for it forever
-        const grace = setTimeout(() => { sub.stderr!.destroy(); finish({ code, signal, stderr: readStderr() }); }, STDERR_GRACE_MS);
-        void stderrDone.then(() => { clearTimeout(grace); finish({ code, signal, stderr: readStderr() }); });
-      });
+    const exited = waitExit(sub, file, err, (finish) => {
       // execa's own promise: never rejects with reject:false; it also reports spawn failures
       sub.then(
-        (r) => { if (r.failed && r.exitCode === undefined && r.signal === undefined) finish({ code: 127, signal: null, stderr: readStderr() + `${r.shortMessage}\n` }); },
-        (err: unknown) => finish({ code: 127, signal: null, stderr: readStderr() + `${String(err)}\n` }),
+        (r) => { if (r.failed && r.exitCode === undefined && r.signal === undefined) finish({ code: 127, signal: null, stderr: err.final() + `${r.shortMessage}\n` }); },
+        (e: unknown) => finish({ code: 127, signal: null, stderr: err.final() + `${String(e)}\n` }),
       );
     });
     return {
@@ -113,7 +93,7 @@ export class LocalExecutor implements Executor {
       stdout,
       ...(direct ? { stdoutPipe: { stream: sub.stdout! } } : {}),
       exited,
-      stderr: () => stderrFinal ?? stderr,
+      stderr: err.current,
       kill: (signal: NodeJS.Signals = 'SIGTERM') => {
         if (opts.processGroup && sub.pid !== undefined) {
           try { process.kill(-sub.pid, signal); return; } catch { /* the group is gone: signal the child alone */ }
@@ -126,18 +106,41 @@ export class LocalExecutor implements Executor {
   async close(): Promise<void> {}
 }
 
-/** How a process ended, once it has and its stderr is read (a grandchild may hold stderr open: not forever). */
-function waitExit(sub: ChildProcess, file: string, readStderr: () => string, stderrDone: Promise<void>): Promise<ExecResult> {
+/** A child's stderr as it comes (through the stderr filter, if any): `current` so far, `final` once it has ended,
+ *  `done` when it has (end, close or error). */
+interface StderrCollector { current: () => string; final: () => string; done: Promise<void> }
+
+function collectStderr(sub: Pick<ChildProcess, 'stderr'>, filter: ExecOptions['stderrFilter']): StderrCollector {
+  let stderr = '';
+  let stderrFinal: string | null = null;
+  sub.stderr!.setEncoding('utf8');
+  sub.stderr!.on('data', (d: string) => { stderr += filter ? filter.write(d) : d; });
+  const done = new Promise<void>((resolve) => {
+    sub.stderr!.once('end', resolve);
+    sub.stderr!.once('close', resolve);
+    sub.stderr!.once('error', () => resolve());
+  });
+  return {
+    current: () => stderrFinal ?? stderr,
+    final: () => { stderrFinal ??= stderr + (filter ? filter.end() : ''); return stderrFinal; },
+    done,
+  };
+}
+
+/** How a process ended, once it has and its stderr is read (a grandchild may hold stderr open: not forever);
+ *  `more` may settle it first (execa's own report of a spawn failure). */
+function waitExit(sub: Pick<ChildProcess, 'once' | 'stderr'>, file: string, err: StderrCollector, more?: (finish: (r: ExecResult) => void) => void): Promise<ExecResult> {
   return new Promise<ExecResult>((resolve) => {
     let settled = false;
     const finish = (r: ExecResult) => { if (!settled) { settled = true; resolve(r); } };
-    sub.once('error', (err: Error) => {
-      void stderrDone.then(() => finish({ code: 127, signal: null, stderr: readStderr() + `${file}: ${err.message}\n` }));
+    sub.once('error', (e: Error) => {
+      void err.done.then(() => finish({ code: 127, signal: null, stderr: err.final() + `${file}: ${e.message}\n` }));
     });
-    sub.once('exit', (code, signal) => {
-      const grace = setTimeout(() => { sub.stderr!.destroy(); finish({ code, signal, stderr: readStderr() }); }, STDERR_GRACE_MS);
-      void stderrDone.then(() => { clearTimeout(grace); finish({ code, signal, stderr: readStderr() }); });
+    sub.once('exit', (code: number | null, signal: NodeJS.Signals | null) => {
+      const grace = setTimeout(() => { sub.stderr!.destroy(); finish({ code, signal, stderr: err.final() }); }, STDERR_GRACE_MS);
+      void err.done.then(() => { clearTimeout(grace); finish({ code, signal, stderr: err.final() }); });
     });
+    more?.(finish);
   });
 }
 
@@ -148,24 +151,14 @@ function waitExit(sub: ChildProcess, file: string, readStderr: () => string, std
  *  under execa had the signal come a moment later). */
 function spawnToEnd(file: string, args: string[], opts: ExecOptions): ExecProcess {
   const sub = spawnChild(file, args, { stdio: [opts.stdin === 'pipe' ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { ...process.env, ...CHILD_ENV } });
-  const filter = opts.stderrFilter;
-  let stderr = '';
-  let stderrFinal: string | null = null;
-  const readStderr = () => { stderrFinal ??= stderr + (filter ? filter.end() : ''); return stderrFinal; };
-  sub.stderr!.setEncoding('utf8');
-  sub.stderr!.on('data', (d: string) => { stderr += filter ? filter.write(d) : d; });
-  const stderrDone = new Promise<void>((resolve) => {
-    sub.stderr!.once('end', resolve);
-    sub.stderr!.once('close', resolve);
-    sub.stderr!.once('error', () => resolve());
-  });
+  const err = collectStderr(sub, opts.stderrFilter);
   sub.stdin?.on('error', () => {});
   sub.stdout!.on('error', () => {});
   return {
     stdin: sub.stdin ?? null,
     stdout: sub.stdout!, // node does not read it before the caller does
-    exited: waitExit(sub, file, readStderr, stderrDone),
-    stderr: () => stderrFinal ?? stderr,
+    exited: waitExit(sub, file, err),
+    stderr: err.current,
     kill: (signal: NodeJS.Signals = 'SIGTERM') => { sub.kill(signal); },
   };
 }
