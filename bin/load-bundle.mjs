@@ -2,19 +2,21 @@
 // made at build time (zform.cjs.cache), so that a run compiles next to nothing. The cache is machine code V8 runs
 // as it is: it is read only from a file that only root can have written (the file and every directory above it
 // owned by root and not writable by group or others, a sticky directory such as /tmp counting as not writable: no
-// one else can rename or remove root's entries there), and only for the very bundle it was made from (size and
-// modification time in its header); V8 itself rejects a cache of another V8 version or flags (then it compiles).
+// one else can rename or remove root's entries there), and only for the very bundle it was made from (the SHA-256 of
+// its text in the header, ~1 ms: V8's own check compares only the source's length, and a file time would not survive
+// `npm pack`, which gives every file of the tarball the same time); V8 itself rejects a cache of another V8 version
+// or flags (then it compiles).
+import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import vm from 'node:vm';
 
-const HEADER = 'zform-code-cache 1';
+const HEADER = 'zform-code-cache 2';
 
-/** The header line that ties a cache to one bundle file. */
-export function computeCacheHeader(file) {
-  const st = statSync(file, { bigint: true });
-  return `${HEADER} ${st.size} ${st.mtimeNs}\n`;
+/** The header line that ties a cache to one bundle's text (`bytes`: the file's, read by the caller or here). */
+export function computeCacheHeader(file, bytes = readFileSync(file)) {
+  return `${HEADER} ${createHash('sha256').update(bytes).digest('hex')}\n`;
 }
 
 /** Whether root alone can have written this file or changed this directory's entries (sticky: only their owners). */
@@ -23,7 +25,7 @@ function isRootsAlone(st) {
 }
 
 /** The cache's data, or undefined when there is none, it is not root's alone, or it was made from another bundle. */
-export function readTrustedCache(file, cache) {
+export function readTrustedCache(file, cache, header = computeCacheHeader(file)) {
   let fd;
   try {
     const real = realpathSync(cache);
@@ -35,7 +37,6 @@ export function readTrustedCache(file, cache) {
     const st = fstatSync(fd);
     if (!st.isFile() || !isRootsAlone(st)) return undefined;
     const data = readFileSync(fd);
-    const header = computeCacheHeader(file);
     if (data.length <= header.length || data.toString('latin1', 0, header.length) !== header) return undefined;
     return data.subarray(header.length);
   } catch {
@@ -47,8 +48,9 @@ export function readTrustedCache(file, cache) {
 
 /** Runs the bundle (with its cache unless `cache` is null) and returns its exports and the compiled script. */
 export function loadBundle(file, cache = `${file}.cache`) {
-  const source = readFileSync(file, 'latin1'); // ASCII only (scripts/bundle.mjs makes sure)
-  const cachedData = cache === null ? undefined : readTrustedCache(file, cache);
+  const bytes = readFileSync(file);
+  const source = bytes.toString('latin1'); // ASCII only (scripts/bundle.mjs makes sure)
+  const cachedData = cache === null ? undefined : readTrustedCache(file, cache, computeCacheHeader(file, bytes));
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });

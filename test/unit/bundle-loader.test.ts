@@ -49,6 +49,14 @@ test('a cache of another bundle (rewritten since) is not read', () => {
   assert.equal((loader.loadBundle(file).exports.answer as (n: number) => number)(5), 15);
 });
 
+test('a bundle whose file time changed (npm pack gives every file one time) keeps its cache', () => {
+  const { file, cache } = bundleDir();
+  const data = writeCache(file, cache);
+  utimesSync(file, new Date('1985-10-26T08:15:00Z'), new Date('1985-10-26T08:15:00Z'));
+  if (isRoot) assert.deepEqual(loader.readTrustedCache(file, cache), data);
+  assert.equal((loader.loadBundle(file).exports.answer as (n: number) => number)(5), 10);
+});
+
 test('a cache others could have written is not read', () => {
   const { dir, file, cache } = bundleDir();
   const data = writeCache(file, cache);
