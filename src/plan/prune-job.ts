@@ -72,21 +72,8 @@ function releasedByChain(plan: DatasetPlan): Set<string> {
 
 /** The tags that still hold a snapshot of `dataset` once the chain ran (by short name). */
 function heldAfterChain(released: Set<string>, index: ListingIndex, dataset: string, listed: VersionRecord[]): (n: string) => string[] {
-  // made on the first question only: the rules let go of no snapshot of most datasets in the steady state
-  let byName: Map<string, number> | null = null;
-  let asked = 0;
-  const userrefs = (n: string): number => {
-    // a few questions (the steady state: one destroy per dataset) need no map of every snapshot
-    if (byName === null && ++asked <= 8) {
-      for (let i = listed.length - 1; i >= 0; i--) if (listed[i]!.name === n) return listed[i]!.userrefs;
-      return 0;
-    }
-    if (byName === null) {
-      byName = new Map();
-      for (const v of listed) byName.set(v.name, v.userrefs);
-    }
-    return byName.get(n) ?? 0;
-  };
+  const userrefsOf = findVersion(listed, (v) => v.name);
+  const userrefs = (n: string): number => userrefsOf(n)?.userrefs ?? 0;
   // A listing has holds only for snapshots whose userrefs is non-zero (see CommandZfsHost.list): the others
   // need no look-up, which matters when a first prune lets go of millions of snapshots.
   return (n: string): string[] => {
@@ -126,8 +113,8 @@ function pruneSource(ctx: PruneContext): PruneSideResult {
     if (last) {
       replicatedUpTo = snaps.findIndex((s) => s.ref.name === last.to.name);
     } else if (input.target.record) {
-      const onTarget = guidsOf(snapshotsOf(input.target.index, input.target.name));
-      for (let i = snaps.length - 1; i >= 0; i--) if (snaps[i]!.ref.guid !== null && onTarget(snaps[i]!.ref.guid!)) { replicatedUpTo = i; break; }
+      const onTarget = findVersion(snapshotsOf(input.target.index, input.target.name), (v) => v.guid);
+      for (let i = snaps.length - 1; i >= 0; i--) if (snaps[i]!.ref.guid !== null && onTarget(snaps[i]!.ref.guid!) !== undefined) { replicatedUpTo = i; break; }
     }
     if (replicatedUpTo === -1) replicatedUpTo = null;
     // Without a cursor bookmark (guarantee_nothing) the next incremental needs this snapshot itself.
@@ -143,18 +130,21 @@ function pruneSource(ctx: PruneContext): PruneSideResult {
   });
 }
 
-/** Whether a GUID is among the versions': the first questions by a scan from the newest (an up-to-date target has the
- *  source's newest: one comparison), then from a set. */
-function guidsOf(versions: VersionRecord[]): (guid: string) => boolean {
-  let set: Set<string> | null = null;
+/** A look-up of versions by a key (the last one with it): the first few questions by a scan from the newest (the
+ *  steady state asks one or two per dataset, about the newest: one comparison), a map of every version only after. */
+function findVersion(versions: VersionRecord[], key: (v: VersionRecord) => string | null): (k: string) => VersionRecord | undefined {
+  let map: Map<string | null, VersionRecord> | null = null;
   let asked = 0;
-  return (guid) => {
-    if (set === null && ++asked <= 8) {
-      for (let j = versions.length - 1; j >= 0; j--) if (versions[j]!.guid === guid) return true;
-      return false;
+  return (k) => {
+    if (map === null && ++asked <= 8) {
+      for (let j = versions.length - 1; j >= 0; j--) if (key(versions[j]!) === k) return versions[j];
+      return undefined;
     }
-    set ??= new Set(versions.map((v) => v.guid));
-    return set.has(guid);
+    if (map === null) {
+      map = new Map();
+      for (const v of versions) map.set(key(v), v);
+    }
+    return map.get(k);
   };
 }
 
