@@ -136,6 +136,7 @@ test('over SSH: a pre_snapshot hook past its timeout is killed on the remote hos
   const cfg = z.config('hang.yml', config(hosts, 'self', 'remote', `${T}/ssh`, HANG, '2s'));
   await new Promise((r) => setTimeout(r, 1100));
   await writeData([`${S}/db`, 32 * 1024], [`${S}/web`, 32 * 1024]);
+  await sh(`zpool sync ${S}`); // as above: otherwise skip_empty may read written=0 and plan no snapshot (CI saw it)
   const before = (await readSnapshots(`${S}/db`)).length;
   const human = await z.run(['plan', '-c', cfg]);
   assert.match(human.stdout, new RegExp(`> hook pre_snapshot ${HANG} on self \\(timeout 2s, err_is_fatal\\): ${S}/db`), human.stdout);
