@@ -16,8 +16,40 @@ export function describeHookEnd(h: PlannedHook, r: HookResult): string {
   return last ? `${how}: ${last}` : how;
 }
 
-/** The variables every hook gets, and those of its phase. */
+/**
+ * The most of one list variable (ZFORM_DATASETS, _OK, _FAILED, ZFORM_PROBLEMS) a hook gets, in UTF-8 bytes. A hook's
+ * variables are words of its command line, and over SSH the whole command is one argument of the remote shell, which
+ * Linux caps at 128 KiB (MAX_ARG_STRLEN): four lists of 24 KiB and the rest fit, so a job of thousands of datasets
+ * still runs its hooks (uncut, exec failed with E2BIG). A longer list is cut after its last whole line that fits;
+ * ZFORM_TRUNCATED names the variables cut and ZFORM_DATASETS_COUNT is the whole count.
+ */
+export const HOOK_LIST_MAX_BYTES = 24 * 1024;
+const LIST_VARS = ['ZFORM_DATASETS', 'ZFORM_DATASETS_OK', 'ZFORM_DATASETS_FAILED', 'ZFORM_PROBLEMS'];
+
+/** `text` cut after its last whole line within `max` UTF-8 bytes (whole if it fits). */
+export function capLines(text: string, max: number): string {
+  const bytes = Buffer.from(text);
+  if (bytes.length <= max) return text;
+  // a newline byte never occurs inside a multi-byte UTF-8 character: cutting at one keeps every character whole
+  const end = bytes.lastIndexOf(0x0a, max);
+  return end <= 0 ? '' : bytes.toString('utf8', 0, end);
+}
+
+/** The variables every hook gets, and those of its phase, the lists within HOOK_LIST_MAX_BYTES. */
 export function computeHookEnv(job: JobPlan, h: PlannedHook, extra: Record<string, string>): Record<string, string> {
+  const env = { ...computeFullHookEnv(job, h), ...extra };
+  const cut: string[] = [];
+  for (const name of LIST_VARS) {
+    const value = env[name];
+    if (value === undefined) continue;
+    const kept = capLines(value, HOOK_LIST_MAX_BYTES);
+    if (kept !== value) { env[name] = kept; cut.push(name); }
+  }
+  env.ZFORM_TRUNCATED = cut.join(' ');
+  return env;
+}
+
+function computeFullHookEnv(job: JobPlan, h: PlannedHook): Record<string, string> {
   const env: Record<string, string> = {
     ZFORM_JOB: job.job,
     ZFORM_HOOK_PHASE: h.phase,
@@ -28,10 +60,11 @@ export function computeHookEnv(job: JobPlan, h: PlannedHook, extra: Record<strin
     // newline-separated (a dataset name may contain a space, never a newline); ZFORM_DATASET: the first (zrepl's ZREPL_FS)
     ZFORM_DATASETS: h.datasets.join('\n'),
     ZFORM_DATASET: h.datasets[0] ?? '',
+    ZFORM_DATASETS_COUNT: String(h.datasets.length),
   };
   if (h.pool !== undefined) env.ZFORM_POOL = h.pool;
   if (h.snapshot !== undefined) env.ZFORM_SNAPSHOT = h.snapshot;
-  return { ...env, ...extra };
+  return env;
 }
 
 /** Runs one hook; resolves with whether it succeeded and a line naming it and how it ended. */

@@ -11,6 +11,9 @@ import { applyPlan } from '../../../src/apply/execute.js';
 import { checkSavedPlanFile, recomputeSavedPlan } from '../../../src/apply/stale.js';
 import { renderPlanHuman } from '../../../src/views/plan-human.js';
 import { computeHookArgv } from '../../../src/zfs/hook.js';
+import { quoteCommand } from '../../../src/zfs/quote.js';
+import { HOOK_LIST_MAX_BYTES, capLines, computeHookEnv, computeOutcomeEnv } from '../../../src/apply/hooks.js';
+import type { JobPlan, PlannedHook } from '../../../src/plan/types.js';
 import { StalePlanError } from '../../../src/errors.js';
 import type { Plan } from '../../../src/plan/types.js';
 import type { Config } from '../../../src/config/types.js';
@@ -101,7 +104,8 @@ test('apply runs the hooks on the source host with the ZFORM_* environment, befo
   const env = w.src.zfs.hookRuns[0]!.env;
   assert.deepEqual(env, {
     ZFORM_JOB: 'j', ZFORM_HOOK_PHASE: 'pre_snapshot', ZFORM_DRY_RUN: 'false', ZFORM_SOURCE_HOST: 'local', ZFORM_TARGET_HOST: 'nas',
-    ZFORM_DATASETS: 'tank/db', ZFORM_DATASET: 'tank/db', ZFORM_POOL: 'tank', ZFORM_SNAPSHOT: 'zform_20261121_120000_000',
+    ZFORM_DATASETS: 'tank/db', ZFORM_DATASET: 'tank/db', ZFORM_DATASETS_COUNT: '1', ZFORM_POOL: 'tank', ZFORM_SNAPSHOT: 'zform_20261121_120000_000',
+    ZFORM_TRUNCATED: '',
   });
   assert.equal(w.src.zfs.hookRuns[1]!.env.ZFORM_OUTCOME, 'ok');
   assert.equal(w.src.zfs.hookRuns[0]!.timeoutSeconds, 10);
@@ -324,4 +328,33 @@ test('a plan with hooks and skipped datasets is a valid plan file (schemas/plan.
   const file = `${await mkdtemp(`${tmpdir()}/zform-hooks-`)}/p.json`;
   await writePlanFile(file, p);
   assert.deepEqual(await readPlanFile(file), JSON.parse(JSON.stringify(p)));
+});
+
+test('thousands of datasets: each list variable is cut to whole lines within 24 KiB, named in ZFORM_TRUNCATED; the remote command stays under Linux\'s 128 KiB', () => {
+  const datasets = Array.from({ length: 6000 }, (_, i) => `tank/customers/c${String(i).padStart(5, '0')}/vm-disks`);
+  const job = { job: 'big', sourceHost: 'nas', targetHost: 'backup' } as JobPlan;
+  const h: PlannedHook = { phase: 'post_replication', host: 'local', path: '/usr/local/bin/notify', timeoutMs: 30_000, errIsFatal: false, datasets };
+  const outcomes = datasets.map((source, i) => ({ source, target: `pool/${source}`, status: i % 2 === 0 ? 'ok' : 'failed', reason: i % 2 === 0 ? undefined : 'out of space' }));
+  const env = computeHookEnv(job, h, computeOutcomeEnv(outcomes as never, [], 42, datasets));
+  for (const name of ['ZFORM_DATASETS', 'ZFORM_DATASETS_OK', 'ZFORM_DATASETS_FAILED', 'ZFORM_PROBLEMS']) {
+    const value = env[name]!;
+    assert.ok(Buffer.byteLength(value) <= HOOK_LIST_MAX_BYTES && Buffer.byteLength(value) > HOOK_LIST_MAX_BYTES - 200, `${name}: ${value.length}`);
+    // whole lines, the first ones, in order
+    const lines = value.split('\n');
+    assert.ok(lines.every((l) => l.startsWith('tank/customers/c') && (l.endsWith('/vm-disks') || l.endsWith('out of space'))), name);
+  }
+  assert.deepEqual(env.ZFORM_DATASETS!.split('\n'), datasets.slice(0, env.ZFORM_DATASETS!.split('\n').length));
+  assert.equal(env.ZFORM_TRUNCATED, 'ZFORM_DATASETS ZFORM_DATASETS_OK ZFORM_DATASETS_FAILED ZFORM_PROBLEMS');
+  assert.equal(env.ZFORM_DATASETS_COUNT, '6000');
+  assert.equal(env.ZFORM_DATASET, datasets[0]);
+  // over SSH the quoted command is one argument of the remote shell: MAX_ARG_STRLEN is 128 KiB
+  assert.ok(quoteCommand(computeHookArgv({ path: h.path, env, timeoutMs: h.timeoutMs })).length < 128 * 1024);
+});
+
+test('capLines: whole lines within the bytes, never half a UTF-8 character; a first line too long gives nothing', () => {
+  assert.equal(capLines('a\nb\nc', 10), 'a\nb\nc');
+  assert.equal(capLines('tank/a\ntank/b\ntank/c', 12), 'tank/a');
+  assert.equal(capLines('tank/a\ntank/b\ntank/c', 13), 'tank/a\ntank/b');
+  assert.equal(capLines('tank/d\u00e9j\u00e0\ntank/\u00fcber', 14), 'tank/d\u00e9j\u00e0');
+  assert.equal(capLines('tank/\u00fcber-long-name\ntank/b', 8), '');
 });
