@@ -1,4 +1,4 @@
-// Pruning on real OpenZFS: a month of hourly snapshots (the guest's clock set before each one), replicated
+// Pruning on real OpenZFS: ten days of hourly snapshots (the guest's clock set before each one), replicated
 // and pruned to a grid on both sides in one apply; a held snapshot survives with a warning; the next hour's
 // replication is still incremental and prunes again.
 import { test, after } from 'node:test';
@@ -11,9 +11,12 @@ import type { Plan } from '../../src/plan/types.js';
 requireGuest(import.meta.url);
 
 const H = 3600;
-const HOURS = 720; // 30 days
+// ten days, not a month: every case of the grid (hourly and daily buckets on both sides, older than the grid on the
+// source, a held snapshot) with a third of the snapshots to take, send and destroy (each snapshot is a txg of its own)
+const HOURS = 240;
+const DAYS = HOURS / 24;
 const realStart = Date.now();
-// hour-aligned start, so the last of the month's snapshots is a little over an hour old at "now"
+// hour-aligned start, so the last of the hourly snapshots is a little over an hour old at "now"
 const t0 = Math.floor(realStart / 1000 / H) * H - HOURS * H;
 const name = (unix: number) => `zf_${formatTimestamp(new Date(unix * 1000), 'dense')}`;
 const hourName = (h: number) => name(t0 + h * H);
@@ -34,20 +37,20 @@ after(async () => {
   for (const p of pools) await p.destroy().catch(() => undefined);
 });
 
-test('a month of hourly snapshots pruned to the grid on both sides; the next run is still incremental', { timeout: 900_000 }, async () => {
+test('ten days of hourly snapshots pruned to the grid on both sides; the next run is still incremental', { timeout: 900_000 }, async () => {
   const src = await createPool('zprsrc', { mounted: true, sizeMiB: 512 });
   const dst = await createPool('zprdst', { sizeMiB: 512 });
   pools.push(src, dst);
   await sh('zfs create zprsrc/data');
   await writeFile('zprsrc/data', 'f', 64 * 1024);
-  // one shell loop in the guest: set the clock, snapshot, every hour of the month (the name from bash's own
+  // one shell loop in the guest: set the clock, snapshot, every hour of the ten days (the name from bash's own
   // printf, not one more date process per hour)
   await sh(`export TZ=UTC; for ((h = 0; h < ${HOURS}; h++)); do t=$((${t0} + h * ${H})); date -u -s @$t >/dev/null; ` +
     `printf -v n '%(%Y%m%d_%H%M%S)T' $t; zfs snapshot "zprsrc/data@zf_\${n}_000" || exit 1; done`);
   await sh(`zfs hold audit ${q(`zprsrc/data@${hourName(100)}`)}`);
   assert.equal((await readSnapshots('zprsrc/data')).length, HOURS);
 
-  const now = t0 + HOURS * H + 300; // 5 minutes past the hour after the month's last snapshot
+  const now = t0 + HOURS * H + 300; // 5 minutes past the hour after the last of the hourly snapshots
   await setClock(now);
   const z = new Zform();
   const cfg = z.config('prune.yml', `
@@ -60,9 +63,9 @@ jobs:
     pruning:
       keep_source:
         - { type: not_replicated }
-        - { type: grid, grid: "1x1h(keep=all) | 24x1h | 7x1d", regex: "^zf_" }
+        - { type: grid, grid: "1x1h(keep=all) | 24x1h | 3x1d", regex: "^zf_" }
       keep_target:
-        - { type: grid, grid: "1x1h(keep=all) | 24x1h | 30x1d", regex: "^zf_" }
+        - { type: grid, grid: "1x1h(keep=all) | 24x1h | ${DAYS}x1d", regex: "^zf_" }
 `);
   const human = await z.run(['plan', '-c', cfg]);
   assertExit(human, 0, 'plan');
@@ -77,21 +80,21 @@ jobs:
   const dstGone = new Set(destroys[1]!.kind === 'destroy_snapshots' ? destroys[1]!.snapshots.map((s) => s.ref.name) : []);
 
   // Ages from the planned snapshot (the youngest): hour h is (HOURS - h) h + 5 min old.
-  // Target grid: the planned one, 24 hourly (h 696..719), then one per day bucket: its oldest, h = 672, 648, ..., 0.
-  const targetKeeps = new Set([planned, ...Array.from({ length: 24 }, (_, i) => hourName(696 + i)), ...Array.from({ length: 29 }, (_, k) => hourName(672 - 24 * k))]);
-  // Source grid: 24 hourly and 7 daily (h 672 ... 528); plus h 100, held.
-  const sourceKeeps = new Set([planned, ...Array.from({ length: 24 }, (_, i) => hourName(696 + i)), ...Array.from({ length: 7 }, (_, k) => hourName(672 - 24 * k)), hourName(100)]);
+  // Target grid: the planned one, 24 hourly (h 216..239), then one per day bucket: its oldest, h = 192, 168, ..., 0.
+  const targetKeeps = new Set([planned, ...Array.from({ length: 24 }, (_, i) => hourName(HOURS - 24 + i)), ...Array.from({ length: DAYS - 1 }, (_, k) => hourName(HOURS - 48 - 24 * k))]);
+  // Source grid: 24 hourly and 3 daily (h 192, 168, 144); plus h 100, held.
+  const sourceKeeps = new Set([planned, ...Array.from({ length: 24 }, (_, i) => hourName(HOURS - 24 + i)), ...Array.from({ length: 3 }, (_, k) => hourName(HOURS - 48 - 24 * k)), hourName(100)]);
   const all = [...Array.from({ length: HOURS }, (_, h) => hourName(h))];
   assert.deepEqual([...dstGone].sort(), all.filter((n) => !targetKeeps.has(n)).sort());
   assert.deepEqual([...srcGone].sort(), all.filter((n) => !sourceKeeps.has(n)).sort());
-  assert.equal(dstGone.size, HOURS - 24 - 29);
-  assert.equal(srcGone.size, HOURS - 24 - 7 - 1);
+  assert.equal(dstGone.size, HOURS - 24 - (DAYS - 1));
+  assert.equal(srcGone.size, HOURS - 24 - 3 - 1);
 
   // The human plan: one line per destroyed snapshot with its reasons; the held one reported.
-  // h 695 is 25 h 5 min old: the first day bucket, whose oldest (h 672) stays; h 671 is in the second
-  assert.match(human.stdout, new RegExp(`^ +- destroy zprdst/zprsrc/data@${hourName(695)} {2}\\(grid: bucket 1 of 30x1d full\\)$`, 'm'));
-  assert.match(human.stdout, new RegExp(`^ +- destroy zprdst/zprsrc/data@${hourName(671)} {2}\\(grid: bucket 2 of 30x1d full\\)$`, 'm'));
-  assert.match(human.stdout, new RegExp(`^ +- destroy zprsrc/data@${hourName(1)} {2}\\(not_replicated: replicated; grid: older than the grid \\(8d1h\\)\\)$`, 'm'));
+  // h 215 is 25 h 5 min old: the first day bucket, whose oldest (h 192) stays; h 191 is in the second
+  assert.match(human.stdout, new RegExp(`^ +- destroy zprdst/zprsrc/data@${hourName(HOURS - 25)} {2}\\(grid: bucket 1 of ${DAYS}x1d full\\)$`, 'm'));
+  assert.match(human.stdout, new RegExp(`^ +- destroy zprdst/zprsrc/data@${hourName(HOURS - 49)} {2}\\(grid: bucket 2 of ${DAYS}x1d full\\)$`, 'm'));
+  assert.match(human.stdout, new RegExp(`^ +- destroy zprsrc/data@${hourName(1)} {2}\\(not_replicated: replicated; grid: older than the grid \\(4d1h\\)\\)$`, 'm'));
   assert.match(human.stdout, new RegExp(`@${hourName(100)}: audit \\(zform never releases holds it did not place\\)`));
   assert.ok(p.summary.destroys >= srcGone.size + dstGone.size);
   assert.match(human.stdout, new RegExp(`^Plan: 1 snapshot, 2 sends .*, ${p.summary.destroys} destroys\\.$`, 'm'));
@@ -112,11 +115,11 @@ jobs:
   const planned2 = takenName(p2);
   const sends = p2.jobs[0]!.datasets.flatMap((d) => d.actions).filter((a) => a.kind === 'send');
   assert.deepEqual(sends.map((a) => a.kind === 'send' && [a.mode, a.from?.name, a.to.name]), [['incremental', planned, planned2]]);
-  // the grid slid by an hour: on the source h 528 fell out of the 7 days; the target's buckets each still
+  // the grid slid by an hour: on the source h 144 fell out of the 3 days; the target's buckets each still
   // hold exactly their one snapshot
   const destroyed2 = p2.jobs[0]!.datasets.flatMap((d) => d.actions).flatMap((a) => (a.kind === 'destroy_snapshots' ? a.snapshots.map((s) => `${a.side} ${s.ref.name} (${s.reason})`) : []));
   assert.deepEqual(destroyed2, [
-    `source ${hourName(528)} (not_replicated: replicated; grid: older than the grid (8d1h))`,
+    `source ${hourName(HOURS - 48 - 24 * 2)} (not_replicated: replicated; grid: older than the grid (4d1h))`,
   ]);
   assertExit(await z.run(['apply', '-c', cfg, z.file('later.plan')]), 0, 'second apply');
   const target2 = await readSnapshots('zprdst/zprsrc/data');
