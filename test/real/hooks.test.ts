@@ -128,6 +128,8 @@ test('skip_empty: a dataset that stopped changing gets no new snapshot, its sibl
   assert.equal(env.ZFORM_OUTCOME, 'ok');
   assert.ok(Number(env.ZFORM_BYTES) > 96 * 1024, env.ZFORM_BYTES);
   assert.deepEqual(env.ZFORM_DATASETS!.split('\n'), [`${S}/db`, `${S}/quiet`, `${S}/web`]);
+  assert.equal(env.ZFORM_DATASETS_COUNT, '3');
+  assert.equal(env.ZFORM_TRUNCATED, '', 'no list was cut');
 });
 
 test('over SSH: a pre_snapshot hook past its timeout is killed on the remote host, with what it started; no snapshot', { timeout: 900_000 }, async () => {
