@@ -42,16 +42,15 @@ function buildIndex(listing: Listing): ListingIndex {
   const datasets = new Map<string, DatasetRecord>();
   for (const d of listing.datasets) datasets.set(d.name, d);
   const versions = new Map<string, VersionRecord[]>();
-  // listing.versions comes grouped by dataset: one map look-up per run of a dataset, not per version
-  let run: VersionRecord[] | undefined;
-  let runDataset: string | null = null;
-  for (const v of listing.versions) {
-    if (v.dataset !== runDataset) {
-      runDataset = v.dataset;
-      run = versions.get(runDataset);
-      if (!run) versions.set(runDataset, (run = []));
-    }
-    run!.push(v);
+  // listing.versions comes grouped by dataset: one map look-up and one slice per run of a dataset, not per version
+  const all = listing.versions;
+  for (let start = 0, i = 1; start < all.length; i++) {
+    if (i < all.length && all[i]!.dataset === all[start]!.dataset) continue;
+    const dataset = all[start]!.dataset;
+    const run = versions.get(dataset);
+    if (run) for (let j = start; j < i; j++) run.push(all[j]!);
+    else versions.set(dataset, all.slice(start, i));
+    start = i;
   }
   for (const list of versions.values()) list.sort(compareVersions);
   const holds = new Map<string, HoldRecord[]>();
