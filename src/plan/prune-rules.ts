@@ -35,8 +35,13 @@ function matcher(regex: string | undefined): (name: string) => boolean {
   return (name) => re.test(name);
 }
 
-/** One rule's verdict: for each candidate it does not keep, why. */
-type RuleFn = (candidates: PruneCandidate[], ctx: RuleContext) => Map<PruneCandidate, string>;
+/** One rule's verdict, by the candidates' positions: why it does not keep that candidate, undefined where it keeps it
+ *  (an array per rule and dataset, not a map keyed by candidate: a million of those entries at scale). */
+type RuleFn = (candidates: PruneCandidate[], ctx: RuleContext) => (string | undefined)[];
+
+function keepsAll(n: number): (string | undefined)[] {
+  return new Array<string | undefined>(n).fill(undefined);
+}
 
 /** 745h → "31d1h", 90m → "1h30m" */
 function formatSpan(ms: number): string {
@@ -64,27 +69,27 @@ function gridRule(grid: GridInterval[], gridText: string, regex: string): RuleFn
   const unmatched = `grid: does not match ${regex}`;
   const older = `grid: older than the grid (${formatSpan(offset)})`;
   return (candidates) => {
-    const out = new Map<PruneCandidate, string>();
-    const matching: PruneCandidate[] = [];
-    for (const c of candidates) {
-      if (matches(c.name)) matching.push(c);
-      else out.set(c, unmatched);
+    const out = keepsAll(candidates.length);
+    const matching: number[] = []; // positions in candidates
+    for (let k = 0; k < candidates.length; k++) {
+      if (matches(candidates[k]!.name)) matching.push(k);
+      else out[k] = unmatched;
     }
     if (matching.length === 0) return out;
-    matching.sort(youngestFirst);
+    matching.sort((a, b) => youngestFirst(candidates[a]!, candidates[b]!));
     // "now" is the youngest matching snapshot, not the clock
-    const nowMs = matching[0]!.creation * 1000;
+    const nowMs = candidates[matching[0]!]!.creation * 1000;
     // youngest first, so each bucket's members are one run of `matching`: [from, i) for bucket b
     let b = 0;
     let from = 0;
     const close = (to: number) => {
       const keep = shape[b]!.keep;
       // each bucket keeps its K oldest (the run's last K)
-      if (keep !== 'all') for (let j = to - 1 - keep; j >= from; j--) out.set(matching[j]!, shape[b]!.full);
+      if (keep !== 'all') for (let j = to - 1 - keep; j >= from; j--) out[matching[j]!] = shape[b]!.full;
     };
     let i = 0;
     for (; b < shape.length && i < matching.length; i++) {
-      const age = nowMs - matching[i]!.creation * 1000;
+      const age = nowMs - candidates[matching[i]!]!.creation * 1000;
       if (age < shape[b]!.end) continue;
       close(i);
       while (b < shape.length && age >= shape[b]!.end) b++;
@@ -92,7 +97,7 @@ function gridRule(grid: GridInterval[], gridText: string, regex: string): RuleFn
       if (b >= shape.length) break;
     }
     if (b < shape.length) close(i);
-    for (; i < matching.length; i++) out.set(matching[i]!, older);
+    for (; i < matching.length; i++) out[matching[i]!] = older;
     return out;
   };
 }
@@ -100,13 +105,14 @@ function gridRule(grid: GridInterval[], gridText: string, regex: string): RuleFn
 function lastNRule(count: number, regex: string | undefined): RuleFn {
   const matches = matcher(regex);
   return (candidates) => {
-    const out = new Map<PruneCandidate, string>();
-    const matching = candidates.filter((c) => {
-      if (matches(c.name)) return true;
-      out.set(c, `last_n: does not match ${regex}`);
-      return false;
-    }).sort(youngestFirst);
-    for (const c of matching.slice(count)) out.set(c, `last_n: not among the newest ${count}${regex !== undefined ? ' matching' : ''}`);
+    const out = keepsAll(candidates.length);
+    const matching: number[] = []; // positions in candidates
+    for (let k = 0; k < candidates.length; k++) {
+      if (matches(candidates[k]!.name)) matching.push(k);
+      else out[k] = `last_n: does not match ${regex}`;
+    }
+    matching.sort((a, b) => youngestFirst(candidates[a]!, candidates[b]!));
+    for (const k of matching.slice(count)) out[k] = `last_n: not among the newest ${count}${regex !== undefined ? ' matching' : ''}`;
     return out;
   };
 }
@@ -114,24 +120,24 @@ function lastNRule(count: number, regex: string | undefined): RuleFn {
 function regexRule(regex: string, negate: boolean): RuleFn {
   const matches = matcher(regex);
   return (candidates) => {
-    const out = new Map<PruneCandidate, string>();
-    for (const c of candidates) {
+    const out = keepsAll(candidates.length);
+    candidates.forEach((c, k) => {
       const m = matches(c.name);
-      if (negate && m) out.set(c, `regex: matches ${regex} (negate)`);
-      if (!negate && !m) out.set(c, `regex: does not match ${regex}`);
-    }
+      if (negate && m) out[k] = `regex: matches ${regex} (negate)`;
+      if (!negate && !m) out[k] = `regex: does not match ${regex}`;
+    });
     return out;
   };
 }
 
 function notReplicatedRule(keepAtCursor: boolean): RuleFn {
   return (candidates, ctx) => {
-    const out = new Map<PruneCandidate, string>();
+    const out = keepsAll(candidates.length);
     if (ctx.replicatedUpTo === null) return out;
-    candidates.forEach((c, i) => {
-      if (i < ctx.replicatedUpTo!) out.set(c, 'not_replicated: replicated');
-      else if (i === ctx.replicatedUpTo && !keepAtCursor) out.set(c, 'not_replicated: replicated, at the cursor (keep_snapshot_at_cursor: false)');
-    });
+    for (let i = 0; i < candidates.length; i++) {
+      if (i < ctx.replicatedUpTo) out[i] = 'not_replicated: replicated';
+      else if (i === ctx.replicatedUpTo && !keepAtCursor) out[i] = 'not_replicated: replicated, at the cursor (keep_snapshot_at_cursor: false)';
+    }
     return out;
   };
 }
@@ -166,14 +172,14 @@ export function evaluateKeepRules(rules: PruneRule[], candidates: PruneCandidate
   // destroys millions of snapshots).
   let shared = sharedReasons.get(rules);
   if (!shared) sharedReasons.set(rules, (shared = new Map()));
-  for (const c of candidates) {
+  for (let k = 0; k < candidates.length; k++) {
     let all = true;
-    for (const v of verdicts) if (!v.has(c)) { all = false; break; } // kept by a rule: no reasons to gather
+    for (const v of verdicts) if (v[k] === undefined) { all = false; break; } // kept by a rule: no reasons to gather
     if (!all) continue;
-    const text = verdicts.map((v) => v.get(c)!).join('; ');
+    const text = verdicts.map((v) => v[k]!).join('; ');
     let one = shared.get(text);
     if (one === undefined) shared.set(text, (one = text));
-    result.set(c, one);
+    result.set(candidates[k]!, one);
   }
   return result;
 }
