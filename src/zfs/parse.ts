@@ -51,11 +51,18 @@ function parseCountAt(l: LineAt, from: number, to: number): number {
   return n;
 }
 
-/** A GUID column as an exact decimal string without leading zeros (uint64 does not fit a number). */
+/** A GUID column as an exact decimal string without leading zeros (uint64 does not fit a number). One pass: the
+ *  digits are checked while the leading zeros are skipped. */
 function parseGuidAt(l: LineAt, from: number, to: number): string {
-  if (!isDigits(l.buf, from, to)) failAt(l);
-  while (to - from > 1 && l.buf[from] === 48 /* 0 */) from++;
-  return l.buf.toString('latin1', from, to);
+  const b = l.buf;
+  if (to <= from) failAt(l);
+  let first = -1;
+  for (let i = from; i < to; i++) {
+    const c = b[i]!;
+    if (c < 48 || c > 57) failAt(l);
+    if (first < 0 && c !== 48) first = i;
+  }
+  return b.toString('latin1', first < 0 ? to - 1 : first, to);
 }
 
 /** Whether buf[from, to) is exactly the ASCII word. */
@@ -165,14 +172,20 @@ export class ListParser {
     const snapshot = isWord(buf, t0, t1, 'snapshot');
     if (snapshot || isWord(buf, t0, t1, 'bookmark')) {
       const type = snapshot ? 'snapshot' : 'bookmark';
-      const at = findByte(buf, l.start, tabs[0]!, snapshot ? 64 /* @ */ : 35 /* # */);
+      const sep = snapshot ? 64 /* @ */ : 35 /* # */;
+      // mostly the dataset of the line before: its name and the separator, found without a search
+      const known = this.lastDatasetBytes.length;
+      const same = known > 0 && l.start + known < tabs[0]! && buf[l.start + known] === sep && isSameBytes(buf, l.start, l.start + known, this.lastDatasetBytes);
+      const at = same ? l.start + known : findByte(buf, l.start, tabs[0]!, sep);
       if (at <= l.start) {
         if (this.seenDatasets.has(buf.toString('utf8', l.start, tabs[0]))) return; // a name seen before is skipped whatever its line says
         failAt(l);
       }
-      if (!isSameBytes(buf, l.start, at, this.lastDatasetBytes)) {
-        this.lastDatasetBytes = Buffer.from(buf.subarray(l.start, at));
-        this.lastDataset = this.lastDatasetBytes.toString('utf8');
+      if (!same && !isSameBytes(buf, l.start, at, this.lastDatasetBytes)) {
+        // a name with @ or # in it (no ZFS name has) is never the known one: the search finds the first separator
+        const bytes = buf.subarray(l.start, at);
+        this.lastDatasetBytes = bytes.includes(64) || bytes.includes(35) ? Buffer.alloc(0) : Buffer.from(bytes);
+        this.lastDataset = bytes.toString('utf8');
       }
       const dataset = this.lastDataset;
       const shared = this.shortNames.get(buf, at + 1, tabs[0]!);

@@ -44,6 +44,21 @@ test('parseList: snapshots and bookmarks, GUIDs as exact decimal strings', () =>
   assert.deepEqual(data, ['#b1:19', '@s1:19', '#b2:20', '@s2:20', '@s3:30']);
 });
 
+test('parseList: a version\'s dataset is the name before its first @ or #, line after line of one dataset too', () => {
+  const row = (name: string, type: string, guid: string, txg: number) => `${name}\t${type}\t${guid}\t${txg}\t1700000000\t0\t0\toff\t-\t-\t-`;
+  const text = [
+    row('p/a', 'filesystem', '1', 1), row('p/a@s1', 'snapshot', '0002', 2), row('p/a@s2', 'snapshot', '0', 3), row('p/a#b1', 'bookmark', '2', 2),
+    row('p/a@s3', 'snapshot', '4', 4), row('p/ab@s1', 'snapshot', '5', 5), row('p/a@x@y', 'snapshot', '6', 6),
+    // not ZFS names (a separator inside the dataset part), split where the first separator is, as always
+    row('p/c#d@s', 'snapshot', '7', 7), row('p/c#d@t', 'snapshot', '8', 8), row('p/c#d#b', 'bookmark', '9', 9),
+  ].join('\n') + '\n';
+  const { versions } = parseList(text);
+  assert.deepEqual(versions.map((v) => `${v.dataset} ${v.kind} ${v.name} ${v.guid}`), [
+    'p/a bookmark b1 2', 'p/a snapshot s1 2', 'p/a snapshot s2 0', 'p/a snapshot s3 4', 'p/a snapshot x@y 6',
+    'p/ab snapshot s1 5', 'p/c bookmark d#b 9', 'p/c#d snapshot s 7', 'p/c#d snapshot t 8',
+  ]);
+});
+
 test('parseList: nested roots listed twice count once', () => {
   const once = readFixture('list-two-roots.stdout');
   const twice = parseList(once + once.split('\n').filter((l) => l.startsWith('p1/a/b')).join('\n') + '\n');
