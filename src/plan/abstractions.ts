@@ -47,11 +47,17 @@ export function listOwnedAbstractions(listing: Listing, host: string): OwnedAbst
     if (!m) wanted.set(ds, (m = new Map()));
     m.set(h.snapshot.slice(at + 1), undefined);
   }
-  // versions come grouped by dataset: one look-up per dataset, not per version
+  // one pass over the versions (a million records at scale), for the held snapshots and zform's bookmarks; versions
+  // come grouped by dataset: one look-up per dataset, not per version
+  const bookmarks: OwnedAbstraction[] = [];
   let runDataset: string | null = null;
   let m: Map<string, VersionRecord | undefined> | undefined;
   for (const v of listing.versions) {
-    if (v.kind !== 'snapshot') continue;
+    if (v.kind !== 'snapshot') {
+      const p = parseOwnedBookmark(v);
+      if (p) bookmarks.push({ type: p.type, job: p.job, host, dataset: v.dataset, name: `${v.dataset}#${v.name}`, short: v.name, tag: null, guid: v.guid, createtxg: v.createtxg });
+      continue;
+    }
     if (v.dataset !== runDataset) { runDataset = v.dataset; m = wanted.get(runDataset); }
     if (m?.has(v.name)) m.set(v.name, v);
   }
@@ -62,11 +68,7 @@ export function listOwnedAbstractions(listing: Listing, host: string): OwnedAbst
     if (!p || !v) continue;
     out.push({ type: p.type, job: p.job, host, dataset: v.dataset, name: h.snapshot, short: v.name, tag: h.tag, guid: v.guid, createtxg: v.createtxg });
   }
-  for (const v of listing.versions) {
-    const p = parseOwnedBookmark(v);
-    if (!p) continue;
-    out.push({ type: p.type, job: p.job, host, dataset: v.dataset, name: `${v.dataset}#${v.name}`, short: v.name, tag: null, guid: v.guid, createtxg: v.createtxg });
-  }
+  for (const b of bookmarks) out.push(b);
   return out;
 }
 

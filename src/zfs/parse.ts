@@ -149,6 +149,10 @@ export class ListParser {
     this.line(l, tabs, nTabs);
   });
   private readonly nested: boolean;
+  // whether the versions came in their sorted order (zfs lists them so): checked as each comes, while it is at hand,
+  // instead of a second pass over a million records at the end
+  private sorted = true;
+  private previous: VersionRecord | null = null;
 
   constructor(opts: { nested?: boolean } = {}) {
     this.nested = opts.nested ?? true;
@@ -160,7 +164,7 @@ export class ListParser {
 
   end(): { datasets: DatasetRecord[]; versions: VersionRecord[] } {
     this.lines.end();
-    return { datasets: this.datasets, versions: computeSortedVersions(this.versions) };
+    return { datasets: this.datasets, versions: this.sorted ? this.versions : computeSortedVersions(this.versions) };
   }
 
   private line(l: LineAt, tabs: Int32Array, nTabs: number): void {
@@ -196,7 +200,7 @@ export class ListParser {
         if (names.has(shared)) return;
         names.add(shared);
       }
-      this.versions.push({
+      const v: VersionRecord = {
         kind: type,
         dataset,
         name: shared,
@@ -205,7 +209,10 @@ export class ListParser {
         creation: parseCountAt(l, tabs[3]! + 1, tabs[4]!),
         userrefs: snapshot ? parseCountAt(l, tabs[4]! + 1, tabs[5]!) : 0,
         written: snapshot ? parseCountAt(l, tabs[5]! + 1, tabs[6]!) : 0,
-      });
+      };
+      if (this.sorted && this.previous !== null && compareSorted(this.previous, v) > 0) this.sorted = false;
+      this.previous = v;
+      this.versions.push(v);
       return;
     }
     const col = (i: number) => buf.toString('utf8', i === 0 ? l.start : tabs[i - 1]! + 1, i < nTabs ? tabs[i] : l.end);
