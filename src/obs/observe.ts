@@ -85,11 +85,14 @@ export class Observability {
     for (const j of plan.jobs) {
       let actions = j.snapshots.length;
       for (const d of j.datasets) {
-        // a placeholder parent has no source
-        const label = d.source ? `${j.job}: ${d.source}${d.target ? ` → ${d.target}` : ''}` : `${j.job}: ${d.target} (placeholder)`;
-        for (const a of d.actions) this.laneOfStep.set(a.id, label);
-        this.laneOfDataset.set(`${j.job}\0${d.source}`, label);
-        if (d.target) this.laneOfDataset.set(`${j.job}\0${d.target}`, label);
+        if (this.trace) {
+          // the lanes are the trace's alone (a plan at scale has 100,000 datasets: no labels without a trace)
+          // a placeholder parent has no source
+          const label = d.source ? `${j.job}: ${d.source}${d.target ? ` → ${d.target}` : ''}` : `${j.job}: ${d.target} (placeholder)`;
+          for (const a of d.actions) this.laneOfStep.set(a.id, label);
+          this.laneOfDataset.set(`${j.job}\0${d.source}`, label);
+          if (d.target) this.laneOfDataset.set(`${j.job}\0${d.target}`, label);
+        }
         actions += d.actions.length;
         for (const x of d.diagnostics) this.log.log(x.severity === 'error' ? 'warn' : 'info', x.summary, { job: j.job, dataset: d.target ?? d.source });
       }
