@@ -2,6 +2,7 @@
 // Pure. Snapshots match by GUID, never by name; the source side may match with a bookmark (the cursor keeps
 // an incremental possible after the snapshot was pruned). A conflict is a typed value carrying its evidence.
 import type { VersionRecord } from '../zfs/types.js';
+import { findVersion } from './listing-index.js';
 import { findByGuid } from './resume.js';
 
 export type IncrementalPath =
@@ -43,7 +44,8 @@ export function computeIncrementalPath(source: VersionRecord[], target: VersionR
   const targetSnapshots = target.filter((v) => v.kind === 'snapshot');
   const targetNewest = targetSnapshots[targetSnapshots.length - 1];
   if (!targetNewest) return { kind: 'conflict', conflict: { type: 'target_empty' } };
-  const common = findNewest(targetSnapshots, makeGuidLookup(source));
+  const onSource = findVersion(source, (v) => v.guid);
+  const common = findNewest(targetSnapshots, (t) => onSource(t.guid) !== undefined);
   if (!common) {
     const sourceNewest = findNewest(source, (v) => v.kind === 'snapshot');
     if (!sourceNewest) return { kind: 'conflict', conflict: { type: 'source_empty', targetNewest } };
@@ -72,22 +74,6 @@ export function newestCommonSnapshot(path: IncrementalPath): VersionRecord | nul
 export function incrementalBase(path: IncrementalPath): VersionRecord | null {
   if (path.kind === 'path') return path.base;
   return path.conflict.type === 'diverged' ? path.conflict.base : null;
-}
-
-/** Whether a version of `versions` has the GUID asked about. The first few questions by a scan from the newest (the
- *  target's newest snapshot is mostly on the source, among its newest: a comparison or two), a set of every GUID only
- *  after: a set per dataset hashed ~100 GUIDs to answer one question, 10,000 times at scale. */
-function makeGuidLookup(versions: VersionRecord[]): (v: VersionRecord) => boolean {
-  let set: Set<string> | null = null;
-  let asked = 0;
-  return (t) => {
-    if (set === null && ++asked <= 4) {
-      for (let j = versions.length - 1; j >= 0; j--) if (versions[j]!.guid === t.guid) return true;
-      return false;
-    }
-    set ??= new Set(versions.map((v) => v.guid));
-    return set.has(t.guid);
-  };
 }
 
 function findNewest<T>(oldestFirst: T[], pred: (v: T) => boolean): T | undefined {

@@ -67,3 +67,21 @@ function buildIndex(listing: Listing): ListingIndex {
     datasets: () => [...listing.datasets],
   };
 }
+
+/** A look-up of versions by a key (the last one with it): the first few questions by a scan from the newest (the
+ *  steady state asks one or two per dataset, about the newest: one comparison), a map of every version only after. */
+export function findVersion(versions: VersionRecord[], key: (v: VersionRecord) => string | null): (k: string) => VersionRecord | undefined {
+  let map: Map<string | null, VersionRecord> | null = null;
+  let asked = 0;
+  return (k) => {
+    if (map === null && ++asked <= 8) {
+      for (let j = versions.length - 1; j >= 0; j--) if (key(versions[j]!) === k) return versions[j];
+      return undefined;
+    }
+    if (map === null) {
+      map = new Map();
+      for (const v of versions) map.set(key(v), v);
+    }
+    return map.get(k);
+  };
+}

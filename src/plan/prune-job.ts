@@ -9,7 +9,7 @@
 import type { JobConfig } from '../config/types.js';
 import type { DatasetRecord, VersionRecord } from '../zfs/types.js';
 import type { Action, DatasetPlan, Diagnostic, VersionRef } from './types.js';
-import type { ListingIndex } from './listing-index.js';
+import { findVersion, type ListingIndex } from './listing-index.js';
 import type { DueSnapshot } from './snapshots.js';
 import { computePruneSide, type PruneSideResult, type SideSnapshot } from './prune.js';
 import { makeLastReceivedHoldTag, makeStepHoldTag } from '../zfs/names.js';
@@ -128,24 +128,6 @@ function pruneSource(ctx: PruneContext): PruneSideResult {
     protect,
     ...(job.pruning.destroyEmpty ? { destroyEmpty: { protect: emptyProtected(input.sourceIndex, source.name, snaps, replicatedUpTo) } } : {}),
   });
-}
-
-/** A look-up of versions by a key (the last one with it): the first few questions by a scan from the newest (the
- *  steady state asks one or two per dataset, about the newest: one comparison), a map of every version only after. */
-function findVersion(versions: VersionRecord[], key: (v: VersionRecord) => string | null): (k: string) => VersionRecord | undefined {
-  let map: Map<string | null, VersionRecord> | null = null;
-  let asked = 0;
-  return (k) => {
-    if (map === null && ++asked <= 8) {
-      for (let j = versions.length - 1; j >= 0; j--) if (key(versions[j]!) === k) return versions[j];
-      return undefined;
-    }
-    if (map === null) {
-      map = new Map();
-      for (const v of versions) map.set(key(v), v);
-    }
-    return map.get(k);
-  };
 }
 
 /** destroy_empty never takes the replication base (the newest snapshot the target has) or a snapshot a bookmark of
