@@ -258,7 +258,7 @@ export async function resumeToken(dataset: string): Promise<string> {
 export async function setupSshLogin(user: string): Promise<{ user: string; identityFile: string; knownHosts: string }> {
   const home = `/tmp/${user}`;
   await sh([
-    `id ${user} >/dev/null 2>&1 || useradd -o -u 0 -g 0 -M -d ${home} -s /bin/sh ${user}`,
+    `id ${user} >/dev/null 2>&1 || useradd -o -u 0 -g 0 -M -p '*' -d ${home} -s /bin/sh ${user}`,
     `mkdir -p ${home}/.ssh && chmod 700 ${home} ${home}/.ssh`,
     `[ -f ${home}/id ] || ssh-keygen -q -t ed25519 -N '' -C ${user} -f ${home}/id`,
     `cp ${home}/id.pub ${home}/.ssh/authorized_keys && chmod 600 ${home}/.ssh/authorized_keys`,

@@ -16,7 +16,7 @@ const HOME = `/tmp/${USER}`;
 
 zfsHostContract('CommandZfsHost, over SSH', () => createRealEnv('zcs', async (observer) => {
   await sh([
-    `id ${USER} >/dev/null 2>&1 || useradd -o -u 0 -g 0 -M -d ${HOME} -s /bin/sh ${USER}`,
+    `id ${USER} >/dev/null 2>&1 || useradd -o -u 0 -g 0 -M -p '*' -d ${HOME} -s /bin/sh ${USER}`,
     `mkdir -p ${HOME}/.ssh && chmod 700 ${HOME} ${HOME}/.ssh`,
     `rm -f ${HOME}/id ${HOME}/id.pub && ssh-keygen -q -t ed25519 -N '' -C zform-contract -f ${HOME}/id`,
     `cp ${HOME}/id.pub ${HOME}/.ssh/authorized_keys && chmod 600 ${HOME}/.ssh/authorized_keys`,
