@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createPool, q, requireGuest, sh, writeFile, type Pool } from './lib.js';
+import { setupSshLogin } from './apply-helpers.js';
 import { CommandZfsHost } from '../../src/zfs/host.js';
 import { LocalExecutor } from '../../src/zfs/local.js';
 import { runZfsResult } from '../../src/zfs/run.js';
@@ -19,22 +20,13 @@ const NO_FLAGS: SendFlags = { raw: false, properties: false, backupProperties: f
 const recvArgs = (dataset: string, o: Partial<ReceiveArgs> = {}): ReceiveArgs =>
   ({ dataset, resumable: false, force: false, noMount: true, override: {}, inherit: [], ...o });
 
-// The guest's root shares this machine's /root/.bashrc, which bash sources for every SSH command (pyenv: slow). So
-// we log in as a second uid-0 user whose login shell is /bin/sh, made in the guest's throwaway overlay
-// (PermitRootLogin prohibit-password covers any uid 0).
+// A uid-0 login with /bin/sh (setupSshLogin): root's .bashrc on this machine is slow under emulation.
 const USER = 'zformssh';
-const HOME = `/tmp/${USER}`;
 
 async function sshConfig(): Promise<SshConfig> {
-  await sh([
-    `id ${USER} >/dev/null 2>&1 || useradd -o -u 0 -g 0 -M -p '*' -d ${HOME} -s /bin/sh ${USER}`,
-    `mkdir -p ${HOME}/.ssh && chmod 700 ${HOME} ${HOME}/.ssh`,
-    `rm -f ${HOME}/id ${HOME}/id.pub && ssh-keygen -q -t ed25519 -N '' -C zform-ssh-test -f ${HOME}/id`,
-    `cp ${HOME}/id.pub ${HOME}/.ssh/authorized_keys && chmod 600 ${HOME}/.ssh/authorized_keys`,
-    `ssh-keyscan -p 22 127.0.0.1 2>/dev/null > ${HOME}/known_hosts && test -s ${HOME}/known_hosts`,
-  ].join(' && '));
+  const login = await setupSshLogin(USER);
   return {
-    host: '127.0.0.1', port: 22, user: USER, identityFile: `${HOME}/id`, knownHosts: `${HOME}/known_hosts`,
+    host: '127.0.0.1', port: 22, user: login.user, identityFile: login.identityFile, knownHosts: login.knownHosts,
     connectTimeoutMs: 20_000, keepaliveIntervalMs: 15_000,
   };
 }
