@@ -1,6 +1,6 @@
 #!/bin/bash
 # The README's quick start in the guest, word for word where the guest allows: the tarball `npm pack` makes,
-# installed globally (--offline: the guest has no network; npm's cache has the dependencies), the example config
+# installed globally (--offline: the guest has no network; test/real/run filled npm's cache first), the example config
 # as /etc/zform/zform.yml on real pools tank and backup (the example's names: no edit), validate, plan, apply on
 # a terminal (a pty of 0 columns, as `script` and `ssh -tt` report, answering "yes"), then the timer's command
 # (no systemd in the guest), status, and the metrics drop-in's command. Run by test/real/quickstart.test.ts.
