@@ -149,9 +149,16 @@ export class ListParser {
     this.line(l, tabs, nTabs);
   });
   private readonly nested: boolean;
-  // whether the versions came in their sorted order (zfs lists them so): checked as each comes, while it is at hand,
-  // instead of a second pass over a million records at the end
-  private sorted = true;
+  // How far the versions came in their sorted order, checked as each comes (while it is at hand, instead of a second
+  // pass over a million records at the end). zfs lists each dataset's versions in one run, the datasets in order, and
+  // a dataset's bookmarks after its snapshots: then only the runs with a bookmark are put in order at the end (a
+  // merge of two sorted parts), not the whole listing regrouped.
+  /** every dataset's versions in one run, the runs in dataset order */
+  private grouped = true;
+  /** [start, end) of the runs not in createtxg order */
+  private readonly unsortedRuns: number[] = [];
+  private runStart = 0;
+  private runSorted = true;
   private previous: VersionRecord | null = null;
 
   constructor(opts: { nested?: boolean } = {}) {
@@ -164,7 +171,24 @@ export class ListParser {
 
   end(): { datasets: DatasetRecord[]; versions: VersionRecord[] } {
     this.lines.end();
-    return { datasets: this.datasets, versions: this.sorted ? this.versions : computeSortedVersions(this.versions) };
+    const versions = this.versions;
+    if (!this.grouped) return { datasets: this.datasets, versions: computeSortedVersions(versions) };
+    this.endRun(versions.length);
+    const runs = this.unsortedRuns;
+    for (let r = 0; r < runs.length; r += 2) {
+      const start = runs[r]!;
+      const part = versions.slice(start, runs[r + 1]).sort(compareInDataset);
+      for (let i = 0; i < part.length; i++) versions[start + i] = part[i]!;
+    }
+    runs.length = 0;
+    return { datasets: this.datasets, versions };
+  }
+
+  /** The run of one dataset's versions ends before index `end`. */
+  private endRun(end: number): void {
+    if (!this.runSorted) this.unsortedRuns.push(this.runStart, end);
+    this.runStart = end;
+    this.runSorted = true;
   }
 
   private line(l: LineAt, tabs: Int32Array, nTabs: number): void {
@@ -210,7 +234,15 @@ export class ListParser {
         userrefs: snapshot ? parseCountAt(l, tabs[4]! + 1, tabs[5]!) : 0,
         written: snapshot ? parseCountAt(l, tabs[5]! + 1, tabs[6]!) : 0,
       };
-      if (this.sorted && this.previous !== null && compareSorted(this.previous, v) > 0) this.sorted = false;
+      const previous = this.previous;
+      if (previous !== null && this.grouped) {
+        if (previous.dataset !== dataset) {
+          if (previous.dataset > dataset) this.grouped = false;
+          else this.endRun(this.versions.length);
+        } else if (this.runSorted && compareInDataset(previous, v) > 0) {
+          this.runSorted = false;
+        }
+      }
       this.previous = v;
       this.versions.push(v);
       return;

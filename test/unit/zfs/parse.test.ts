@@ -103,6 +103,25 @@ test('computeSortedVersions: dataset, then createtxg, bookmark before snapshot',
   assert.deepEqual(sorted.map((x) => `${x.dataset}${x.kind === 'bookmark' ? '#' : '@'}${x.name}`), ['p/a@r', 'p/a#c', 'p/a@s', 'p/b@x']);
 });
 
+test('ListParser: versions in order whatever order zfs lists them in (bookmarks after snapshots; datasets out of order)', () => {
+  const line = (name: string, type: string, txg: number) => `${name}\t${type}\t${txg}7\t${txg}\t1700000000\t${type === 'snapshot' ? '0' : '-'}\t${type === 'snapshot' ? '4096' : '-'}\toff\t-\t-\t-\n`;
+  const names = (text: string, nested: boolean) => {
+    const p = new ListParser({ nested });
+    p.push(Buffer.from(text));
+    return p.end().versions.map((x) => `${x.dataset}${x.kind === 'bookmark' ? '#' : '@'}${x.name}`);
+  };
+  // as zfs lists them: each dataset, its snapshots by createtxg, then its bookmarks (one at a snapshot's txg)
+  const zfsOrder = line('p/a', 'filesystem', 1) + line('p/a@s1', 'snapshot', 2) + line('p/a@s2', 'snapshot', 5) + line('p/a#b2', 'bookmark', 5)
+    + line('p/a#b0', 'bookmark', 2) + line('p/b', 'filesystem', 3) + line('p/b@s1', 'snapshot', 4) + line('p/c', 'filesystem', 6)
+    + line('p/c@x', 'snapshot', 9) + line('p/c#y', 'bookmark', 7);
+  const want = ['p/a#b0', 'p/a@s1', 'p/a#b2', 'p/a@s2', 'p/b@s1', 'p/c#y', 'p/c@x'];
+  for (const nested of [false, true]) assert.deepEqual(names(zfsOrder, nested), want);
+  // a dataset listed after one that sorts later, and a dataset's versions in two runs: the whole listing is sorted
+  const scattered = line('p/c', 'filesystem', 6) + line('p/c@x', 'snapshot', 9) + line('p/a', 'filesystem', 1) + line('p/a@s2', 'snapshot', 5)
+    + line('p/c#y', 'bookmark', 7) + line('p/a@s1', 'snapshot', 2);
+  assert.deepEqual(names(scattered, true), ['p/a@s1', 'p/a@s2', 'p/c#y', 'p/c@x']);
+});
+
 test('parsePlaceholders: only "on" counts', () => {
   assert.deepEqual([...parsePlaceholders(readFixture('get-placeholder.stdout'))], ['p1/a']);
   assert.deepEqual([...parsePlaceholders(readFixture('get-placeholder-missing.stdout'))], ['p1/a']);
