@@ -1,0 +1,91 @@
+#!/bin/bash
+# Benchmark 9 (issue #16): a pool of >= 50,000 snapshots on real OpenZFS in the guest; cold timings, side by side
+# in one run, of OpenZFS's fast listing (`-o name,guid,createtxg`, ZFS_ITER_SIMPLE on >= 2.2), zform's 11-column
+# listing, `zform plan`, the 11 columns of datasets and bookmarks only, and a `zfs get creation,userrefs,written` of
+# named snapshots (the newest per dataset, every tenth): what a two-phase read would cost. Build first.
+# Each figure after `zpool export`/`import` and a warm-up `zfs list -H -o name` (the pool's opening is not in it).
+# The pools (BENCH_FAST_FS filesystems x BENCH_FAST_SNAPS snapshots by `zfs snapshot -r`, defaults 250 x 200 = 50,200
+# with the root's; an empty target pool) take ~10 min to make in the guest: the images are kept in
+# $ZFORM_VM_CACHE/bench-pools-FSxSNAPS (made once, copied in at each run). BENCH_FAST_RUNS (2) runs, median;
+# ZFORM_ZFS_VERSION (2.3 here; 2.1 has no fast path).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FS=${BENCH_FAST_FS:-250}; SNAPS=${BENCH_FAST_SNAPS:-200}; RUNS=${BENCH_FAST_RUNS:-2}
+if [ "${1:-}" != --guest ]; then
+  [ -f dist/bundle/zform.cjs ] || npm run build --silent
+  cache=${ZFORM_VM_CACHE:-/var/cache/zform-vm}/bench-pools-${FS}x$SNAPS
+  work=bench/out/fast-listing; rm -rf "$work"; mkdir -p "$work"
+  echo "## 9. The fast listing at ${FS} x ${SNAPS} snapshots (measuring in the guest, OpenZFS ${ZFORM_ZFS_VERSION:-2.3})"
+  ZFORM_ZFS_VERSION=${ZFORM_ZFS_VERSION:-2.3} ZFORM_VM_TIMEOUT=${ZFORM_VM_TIMEOUT:-5400} ZFORM_BENCH_POOLS=$cache \
+    ZFORM_BENCH_FAST="$FS $SNAPS $RUNS" test/vm/zfs-vm run bash bench/09-fast-listing.sh --guest
+  if [ ! -f "$cache/src.img" ] && [ -f "$work/src.img" ]; then
+    mkdir -p "$cache" && mv "$work/src.img" "$work/dst.img" "$cache/" && echo "(pool images kept in $cache)"
+  fi
+  rm -f "$work"/*.img
+  exit 0
+fi
+
+# ---- in the guest ----
+read -r FS SNAPS RUNS <<<"$ZFORM_BENCH_FAST"
+D=/mnt/disk; work=$PWD/bench/out/fast-listing; pools=$ZFORM_BENCH_POOLS
+zform="node $PWD/bin/zform"
+note() { echo "$*" >&2; }
+if [ -f "$pools/src.img" ]; then
+  cp --sparse=always "$pools/src.img" "$pools/dst.img" $D/
+  zpool import -d $D src; zpool import -d $D dst
+  note "pools from $pools"
+else
+  t=$SECONDS
+  truncate -s 3G $D/src.img; truncate -s 1G $D/dst.img
+  zpool create -o cachefile=none src $D/src.img; zpool create -o cachefile=none dst $D/dst.img
+  zfs create -o canmount=off dst/zform
+  for i in $(seq 1 "$FS"); do zfs create "src/fs$i"; done
+  for r in $(seq 1 "$SNAPS"); do zfs snapshot -r "src@zform_$(printf %05d "$r")"; done
+  note "made the pools in $((SECONDS - t)) s"
+fi
+cat > /tmp/zform.yml <<'YML'
+jobs:
+  - name: bench
+    source: { host: local, filesystems: { "src<": true } }
+    target: { host: local, root_fs: dst/zform }
+    snapshotting: { prefix: zform_, interval: 1h }
+    pruning:
+      keep_source: [{ type: grid, grid: "1x1h(keep=all) | 24x1h | 7x1d", regex: "^zform_" }]
+      keep_target: [{ type: grid, grid: "1x1h(keep=all) | 24x1h | 30x1d", regex: "^zform_" }]
+YML
+cold() { zpool export src; zpool export dst; zpool import -d $D src; zpool import -d $D dst; zfs list -H -o name src dst >/dev/null; }
+# ms COMMAND...: cold, then the command's wall time in ms (its output must be whole: exit 0)
+ms() { cold; local a; a=$(date +%s%N); "$@" >/tmp/out.txt 2>/tmp/err.txt || { note "failed: $*"; cat /tmp/err.txt >&2; exit 1; }; echo $(( ($(date +%s%N) - a) / 1000000 )); }
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+COLS=name,type,guid,createtxg,creation,userrefs,written,encryption,encryptionroot,keystatus,receive_resume_token
+zfs list -H -p -r -t snapshot -o name src > /tmp/all.txt
+total=$(wc -l </tmp/all.txt)
+grep -E "@zform_$(printf %05d "$SNAPS")\$" /tmp/all.txt > /tmp/newest.txt
+awk 'NR % 10 == 0' /tmp/all.txt > /tmp/tenth.txt
+declare -A t=()
+for ((r = 1; r <= RUNS; r++)); do
+  t[fast]+="$(ms zfs list -H -p -r -t snapshot -o name,guid,createtxg src dst) "
+  t[cols]+="$(ms zfs list -H -p -r -t filesystem,volume,snapshot,bookmark -o $COLS src dst) "
+  t[plan]+="$(ms $zform plan -c /tmp/zform.yml --no-color) "
+  summary=$(grep -m1 '^Plan:' /tmp/out.txt || true)
+  t[dsbm]+="$(ms zfs list -H -p -r -t filesystem,volume,bookmark -o $COLS src dst) "
+  t[newest]+="$(ms xargs -a /tmp/newest.txt zfs get -H -p -o name,property,value creation,userrefs,written) "
+  t[tenth]+="$(ms xargs -a /tmp/tenth.txt zfs get -H -p -o name,property,value creation,userrefs,written) "
+  note "run $r: $(for k in fast cols plan dsbm newest tenth; do printf '%s %s ms; ' "$k" "$(awk '{ print $NF }' <<<"${t[$k]}")"; done)"
+done
+med() { printf '%s\n' ${t[$1]} | median; }
+fast=$(med fast)
+row() { printf '| %s | %d | %.2f |\n' "$1" "$2" "$(echo "$2 / $fast" | bc -l)"; }
+echo
+echo "$(zfs version | head -1), $(nproc) vCPUs of TCG; $total snapshots in $FS filesystems (mounted) and the root; median of $RUNS cold runs (the lower middle one when even)"
+echo
+echo "| command | ms | / fast listing |"
+echo "|---|---:|---:|"
+row "\`zfs list -t snapshot -o name,guid,createtxg\` (the fast set)" "$fast"
+row "zform's 11-column listing (\`-t filesystem,volume,snapshot,bookmark\`)" "$(med cols)"
+row "\`zform plan\` (${summary:-no summary})" "$(med plan)"
+row "the 11 columns of datasets and bookmarks only" "$(med dsbm)"
+row "\`zfs get creation,userrefs,written\` of the newest snapshot per dataset ($(wc -l </tmp/newest.txt))" "$(med newest)"
+row "the same \`zfs get\` of every tenth snapshot ($(wc -l </tmp/tenth.txt))" "$(med tenth)"
+zpool export src; zpool export dst
+[ -f "$pools/src.img" ] || { mkdir -p "$work"; cp --sparse=always $D/src.img $D/dst.img "$work/"; }
