@@ -8,7 +8,7 @@ import { createPool, sh, type Pool } from './lib.js';
 import { layout } from './layout.js';
 import {
   Zform, assertExit, checksumReceived, checksumSnapshot, parseApplyEvents, planSends, readGuids, readProtection, resumeToken,
-  setupSshLogin, writeData,
+  setupSshLogin, waitForReceiveBegun, writeData,
 } from './apply-helpers.js';
 
 export interface ControlOptions {
@@ -217,6 +217,7 @@ ${limit ? '    send: { bandwidth_limit: { max: 256 KiB } }   # slow enough to ru
     assert.match(other.stdout, /^No changes\. ZFS matches the configuration\.$/m);
 
     await a.waitForLine((l) => { const e = JSON.parse(l) as { type: string; bytes: number }; return e.type === 'apply_progress' && e.bytes >= MiB; }, 'progress past 1 MiB');
+    await waitForReceiveBegun(slowTgt(BIG));
     a.kill('SIGINT');
     const r = await a.done;
     assertExit(r, 130, 'apply stopped by SIGINT');

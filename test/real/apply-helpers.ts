@@ -248,6 +248,20 @@ export async function waitForNoZfsTransfer(timeoutMs = 60_000): Promise<void> {
   throw new Error(`zfs send/receive still running after ${timeoutMs} ms: ${(await shResult('pgrep -af "^zfs "')).stdout}`);
 }
 
+/** Waits until `dataset` shows a receive_resume_token while its `zfs receive -s` runs: the receive is past its BEGIN
+ *  record, so a receive killed from now on keeps its resumable state (ZFS waits for a txg sync before it cleans up; a
+ *  receive killed before that point leaves nothing: ZFS's rule, not zform's). On a loaded guest the sender can be
+ *  megabytes ahead of a receive that has not begun (ssh's window, pipes), so a byte count alone does not tell. */
+export async function waitForReceiveBegun(dataset: string, timeoutMs = 60_000): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const token = (await shResult(`zfs get -H -o value receive_resume_token ${q(dataset)}`)).stdout.trim();
+    if (/^1-/.test(token)) return token;
+    if (Date.now() >= end) throw new Error(`no receive_resume_token on ${dataset} within ${timeoutMs} ms (last: '${token}')`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
 /** The target's receive_resume_token ('-' when none). */
 export async function resumeToken(dataset: string): Promise<string> {
   return (await sh(`zfs get -H -o value receive_resume_token ${q(dataset)}`)).trim();

@@ -10,7 +10,7 @@ import { layout } from './layout.js';
 import {
   Zform, assertExit, assertSameSnapshots, checksumReceived, checksumSnapshot, checksumZvol, computeProtectionAfter,
   cursorName, parseApplyEvents, planSends, readGuids, readProtection, readSnapshots, resumeToken, setupSshLogin,
-  waitForNoZfsTransfer, writeData, zvolDevice,
+  waitForNoZfsTransfer, waitForReceiveBegun, writeData, zvolDevice,
 } from './apply-helpers.js';
 import type { Plan } from '../../src/plan/types.js';
 
@@ -229,6 +229,7 @@ ${limit ? `    send: { bandwidth_limit: { max: ${limit} } }\n` : ''}  - name: va
         const e = JSON.parse(l) as { type: string; dataset: string; bytes: number };
         return e.type === 'apply_progress' && e.dataset === treeTarget(victim) && e.bytes >= MiB;
       }, `a progress event of ${victim} past 1 MiB`);
+      await waitForReceiveBegun(treeTarget(victim));
       if (kill === 'zform') {
         const lock = JSON.parse(readFileSync(`${z.lockDir}/tree.lock`, 'utf8')) as { pid: number };
         assert.equal(lock.pid, run.pid, 'the running apply holds the lock');

@@ -5,7 +5,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPool, requireGuest, sh, type Pool } from './lib.js';
 import { layout } from './layout.js';
-import { Zform, assertExit, checksumReceived, checksumSnapshot, parseApplyEvents, planSends, readGuids, resumeToken, writeData } from './apply-helpers.js';
+import {
+  Zform, assertExit, checksumReceived, checksumSnapshot, parseApplyEvents, planSends, readGuids, resumeToken, waitForReceiveBegun, writeData,
+} from './apply-helpers.js';
 
 requireGuest(import.meta.url);
 
@@ -75,6 +77,7 @@ test('SIGINT during 4 concurrent transfers: exit 130, 4 resumable receives, whic
     if (e.type === 'apply_progress' && (e.bytes ?? 0) >= 256 * 1024) going.add(e.dataset);
     return going.size === 4;
   }, '4 transfers past 256 KiB each', 60_000);
+  for (const k of KIDS) await waitForReceiveBegun(`${T}/sig/${k}`);
   a.kill('SIGINT');
   const r = await a.done;
   assertExit(r, 130, 'apply stopped by SIGINT');

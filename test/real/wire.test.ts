@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createPool, requireGuest, sh, type Pool } from './lib.js';
 import {
   Zform, assertExit, checksumReceived, checksumSnapshot, parseNdjson, resumeToken, setupSshLogin, waitForNoZfsTransfer,
+  waitForReceiveBegun,
 } from './apply-helpers.js';
 
 requireGuest(import.meta.url);
@@ -66,9 +67,9 @@ for (const [job, compression, target] of [['push', 'zstd:3', `${T}/push/${S}/pus
       const e = JSON.parse(l) as { type: string; bytes?: number; wire_bytes?: number };
       return e.type === 'apply_progress' && (e.wire_bytes ?? 0) >= 2 * MiB && (e.bytes ?? 0) > 0;
     }, 'a progress event past 2 MiB on the wire with a stream count');
-    // what the target received so far reaches its disk: zfs receive -s keeps a partial receive only once a txg has
-    // written some of it (killed within the first txg, it would start over: ZFS's rule, not zform's)
-    await sh(`zpool sync ${T}`);
+    // zfs receive -s keeps a partial receive only once it is past the stream's BEGIN record (killed before, it would
+    // start over: ZFS's rule, not zform's)
+    await waitForReceiveBegun(target);
     run.kill('SIGKILL');
     assert.equal((await run.done).signal, 'SIGKILL');
     await waitForNoZfsTransfer();
