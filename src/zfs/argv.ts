@@ -23,7 +23,7 @@ export function computeLocalArgvBudget(stackSoftLimit: number | null, envBytes: 
 }
 
 /** Every option zform gives zfs; '-' is `zfs program`'s script from stdin. */
-const ZFS_FLAGS = new Set(['-', '-A', '-F', '-H', '-I', '-L', '-P', '-b', '-c', '-e', '-i', '-j', '-n', '-o', '-p', '-r', '-s', '-t', '-u', '-v', '-w', '-x']);
+const ZFS_FLAGS = new Set(['-', '-A', '-F', '-H', '-I', '-L', '-P', '-b', '-c', '-d', '-e', '-i', '-j', '-n', '-o', '-p', '-r', '-s', '-t', '-u', '-v', '-w', '-x']);
 
 /**
  * The first argument of a zfs argv (without `zfs`) that zfs would read as an option although zform did not mean one
@@ -36,12 +36,27 @@ export function computeOptionLikeOperand(args: string[]): string | null {
   return null;
 }
 
-export const LIST_TYPES = 'filesystem,volume,snapshot,bookmark';
+/** `zfs list` of the datasets under the roots (none = all pools), with zform's columns. */
+export function computeListArgv(roots: string[], types = 'filesystem,volume'): string[] {
+  return ['list', '-H', '-p', '-r', '-t', types, '-o', LIST_COLUMNS.join(','), ...roots];
+}
 
-/** One `zfs list` of everything under the roots (none = all pools). On OpenZFS >= 2.2 asking for columns beyond
- *  name,guid,createtxg leaves its fast path; we take that in exchange for a single process. */
-export function computeListArgv(roots: string[]): string[] {
-  return ['list', '-H', '-p', '-r', '-t', LIST_TYPES, '-o', LIST_COLUMNS.join(','), ...roots];
+/** `zfs list` of the snapshots and bookmarks of the named datasets only (`-d 1`: their children's are a level deeper),
+ *  with zform's columns. On OpenZFS >= 2.2 columns beyond name,guid,createtxg leave its fast path. */
+export function computeVersionListArgv(datasets: string[]): string[] {
+  return ['list', '-H', '-p', '-d', '1', '-t', 'snapshot,bookmark', '-o', LIST_COLUMNS.join(','), ...datasets];
+}
+
+/** Up to `count` contiguous slices of `items`, as even in length as they can be, none empty. */
+export function computeSlices<T>(items: T[], count: number): T[][] {
+  const n = Math.max(1, Math.min(Math.floor(count), items.length));
+  const out: T[][] = [];
+  for (let i = 0; i < n; i++) {
+    const from = Math.floor((i * items.length) / n);
+    const to = Math.floor(((i + 1) * items.length) / n);
+    if (to > from) out.push(items.slice(from, to));
+  }
+  return out;
 }
 
 /** Locally set `zform:placeholder` under the roots (inherited values are not listed). */

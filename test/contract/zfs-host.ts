@@ -162,6 +162,32 @@ export function zfsHostContract(name: string, setup: () => Promise<ContractEnv>)
       assert.deepEqual(names(sub, `${r}/a/b`), ['@s1']);
     });
 
+    it('lists a tree of 34 datasets in slices at once: each dataset\'s own snapshots and bookmarks, each once, in order', async () => {
+      const r = `${P}/wide`;
+      const kids = Array.from({ length: 32 }, (_, i) => `${r}/d${String(i).padStart(2, '0')}`);
+      for (const d of [r, ...kids, `${r}/d05/k`]) await host.create(d, {});
+      await host.snapshot([r, ...kids, `${r}/d05/k`].map((d) => `${d}@s1`));
+      await host.snapshot([`${r}/d05@s2`, `${r}/d31@s2`]);
+      await host.bookmark(`${r}/d05@s1`, `${r}/d05#b1`);
+      await host.bookmark(`${r}/d31@s2`, `${r}/d31#b2`);
+      const c0 = env.commands(host);
+      const l = await host.list([r]);
+      // the datasets; their snapshots and bookmarks in ceil(34 / 16) = 3 slices at once; the placeholders (no holds)
+      assert.equal(env.commands(host) - c0, 1 + 3 + 1);
+      const all = [r, ...kids.slice(0, 6), `${r}/d05/k`, ...kids.slice(6)];
+      assert.deepEqual(l.datasets.map((d) => d.name), all);
+      const expected = [r, ...kids.slice(0, 6), `${r}/d05/k`, ...kids.slice(6)].flatMap((d) => {
+        if (d === `${r}/d05`) return [`${d}#b1`, `${d}@s1`, `${d}@s2`];
+        if (d === `${r}/d31`) return [`${d}@s1`, `${d}#b2`, `${d}@s2`];
+        return [`${d}@s1`];
+      });
+      assert.deepEqual(l.versions.map((v) => `${v.dataset}${v.kind === 'snapshot' ? '@' : '#'}${v.name}`), expected);
+      const sub = await host.list([`${r}/d05`]);
+      assert.deepEqual(sub.datasets.map((d) => d.name), [`${r}/d05`, `${r}/d05/k`]);
+      assert.deepEqual(sub.versions.map((v) => `${v.dataset}${v.kind === 'snapshot' ? '@' : '#'}${v.name}`),
+        [`${r}/d05#b1`, `${r}/d05@s1`, `${r}/d05@s2`, `${r}/d05/k@s1`]);
+    });
+
     it('snapshot: one command is atomic, an existing name or a missing dataset fails all of it', async () => {
       const r = `${P}/snap`;
       await host.create(r, {});
@@ -608,7 +634,7 @@ export function zfsHostContract(name: string, setup: () => Promise<ContractEnv>)
         try { await fn(); } catch { /* counted anyway */ }
         return env.commands(host) - c0;
       };
-      assert.equal(await step(() => host.list([r])), 3, 'list, placeholders, holds');
+      assert.equal(await step(() => host.list([r])), 4, 'datasets, their snapshots and bookmarks, placeholders, holds');
       assert.equal(await step(() => host.list([`${P}/nope`])), 1);
       assert.equal(await step(() => host.hold('t', [`${r}@1`])), 1);
       assert.equal(await step(() => host.bookmark(`${r}@1`, `${r}#b`)), 1);

@@ -236,21 +236,28 @@ export class FakeExecutor implements Executor {
 
   /** `zfs list -H -p [-r] -t TYPES -o COLUMNS [root...]`. */
   private list(args: string[]): Reply {
-    const o = parseOpts(args, 'otsS');
+    const o = parseOpts(args, 'otsSd');
     const types = new Set((o.values.find(([f]) => f === 't')?.[1] ?? 'filesystem,volume').split(','));
     if (types.has('all')) ['filesystem', 'volume', 'snapshot', 'bookmark'].forEach((t) => types.add(t));
     const cols = (o.values.find(([f]) => f === 'o')?.[1] ?? 'name').split(',');
-    const recursive = o.flags.has('r');
+    const depthArg = o.values.find(([f]) => f === 'd')?.[1];
+    // -d N: datasets N levels below the root at most, their snapshots and bookmarks one level below them
+    const depth = depthArg !== undefined ? Number(depthArg) : o.flags.has('r') || o.rest.length === 0 ? Infinity : null;
     let out = '';
     let err = '';
     const roots = o.rest.length > 0 ? o.rest : [...this.state.pools.keys()].sort();
     for (const root of roots) {
       const all = this.tree(root);
       if (!all) { err += `cannot open '${root}': dataset does not exist\n`; continue; }
-      for (const d of recursive || o.rest.length === 0 ? all : all.slice(0, 1)) {
-        if (types.has(d.type)) out += this.row(d, null, cols);
-        if (types.has('snapshot')) d.snapshots.forEach((_, i) => { out += this.row(d, { kind: 'snapshot', i }, cols); });
-        if (types.has('bookmark')) d.bookmarks.forEach((_, i) => { out += this.row(d, { kind: 'bookmark', i }, cols); });
+      const base = root.split('/').length;
+      for (const d of all) {
+        const k = d.name.split('/').length - base;
+        // without -r or -d: the root, with its own snapshots and bookmarks
+        const own = depth === null ? k === 0 : k <= depth;
+        const versions = depth === null ? k === 0 : k + 1 <= depth;
+        if (own && types.has(d.type)) out += this.row(d, null, cols);
+        if (versions && types.has('snapshot')) d.snapshots.forEach((_, i) => { out += this.row(d, { kind: 'snapshot', i }, cols); });
+        if (versions && types.has('bookmark')) d.bookmarks.forEach((_, i) => { out += this.row(d, { kind: 'bookmark', i }, cols); });
       }
     }
     return { stdout: out, stderr: err, code: err === '' ? 0 : 1 };

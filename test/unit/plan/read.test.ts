@@ -19,7 +19,8 @@ function validatePlan(plan: unknown): unknown {
   return validate(JSON.parse(JSON.stringify(plan))) ? null : validate.errors;
 }
 
-const lists = (h: FakeHost) => h.commandLog.filter((a) => a[1] === 'list').map((a) => a.slice(a.indexOf('-o') + 2).join(' '));
+/** the roots of each listing of datasets (`zfs list -r`; their snapshots and bookmarks follow in `-d 1` listings) */
+const lists = (h: FakeHost) => h.commandLog.filter((a) => a[1] === 'list' && a.includes('-r')).map((a) => a.slice(a.indexOf('-o') + 2).join(' '));
 
 function hosts() {
   const local = new FakeHost('local').apply('pool tank', 'create tank/a', 'create tank/b', 'snapshot tank/a@s1 tank/b@s1', 'pool other', 'create other/x');
@@ -61,8 +62,9 @@ test('one source listing with the filter roots and one target listing of root_fs
   const r = await readInventories(config(jobs), ['one', 'two', 'three', 'snaponly'], hostFor);
   assert.deepEqual(lists(local), ['other/x tank', 'tank/a', '']);
   assert.deepEqual(lists(nas), ['backup/one', 'backup/missing']);
-  // per distinct host+roots: one `zfs list`, plus the host's `zfs get zform:placeholder` when something was listed
-  assert.equal(local.commands + nas.commands, 5 + 4);
+  // per distinct host+roots: one `zfs list` of datasets; when it found some, one `zfs list -d 1` of their snapshots and
+  // bookmarks (a small tree: one slice) and the host's `zfs get zform:placeholder`
+  assert.equal(local.commands + nas.commands, 8 + 5);
   assert.deepEqual(r.inventories.one!.source.datasets.map((d) => d.name), ['other/x', 'tank', 'tank/a', 'tank/b']);
   assert.equal(r.inventories.two!.source, r.inventories.one!.source, 'the same listing, listed once');
   assert.deepEqual(r.inventories.one!.target!.datasets.map((d) => d.name), ['backup/one', 'backup/one/tank']);

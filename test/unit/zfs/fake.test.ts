@@ -7,7 +7,7 @@ import { FakeLayoutError, parseFakeLayout, parseFakeSize } from '../../support/f
 import { FakeStreamParser, parseFakeToken, renderFakeToken, renderStreamHeader, type FakeStreamHeader } from '../../support/fake-zfs/stream.js';
 import { ZfsError } from '../../../src/zfs/errors.js';
 import { runTransfer } from '../../../src/zfs/transfer.js';
-import { computeListArgv, computePlaceholderArgv } from '../../../src/zfs/argv.js';
+import { computeListArgv, computePlaceholderArgv, computeVersionListArgv } from '../../../src/zfs/argv.js';
 import type { ReceiveArgs, SendFlags, ZfsProcess } from '../../../src/zfs/types.js';
 
 const FLAGS: SendFlags = { raw: false, properties: false, backupProperties: false, largeBlocks: false, compressed: false, embeddedData: false };
@@ -55,7 +55,7 @@ describe('FakeHost builder', () => {
       [['p/a#b1', T, 0, 0], ['p/a@s1', T, 1, 24576 + 65536], ['p/vol@s1', T, 0, 0]]);
     assert.deepEqual(l.holds, [{ snapshot: 'p/a@s1', tag: 'keep' }]);
     assert.equal(f.guidOf('p/a#b1'), f.guidOf('p/a@s1'));
-    assert.equal(f.commands, 3, 'the builder runs no commands; list ran list, get and holds');
+    assert.equal(f.commands, 4, 'the builder runs no commands; list ran list (datasets), list -d 1 (their snapshots and bookmarks), get and holds');
   });
 
   it('makes GUIDs random uint64 decimal strings', () => {
@@ -96,11 +96,12 @@ describe('FakeHost commands', () => {
     await f.destroy(['p/a@s1']).catch(() => {});
     assert.deepEqual(f.commandLog, [
       ['zfs', ...computeListArgv(['p/a'])],
+      ['zfs', ...computeVersionListArgv(['p/a'])],
       ['zfs', ...computePlaceholderArgv(['p/a'], 'zform:placeholder')],
       ['zfs', 'holds', '-H', 'p/a@s1'],
       ['zfs', 'destroy', 'p/a@s1'],
     ]);
-    assert.equal(seen[3], 'nas 1 zfs destroy p/a@s1');
+    assert.equal(seen[4], 'nas 1 zfs destroy p/a@s1');
     f.resetCommands();
     assert.equal(f.commands, 0);
   });

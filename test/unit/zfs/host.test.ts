@@ -8,7 +8,8 @@ import { ScriptedExecutor, type Reply } from './scripted.js';
 import { readFixture } from './fixtures.js';
 
 const COLS = 'name,type,guid,createtxg,creation,userrefs,written,encryption,encryptionroot,keystatus,receive_resume_token';
-const LIST = `zfs list -H -p -r -t filesystem,volume,snapshot,bookmark -o ${COLS}`;
+const LIST = `zfs list -H -p -r -t filesystem,volume -o ${COLS}`;
+const LIST_V = `zfs list -H -p -d 1 -t snapshot,bookmark -o ${COLS}`;
 const GET_PH = 'zfs get -H -p -r -s local -t filesystem,volume -o name,value zform:placeholder';
 
 /** A host whose executor answers by the argv joined with spaces (exact match, else by prefix). */
@@ -27,16 +28,39 @@ function hostWith(replies: Record<string, Reply | Reply[]>, opts: { privilege?: 
 const isZfsError = (code: string, short?: string) => (e: unknown) =>
   e instanceof ZfsError && e.code === code && (short === undefined || e.shortMessage === short);
 
-test('list: three commands for any number of datasets; a missing root contributes nothing', async () => {
+/** A captured recursive listing of everything (real OpenZFS lines) as the two listings give it: the datasets' lines,
+ *  and each dataset's snapshots and bookmarks (what `zfs list -d 1 -t snapshot,bookmark` prints for it). */
+function splitListing(text: string): { datasets: string; names: string[]; versionsOf: (names: string[]) => string } {
+  const lines = text.split('\n').filter((l) => l !== '');
+  const ds = lines.filter((l) => !/^[^\t]*[@#]/.test(l));
+  const byDataset = new Map<string, string[]>();
+  for (const l of lines) {
+    const m = /^([^\t@#]*)[@#]/.exec(l);
+    if (!m) continue;
+    byDataset.set(m[1]!, [...(byDataset.get(m[1]!) ?? []), l]);
+  }
+  return {
+    datasets: ds.map((l) => l + '\n').join(''),
+    names: ds.map((l) => l.slice(0, l.indexOf('\t'))),
+    versionsOf: (names) => names.flatMap((n) => byDataset.get(n) ?? []).map((l) => l + '\n').join(''),
+  };
+}
+
+test('list: the datasets in one command, their snapshots and bookmarks in another (a small tree), placeholders, holds; a missing root contributes nothing', async () => {
+  const cap = splitListing(readFixture('list-missing-root.stdout'));
+  const names = ['p1/a', 'p1/a/b', 'p1/a/c', 'p1/vol'];
+  assert.deepEqual(cap.names, names);
   const { ex, host } = hostWith({
-    [`${LIST} p1/a p1/missing p1/vol`]: { stdout: readFixture('list-missing-root.stdout'), stderr: readFixture('list-missing-root.stderr'), code: 1 },
+    [`${LIST} p1/a p1/missing p1/vol`]: { stdout: cap.datasets, stderr: readFixture('list-missing-root.stderr'), code: 1 },
+    [`${LIST_V} ${names.join(' ')}`]: { stdout: cap.versionsOf(names) },
     [`${GET_PH} p1/a p1/vol`]: { stdout: readFixture('get-placeholder.stdout') },
     'zfs holds -H p1/a@s1': { stdout: 'p1/a@s1\tzform_STEP_J_job1\tSat Nov 21 20:49 2026\np1/a@s1\tkeep\tSat Nov 21 20:49 2026\n' },
   });
   const l = await host.list(['p1/a', 'p1/missing', 'p1/vol']);
-  assert.deepEqual(ex.lines(), [`${LIST} p1/a p1/missing p1/vol`, `${GET_PH} p1/a p1/vol`, 'zfs holds -H p1/a@s1']);
+  assert.deepEqual(ex.lines(), [`${LIST} p1/a p1/missing p1/vol`, `${LIST_V} ${names.join(' ')}`, `${GET_PH} p1/a p1/vol`, 'zfs holds -H p1/a@s1']);
   assert.deepEqual(l.datasets.map((d) => [d.name, d.placeholder]), [['p1/a', true], ['p1/a/b', false], ['p1/a/c', false], ['p1/vol', false]]);
-  assert.equal(l.versions.length, 9);
+  assert.deepEqual(l.versions.map((v) => `${v.dataset}${v.kind === 'snapshot' ? '@' : '#'}${v.name}`),
+    ['p1/a#b1', 'p1/a@s1', 'p1/a@s2', 'p1/a/b@s1', 'p1/a/b@s2', 'p1/a/c@s1', 'p1/a/c@s2', 'p1/vol@s1', 'p1/vol@s2']);
   assert.deepEqual(l.holds, [{ snapshot: 'p1/a@s1', tag: 'zform_STEP_J_job1' }, { snapshot: 'p1/a@s1', tag: 'keep' }]);
 });
 
@@ -49,15 +73,19 @@ test('list: every root missing is one command and an empty listing', async () =>
 });
 
 test('list: no roots lists all pools; holds of every held snapshot in one command', async () => {
+  const cap = splitListing(readFixture('list-p1.stdout'));
+  const sorted = [...cap.names].sort();
   const { ex, host } = hostWith({
-    [LIST]: { stdout: readFixture('list-p1.stdout') },
+    [LIST]: { stdout: cap.datasets },
+    [`${LIST_V} ${sorted.join(' ')}`]: { stdout: cap.versionsOf(sorted) },
     [GET_PH]: { stdout: readFixture('get-placeholder.stdout') },
     'zfs holds -H p1/a@s1 p1/data@s2': { stdout: readFixture('holds.stdout') },
   });
   const l = await host.list([]);
-  assert.deepEqual(ex.lines(), [LIST, GET_PH, 'zfs holds -H p1/a@s1 p1/data@s2']);
+  assert.deepEqual(ex.lines(), [LIST, `${LIST_V} ${sorted.join(' ')}`, GET_PH, 'zfs holds -H p1/a@s1 p1/data@s2']);
   assert.equal(l.holds.length, 3);
   assert.deepEqual(l.datasets.filter((d) => d.placeholder).map((d) => d.name), ['p1/a']);
+  assert.equal(l.versions.length, readFixture('list-p1.stdout').split('\n').filter((x) => /^[^\t]*[@#]/.test(x)).length);
 });
 
 test('list: other failures throw, even when a root is also missing', async () => {
@@ -70,18 +98,61 @@ test('list: other failures throw, even when a root is also missing', async () =>
   // a missing dataset that is not a root is not what we asked about
   const { host: h3 } = hostWith({ [`${LIST} p1/a`]: { stderr: "cannot open 'p1/b': dataset does not exist\n", code: 1 } });
   await assert.rejects(h3.list(['p1/a']), isZfsError('dataset_does_not_exist'));
+  // the second listing fails otherwise than for a dataset gone meanwhile
+  const cap = splitListing(readFixture('list-missing-root.stdout'));
+  const { host: h4 } = hostWith({
+    [`${LIST} p1/a p1/vol`]: { stdout: cap.datasets },
+    [LIST_V]: { stderr: "cannot open 'p1/a/b': dataset does not exist\ncannot iterate filesystems: I/O error\n", code: 1 },
+  });
+  await assert.rejects(h4.list(['p1/a', 'p1/vol']), isZfsError('dataset_does_not_exist'));
+});
+
+test('list: a dataset destroyed between the two listings is listed as gone, with nothing of it', async () => {
+  const cap = splitListing(readFixture('list-missing-root.stdout'));
+  const left = ['p1/a', 'p1/a/c', 'p1/vol'];
+  const { host } = hostWith({
+    [`${LIST} p1/a p1/vol`]: { stdout: cap.datasets },
+    [LIST_V]: { stdout: cap.versionsOf(left), stderr: "cannot open 'p1/a/b': dataset does not exist\n", code: 1 },
+    [GET_PH]: { stdout: '' },
+    'zfs holds -H': { stdout: '' },
+  });
+  const l = await host.list(['p1/a', 'p1/vol']);
+  assert.deepEqual(l.datasets.map((d) => d.name), left);
+  assert.deepEqual([...new Set(l.versions.map((v) => v.dataset))], left);
+});
+
+test('list: a wide tree goes in up to 4 slices at once, each a contiguous run of the names in order; their versions join in order', async () => {
+  const names = Array.from({ length: 70 }, (_, i) => `tank/d${String(69 - i).padStart(2, '0')}`); // listed in reverse
+  const sorted = [...names].sort();
+  const row = (n: string, type: string, i: number) => `${n}\t${type}\t${1000 + i}\t${10 + i}\t1700000000\t${type === 'snapshot' ? 0 : '-'}\t0\toff\t-\t-\t-`;
+  const calls: string[][] = [];
+  const ex = new ScriptedExecutor('here', (argv) => {
+    if (argv.includes('-r') && argv[1] === 'list') return { stdout: names.map((n, i) => row(n, 'filesystem', i) + '\n').join('') };
+    if (argv[1] === 'list') {
+      const batch = argv.slice(argv.indexOf('-o') + 2);
+      calls.push(batch);
+      return { stdout: batch.map((n, i) => `${row(`${n}@s2`, 'snapshot', 2 * i + 1)}\n${row(`${n}@s1`, 'snapshot', 2 * i)}\n`).join('') };
+    }
+    return {};
+  });
+  const l = await new CommandZfsHost(ex).list(['tank']);
+  assert.deepEqual(calls.map((c) => c.length), [17, 18, 17, 18]);
+  assert.deepEqual(calls.flat(), sorted, 'every dataset once, the slices in name order');
+  assert.deepEqual(l.versions.map((v) => `${v.dataset}@${v.name}`), sorted.flatMap((n) => [`${n}@s1`, `${n}@s2`]), 'by dataset, then createtxg');
+  assert.deepEqual(l.datasets.map((d) => d.name), names, 'the datasets as zfs listed them');
 });
 
 test('list: holds of many snapshots are batched by argv size; a snapshot destroyed meanwhile is skipped', async () => {
-  const rows: string[] = ['tank/ds\tfilesystem\t1\t1\t1\t-\t0\toff\t-\t-\t-'];
   const names: string[] = [];
+  const rows: string[] = [];
   for (let i = 0; i < 3000; i++) {
     const n = `tank/ds@zform_20240101_000000_with_a_long_suffix_${String(i).padStart(4, '0')}`;
     names.push(n);
     rows.push(`${n}\tsnapshot\t${i + 2}\t${i + 2}\t1\t1\t0\toff\t-\t-\t-`);
   }
   const { ex, host } = hostWith({
-    [`${LIST} tank/ds`]: { stdout: rows.join('\n') + '\n' },
+    [`${LIST} tank/ds`]: { stdout: 'tank/ds\tfilesystem\t1\t1\t1\t-\t0\toff\t-\t-\t-\n' },
+    [`${LIST_V} tank/ds`]: { stdout: rows.join('\n') + '\n' },
     [`${GET_PH} tank/ds`]: { stdout: '' },
     'zfs holds -H': [
       { stdout: `${names[0]}\tt\tx\n`, stderr: `cannot open '${names[1]}': dataset does not exist\n`, code: 1 },
@@ -89,14 +160,14 @@ test('list: holds of many snapshots are batched by argv size; a snapshot destroy
     ],
   });
   const l = await host.list(['tank/ds']);
-  assert.equal(ex.calls.length, 4);
-  const batched = ex.calls.slice(2).map((c) => c.argv.slice(3));
+  assert.equal(ex.calls.length, 5);
+  const batched = ex.calls.slice(3).map((c) => c.argv.slice(3));
   assert.deepEqual(batched.flat(), names);
   assert.deepEqual(l.holds.map((h) => h.snapshot), [names[0], names[2999]]);
 });
 
 test('list: an executor with a larger argv budget (local Linux) gets the holds of many snapshots in one command', async () => {
-  const rows: string[] = ['tank/ds\tfilesystem\t1\t1\t1\t-\t0\toff\t-\t-\t-'];
+  const rows: string[] = [];
   const names: string[] = [];
   for (let i = 0; i < 3000; i++) {
     const n = `tank/ds@zform_20240101_000000_with_a_long_suffix_${String(i).padStart(4, '0')}`;
@@ -104,14 +175,14 @@ test('list: an executor with a larger argv budget (local Linux) gets the holds o
     rows.push(`${n}\tsnapshot\t${i + 2}\t${i + 2}\t1\t1\t0\toff\t-\t-\t-`);
   }
   const ex = new ScriptedExecutor('here', (argv) => {
-    if (argv[1] === 'list') return { stdout: rows.join('\n') + '\n' };
+    if (argv[1] === 'list') return { stdout: argv.includes('-r') ? 'tank/ds\tfilesystem\t1\t1\t1\t-\t0\toff\t-\t-\t-\n' : rows.join('\n') + '\n' };
     if (argv[1] === 'holds') return { stdout: `${names[7]}\tt\tx\n` };
     return {};
   });
   Object.assign(ex, { argvBudget: { bytes: 1024 * 1024, perArgument: 9 } });
   const l = await new CommandZfsHost(ex).list(['tank/ds']);
-  assert.deepEqual(ex.calls.map((c) => c.argv[1]), ['list', 'get', 'holds']);
-  assert.deepEqual(ex.calls[2]!.argv.slice(3), names);
+  assert.deepEqual(ex.calls.map((c) => c.argv[1]), ['list', 'list', 'get', 'holds']);
+  assert.deepEqual(ex.calls[3]!.argv.slice(3), names);
   assert.deepEqual(l.holds, [{ snapshot: names[7], tag: 't' }]);
 });
 
