@@ -1,22 +1,30 @@
 #!/bin/bash
 # Benchmark 9 (issue #16): a pool of >= 50,000 snapshots on real OpenZFS in the guest; cold timings, side by side
-# in one run, of OpenZFS's fast listing (`-o name,guid,createtxg`, ZFS_ITER_SIMPLE on >= 2.2), zform's 11-column
-# listing, `zform plan`, the 11 columns of datasets and bookmarks only, and a `zfs get creation,userrefs,written` of
-# named snapshots (the newest per dataset, every tenth): what a two-phase read would cost. Build first.
+# in one run, of OpenZFS's fast listing (`-o name,guid,createtxg`, ZFS_ITER_SIMPLE on >= 2.2), zform's 11 columns in
+# one recursive listing (before session 13) and as zform lists them now (the datasets, then their snapshots and
+# bookmarks by `-d 1` in 4 slices at once), `zform plan` (and BENCH_FAST_BEFORE's, another build's folder, e.g. a git
+# worktree of an older commit, built), the 11 columns of datasets and bookmarks only, and a `zfs get
+# creation,userrefs,written` of named snapshots (the newest per dataset, every tenth): what a two-phase read would
+# cost. Build first.
 # Each figure after `zpool export`/`import` and a warm-up `zfs list -H -o name` (the pool's opening is not in it).
 # The pools (BENCH_FAST_FS filesystems x BENCH_FAST_SNAPS snapshots by `zfs snapshot -r`, defaults 250 x 200 = 50,200
 # with the root's; an empty target pool) take ~10 min to make in the guest: the images are kept in
-# $ZFORM_VM_CACHE/bench-pools-FSxSNAPS (made once, copied in at each run). BENCH_FAST_RUNS (2) runs, median;
+# $ZFORM_VM_CACHE/bench-pools-FSxSNAPS-VERSION (made once, copied in at each run). BENCH_FAST_RUNS (2) runs, median;
 # ZFORM_ZFS_VERSION (2.3 here; 2.1 has no fast path).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FS=${BENCH_FAST_FS:-250}; SNAPS=${BENCH_FAST_SNAPS:-200}; RUNS=${BENCH_FAST_RUNS:-2}
 if [ "${1:-}" != --guest ]; then
   [ -f dist/bundle/zform.cjs ] || npm run build --silent
-  cache=${ZFORM_VM_CACHE:-/var/cache/zform-vm}/bench-pools-${FS}x$SNAPS
+  # pools made by one OpenZFS version (2.3's features) may not import on another
+  cache=${ZFORM_VM_CACHE:-/var/cache/zform-vm}/bench-pools-${FS}x$SNAPS-${ZFORM_ZFS_VERSION:-2.3}
   work=bench/out/fast-listing; rm -rf "$work"; mkdir -p "$work"
   echo "## 9. The fast listing at ${FS} x ${SNAPS} snapshots (measuring in the guest, OpenZFS ${ZFORM_ZFS_VERSION:-2.3})"
-  ZFORM_ZFS_VERSION=${ZFORM_ZFS_VERSION:-2.3} ZFORM_VM_TIMEOUT=${ZFORM_VM_TIMEOUT:-5400} ZFORM_BENCH_POOLS=$cache \
+  if [ -n "${BENCH_FAST_BEFORE:-}" ]; then
+    before=$(cd "$BENCH_FAST_BEFORE" && pwd)
+    [ -f "$before/bin/zform" ] || { echo "BENCH_FAST_BEFORE: no bin/zform in $before" >&2; exit 64; }
+  fi
+  ZFORM_ZFS_VERSION=${ZFORM_ZFS_VERSION:-2.3} ZFORM_VM_TIMEOUT=${ZFORM_VM_TIMEOUT:-5400} ZFORM_BENCH_POOLS=$cache ZFORM_BENCH_BEFORE=${before:-} \
     ZFORM_BENCH_FAST="$FS $SNAPS $RUNS" test/vm/zfs-vm run bash bench/09-fast-listing.sh --guest
   if [ ! -f "$cache/src.img" ] && [ -f "$work/src.img" ]; then
     mkdir -p "$cache" && mv "$work/src.img" "$work/dst.img" "$cache/" && echo "(pool images kept in $cache)"
@@ -29,6 +37,8 @@ fi
 read -r FS SNAPS RUNS <<<"$ZFORM_BENCH_FAST"
 D=/mnt/disk; work=$PWD/bench/out/fast-listing; pools=$ZFORM_BENCH_POOLS
 zform="node $PWD/bin/zform"
+# the guest's / is this machine's, read-only: another build's folder is there too
+before=${ZFORM_BENCH_BEFORE:-}
 note() { echo "$*" >&2; }
 if [ -f "$pools/src.img" ]; then
   cp --sparse=always "$pools/src.img" "$pools/dst.img" $D/
@@ -62,16 +72,27 @@ zfs list -H -p -r -t snapshot -o name src > /tmp/all.txt
 total=$(wc -l </tmp/all.txt)
 grep -E "@zform_$(printf %05d "$SNAPS")\$" /tmp/all.txt > /tmp/newest.txt
 awk 'NR % 10 == 0' /tmp/all.txt > /tmp/tenth.txt
+# zform's listing now: the datasets, then their snapshots and bookmarks in 4 contiguous slices of the names at once
+sliced() {
+  zfs list -H -p -r -t filesystem,volume -o $COLS src dst | cut -f1 | sort > /tmp/ds.txt
+  local n per; n=$(wc -l < /tmp/ds.txt); per=$(( (n + 3) / 4 ))
+  rm -f /tmp/slice.*; split -l "$per" /tmp/ds.txt /tmp/slice.
+  for f in /tmp/slice.??; do xargs -a "$f" zfs list -H -p -d 1 -t snapshot,bookmark -o $COLS > "$f.out" & done
+  wait
+  cat /tmp/slice.??.out
+}
 declare -A t=()
 for ((r = 1; r <= RUNS; r++)); do
   t[fast]+="$(ms zfs list -H -p -r -t snapshot -o name,guid,createtxg src dst) "
   t[cols]+="$(ms zfs list -H -p -r -t filesystem,volume,snapshot,bookmark -o $COLS src dst) "
+  t[sliced]+="$(ms sliced) "
   t[plan]+="$(ms $zform plan -c /tmp/zform.yml --no-color) "
   summary=$(grep -m1 '^Plan:' /tmp/out.txt || true)
+  if [ -n "$before" ]; then t[before]+="$(ms node "$before/bin/zform" plan -c /tmp/zform.yml --no-color) "; fi
   t[dsbm]+="$(ms zfs list -H -p -r -t filesystem,volume,bookmark -o $COLS src dst) "
   t[newest]+="$(ms xargs -a /tmp/newest.txt zfs get -H -p -o name,property,value creation,userrefs,written) "
   t[tenth]+="$(ms xargs -a /tmp/tenth.txt zfs get -H -p -o name,property,value creation,userrefs,written) "
-  note "run $r: $(for k in fast cols plan dsbm newest tenth; do printf '%s %s ms; ' "$k" "$(awk '{ print $NF }' <<<"${t[$k]}")"; done)"
+  note "run $r: $(for k in fast cols sliced plan ${before:+before} dsbm newest tenth; do printf '%s %s ms; ' "$k" "$(awk '{ print $NF }' <<<"${t[$k]}")"; done)"
 done
 med() { printf '%s\n' ${t[$1]} | median; }
 fast=$(med fast)
@@ -82,8 +103,10 @@ echo
 echo "| command | ms | / fast listing |"
 echo "|---|---:|---:|"
 row "\`zfs list -t snapshot -o name,guid,createtxg\` (the fast set)" "$fast"
-row "zform's 11-column listing (\`-t filesystem,volume,snapshot,bookmark\`)" "$(med cols)"
+row "zform's 11 columns in one recursive listing (\`-t filesystem,volume,snapshot,bookmark\`, before)" "$(med cols)"
+row "the same columns as zform lists them now: datasets, then \`-d 1\` in 4 slices at once" "$(med sliced)"
 row "\`zform plan\` (${summary:-no summary})" "$(med plan)"
+[ -z "$before" ] || row "\`zform plan\` of the build in $before" "$(med before)"
 row "the 11 columns of datasets and bookmarks only" "$(med dsbm)"
 row "\`zfs get creation,userrefs,written\` of the newest snapshot per dataset ($(wc -l </tmp/newest.txt))" "$(med newest)"
 row "the same \`zfs get\` of every tenth snapshot ($(wc -l </tmp/tenth.txt))" "$(med tenth)"

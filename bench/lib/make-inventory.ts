@@ -1,8 +1,10 @@
 // Writes a synthetic inventory (bench/lib/inventory.ts) as the files the stand-in `zfs` serves:
-//   DIR/list/<root> (its datasets), DIR/versions/<dataset> (its snapshots and bookmarks), DIR/get/<root> ("/" as "%"), DIR/holds, DIR/tokens/<token>, DIR/columns,
+//   DIR/list/<root> (its datasets), DIR/versions (every dataset's snapshots and bookmarks, the datasets in name order)
+//   with DIR/versions.index (name, offset, length), DIR/full/<root> (one recursive listing of everything),
+//   DIR/get/<root> ("/" as "%"), DIR/holds, DIR/tokens/<token>, DIR/columns,
 //   DIR/zform.yml and DIR/counts.json.
 // Usage: node dist/bench/lib/make-inventory.js --datasets N --snapshots S --out DIR [--now MS] [--pruning steady|first|off]
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { COLUMNS, computeInventory, type PruningMode } from './inventory.js';
@@ -11,27 +13,39 @@ export function fileKey(root: string): string { return root.replaceAll('/', '%')
 
 export function writeInventory(dir: string, spec: Parameters<typeof computeInventory>[0]): ReturnType<typeof computeInventory>['counts'] {
   const inv = computeInventory(spec);
-  for (const sub of ['list', 'versions', 'get', 'tokens']) mkdirSync(join(dir, sub), { recursive: true });
+  for (const sub of ['list', 'full', 'get', 'tokens']) mkdirSync(join(dir, sub), { recursive: true });
+  // zform lists a root's datasets, then the snapshots and bookmarks of slices of them (`zfs list -d 1`, the names in
+  // order): every dataset's versions go into one file, in name order, with an index of byte ranges, so that the
+  // stand-in serves a slice with one read
+  const versions = new Map<string, string[]>();
   for (const [root, text] of Object.entries(inv.list)) {
-    // zform lists a root's datasets, then the snapshots and bookmarks of the datasets it found (`-d 1`, in slices)
+    // the whole recursive listing, which builds before session 13 ask for (bench/01's BENCH_PLAN_BEFORE)
+    writeFileSync(join(dir, 'full', fileKey(root)), text);
     const datasets: string[] = [];
-    const versions = new Map<string, string[]>();
     for (const line of text.split('\n')) {
       if (line === '') continue;
       const name = line.slice(0, line.indexOf('\t'));
       const at = name.search(/[@#]/);
-      if (at < 0) { datasets.push(line); continue; }
-      const ds = name.slice(0, at);
-      let lines = versions.get(ds);
-      if (!lines) versions.set(ds, lines = []);
-      lines.push(line);
+      if (at < 0) {
+        datasets.push(line);
+        if (!versions.has(name)) versions.set(name, []);
+        continue;
+      }
+      versions.get(name.slice(0, at))!.push(line);
     }
     writeFileSync(join(dir, 'list', fileKey(root)), datasets.map((l) => l + '\n').join(''));
-    for (const line of datasets) {
-      const ds = line.slice(0, line.indexOf('\t'));
-      writeFileSync(join(dir, 'versions', fileKey(ds)), (versions.get(ds) ?? []).map((l) => l + '\n').join(''));
-    }
   }
+  const fd = openSync(join(dir, 'versions'), 'w');
+  const index: string[] = [];
+  let offset = 0;
+  for (const name of [...versions.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const bytes = Buffer.from(versions.get(name)!.map((l) => l + '\n').join(''));
+    writeSync(fd, bytes);
+    index.push(`${name}\t${offset}\t${bytes.length}\n`);
+    offset += bytes.length;
+  }
+  closeSync(fd);
+  writeFileSync(join(dir, 'versions.index'), index.join(''));
   for (const [root, text] of Object.entries(inv.placeholders)) writeFileSync(join(dir, 'get', fileKey(root)), text);
   for (const [token, text] of Object.entries(inv.tokens)) writeFileSync(join(dir, 'tokens', token), text);
   writeFileSync(join(dir, 'holds'), inv.holds);

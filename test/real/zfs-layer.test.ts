@@ -69,7 +69,7 @@ describe('ZFS layer core on real OpenZFS', () => {
     await zlp?.destroy();
   });
 
-  it('lists 10 and 100 datasets × 5 snapshots with the same three zfs processes', async () => {
+  it('lists 10 and 100 datasets × 5 snapshots in four zfs processes: the datasets, their versions (in 4 slices at once for 101), placeholders, holds', async () => {
     await sh([
       'zfs create zl/ten', 'for i in 1 2 3 4 5 6 7 8 9; do zfs create zl/ten/c$i; done',
       'zfs set zform:placeholder=on zl/ten/c1', 'zfs set zform:placeholder=off zl/ten/c2',
@@ -89,9 +89,13 @@ describe('ZFS layer core on real OpenZFS', () => {
     const c100 = await commands(async () => { hundred = await host.list(['zl/hundred']); });
     console.log(`list 10: ${c10.map((e) => `${e.argv[1]} ${Math.round(e.durationMs)} ms`).join(', ')}`);
     console.log(`list 100: ${c100.map((e) => `${e.argv[1]} ${Math.round(e.durationMs)} ms`).join(', ')}`);
-    assert.deepEqual(c10.map((e) => e.argv[1]), ['list', 'get', 'holds']);
-    assert.equal(c100.length, c10.length);
-    assert.deepEqual(c100.map((e) => e.argv[1]), ['list', 'get', 'holds']);
+    // the versions' listings of one slice (10 datasets) or of 4 (101: 25 or 26 names each), then placeholders and holds
+    const kinds = (c: typeof c10) => c.map((e) => `${e.argv[1]}${e.argv.includes('-d') ? ' -d' : ''}`);
+    assert.deepEqual(kinds(c10), ['list', 'list -d', 'get', 'holds']);
+    assert.deepEqual(kinds(c100), ['list', 'list -d', 'list -d', 'list -d', 'list -d', 'get', 'holds']);
+    const slices = c100.filter((e) => e.argv.includes('-d')).map((e) => e.argv.slice(e.argv.indexOf('-o') + 2));
+    assert.deepEqual(slices.map((x) => x.length).sort(), [25, 25, 25, 26]);
+    assert.equal(new Set(slices.flat()).size, 101, 'every dataset in one slice');
 
     assert.equal(ten.datasets.length, 10);
     assert.equal(ten.versions.length, 50);
@@ -119,7 +123,7 @@ describe('ZFS layer core on real OpenZFS', () => {
       assert.deepEqual(l.datasets.map((d) => d.name), ['zl/ten/c3', 'zl/ten/c4']);
       assert.equal(l.versions.length, 10);
     });
-    assert.equal(c.length, 2); // no held snapshots there: no holds command
+    assert.equal(c.length, 3); // datasets, their versions, placeholders; no held snapshots there: no holds command
     const c2 = await commands(async () => assert.deepEqual(await host.list(['zl/nope', 'zl/nope2']), { datasets: [], versions: [], holds: [] }));
     assert.equal(c2.length, 1);
   });
