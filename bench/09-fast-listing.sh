@@ -2,8 +2,8 @@
 # Benchmark 9 (issue #16): a pool of >= 50,000 snapshots on real OpenZFS in the guest; cold timings, side by side
 # in one run, of OpenZFS's fast listing (`-o name,guid,createtxg`, ZFS_ITER_SIMPLE on >= 2.2), zform's 11 columns in
 # one recursive listing (before session 13) and as zform lists them now (the datasets, then their snapshots and
-# bookmarks by `-d 1` in 4 slices at once), `zform plan` (and BENCH_FAST_BEFORE's, another build's folder, e.g. a git
-# worktree of an older commit, built), the 11 columns of datasets and bookmarks only, and a `zfs get
+# bookmarks by `-d 1` in 4 slices at once), `zform plan` (and BENCH_FAST_BEFORE's, another build's folder inside this
+# one, e.g. a git worktree of an older commit, built), the 11 columns of datasets and bookmarks only, and a `zfs get
 # creation,userrefs,written` of named snapshots (the newest per dataset, every tenth): what a two-phase read would
 # cost. Build first.
 # Each figure after `zpool export`/`import` and a warm-up `zfs list -H -o name` (the pool's opening is not in it).
@@ -23,6 +23,8 @@ if [ "${1:-}" != --guest ]; then
   if [ -n "${BENCH_FAST_BEFORE:-}" ]; then
     before=$(cd "$BENCH_FAST_BEFORE" && pwd)
     [ -f "$before/bin/zform" ] || { echo "BENCH_FAST_BEFORE: no bin/zform in $before" >&2; exit 64; }
+    # the guest has its own /tmp: it sees this folder, and the rest of / read-only
+    case $before/ in "$PWD"/*) ;; *) echo "BENCH_FAST_BEFORE: $before must be inside $PWD (the guest sees this folder)" >&2; exit 64 ;; esac
   fi
   ZFORM_ZFS_VERSION=${ZFORM_ZFS_VERSION:-2.3} ZFORM_VM_TIMEOUT=${ZFORM_VM_TIMEOUT:-5400} ZFORM_BENCH_POOLS=$cache ZFORM_BENCH_BEFORE=${before:-} \
     ZFORM_BENCH_FAST="$FS $SNAPS $RUNS" test/vm/zfs-vm run bash bench/09-fast-listing.sh --guest
