@@ -67,8 +67,8 @@ for n in $sizes; do
     done <"$log"
   }
   declare -A standin_cpu=()
+  export -f replay
   for build in ${before:+before} after; do
-    export -f replay
     /usr/bin/time -f '%e %U %S' -o "$data/replay-time" bash -c 'replay "$1"' _ "$data/zfs-$build.log"
     read -r rwall ruser rsys <"$data/replay-time"
     standin_cpu[$build]=$(echo "$ruser + $rsys" | bc)

@@ -39,7 +39,7 @@ fi
 read -r FS SNAPS RUNS <<<"$ZFORM_BENCH_FAST"
 D=/mnt/disk; work=$PWD/bench/out/fast-listing; pools=$ZFORM_BENCH_POOLS
 zform="node $PWD/bin/zform"
-# the guest's / is this machine's, read-only: another build's folder is there too
+# another build to compare (checked on the host: a folder inside this project, which the guest sees)
 before=${ZFORM_BENCH_BEFORE:-}
 note() { echo "$*" >&2; }
 if [ -f "$pools/src.img" ]; then
