@@ -18,7 +18,8 @@ if [ "${1:-}" != --guest ]; then
   [ -f dist/bundle/zform.cjs ] || npm run build --silent
   # pools made by one OpenZFS version (2.3's features) may not import on another
   cache=${ZFORM_VM_CACHE:-/var/cache/zform-vm}/bench-pools-${FS}x$SNAPS-${ZFORM_ZFS_VERSION:-2.3}
-  work=bench/out/fast-listing; rm -rf "$work"; mkdir -p "$work"
+  # one folder per pool size and version: two guests can each run this at once
+  work=bench/out/fast-listing-${FS}x$SNAPS-${ZFORM_ZFS_VERSION:-2.3}; rm -rf "$work"; mkdir -p "$work"
   echo "## 9. The fast listing at ${FS} x ${SNAPS} snapshots (measuring in the guest, OpenZFS ${ZFORM_ZFS_VERSION:-2.3})"
   if [ -n "${BENCH_FAST_BEFORE:-}" ]; then
     before=$(cd "$BENCH_FAST_BEFORE" && pwd)
@@ -27,7 +28,7 @@ if [ "${1:-}" != --guest ]; then
     case $before/ in "$PWD"/*) ;; *) echo "BENCH_FAST_BEFORE: $before must be inside $PWD (the guest sees this folder)" >&2; exit 64 ;; esac
   fi
   ZFORM_ZFS_VERSION=${ZFORM_ZFS_VERSION:-2.3} ZFORM_VM_TIMEOUT=${ZFORM_VM_TIMEOUT:-5400} ZFORM_BENCH_POOLS=$cache ZFORM_BENCH_BEFORE=${before:-} \
-    ZFORM_BENCH_FAST="$FS $SNAPS $RUNS" test/vm/zfs-vm run bash bench/09-fast-listing.sh --guest
+    ZFORM_BENCH_WORK=$work ZFORM_BENCH_FAST="$FS $SNAPS $RUNS" test/vm/zfs-vm run bash bench/09-fast-listing.sh --guest
   if [ ! -f "$cache/src.img" ] && [ -f "$work/src.img" ]; then
     mkdir -p "$cache" && mv "$work/src.img" "$work/dst.img" "$cache/" && echo "(pool images kept in $cache)"
   fi
@@ -37,7 +38,7 @@ fi
 
 # ---- in the guest ----
 read -r FS SNAPS RUNS <<<"$ZFORM_BENCH_FAST"
-D=/mnt/disk; work=$PWD/bench/out/fast-listing; pools=$ZFORM_BENCH_POOLS
+D=/mnt/disk; work=$PWD/$ZFORM_BENCH_WORK; pools=$ZFORM_BENCH_POOLS
 zform="node $PWD/bin/zform"
 # another build to compare (checked on the host: a folder inside this project, which the guest sees)
 before=${ZFORM_BENCH_BEFORE:-}
