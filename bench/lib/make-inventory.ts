@@ -1,5 +1,5 @@
 // Writes a synthetic inventory (bench/lib/inventory.ts) as the files the stand-in `zfs` serves:
-//   DIR/list/<root> (its datasets), DIR/versions (every dataset's snapshots and bookmarks, the datasets in name order)
+//   DIR/list/<root> (its datasets, with zform:placeholder's value), DIR/versions (every dataset's snapshots and bookmarks, the datasets in name order)
 //   with DIR/versions.index (name, offset, length), DIR/full/<root> (one recursive listing of everything),
 //   DIR/get/<root> ("/" as "%"), DIR/holds, DIR/tokens/<token>, DIR/columns,
 //   DIR/zform.yml and DIR/counts.json.
@@ -18,6 +18,12 @@ export function writeInventory(dir: string, spec: Parameters<typeof computeInven
   // order): every dataset's versions go into one file, in name order, with an index of byte ranges, so that the
   // stand-in serves a slice with one read
   const versions = new Map<string, string[]>();
+  // the dataset listing's last column, zform:placeholder: "on" where set (the `zfs get -s local` answers) or inherited
+  const placeholders = new Set(Object.values(inv.placeholders).flatMap((t) => t.split('\n').filter((l) => l.endsWith('\ton')).map((l) => l.slice(0, -3))));
+  const placeholder = (name: string) => {
+    for (let at = name.length; at > 0; at = name.lastIndexOf('/', at - 1)) if (placeholders.has(name.slice(0, at))) return 'on';
+    return '-';
+  };
   for (const [root, text] of Object.entries(inv.list)) {
     // the whole recursive listing, which builds before session 13 ask for (bench/01's BENCH_PLAN_BEFORE)
     writeFileSync(join(dir, 'full', fileKey(root)), text);
@@ -27,7 +33,7 @@ export function writeInventory(dir: string, spec: Parameters<typeof computeInven
       const name = line.slice(0, line.indexOf('\t'));
       const at = name.search(/[@#]/);
       if (at < 0) {
-        datasets.push(line);
+        datasets.push(`${line}\t${placeholder(name)}`);
         if (!versions.has(name)) versions.set(name, []);
         continue;
       }

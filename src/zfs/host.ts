@@ -102,7 +102,7 @@ export class CommandZfsHost implements ZfsHost {
 
   async list(roots: string[]): Promise<Listing> {
     const listArgs = computeListArgv(roots);
-    const parser = new ListParser({ nested: computeRootsNest(roots) });
+    const parser = new ListParser({ nested: computeRootsNest(roots), placeholderColumn: true });
     const lr = await this.runResult(listArgs, (chunk) => parser.push(chunk));
     if (!computeOnlyMissing(lr, roots)) this.fail(listArgs, lr);
     let { datasets } = parser.end();
@@ -111,13 +111,17 @@ export class CommandZfsHost implements ZfsHost {
     // a dataset destroyed or renamed between the two listings is listed as it is now: gone
     if (gone.size > 0) datasets = datasets.filter((d) => !gone.has(d.name));
 
-    const names = new Set(datasets.map((d) => d.name));
-    const existingRoots = roots.filter((r) => names.has(r));
-    const getArgs = computePlaceholderArgv(existingRoots, PLACEHOLDER_PROPERTY);
-    const gr = await this.runResult(getArgs);
-    if (!computeOnlyMissing(gr, existingRoots)) this.fail(getArgs, gr); // a root destroyed since the list
-    const placeholders = parsePlaceholders(gr.stdout);
-    for (const d of datasets) d.placeholder = placeholders.has(d.name);
+    // which datasets have zform:placeholder=on set locally (inherited is not a placeholder): asked only when the
+    // listing shows the value "on" at all (a source, or a target whose tree zform made no placeholder in, has none)
+    if (parser.anyPlaceholderOn) {
+      const names = new Set(datasets.map((d) => d.name));
+      const existingRoots = roots.filter((r) => names.has(r));
+      const getArgs = computePlaceholderArgv(existingRoots, PLACEHOLDER_PROPERTY);
+      const gr = await this.runResult(getArgs);
+      if (!computeOnlyMissing(gr, existingRoots)) this.fail(getArgs, gr); // a root destroyed since the list
+      const placeholders = parsePlaceholders(gr.stdout);
+      for (const d of datasets) d.placeholder = placeholders.has(d.name);
+    }
 
     const held = versions.filter((v) => v.kind === 'snapshot' && v.userrefs > 0).map((v) => `${v.dataset}@${v.name}`);
     return { datasets, versions, holds: await this.listHolds(held) };

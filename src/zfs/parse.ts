@@ -2,12 +2,17 @@
 import type { DatasetRecord, HoldRecord, VersionRecord } from './types.js';
 import { ZformError } from '../errors.js';
 import { TabbedLineSplitter } from './lines.js';
+import { PLACEHOLDER_PROPERTY } from './names.js';
 
 /** The columns `list` asks for, in this order (see computeListArgv). */
 export const LIST_COLUMNS = [
   'name', 'type', 'guid', 'createtxg', 'creation', 'userrefs', 'written',
   'encryption', 'encryptionroot', 'keystatus', 'receive_resume_token',
 ] as const;
+
+/** The columns of the dataset listing (see computeListArgv): LIST_COLUMNS and `zform:placeholder`, whose value (set
+ *  or inherited) tells whether a `zfs get -s local` of it is needed at all. */
+export const DATASET_LIST_COLUMNS = [...LIST_COLUMNS, PLACEHOLDER_PROPERTY] as const;
 
 /** Output that does not have the shape we asked for: a bug or an unsupported OpenZFS. */
 export class ZfsParseError extends ZformError {
@@ -143,12 +148,11 @@ export class ListParser {
   private lastDataset = '';
   private lastDatasetBytes = Buffer.alloc(0);
   private readonly at: LineAt = { buf: Buffer.alloc(0), start: 0, end: 0, no: 0, what: 'zfs list' };
-  private readonly lines = new TabbedLineSplitter(LIST_COLUMNS.length, (buf, start, end, tabs, nTabs, no) => {
-    const l = this.at; // one object for every line: a listing has millions
-    l.buf = buf; l.start = start; l.end = end; l.no = no;
-    this.line(l, tabs, nTabs);
-  });
+  private readonly lines: TabbedLineSplitter;
   private readonly nested: boolean;
+  /** the listing has DATASET_LIST_COLUMNS (else LIST_COLUMNS) */
+  private readonly placeholderColumn: boolean;
+  private placeholderOn = false;
   // How far the versions came in their sorted order, checked as each comes (while it is at hand, instead of a second
   // pass over a million records at the end). zfs lists each dataset's versions in one run, the datasets in order, and
   // a dataset's bookmarks after its snapshots: then only the runs with a bookmark are put in order at the end (a
@@ -161,8 +165,24 @@ export class ListParser {
   private runSorted = true;
   private previous: VersionRecord | null = null;
 
-  constructor(opts: { nested?: boolean } = {}) {
+  constructor(opts: { nested?: boolean; placeholderColumn?: boolean } = {}) {
     this.nested = opts.nested ?? true;
+    this.placeholderColumn = opts.placeholderColumn ?? false;
+    this.lines = new TabbedLineSplitter(this.columns(), (buf, start, end, tabs, nTabs, no) => {
+      const l = this.at; // one object for every line: a listing has millions
+      l.buf = buf; l.start = start; l.end = end; l.no = no;
+      this.line(l, tabs, nTabs);
+    });
+  }
+
+  private columns(): number {
+    return this.placeholderColumn ? DATASET_LIST_COLUMNS.length : LIST_COLUMNS.length;
+  }
+
+  /** Whether a dataset listed shows `zform:placeholder` as "on", set there or inherited (with `placeholderColumn`
+   *  only): if none does, none has it set locally and no `zfs get -s local` is needed. */
+  get anyPlaceholderOn(): boolean {
+    return this.placeholderOn;
   }
 
   push(chunk: Buffer): void {
@@ -192,8 +212,8 @@ export class ListParser {
   }
 
   private line(l: LineAt, tabs: Int32Array, nTabs: number): void {
-    // exactly LIST_COLUMNS.length columns
-    if (nTabs !== LIST_COLUMNS.length - 1) failAt(l);
+    // exactly the columns asked for
+    if (nTabs !== this.columns() - 1) failAt(l);
     const buf = l.buf;
     const t0 = tabs[0]! + 1;
     const t1 = tabs[1]!;
@@ -260,6 +280,7 @@ export class ListParser {
     const encryptionroot = col(8);
     const keystatus = col(9);
     const token = col(10);
+    if (this.placeholderColumn && col(11) === 'on') this.placeholderOn = true;
     this.datasets.push({
       name,
       type,

@@ -285,7 +285,9 @@ export class FakeExecutor implements Executor {
       const x = d.bookmarks[v.i]!;
       values = { name: `${d.name}#${x.name}`, type: 'bookmark', guid: x.guid, createtxg: String(x.createtxg), creation: String(x.creation) };
     }
-    return cols.map((c) => values[c] ?? '-').join('\t') + '\n';
+    // a user property (`module:name`) of a dataset or snapshot: set there or inherited, else "-"
+    const user = (c: string) => (c.includes(':') && v?.kind !== 'bookmark' ? s.get(values.name!, [c])[c] : undefined);
+    return cols.map((c) => values[c] ?? user(c) ?? '-').join('\t') + '\n';
   }
 
   /** `zfs get -H -p [-r] [-s local] [-t TYPES] -o name,value|property,value PROPS NAME...`. */

@@ -103,13 +103,13 @@ test('apply view on a terminal: two transfers at once show a total and one line 
   assert.match(text, /✔ send .*tank\/a.*\(1000 B in 1\.0 s\)\n/);
 });
 
-/** A stand-in `zfs` on PATH: one filesystem "tank"; `zfs snapshot` sleeps SNAP_SLEEP seconds and writes its parent's
- *  pid (zform's) to PIDFILE first. */
+/** A stand-in `zfs` on PATH: one filesystem "tank" (no snapshots: `zfs list -d 1` prints nothing); `zfs snapshot`
+ *  sleeps SNAP_SLEEP seconds and writes its parent's pid (zform's) to PIDFILE first. */
 async function standIn(snapSleep: number): Promise<{ dir: string; pidFile: string; config: string; lock: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'zform-pty-'));
   await writeFile(join(dir, 'zfs'), `#!/bin/sh
 case "$1" in
-  list) printf 'tank\\tfilesystem\\t6934086900805188463\\t1\\t1795294151\\t-\\t0\\toff\\t-\\t-\\t-\\n' ;;
+  list) [ "$4" = -r ] && printf 'tank\\tfilesystem\\t6934086900805188463\\t1\\t1795294151\\t-\\t0\\toff\\t-\\t-\\t-\\t-\\n' ;;
   snapshot) echo $PPID > ${join(dir, 'zform.pid')}; sleep ${snapSleep} ;;
 esac
 exit 0

@@ -13,8 +13,8 @@ const ALL: SendFlags = { raw: true, properties: true, backupProperties: true, la
 
 test('list and placeholder argv: the datasets under all roots in one command, none = all pools; then the snapshots and bookmarks of named datasets; slices', () => {
   const COLS = 'name,type,guid,createtxg,creation,userrefs,written,encryption,encryptionroot,keystatus,receive_resume_token';
-  assert.deepEqual(computeListArgv(['p/a', 'q']), ['list', '-H', '-p', '-r', '-t', 'filesystem,volume', '-o', COLS, 'p/a', 'q']);
-  assert.deepEqual(computeListArgv([]).slice(-2), ['-o', COLS]);
+  assert.deepEqual(computeListArgv(['p/a', 'q']), ['list', '-H', '-p', '-r', '-t', 'filesystem,volume', '-o', `${COLS},zform:placeholder`, 'p/a', 'q']);
+  assert.deepEqual(computeListArgv([]).slice(-2), ['-o', `${COLS},zform:placeholder`]);
   assert.deepEqual(computeVersionListArgv(['p/a', 'p/a/b']), ['list', '-H', '-p', '-d', '1', '-t', 'snapshot,bookmark', '-o', COLS, 'p/a', 'p/a/b']);
   assert.equal(computeOptionLikeOperand(computeVersionListArgv(['p/a'])), null, '-d is one of zform\'s own options');
   assert.deepEqual(computePlaceholderArgv(['p/a'], 'zform:placeholder'),

@@ -94,14 +94,22 @@ describe('FakeHost commands', () => {
       .apply('pool p', 'create p/a', 'snapshot p/a@s1', 'hold t p/a@s1');
     await f.list(['p/a']);
     await f.destroy(['p/a@s1']).catch(() => {});
+    // no zfs get of zform:placeholder: the listing shows it on no dataset
     assert.deepEqual(f.commandLog, [
       ['zfs', ...computeListArgv(['p/a'])],
       ['zfs', ...computeVersionListArgv(['p/a'])],
-      ['zfs', ...computePlaceholderArgv(['p/a'], 'zform:placeholder')],
       ['zfs', 'holds', '-H', 'p/a@s1'],
       ['zfs', 'destroy', 'p/a@s1'],
     ]);
-    assert.equal(seen[4], 'nas 1 zfs destroy p/a@s1');
+    assert.equal(seen[3], 'nas 1 zfs destroy p/a@s1');
+    // with a placeholder (set on p/q, inherited by p/q/r) the listing asks which are set locally
+    await f.create('p/q', { 'zform:placeholder': 'on' });
+    await f.create('p/q/r', {});
+    f.resetCommands();
+    const l = await f.list(['p']);
+    assert.deepEqual(f.commandLog.map((c) => c[1]), ['list', 'list', 'get', 'holds']);
+    assert.deepEqual(f.commandLog[2], ['zfs', ...computePlaceholderArgv(['p'], 'zform:placeholder')]);
+    assert.deepEqual(l.datasets.filter((d) => d.placeholder).map((d) => d.name), ['p/q']);
     f.resetCommands();
     assert.equal(f.commands, 0);
   });

@@ -8,7 +8,7 @@ import { ScriptedExecutor, type Reply } from './scripted.js';
 import { readFixture } from './fixtures.js';
 
 const COLS = 'name,type,guid,createtxg,creation,userrefs,written,encryption,encryptionroot,keystatus,receive_resume_token';
-const LIST = `zfs list -H -p -r -t filesystem,volume -o ${COLS}`;
+const LIST = `zfs list -H -p -r -t filesystem,volume -o ${COLS},zform:placeholder`;
 const LIST_V = `zfs list -H -p -d 1 -t snapshot,bookmark -o ${COLS}`;
 const GET_PH = 'zfs get -H -p -r -s local -t filesystem,volume -o name,value zform:placeholder';
 
@@ -29,8 +29,9 @@ const isZfsError = (code: string, short?: string) => (e: unknown) =>
   e instanceof ZfsError && e.code === code && (short === undefined || e.shortMessage === short);
 
 /** A captured recursive listing of everything (real OpenZFS lines) as the two listings give it: the datasets' lines,
- *  and each dataset's snapshots and bookmarks (what `zfs list -d 1 -t snapshot,bookmark` prints for it). */
-function splitListing(text: string): { datasets: string; names: string[]; versionsOf: (names: string[]) => string } {
+ *  with zform:placeholder's value ("on" on the `placeholders` and, inherited, under them), and each dataset's
+ *  snapshots and bookmarks (what `zfs list -d 1 -t snapshot,bookmark` prints for it). */
+function splitListing(text: string, placeholders: string[] = []): { datasets: string; names: string[]; versionsOf: (names: string[]) => string } {
   const lines = text.split('\n').filter((l) => l !== '');
   const ds = lines.filter((l) => !/^[^\t]*[@#]/.test(l));
   const byDataset = new Map<string, string[]>();
@@ -40,14 +41,19 @@ function splitListing(text: string): { datasets: string; names: string[]; versio
     byDataset.set(m[1]!, [...(byDataset.get(m[1]!) ?? []), l]);
   }
   return {
-    datasets: ds.map((l) => l + '\n').join(''),
+    datasets: ds.map((l) => {
+      const name = l.slice(0, l.indexOf('\t'));
+      return `${l}\t${placeholders.some((p) => name === p || name.startsWith(p + '/')) ? 'on' : '-'}\n`;
+    }).join(''),
     names: ds.map((l) => l.slice(0, l.indexOf('\t'))),
     versionsOf: (names) => names.flatMap((n) => byDataset.get(n) ?? []).map((l) => l + '\n').join(''),
   };
 }
 
 test('list: the datasets in one command, their snapshots and bookmarks in another (a small tree), placeholders, holds; a missing root contributes nothing', async () => {
-  const cap = splitListing(readFixture('list-missing-root.stdout'));
+  // p1/a has zform:placeholder=on (the listing shows it on p1/a and, inherited, on p1/a/b and p1/a/c): the placeholders
+  // set locally are asked for
+  const cap = splitListing(readFixture('list-missing-root.stdout'), ['p1/a']);
   const names = ['p1/a', 'p1/a/b', 'p1/a/c', 'p1/vol'];
   assert.deepEqual(cap.names, names);
   const { ex, host } = hostWith({
@@ -73,7 +79,7 @@ test('list: every root missing is one command and an empty listing', async () =>
 });
 
 test('list: no roots lists all pools; holds of every held snapshot in one command', async () => {
-  const cap = splitListing(readFixture('list-p1.stdout'));
+  const cap = splitListing(readFixture('list-p1.stdout'), ['p1/a']);
   const sorted = [...cap.names].sort();
   const { ex, host } = hostWith({
     [LIST]: { stdout: cap.datasets },
@@ -113,7 +119,6 @@ test('list: a dataset destroyed between the two listings is listed as gone, with
   const { host } = hostWith({
     [`${LIST} p1/a p1/vol`]: { stdout: cap.datasets },
     [LIST_V]: { stdout: cap.versionsOf(left), stderr: "cannot open 'p1/a/b': dataset does not exist\n", code: 1 },
-    [GET_PH]: { stdout: '' },
     'zfs holds -H': { stdout: '' },
   });
   const l = await host.list(['p1/a', 'p1/vol']);
@@ -124,7 +129,7 @@ test('list: a dataset destroyed between the two listings is listed as gone, with
 test('list: a wide tree goes in up to 4 slices at once, each a contiguous run of the names in order; their versions join in order', async () => {
   const names = Array.from({ length: 70 }, (_, i) => `tank/d${String(69 - i).padStart(2, '0')}`); // listed in reverse
   const sorted = [...names].sort();
-  const row = (n: string, type: string, i: number) => `${n}\t${type}\t${1000 + i}\t${10 + i}\t1700000000\t${type === 'snapshot' ? 0 : '-'}\t0\toff\t-\t-\t-`;
+  const row = (n: string, type: string, i: number) => `${n}\t${type}\t${1000 + i}\t${10 + i}\t1700000000\t${type === 'snapshot' ? 0 : '-'}\t0\toff\t-\t-\t-${type === 'snapshot' ? '' : '\t-'}`;
   const calls: string[][] = [];
   const ex = new ScriptedExecutor('here', (argv) => {
     if (argv.includes('-r') && argv[1] === 'list') return { stdout: names.map((n, i) => row(n, 'filesystem', i) + '\n').join('') };
@@ -151,17 +156,16 @@ test('list: holds of many snapshots are batched by argv size; a snapshot destroy
     rows.push(`${n}\tsnapshot\t${i + 2}\t${i + 2}\t1\t1\t0\toff\t-\t-\t-`);
   }
   const { ex, host } = hostWith({
-    [`${LIST} tank/ds`]: { stdout: 'tank/ds\tfilesystem\t1\t1\t1\t-\t0\toff\t-\t-\t-\n' },
+    [`${LIST} tank/ds`]: { stdout: 'tank/ds\tfilesystem\t1\t1\t1\t-\t0\toff\t-\t-\t-\t-\n' },
     [`${LIST_V} tank/ds`]: { stdout: rows.join('\n') + '\n' },
-    [`${GET_PH} tank/ds`]: { stdout: '' },
     'zfs holds -H': [
       { stdout: `${names[0]}\tt\tx\n`, stderr: `cannot open '${names[1]}': dataset does not exist\n`, code: 1 },
       { stdout: `${names[2999]}\tt\tx\n` },
     ],
   });
   const l = await host.list(['tank/ds']);
-  assert.equal(ex.calls.length, 5);
-  const batched = ex.calls.slice(3).map((c) => c.argv.slice(3));
+  assert.equal(ex.calls.length, 4, 'no zfs get: no dataset shows zform:placeholder=on');
+  const batched = ex.calls.slice(2).map((c) => c.argv.slice(3));
   assert.deepEqual(batched.flat(), names);
   assert.deepEqual(l.holds.map((h) => h.snapshot), [names[0], names[2999]]);
 });
@@ -175,14 +179,14 @@ test('list: an executor with a larger argv budget (local Linux) gets the holds o
     rows.push(`${n}\tsnapshot\t${i + 2}\t${i + 2}\t1\t1\t0\toff\t-\t-\t-`);
   }
   const ex = new ScriptedExecutor('here', (argv) => {
-    if (argv[1] === 'list') return { stdout: argv.includes('-r') ? 'tank/ds\tfilesystem\t1\t1\t1\t-\t0\toff\t-\t-\t-\n' : rows.join('\n') + '\n' };
+    if (argv[1] === 'list') return { stdout: argv.includes('-r') ? 'tank/ds\tfilesystem\t1\t1\t1\t-\t0\toff\t-\t-\t-\t-\n' : rows.join('\n') + '\n' };
     if (argv[1] === 'holds') return { stdout: `${names[7]}\tt\tx\n` };
     return {};
   });
   Object.assign(ex, { argvBudget: { bytes: 1024 * 1024, perArgument: 9 } });
   const l = await new CommandZfsHost(ex).list(['tank/ds']);
-  assert.deepEqual(ex.calls.map((c) => c.argv[1]), ['list', 'list', 'get', 'holds']);
-  assert.deepEqual(ex.calls[3]!.argv.slice(3), names);
+  assert.deepEqual(ex.calls.map((c) => c.argv[1]), ['list', 'list', 'holds']);
+  assert.deepEqual(ex.calls[2]!.argv.slice(3), names);
   assert.deepEqual(l.holds, [{ snapshot: names[7], tag: 't' }]);
 });
 
@@ -348,4 +352,28 @@ test('send and receive start one process each with the right argv and stdin', as
   assert.notEqual(r.stdin, null);
   await host.close();
   assert.equal(ex.closed, true);
+});
+
+test('list: zform:placeholder is asked for only when a dataset listed shows it "on"; "on" inherited from outside is no placeholder', async () => {
+  const ds = (name: string, ph: string) => `${name}\tfilesystem\t7\t7\t1\t-\t0\toff\t-\t-\t-\t${ph}\n`;
+  // p1/x inherits "on" from p1 (not listed), p1/x/y from p1/x: the get finds neither set locally
+  const { ex, host } = hostWith({
+    [`${LIST} p1/x`]: { stdout: ds('p1/x', 'on') + ds('p1/x/y', 'on') },
+    [`${LIST_V} p1/x p1/x/y`]: { stdout: '' },
+    [`${GET_PH} p1/x`]: { stdout: '' },
+  });
+  const l = await host.list(['p1/x']);
+  assert.deepEqual(ex.lines(), [`${LIST} p1/x`, `${LIST_V} p1/x p1/x/y`, `${GET_PH} p1/x`]);
+  assert.deepEqual(l.datasets.map((d) => d.placeholder), [false, false]);
+  // "off" or unset everywhere: nothing is a placeholder, and nothing more is asked
+  const { ex: ex2, host: h2 } = hostWith({
+    [`${LIST} p1/x`]: { stdout: ds('p1/x', '-') + ds('p1/x/y', 'off') },
+    [`${LIST_V} p1/x p1/x/y`]: { stdout: '' },
+  });
+  const l2 = await h2.list(['p1/x']);
+  assert.deepEqual(ex2.lines(), [`${LIST} p1/x`, `${LIST_V} p1/x p1/x/y`]);
+  assert.deepEqual(l2.datasets.map((d) => d.placeholder), [false, false]);
+  // a dataset line without the column is output of another shape
+  const { host: h3 } = hostWith({ [`${LIST} p1/x`]: { stdout: 'p1/x\tfilesystem\t7\t7\t1\t-\t0\toff\t-\t-\t-\n' } });
+  await assert.rejects(h3.list(['p1/x']), /cannot parse zfs list line 1/);
 });
