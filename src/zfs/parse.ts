@@ -152,6 +152,8 @@ export class ListParser {
   private readonly nested: boolean;
   /** the listing has DATASET_LIST_COLUMNS (else LIST_COLUMNS) */
   private readonly placeholderColumn: boolean;
+  /** how many columns each line has */
+  private readonly columns: number;
   private placeholderOn = false;
   // How far the versions came in their sorted order, checked as each comes (while it is at hand, instead of a second
   // pass over a million records at the end). zfs lists each dataset's versions in one run, the datasets in order, and
@@ -168,15 +170,12 @@ export class ListParser {
   constructor(opts: { nested?: boolean; placeholderColumn?: boolean } = {}) {
     this.nested = opts.nested ?? true;
     this.placeholderColumn = opts.placeholderColumn ?? false;
-    this.lines = new TabbedLineSplitter(this.columns(), (buf, start, end, tabs, nTabs, no) => {
+    this.columns = this.placeholderColumn ? DATASET_LIST_COLUMNS.length : LIST_COLUMNS.length;
+    this.lines = new TabbedLineSplitter(this.columns, (buf, start, end, tabs, nTabs, no) => {
       const l = this.at; // one object for every line: a listing has millions
       l.buf = buf; l.start = start; l.end = end; l.no = no;
       this.line(l, tabs, nTabs);
     });
-  }
-
-  private columns(): number {
-    return this.placeholderColumn ? DATASET_LIST_COLUMNS.length : LIST_COLUMNS.length;
   }
 
   /** Whether a dataset listed shows `zform:placeholder` as "on", set there or inherited (with `placeholderColumn`
@@ -213,7 +212,7 @@ export class ListParser {
 
   private line(l: LineAt, tabs: Int32Array, nTabs: number): void {
     // exactly the columns asked for
-    if (nTabs !== this.columns() - 1) failAt(l);
+    if (nTabs !== this.columns - 1) failAt(l);
     const buf = l.buf;
     const t0 = tabs[0]! + 1;
     const t1 = tabs[1]!;
