@@ -3,6 +3,7 @@
 import type { HoldRecord, Listing, VersionRecord } from '../zfs/types.js';
 import type { AbstractionType } from '../zfs/names.js';
 import { parseBookmarkName, parseHoldTag } from '../zfs/names.js';
+import { versionTable } from '../zfs/version-table.js';
 
 export interface OwnedAbstraction {
   type: AbstractionType;
@@ -52,14 +53,17 @@ export function listOwnedAbstractions(listing: Listing, host: string): OwnedAbst
   const bookmarks: OwnedAbstraction[] = [];
   let runDataset: string | null = null;
   let m: Map<string, VersionRecord | undefined> | undefined;
-  for (const v of listing.versions) {
-    if (v.kind !== 'snapshot') {
+  const table = versionTable(listing);
+  for (let i = 0; i < table.length; i++) {
+    if (!table.isSnapshot(i)) {
+      const v = table.at(i);
       const p = parseOwnedBookmark(v);
       if (p) bookmarks.push({ type: p.type, job: p.job, host, dataset: v.dataset, name: `${v.dataset}#${v.name}`, short: v.name, tag: null, guid: v.guid, createtxg: v.createtxg });
       continue;
     }
-    if (v.dataset !== runDataset) { runDataset = v.dataset; m = wanted.get(runDataset); }
-    if (m?.has(v.name)) m.set(v.name, v);
+    const dataset = table.dataset(i);
+    if (dataset !== runDataset) { runDataset = dataset; m = wanted.get(runDataset); }
+    if (m?.has(table.name(i))) m.set(table.name(i), table.at(i));
   }
   for (const h of listing.holds) {
     const p = parseHoldTag(h.tag);

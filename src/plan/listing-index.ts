@@ -1,6 +1,7 @@
 // Per-dataset views of a Listing: its record, its versions in createtxg order, and the holds on its snapshots.
 import type { DatasetRecord, HoldRecord, Listing, VersionRecord } from '../zfs/types.js';
 import type { VersionRef } from './types.js';
+import { versionTable } from '../zfs/version-table.js';
 
 /** createtxg order, a bookmark before the snapshot at the same txg, then by name (for a stable order). */
 export function compareVersions(a: VersionRecord, b: VersionRecord): number {
@@ -38,21 +39,41 @@ export function indexListing(listing: Listing): ListingIndex {
   return index;
 }
 
+/** How many datasets' records an index keeps made: the planner asks about one dataset after another, several times
+ *  each (its chain, then its pruning), and now and then about another (a parent, a child). */
+const MADE = 8;
+
 function buildIndex(listing: Listing): ListingIndex {
   const datasets = new Map<string, DatasetRecord>();
   for (const d of listing.datasets) datasets.set(d.name, d);
-  const versions = new Map<string, VersionRecord[]>();
-  // listing.versions comes grouped by dataset: one map look-up and one slice per run of a dataset, not per version
-  const all = listing.versions;
-  for (let start = 0, i = 1; start < all.length; i++) {
-    if (i < all.length && all[i]!.dataset === all[start]!.dataset) continue;
-    const dataset = all[start]!.dataset;
-    const run = versions.get(dataset);
-    if (run) for (let j = start; j < i; j++) run.push(all[j]!);
-    else versions.set(dataset, all.slice(start, i));
+  // the table comes grouped by dataset: one map entry per run of a dataset, not per version; a dataset's records
+  // are made when asked for (and the last few kept), so that a listing of millions holds no object per version
+  const table = versionTable(listing);
+  const runs = new Map<string, number[]>();
+  for (let start = 0, i = 1; start < table.length; i++) {
+    if (i < table.length && table.dataset(i) === table.dataset(start)) continue;
+    const dataset = table.dataset(start);
+    const run = runs.get(dataset);
+    if (run) run.push(start, i);
+    else runs.set(dataset, [start, i]);
     start = i;
   }
-  for (const list of versions.values()) list.sort(compareVersions);
+  const made = new Map<string, VersionRecord[]>();
+  const recordsOf = (name: string): VersionRecord[] => {
+    let records = made.get(name);
+    if (records) return records;
+    const run = runs.get(name);
+    if (!run) return [];
+    records = table.records(run[0], run[1]);
+    // a dataset in more than one run, or renamed into the name of the one before it: all of them, in order
+    for (let r = 2; r < run.length; r += 2) records.push(...table.records(run[r], run[r + 1]));
+    let sorted = true;
+    for (let i = 1; i < records.length && sorted; i++) sorted = compareVersions(records[i - 1]!, records[i]!) <= 0;
+    if (!sorted) records.sort(compareVersions);
+    if (made.size >= MADE) made.delete(made.keys().next().value!);
+    made.set(name, records);
+    return records;
+  };
   const holds = new Map<string, HoldRecord[]>();
   for (const h of listing.holds) {
     const list = holds.get(h.snapshot) ?? [];
@@ -61,8 +82,8 @@ function buildIndex(listing: Listing): ListingIndex {
   }
   return {
     dataset: (name) => datasets.get(name),
-    versions: (name) => [...(versions.get(name) ?? [])],
-    snapshots: (name) => (versions.get(name) ?? []).filter((v) => v.kind === 'snapshot'),
+    versions: (name) => [...recordsOf(name)],
+    snapshots: (name) => recordsOf(name).filter((v) => v.kind === 'snapshot'),
     holds: (snapshot) => [...(holds.get(snapshot) ?? [])],
     datasets: () => [...listing.datasets],
   };

@@ -2,6 +2,7 @@
 // so), renamed within the job's selection (recognised by GUID; followed by `zfs rename` with
 // replication.follow_renames), or under a source root that is itself missing (an error: never "all destroyed").
 // Pure; only a source listing that succeeded reaches here (an unlisted host plans nothing of the job).
+import { makeListing, versionTable } from '../zfs/version-table.js';
 import type { JobConfig } from '../config/types.js';
 import type { DatasetRecord, Guid, Listing, VersionRecord } from '../zfs/types.js';
 import type { Action, DatasetPlan, Diagnostic, Fingerprint } from './types.js';
@@ -125,11 +126,11 @@ function renamedListing(listing: Listing, renames: FollowedRename[]): Listing {
     const i = full.search(/[@#]/);
     return move(full.slice(0, i)) + full.slice(i);
   };
-  return {
-    datasets: listing.datasets.map((d) => ({ ...d, name: move(d.name) })),
-    versions: listing.versions.map((v) => ({ ...v, dataset: move(v.dataset) })),
-    holds: listing.holds.map((h) => ({ ...h, snapshot: moveFull(h.snapshot) })),
-  };
+  return makeListing(
+    listing.datasets.map((d) => ({ ...d, name: move(d.name) })),
+    versionTable(listing).withDatasets(move),
+    listing.holds.map((h) => ({ ...h, snapshot: moveFull(h.snapshot) })),
+  );
 }
 
 /** A warning per gone target; with replication.destroy_missing, the destroy lines of those that are due and safe,

@@ -2,7 +2,7 @@
 // idempotent semantics (an existing hold, a missing tag or an already destroyed snapshot are fine).
 import type { CommandObserver, ExecPipe, Executor, StderrFilter } from './exec.js';
 import type {
-  BookmarkGroupFailure, BookmarkOp, Features, HoldRecord, Listing, ReceiveArgs, ResumeTokenInfo, SendArgs, VersionRecord, WireSide, ZfsHost, ZfsProcess,
+  BookmarkGroupFailure, BookmarkOp, Features, HoldRecord, Listing, ReceiveArgs, ResumeTokenInfo, SendArgs, WireSide, ZfsHost, ZfsProcess,
 } from './types.js';
 import { computeCompressedSendArgv, computeDecompressedReceiveArgv, computeFindProgramsArgv, parseFoundPrograms } from './wire.js';
 import { PLACEHOLDER_PROPERTY } from './names.js';
@@ -13,6 +13,7 @@ import {
   computeSendArgv, computeSnapshotGroups,
 } from './argv.js';
 import { BOOKKEEPING_PROGRAM, computeOpFailureLine, computeOpPool, parseProgramResult, runBookmarkGroups, runOneByOne } from './program.js';
+import { VersionTable, makeListing } from './version-table.js';
 import { HoldsParser, ListParser, computeRootsNest, parseNameValues, parsePlaceholders, parseProperties } from './parse.js';
 import { computeFeatures, parseResumeToken, parseSendEstimate, parseVersion } from './parse-send.js';
 import { runHookCommand, type HookResult, type HookRun } from './hook.js';
@@ -106,8 +107,8 @@ export class CommandZfsHost implements ZfsHost {
     const lr = await this.runResult(listArgs, (chunk) => parser.push(chunk));
     if (!computeOnlyMissing(lr, roots)) this.fail(listArgs, lr);
     let { datasets } = parser.end();
-    if (datasets.length === 0) return { datasets, versions: [], holds: [] };
-    const { versions, gone } = await this.listVersions(datasets.map((d) => d.name));
+    if (datasets.length === 0) return makeListing(datasets, VersionTable.EMPTY, []);
+    const { table, gone } = await this.listVersions(datasets.map((d) => d.name));
     // a dataset destroyed or renamed between the two listings is listed as it is now: gone
     if (gone.size > 0) datasets = datasets.filter((d) => !gone.has(d.name));
 
@@ -123,8 +124,9 @@ export class CommandZfsHost implements ZfsHost {
       for (const d of datasets) d.placeholder = placeholders.has(d.name);
     }
 
-    const held = versions.filter((v) => v.kind === 'snapshot' && v.userrefs > 0).map((v) => `${v.dataset}@${v.name}`);
-    return { datasets, versions, holds: await this.listHolds(held) };
+    const held: string[] = [];
+    for (let i = 0; i < table.length; i++) if (table.isSnapshot(i) && table.userrefsAt(i) > 0) held.push(`${table.dataset(i)}@${table.name(i)}`);
+    return makeListing(datasets, table, await this.listHolds(held));
   }
 
   /**
@@ -134,29 +136,29 @@ export class CommandZfsHost implements ZfsHost {
    * the datasets, in name order, go to up to LIST_CONCURRENCY commands at once, each over a contiguous slice; their
    * outputs, each sorted, join in slice order. A dataset that no longer exists is in `gone`.
    */
-  private async listVersions(datasets: string[]): Promise<{ versions: VersionRecord[]; gone: Set<string> }> {
+  private async listVersions(datasets: string[]): Promise<{ table: VersionTable; gone: Set<string> }> {
     const sorted = [...datasets].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const budget = this.exec.argvBudget;
     const gone = new Set<string>();
     const slices = computeSlices(sorted, Math.min(LIST_CONCURRENCY, Math.ceil(sorted.length / LIST_MIN_SLICE)));
     const settled = await Promise.allSettled(slices.map(async (slice) => {
-      const parts: VersionRecord[][] = [];
+      const parts: VersionTable[] = [];
       for (const batch of computeArgvBatches(slice, budget?.bytes, budget?.perArgument)) {
         const args = computeVersionListArgv(batch);
         const parser = new ListParser({ nested: false });
         const r = await this.runResult(args, (chunk) => parser.push(chunk));
         if (!computeOnlyMissing(r, batch)) this.fail(args, r);
         for (const name of computeMissingNames(r)) gone.add(name);
-        parts.push(parser.end().versions);
+        parts.push(parser.end().table);
       }
       return parts;
     }));
-    const versions: VersionRecord[] = [];
+    const parts: VersionTable[] = [];
     for (const s of settled) {
       if (s.status === 'rejected') throw s.reason;
-      for (const part of s.value) for (const v of part) versions.push(v);
+      parts.push(...s.value);
     }
-    return { versions, gone };
+    return { table: VersionTable.concat(parts), gone };
   }
 
   /** `zfs holds -H` of the snapshots; a snapshot destroyed meanwhile contributes nothing. OpenZFS lists holds only

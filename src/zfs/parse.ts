@@ -1,5 +1,6 @@
 // Pure parsers of `zfs list/get/holds -H -p` output into the ZFS layer's record types.
 import type { DatasetRecord, HoldRecord, VersionRecord } from './types.js';
+import { VersionTable, VersionTableBuilder, computeSortedVersions } from './version-table.js';
 import { ZformError } from '../errors.js';
 import { TabbedLineSplitter } from './lines.js';
 import { PLACEHOLDER_PROPERTY } from './names.js';
@@ -137,7 +138,8 @@ export function computeRootsNest(roots: string[]): boolean {
  *  roots do not nest, computeRootsNest) no name can come twice, and the parser keeps no set of the names seen. */
 export class ListParser {
   private readonly datasets: DatasetRecord[] = [];
-  private readonly versions: VersionRecord[] = [];
+  /** the versions as columns, no object per version (see version-table.ts) */
+  private readonly versions = new VersionTableBuilder();
   // Nested roots list their common subtree twice: a name seen before is skipped. Versions are remembered per
   // dataset under their shared short name, which is much cheaper than a set of a million full names.
   private readonly seenDatasets = new Set<string>();
@@ -164,8 +166,9 @@ export class ListParser {
   /** [start, end) of the runs not in createtxg order */
   private readonly unsortedRuns: number[] = [];
   private runStart = 0;
+  /** the dataset of the version before */
+  private previousDataset = '';
   private runSorted = true;
-  private previous: VersionRecord | null = null;
 
   constructor(opts: { nested?: boolean; placeholderColumn?: boolean } = {}) {
     this.nested = opts.nested ?? true;
@@ -188,19 +191,15 @@ export class ListParser {
     this.lines.push(chunk);
   }
 
-  end(): { datasets: DatasetRecord[]; versions: VersionRecord[] } {
+  end(): { datasets: DatasetRecord[]; table: VersionTable } {
     this.lines.end();
     const versions = this.versions;
-    if (!this.grouped) return { datasets: this.datasets, versions: computeSortedVersions(versions) };
+    if (!this.grouped) return { datasets: this.datasets, table: VersionTable.from(versions.finish().records()) };
     this.endRun(versions.length);
     const runs = this.unsortedRuns;
-    for (let r = 0; r < runs.length; r += 2) {
-      const start = runs[r]!;
-      const part = versions.slice(start, runs[r + 1]).sort(compareInDataset);
-      for (let i = 0; i < part.length; i++) versions[start + i] = part[i]!;
-    }
+    for (let r = 0; r < runs.length; r += 2) versions.sortRange(runs[r]!, runs[r + 1]!);
     runs.length = 0;
-    return { datasets: this.datasets, versions };
+    return { datasets: this.datasets, table: versions.finish() };
   }
 
   /** The run of one dataset's versions ends before index `end`. */
@@ -243,27 +242,26 @@ export class ListParser {
         if (names.has(shared)) return;
         names.add(shared);
       }
-      const v: VersionRecord = {
-        kind: type,
-        dataset,
-        name: shared,
-        guid: parseGuidAt(l, t1 + 1, tabs[2]!),
-        createtxg: parseCountAt(l, tabs[2]! + 1, tabs[3]!),
-        creation: parseCountAt(l, tabs[3]! + 1, tabs[4]!),
-        userrefs: snapshot ? parseCountAt(l, tabs[4]! + 1, tabs[5]!) : 0,
-        written: snapshot ? parseCountAt(l, tabs[5]! + 1, tabs[6]!) : 0,
-      };
-      const previous = this.previous;
-      if (previous !== null && this.grouped) {
-        if (previous.dataset !== dataset) {
-          if (previous.dataset > dataset) this.grouped = false;
-          else this.endRun(this.versions.length);
-        } else if (this.runSorted && compareInDataset(previous, v) > 0) {
+      const table = this.versions;
+      const i = table.length;
+      table.push(
+        snapshot, dataset, shared,
+        parseGuidAt(l, t1 + 1, tabs[2]!),
+        parseCountAt(l, tabs[2]! + 1, tabs[3]!),
+        parseCountAt(l, tabs[3]! + 1, tabs[4]!),
+        snapshot ? parseCountAt(l, tabs[4]! + 1, tabs[5]!) : 0,
+        snapshot ? parseCountAt(l, tabs[5]! + 1, tabs[6]!) : 0,
+      );
+      if (i > 0 && this.grouped) {
+        const previous = this.previousDataset;
+        if (previous !== dataset) {
+          if (previous > dataset) this.grouped = false;
+          else this.endRun(i);
+        } else if (this.runSorted && table.compareInDataset(i - 1, i) > 0) {
           this.runSorted = false;
         }
       }
-      this.previous = v;
-      this.versions.push(v);
+      this.previousDataset = dataset;
       return;
     }
     const col = (i: number) => buf.toString('utf8', i === 0 ? l.start : tabs[i - 1]! + 1, i < nTabs ? tabs[i] : l.end);
@@ -299,35 +297,11 @@ export class ListParser {
 export function parseList(stdout: string): { datasets: DatasetRecord[]; versions: VersionRecord[] } {
   const p = new ListParser();
   p.push(Buffer.from(stdout));
-  return p.end();
+  const { datasets, table } = p.end();
+  return { datasets, versions: table.records() };
 }
 
-/** Within one dataset: createtxg, bookmark before snapshot at equal txg, then name. */
-function compareInDataset(a: VersionRecord, b: VersionRecord): number {
-  return a.createtxg - b.createtxg || (a.kind === b.kind ? 0 : a.kind === 'bookmark' ? -1 : 1) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-}
-function compareSorted(a: VersionRecord, b: VersionRecord): number {
-  return a.dataset === b.dataset ? compareInDataset(a, b) : a.dataset < b.dataset ? -1 : 1;
-}
-
-/** Versions by dataset, then createtxg, bookmark before snapshot at equal txg, then name. Sorted per dataset and
- *  then by dataset name (the same total order as one sort, without comparing dataset names a million times). */
-export function computeSortedVersions(versions: VersionRecord[]): VersionRecord[] {
-  let sorted = true;
-  for (let i = 1; i < versions.length && sorted; i++) sorted = compareSorted(versions[i - 1]!, versions[i]!) <= 0;
-  if (sorted) return [...versions];
-  const byDataset = new Map<string, VersionRecord[]>();
-  for (const v of versions) {
-    const list = byDataset.get(v.dataset);
-    if (list) list.push(v);
-    else byDataset.set(v.dataset, [v]);
-  }
-  const out: VersionRecord[] = [];
-  for (const name of [...byDataset.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
-    for (const v of byDataset.get(name)!.sort(compareInDataset)) out.push(v);
-  }
-  return out;
-}
+export { computeSortedVersions };
 
 /** Names whose `zform:placeholder` is locally "on", from `zfs get -H -p -s local -o name,value zform:placeholder`. */
 export function parsePlaceholders(stdout: string): Set<string> {

@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { VersionRecord } from '../../../src/zfs/types.js';
+import { VersionTable, VersionTableBuilder, makeListing, versionTable } from '../../../src/zfs/version-table.js';
+import { indexListing } from '../../../src/plan/listing-index.js';
+
+const v = (dataset: string, kind: VersionRecord['kind'], name: string, createtxg: number, extra: Partial<VersionRecord> = {}): VersionRecord => ({
+  kind, dataset, name, guid: `${createtxg}${name.length}00${kind === 'bookmark' ? 1 : 2}`, createtxg, creation: 1700000000 + createtxg,
+  userrefs: kind === 'snapshot' ? createtxg % 3 : 0, written: kind === 'snapshot' ? createtxg * 4096 : 0, ...extra,
+});
+const key = (r: VersionRecord) => `${r.dataset}${r.kind === 'snapshot' ? '@' : '#'}${r.name}`;
+
+test('VersionTable.from: records in the listing order (dataset, createtxg, bookmark first, name), every field kept', () => {
+  const records = [v('p/b', 'snapshot', 's1', 4), v('p/a', 'snapshot', 's2', 5), v('p/a', 'bookmark', 'b2', 5), v('p/a', 'snapshot', 's1', 2),
+    v('p/a', 'snapshot', 'big', 9, { written: 2 ** 52 + 1, creation: 4102444800 })];
+  const t = VersionTable.from(records);
+  assert.equal(t.length, 5);
+  assert.deepEqual(t.records().map(key), ['p/a@s1', 'p/a#b2', 'p/a@s2', 'p/a@big', 'p/b@s1']);
+  const byKey = new Map(records.map((r) => [key(r), r]));
+  for (const r of t.records()) assert.deepEqual(r, byKey.get(key(r)), key(r));
+  assert.deepEqual(t.records(1, 3).map(key), ['p/a#b2', 'p/a@s2']);
+  assert.notEqual(t.at(0), t.at(0), 'a new record each time');
+});
+
+test('VersionTableBuilder.sortRange orders one run by createtxg and moves every column with it', () => {
+  const b = new VersionTableBuilder(2); // grows past its first capacity
+  const rows = [v('p/a', 'snapshot', 's1', 2), v('p/a', 'snapshot', 's2', 5), v('p/a', 'bookmark', 'b5', 5), v('p/a', 'bookmark', 'b0', 1),
+    v('p/b', 'snapshot', 'x', 3)];
+  for (const r of rows) b.push(r.kind === 'snapshot', r.dataset, r.name, r.guid, r.createtxg, r.creation, r.userrefs, r.written);
+  b.sortRange(0, 4);
+  const t = b.finish();
+  assert.deepEqual(t.records(), [rows[3], rows[0], rows[2], rows[1], rows[4]]);
+});
+
+test('VersionTable.concat: the tables one after another; withDatasets renames without changing the original', () => {
+  const one = VersionTable.from([v('p/a', 'snapshot', 's1', 2), v('p/a', 'bookmark', 'c', 2)]);
+  const two = VersionTable.from([v('p/b', 'snapshot', 's1', 3)]);
+  const both = VersionTable.concat([one, two]);
+  assert.deepEqual(both.records(), [...one.records(), ...two.records()]);
+  assert.equal(VersionTable.concat([]).length, 0);
+  const moved = both.withDatasets((d) => (d === 'p/a' ? 'q/a' : d));
+  assert.deepEqual(moved.records().map(key), ['q/a#c', 'q/a@s1', 'p/b@s1']);
+  assert.deepEqual(moved.records().map((r) => r.guid), both.records().map((r) => r.guid));
+  assert.deepEqual(both.records().map(key), ['p/a#c', 'p/a@s1', 'p/b@s1']);
+});
+
+test('makeListing: versions read as records (for tests and tools), the table kept as listed; a plain listing gets one made once', () => {
+  const table = VersionTable.from([v('p/a', 'snapshot', 's1', 2), v('p/a', 'snapshot', 's2', 3)]);
+  const l = makeListing([], table, []);
+  assert.equal(versionTable(l), table);
+  assert.deepEqual(l, { datasets: [], versions: table.records(), holds: [] });
+  assert.deepEqual(JSON.parse(JSON.stringify(l)).versions.map(key), ['p/a@s1', 'p/a@s2']);
+  const plain = { datasets: [], versions: [v('p/a', 'snapshot', 's2', 3), v('p/a', 'snapshot', 's1', 2)], holds: [] };
+  const made = versionTable(plain);
+  assert.equal(versionTable(plain), made);
+  assert.deepEqual(made.records().map(key), ['p/a@s1', 'p/a@s2']);
+});
+
+test('ListingIndex over a table: a dataset\'s versions in order, also when renames put two runs under one name; copies, not shared arrays', () => {
+  const table = VersionTable.from([v('p/a', 'snapshot', 's1', 2), v('p/a', 'snapshot', 's3', 9), v('p/b', 'snapshot', 's2', 5), v('p/b', 'bookmark', 'b', 1)]);
+  const merged = makeListing([], table.withDatasets((d) => (d === 'p/b' ? 'p/a' : d)), []);
+  const index = indexListing(merged);
+  assert.deepEqual(index.versions('p/a').map((r) => `${r.kind}:${r.name}`), ['bookmark:b', 'snapshot:s1', 'snapshot:s2', 'snapshot:s3']);
+  assert.deepEqual(index.snapshots('p/a').map((r) => r.name), ['s1', 's2', 's3']);
+  assert.deepEqual(index.versions('p/b'), []);
+  const first = index.versions('p/a');
+  first.pop();
+  assert.equal(index.versions('p/a').length, 4, 'the caller\'s copy');
+  // more datasets than the index keeps made: asked again, the same records
+  const many = VersionTable.from(Array.from({ length: 20 }, (_, i) => v(`p/d${String(i).padStart(2, '0')}`, 'snapshot', 's', i + 1)));
+  const mi = indexListing(makeListing([], many, []));
+  const once = Array.from({ length: 20 }, (_, i) => mi.versions(`p/d${String(i).padStart(2, '0')}`));
+  for (let i = 0; i < 20; i++) assert.deepEqual(mi.versions(`p/d${String(i).padStart(2, '0')}`), once[i]);
+});
