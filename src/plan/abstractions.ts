@@ -53,17 +53,18 @@ export function listOwnedAbstractions(listing: Listing, host: string): OwnedAbst
   const bookmarks: OwnedAbstraction[] = [];
   let runDataset: string | null = null;
   let m: Map<string, VersionRecord | undefined> | undefined;
-  const table = versionTable(listing);
-  for (let i = 0; i < table.length; i++) {
-    if (!table.isSnapshot(i)) {
-      const v = table.at(i);
-      const p = parseOwnedBookmark(v);
-      if (p) bookmarks.push({ type: p.type, job: p.job, host, dataset: v.dataset, name: `${v.dataset}#${v.name}`, short: v.name, tag: null, guid: v.guid, createtxg: v.createtxg });
-      continue;
+  for (const seg of versionTable(listing).segments) {
+    for (let i = 0; i < seg.length; i++) {
+      if (!seg.isSnapshot(i)) {
+        const v = seg.at(i);
+        const p = parseOwnedBookmark(v);
+        if (p) bookmarks.push({ type: p.type, job: p.job, host, dataset: v.dataset, name: `${v.dataset}#${v.name}`, short: v.name, tag: null, guid: v.guid, createtxg: v.createtxg });
+        continue;
+      }
+      const dataset = seg.dataset(i);
+      if (dataset !== runDataset) { runDataset = dataset; m = wanted.get(runDataset); }
+      if (m?.has(seg.name(i))) m.set(seg.name(i), seg.at(i));
     }
-    const dataset = table.dataset(i);
-    if (dataset !== runDataset) { runDataset = dataset; m = wanted.get(runDataset); }
-    if (m?.has(table.name(i))) m.set(table.name(i), table.at(i));
   }
   for (const h of listing.holds) {
     const p = parseHoldTag(h.tag);

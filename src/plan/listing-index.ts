@@ -1,7 +1,7 @@
 // Per-dataset views of a Listing: its record, its versions in createtxg order, and the holds on its snapshots.
 import type { DatasetRecord, HoldRecord, Listing, VersionRecord } from '../zfs/types.js';
 import type { VersionRef } from './types.js';
-import { versionTable } from '../zfs/version-table.js';
+import { type Segment, versionTable } from '../zfs/version-table.js';
 
 /** createtxg order, a bookmark before the snapshot at the same txg, then by name (for a stable order). */
 export function compareVersions(a: VersionRecord, b: VersionRecord): number {
@@ -48,15 +48,16 @@ function buildIndex(listing: Listing): ListingIndex {
   for (const d of listing.datasets) datasets.set(d.name, d);
   // the table comes grouped by dataset: one map entry per run of a dataset, not per version; a dataset's records
   // are made when asked for (and the last few kept), so that a listing of millions holds no object per version
-  const table = versionTable(listing);
-  const runs = new Map<string, number[]>();
-  for (let start = 0, i = 1; start < table.length; i++) {
-    if (i < table.length && table.dataset(i) === table.dataset(start)) continue;
-    const dataset = table.dataset(start);
-    const run = runs.get(dataset);
-    if (run) run.push(start, i);
-    else runs.set(dataset, [start, i]);
-    start = i;
+  const runs = new Map<string, { segment: Segment; from: number; to: number }[]>();
+  for (const segment of versionTable(listing).segments) {
+    for (let from = 0, i = 1; from < segment.length; i++) {
+      if (i < segment.length && segment.dataset(i) === segment.dataset(from)) continue;
+      const dataset = segment.dataset(from);
+      const run = runs.get(dataset);
+      if (run) run.push({ segment, from, to: i });
+      else runs.set(dataset, [{ segment, from, to: i }]);
+      from = i;
+    }
   }
   const made = new Map<string, VersionRecord[]>();
   const recordsOf = (name: string): VersionRecord[] => {
@@ -64,9 +65,9 @@ function buildIndex(listing: Listing): ListingIndex {
     if (records) return records;
     const run = runs.get(name);
     if (!run) return [];
-    records = table.records(run[0], run[1]);
     // a dataset in more than one run, or renamed into the name of the one before it: all of them, in order
-    for (let r = 2; r < run.length; r += 2) records.push(...table.records(run[r], run[r + 1]));
+    records = [];
+    for (const r of run) r.segment.records(r.from, r.to, records);
     let sorted = true;
     for (let i = 1; i < records.length && sorted; i++) sorted = compareVersions(records[i - 1]!, records[i]!) <= 0;
     if (!sorted) records.sort(compareVersions);

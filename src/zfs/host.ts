@@ -125,7 +125,9 @@ export class CommandZfsHost implements ZfsHost {
     }
 
     const held: string[] = [];
-    for (let i = 0; i < table.length; i++) if (table.isSnapshot(i) && table.userrefsAt(i) > 0) held.push(`${table.dataset(i)}@${table.name(i)}`);
+    for (const seg of table.segments) {
+      for (let i = 0; i < seg.length; i++) if (seg.isSnapshot(i) && seg.userrefsAt(i) > 0) held.push(`${seg.dataset(i)}@${seg.name(i)}`);
+    }
     return makeListing(datasets, table, await this.listHolds(held));
   }
 

@@ -71,6 +71,22 @@ function parseGuidAt(l: LineAt, from: number, to: number): string {
   return b.toString('latin1', first < 0 ? to - 1 : first, to);
 }
 
+/** Where the significant digits of a GUID column start (the last digit if all are zeros): the column checked as
+ *  digits, at most 20 of them significant (uint64). Its bytes go to a table, no string made. */
+function guidStartAt(l: LineAt, from: number, to: number): number {
+  const b = l.buf;
+  if (to <= from) failAt(l);
+  let first = -1;
+  for (let i = from; i < to; i++) {
+    const c = b[i]!;
+    if (c < 48 || c > 57) failAt(l);
+    if (first < 0 && c !== 48) first = i;
+  }
+  if (first < 0) return to - 1;
+  if (to - first > 20) failAt(l);
+  return first;
+}
+
 /** Whether buf[from, to) is exactly the ASCII word. */
 function isWord(buf: Buffer, from: number, to: number, word: string): boolean {
   if (to - from !== word.length) return false;
@@ -95,16 +111,19 @@ function findByte(buf: Buffer, from: number, to: number, c: number): number {
  *  one string each, found by a hash of the bytes, so a repeated name costs neither a decode nor memory. Each name
  *  remembers the one that came after it last time: the next dataset's snapshots mostly come in the same order, so a
  *  name is mostly found by one comparison, without hashing it. */
-interface SharedName { bytes: Buffer; text: string; next: SharedName | null; after: SharedName | null }
+interface SharedName { bytes: Buffer; text: string; id: number; next: SharedName | null; after: SharedName | null }
 class SharedNames {
   private readonly byHash = new Map<number, SharedName>();
   private last: SharedName | null = null;
 
-  get(buf: Buffer, from: number, to: number): string {
+  /** `idOf` numbers each new name (its id in the table the versions go to) */
+  constructor(private readonly idOf: (text: string) => number) {}
+
+  get(buf: Buffer, from: number, to: number): SharedName {
     const guess = this.last?.after ?? null;
     if (guess !== null && isSameBytes(buf, from, to, guess.bytes)) {
       this.last = guess;
-      return guess.text;
+      return guess;
     }
     let h = 0x811c9dc5; // FNV-1a
     for (let i = from; i < to; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
@@ -113,12 +132,13 @@ class SharedNames {
     for (let e = first; e !== null && found === null; e = e.next) if (isSameBytes(buf, from, to, e.bytes)) found = e;
     if (found === null) {
       const bytes = Buffer.from(buf.subarray(from, to));
-      found = { bytes, text: bytes.toString('utf8'), next: first, after: null };
+      const text = bytes.toString('utf8');
+      found = { bytes, text, id: this.idOf(text), next: first, after: null };
       this.byHash.set(h, found);
     }
     if (this.last !== null) this.last.after = found;
     this.last = found;
-    return found.text;
+    return found;
   }
 }
 
@@ -146,8 +166,10 @@ export class ListParser {
   private readonly seenVersions = { snapshot: new Map<string, Set<string>>(), bookmark: new Map<string, Set<string>>() };
   // Every dataset's versions carry its name (zfs lists a dataset's versions right after it), and snapshot names
   // repeat across datasets: sharing those strings keeps a large listing's memory in proportion to what is distinct.
-  private readonly shortNames = new SharedNames();
+  private readonly shortNames = new SharedNames((text) => this.versions.addName(text));
   private lastDataset = '';
+  /** the id of lastDataset in the table */
+  private lastDatasetId = -1;
   private lastDatasetBytes = Buffer.alloc(0);
   private readonly at: LineAt = { buf: Buffer.alloc(0), start: 0, end: 0, no: 0, what: 'zfs list' };
   private readonly lines: TabbedLineSplitter;
@@ -163,12 +185,14 @@ export class ListParser {
   // merge of two sorted parts), not the whole listing regrouped.
   /** every dataset's versions in one run, the runs in dataset order */
   private grouped = true;
-  /** [start, end) of the runs not in createtxg order */
+  /** [start, first descent, end) of the runs not in createtxg order */
   private readonly unsortedRuns: number[] = [];
   private runStart = 0;
   /** the dataset of the version before */
   private previousDataset = '';
   private runSorted = true;
+  /** where the run stopped being in order (the first version less than the one before it) */
+  private runDescent = 0;
 
   constructor(opts: { nested?: boolean; placeholderColumn?: boolean } = {}) {
     this.nested = opts.nested ?? true;
@@ -197,14 +221,14 @@ export class ListParser {
     if (!this.grouped) return { datasets: this.datasets, table: VersionTable.from(versions.finish().records()) };
     this.endRun(versions.length);
     const runs = this.unsortedRuns;
-    for (let r = 0; r < runs.length; r += 2) versions.sortRange(runs[r]!, runs[r + 1]!);
+    for (let r = 0; r < runs.length; r += 3) versions.sortRun(runs[r]!, runs[r + 1]!, runs[r + 2]!);
     runs.length = 0;
     return { datasets: this.datasets, table: versions.finish() };
   }
 
   /** The run of one dataset's versions ends before index `end`. */
   private endRun(end: number): void {
-    if (!this.runSorted) this.unsortedRuns.push(this.runStart, end);
+    if (!this.runSorted) this.unsortedRuns.push(this.runStart, this.runDescent, end);
     this.runStart = end;
     this.runSorted = true;
   }
@@ -232,9 +256,11 @@ export class ListParser {
         const bytes = buf.subarray(l.start, at);
         this.lastDatasetBytes = bytes.includes(64) || bytes.includes(35) ? Buffer.alloc(0) : Buffer.from(bytes);
         this.lastDataset = bytes.toString('utf8');
+        this.lastDatasetId = this.versions.addDataset(this.lastDataset);
       }
       const dataset = this.lastDataset;
-      const shared = this.shortNames.get(buf, at + 1, tabs[0]!);
+      const entry = this.shortNames.get(buf, at + 1, tabs[0]!);
+      const shared = entry.text;
       if (this.nested) {
         const byDataset = this.seenVersions[type];
         let names = byDataset.get(dataset);
@@ -244,9 +270,9 @@ export class ListParser {
       }
       const table = this.versions;
       const i = table.length;
+      const guidFrom = guidStartAt(l, t1 + 1, tabs[2]!);
       table.push(
-        snapshot, dataset, shared,
-        parseGuidAt(l, t1 + 1, tabs[2]!),
+        snapshot, this.lastDatasetId, entry.id, buf, guidFrom, tabs[2]!,
         parseCountAt(l, tabs[2]! + 1, tabs[3]!),
         parseCountAt(l, tabs[3]! + 1, tabs[4]!),
         snapshot ? parseCountAt(l, tabs[4]! + 1, tabs[5]!) : 0,
@@ -259,6 +285,7 @@ export class ListParser {
           else this.endRun(i);
         } else if (this.runSorted && table.compareInDataset(i - 1, i) > 0) {
           this.runSorted = false;
+          this.runDescent = i;
         }
       }
       this.previousDataset = dataset;

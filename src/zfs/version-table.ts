@@ -1,9 +1,11 @@
 // One side's snapshots and bookmarks as columns: no object per version while a listing is read and held.
 //
-// A listing at scale has millions of versions. Held as one object each, every one of them outlived the young
-// generation and was copied by the scavenger, then promoted: about as much CPU as parsing them, and half the heap.
-// As columns (typed arrays for the numbers; arrays of strings for the names and GUIDs, the names shared), a listing
-// is a handful of large arrays; a dataset's records are made when the planner asks for that dataset, and die young.
+// A listing at scale has millions of versions. Held as one object each (and a GUID string each), every one outlived
+// the young generation and was copied by the scavenger, then promoted: about as much CPU as parsing them, and most
+// of the heap. As columns in chunks of typed arrays, a listing holds no object per version, and no memory is
+// touched twice: a chunk is filled once, never grown or copied (on the benchmark machine, fresh memory costs about
+// 3 ms per MiB in page faults); a table of several listings (the slices listed at once) keeps their segments as
+// they are. A dataset's records are made when the planner asks for that dataset, and die young.
 import type { Listing, VersionRecord } from './types.js';
 
 const SNAPSHOT = 1;
@@ -37,202 +39,252 @@ export function computeSortedVersions(versions: VersionRecord[]): VersionRecord[
   return out;
 }
 
-/** The versions of one side in the listing's order (by dataset, then createtxg, a bookmark before the snapshot at
- *  the same txg, then name), one column per field. Never changed once built. */
-export class VersionTable {
-  static readonly EMPTY = new VersionTable(0, new Uint8Array(0), [], [], [], new Float64Array(0), new Float64Array(0), new Float64Array(0), new Float64Array(0));
+/** Rows per chunk: a chunk is one ArrayBuffer of CHUNK_ROWS * ROW_BYTES (about 430 KiB). */
+const CHUNK_BITS = 13;
+const CHUNK_ROWS = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_ROWS - 1;
 
-  private constructor(
-    readonly length: number,
-    private readonly kinds: Uint8Array,
-    private readonly datasets: string[],
-    private readonly names: string[],
-    private readonly guids: string[],
-    private readonly createtxgs: Float64Array,
-    private readonly creations: Float64Array,
-    private readonly userrefs: Float64Array,
-    private readonly writtens: Float64Array,
-  ) {}
+/** The widest GUID: uint64 in decimal. */
+const GUID_BYTES = 20;
 
-  /** A table of these records, sorted into the listing's order. */
-  static from(records: readonly VersionRecord[]): VersionTable {
-    const b = new VersionTableBuilder(records.length);
-    for (const v of computeSortedVersions([...records])) b.push(v.kind === 'snapshot', v.dataset, v.name, v.guid, v.createtxg, v.creation, v.userrefs, v.written);
-    return b.finish();
-  }
+/** One chunk's columns, views of one buffer. A GUID (uint64) is its decimal digits, GUID_BYTES per row: a record's
+ *  GUID string is one decode of them. */
+class Chunk {
+  readonly createtxgs: Float64Array;
+  readonly creations: Float64Array;
+  readonly writtens: Float64Array;
+  readonly guids: Buffer;
+  readonly guidLengths: Uint8Array;
+  readonly datasetIds: Int32Array;
+  readonly nameIds: Int32Array;
+  readonly userrefs: Uint32Array;
+  readonly kinds: Uint8Array;
 
-  /** The tables one after another (each already in order, their datasets in order and apart). */
-  static concat(tables: readonly VersionTable[]): VersionTable {
-    if (tables.length === 1) return tables[0]!;
-    const n = tables.reduce((s, t) => s + t.length, 0);
-    const b = new VersionTableBuilder(n);
-    for (const t of tables) b.append(t);
-    return b.finish();
-  }
-
-  isSnapshot(i: number): boolean {
-    return this.kinds[i] === SNAPSHOT;
-  }
-  dataset(i: number): string {
-    return this.datasets[i]!;
-  }
-  name(i: number): string {
-    return this.names[i]!;
-  }
-  userrefsAt(i: number): number {
-    return this.userrefs[i]!;
-  }
-
-  /** The record of version i (a new object). */
-  at(i: number): VersionRecord {
-    const snapshot = this.kinds[i] === SNAPSHOT;
-    return {
-      kind: snapshot ? 'snapshot' : 'bookmark', dataset: this.datasets[i]!, name: this.names[i]!, guid: this.guids[i]!,
-      createtxg: this.createtxgs[i]!, creation: this.creations[i]!, userrefs: this.userrefs[i]!, written: this.writtens[i]!,
-    };
-  }
-
-  /** Records of [from, to). */
-  records(from = 0, to = this.length): VersionRecord[] {
-    const out = new Array<VersionRecord>(to - from);
-    for (let i = from; i < to; i++) out[i - from] = this.at(i);
-    return out;
-  }
-
-  /** The same versions under other dataset names (e.g. renames the plan makes). */
-  withDatasets(rename: (dataset: string) => string): VersionTable {
-    const datasets = new Array<string>(this.length);
-    let last: string | null = null;
-    let renamed = '';
-    for (let i = 0; i < this.length; i++) {
-      const d = this.datasets[i]!;
-      if (d !== last) { last = d; renamed = rename(d); }
-      datasets[i] = renamed;
-    }
-    return new VersionTable(this.length, this.kinds, datasets, this.names, this.guids, this.createtxgs, this.creations, this.userrefs, this.writtens);
-  }
-
-  /** @internal the builder's columns as a table */
-  static of(length: number, kinds: Uint8Array, datasets: string[], names: string[], guids: string[], createtxgs: Float64Array, creations: Float64Array, userrefs: Float64Array, writtens: Float64Array): VersionTable {
-    return new VersionTable(length, kinds, datasets, names, guids, createtxgs, creations, userrefs, writtens);
-  }
-
-  /** @internal for the builder's append */
-  columns(): [Uint8Array, string[], string[], string[], Float64Array, Float64Array, Float64Array, Float64Array] {
-    return [this.kinds, this.datasets, this.names, this.guids, this.createtxgs, this.creations, this.userrefs, this.writtens];
+  constructor() {
+    const n = CHUNK_ROWS;
+    const buffer = new ArrayBuffer(n * (3 * 8 + 3 * 4 + GUID_BYTES + 2));
+    this.createtxgs = new Float64Array(buffer, 0, n);
+    this.creations = new Float64Array(buffer, 8 * n, n);
+    this.writtens = new Float64Array(buffer, 16 * n, n);
+    this.datasetIds = new Int32Array(buffer, 24 * n, n);
+    this.nameIds = new Int32Array(buffer, 28 * n, n);
+    this.userrefs = new Uint32Array(buffer, 32 * n, n);
+    this.guids = Buffer.from(buffer, 36 * n, GUID_BYTES * n);
+    this.guidLengths = new Uint8Array(buffer, (36 + GUID_BYTES) * n, n);
+    this.kinds = new Uint8Array(buffer, (37 + GUID_BYTES) * n, n);
   }
 }
 
-/** Appends versions column by column; finish() hands the table over (the builder is not used after). */
-export class VersionTableBuilder {
+/** The numeric columns a row is moved by (sortRange). */
+const NUMERIC: readonly (keyof Chunk)[] = ['createtxgs', 'creations', 'writtens', 'guidLengths', 'datasetIds', 'nameIds', 'userrefs', 'kinds'];
+
+/** The rows of one listing (one parser's, or records'), in chunks; ids of datasets and names index its own lists. */
+export class Segment {
   length = 0;
-  private capacity: number;
-  private kinds: Uint8Array;
-  private readonly datasets: string[] = [];
-  private readonly names: string[] = [];
-  private readonly guids: string[] = [];
-  private createtxgs: Float64Array;
-  private creations: Float64Array;
-  private userrefs: Float64Array;
-  private writtens: Float64Array;
+  readonly chunks: Chunk[] = [];
+  /** `guidStrings`: GUIDs that came as strings (VersionTable.from), kept as they are whatever their text; else
+   *  null and the GUIDs are in the chunks */
+  constructor(readonly datasetNames: string[], readonly names: string[], readonly guidStrings: string[] | null) {}
 
-  constructor(capacity = 1024) {
-    this.capacity = Math.max(16, capacity);
-    this.kinds = new Uint8Array(this.capacity);
-    this.createtxgs = new Float64Array(this.capacity);
-    this.creations = new Float64Array(this.capacity);
-    this.userrefs = new Float64Array(this.capacity);
-    this.writtens = new Float64Array(this.capacity);
+  isSnapshot(i: number): boolean {
+    return this.chunks[i >>> CHUNK_BITS]!.kinds[i & CHUNK_MASK] === SNAPSHOT;
+  }
+  dataset(i: number): string {
+    return this.datasetNames[this.chunks[i >>> CHUNK_BITS]!.datasetIds[i & CHUNK_MASK]!]!;
+  }
+  name(i: number): string {
+    return this.names[this.chunks[i >>> CHUNK_BITS]!.nameIds[i & CHUNK_MASK]!]!;
+  }
+  userrefsAt(i: number): number {
+    return this.chunks[i >>> CHUNK_BITS]!.userrefs[i & CHUNK_MASK]!;
   }
 
-  push(snapshot: boolean, dataset: string, name: string, guid: string, createtxg: number, creation: number, userrefs: number, written: number): void {
-    const i = this.length;
-    if (i === this.capacity) this.grow(i + 1);
-    this.kinds[i] = snapshot ? SNAPSHOT : BOOKMARK;
-    this.datasets.push(dataset);
-    this.names.push(name);
-    this.guids.push(guid);
-    this.createtxgs[i] = createtxg;
-    this.creations[i] = creation;
-    this.userrefs[i] = userrefs;
-    this.writtens[i] = written;
-    this.length = i + 1;
+  /** The record of row i (a new object). */
+  at(i: number): VersionRecord {
+    const c = this.chunks[i >>> CHUNK_BITS]!;
+    const r = i & CHUNK_MASK;
+    return {
+      kind: c.kinds[r] === SNAPSHOT ? 'snapshot' : 'bookmark', dataset: this.datasetNames[c.datasetIds[r]!]!, name: this.names[c.nameIds[r]!]!,
+      guid: this.guidStrings !== null ? this.guidStrings[i]! : c.guids.toString('latin1', r * GUID_BYTES, r * GUID_BYTES + c.guidLengths[r]!),
+      createtxg: c.createtxgs[r]!, creation: c.creations[r]!, userrefs: c.userrefs[r]!, written: c.writtens[r]!,
+    };
   }
 
-  append(t: VersionTable): void {
-    const [kinds, datasets, names, guids, createtxgs, creations, userrefs, writtens] = t.columns();
-    const at = this.length;
-    if (at + t.length > this.capacity) this.grow(at + t.length);
-    this.kinds.set(kinds.subarray(0, t.length), at);
-    this.createtxgs.set(createtxgs.subarray(0, t.length), at);
-    this.creations.set(creations.subarray(0, t.length), at);
-    this.userrefs.set(userrefs.subarray(0, t.length), at);
-    this.writtens.set(writtens.subarray(0, t.length), at);
-    for (let i = 0; i < t.length; i++) {
-      this.datasets.push(datasets[i]!);
-      this.names.push(names[i]!);
-      this.guids.push(guids[i]!);
+  /** Records of rows [from, to), appended to out. */
+  records(from: number, to: number, out: VersionRecord[] = []): VersionRecord[] {
+    for (let i = from; i < to; i++) out.push(this.at(i));
+    return out;
+  }
+
+  /** The same rows under other dataset names (sharing the chunks). */
+  withDatasets(rename: (dataset: string) => string): Segment {
+    const s = new Segment(this.datasetNames.map(rename), this.names, this.guidStrings);
+    s.length = this.length;
+    s.chunks.push(...this.chunks);
+    return s;
+  }
+
+  /** A new row, its columns to be filled (GUID strings pushed by the caller): its index. */
+  protected row(): number {
+    const i = this.length++;
+    if ((i & CHUNK_MASK) === 0) this.chunks.push(new Chunk());
+    return i;
+  }
+}
+
+/** The versions of one side in the listing's order (by dataset, then createtxg, a bookmark before the snapshot at
+ *  the same txg, then name), as segments one after another. Never changed once built. */
+export class VersionTable {
+  readonly length: number;
+
+  constructor(readonly segments: readonly Segment[]) {
+    this.length = segments.reduce((n, s) => n + s.length, 0);
+  }
+
+  /** A table of no versions. */
+  static readonly EMPTY = new VersionTable([]);
+
+  /** A table of these records, sorted into the listing's order. */
+  static from(records: readonly VersionRecord[]): VersionTable {
+    const b = new VersionTableBuilder(true);
+    const datasets = new Map<string, number>();
+    const names = new Map<string, number>();
+    for (const v of computeSortedVersions([...records])) {
+      let d = datasets.get(v.dataset);
+      if (d === undefined) datasets.set(v.dataset, (d = b.addDataset(v.dataset)));
+      let n = names.get(v.name);
+      if (n === undefined) names.set(v.name, (n = b.addName(v.name)));
+      b.pushRecord(v.kind === 'snapshot', d, n, v.guid, v.createtxg, v.creation, v.userrefs, v.written);
     }
-    this.length = at + t.length;
+    return b.finish();
   }
 
-  /** Dataset, createtxg, kind and name of the versions i and j, compared as the listing's order does. */
-  compare(i: number, j: number): number {
-    const di = this.datasets[i]!;
-    const dj = this.datasets[j]!;
-    if (di !== dj) return di < dj ? -1 : 1;
-    return this.compareInDataset(i, j);
+  /** The tables one after another (each in order, their datasets in order and apart): their segments, not copied. */
+  static concat(tables: readonly VersionTable[]): VersionTable {
+    return tables.length === 1 ? tables[0]! : new VersionTable(tables.flatMap((t) => t.segments));
   }
 
+  /** Every record, in order. */
+  records(): VersionRecord[] {
+    const out: VersionRecord[] = [];
+    for (const s of this.segments) s.records(0, s.length, out);
+    return out;
+  }
+
+  /** The same versions under other dataset names (e.g. renames the plan makes): one call per distinct dataset. */
+  withDatasets(rename: (dataset: string) => string): VersionTable {
+    return new VersionTable(this.segments.map((s) => s.withDatasets(rename)));
+  }
+}
+
+/** A segment being filled by a parser (push) or from records (pushRecord); finish() makes it a table. */
+export class VersionTableBuilder extends Segment {
+  /** `guidStrings`: GUIDs come as strings (pushRecord) instead of digits (push) */
+  constructor(guidStrings = false) {
+    super([], [], guidStrings ? [] : null);
+  }
+
+  /** The id of a dataset name for push (a name may get more than one id). */
+  addDataset(name: string): number {
+    return this.datasetNames.push(name) - 1;
+  }
+
+  /** The id of a short name for push. */
+  addName(name: string): number {
+    return this.names.push(name) - 1;
+  }
+
+  /** A version whose GUID is the ASCII digits buf[from, to): at most 20, no leading zero unless it is 0. */
+  push(snapshot: boolean, dataset: number, name: number, buf: Buffer, from: number, to: number, createtxg: number, creation: number, userrefs: number, written: number): void {
+    const i = this.row();
+    const c = this.chunks[i >>> CHUNK_BITS]!;
+    const r = i & CHUNK_MASK;
+    const bytes = c.guids;
+    const at = r * GUID_BYTES;
+    for (let k = from; k < to; k++) bytes[at + k - from] = buf[k]!;
+    c.guidLengths[r] = to - from;
+    fill(c, r, snapshot, dataset, name, createtxg, creation, userrefs, written);
+  }
+
+  /** A version whose GUID is a string (a builder made with guidStrings). */
+  pushRecord(snapshot: boolean, dataset: number, name: number, guid: string, createtxg: number, creation: number, userrefs: number, written: number): void {
+    const i = this.row();
+    this.guidStrings!.push(guid);
+    const c = this.chunks[i >>> CHUNK_BITS]!;
+    const r = i & CHUNK_MASK;
+    fill(c, r, snapshot, dataset, name, createtxg, creation, userrefs, written);
+  }
+
+  /** createtxg, then kind (a bookmark first), then name, of the rows i and j of one dataset. */
   compareInDataset(i: number, j: number): number {
-    const t = this.createtxgs[i]! - this.createtxgs[j]!;
+    const a = this.chunks[i >>> CHUNK_BITS]!;
+    const ra = i & CHUNK_MASK;
+    const b = this.chunks[j >>> CHUNK_BITS]!;
+    const rb = j & CHUNK_MASK;
+    const t = a.createtxgs[ra]! - b.createtxgs[rb]!;
     if (t !== 0) return t;
-    const ki = this.kinds[i]!;
-    const kj = this.kinds[j]!;
-    if (ki !== kj) return ki === BOOKMARK ? -1 : 1;
-    const ni = this.names[i]!;
-    const nj = this.names[j]!;
-    return ni < nj ? -1 : ni > nj ? 1 : 0;
+    const ka = a.kinds[ra]!;
+    const kb = b.kinds[rb]!;
+    if (ka !== kb) return ka === BOOKMARK ? -1 : 1;
+    const na = this.names[a.nameIds[ra]!]!;
+    const nb = this.names[b.nameIds[rb]!]!;
+    return na < nb ? -1 : na > nb ? 1 : 0;
   }
 
-  /** Puts the versions of [from, to) (one dataset's) in createtxg order. */
+  /** Puts the rows of [from, to) (one dataset's, in order up to `descent`, the first row less than the one before it)
+   *  in createtxg order. Only the tail that moves is sorted: zfs lists a dataset's bookmarks after its snapshots, and
+   *  a bookmark mostly belongs among the newest. */
+  sortRun(from: number, descent: number, to: number): void {
+    let least = descent;
+    for (let i = descent + 1; i < to; i++) if (this.compareInDataset(i, least) < 0) least = i;
+    // the first row of the ordered part [from, descent) after the least of the rest: everything before it stays
+    let lo = from;
+    let hi = descent;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.compareInDataset(mid, least) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    this.sortRange(lo, to);
+  }
+
+  /** Puts the rows of [from, to) (one dataset's) in createtxg order. */
   sortRange(from: number, to: number): void {
     const order = Array.from({ length: to - from }, (_, k) => from + k).sort((a, b) => this.compareInDataset(a, b) || a - b);
-    const permute = <T extends { [i: number]: unknown }>(col: T): void => {
-      const values = order.map((k) => col[k]);
-      for (let k = 0; k < values.length; k++) (col as { [i: number]: unknown })[from + k] = values[k];
-    };
-    permute(this.kinds);
-    permute(this.datasets);
-    permute(this.names);
-    permute(this.guids);
-    permute(this.createtxgs);
-    permute(this.creations);
-    permute(this.userrefs);
-    permute(this.writtens);
+    for (const key of NUMERIC) {
+      const values = order.map((k) => (this.chunks[k >>> CHUNK_BITS]![key] as Float64Array)[k & CHUNK_MASK]!);
+      for (let at = 0; at < values.length; at++) {
+        const i = from + at;
+        (this.chunks[i >>> CHUNK_BITS]![key] as Float64Array)[i & CHUNK_MASK] = values[at]!;
+      }
+    }
+    if (this.guidStrings === null) {
+      const rows = order.map((k) => Buffer.from(this.chunks[k >>> CHUNK_BITS]!.guids.subarray((k & CHUNK_MASK) * GUID_BYTES, ((k & CHUNK_MASK) + 1) * GUID_BYTES)));
+      for (let at = 0; at < rows.length; at++) {
+        const i = from + at;
+        rows[at]!.copy(this.chunks[i >>> CHUNK_BITS]!.guids, (i & CHUNK_MASK) * GUID_BYTES);
+      }
+    }
+    const strings = this.guidStrings;
+    if (strings !== null) {
+      const values = order.map((k) => strings[k]!);
+      for (let at = 0; at < values.length; at++) strings[from + at] = values[at]!;
+    }
   }
 
   finish(): VersionTable {
-    const n = this.length;
-    return VersionTable.of(n, this.kinds.subarray(0, n), this.datasets, this.names, this.guids,
-      this.createtxgs.subarray(0, n), this.creations.subarray(0, n), this.userrefs.subarray(0, n), this.writtens.subarray(0, n));
+    return new VersionTable(this.length === 0 ? [] : [this]);
   }
+}
 
-  private grow(atLeast: number): void {
-    let c = this.capacity;
-    while (c < atLeast) c *= 2;
-    const grown = <T extends Uint8Array | Float64Array>(a: T, make: (n: number) => T): T => {
-      const b = make(c);
-      b.set(a);
-      return b;
-    };
-    this.kinds = grown(this.kinds, (k) => new Uint8Array(k));
-    this.createtxgs = grown(this.createtxgs, (k) => new Float64Array(k));
-    this.creations = grown(this.creations, (k) => new Float64Array(k));
-    this.userrefs = grown(this.userrefs, (k) => new Float64Array(k));
-    this.writtens = grown(this.writtens, (k) => new Float64Array(k));
-    this.capacity = c;
-  }
+function fill(c: Chunk, r: number, snapshot: boolean, dataset: number, name: number, createtxg: number, creation: number, userrefs: number, written: number): void {
+  c.kinds[r] = snapshot ? SNAPSHOT : BOOKMARK;
+  c.datasetIds[r] = dataset;
+  c.nameIds[r] = name;
+  c.createtxgs[r] = createtxg;
+  c.creations[r] = creation;
+  c.userrefs[r] = userrefs;
+  c.writtens[r] = written;
 }
 
 const TABLE = Symbol('zform.versionTable');

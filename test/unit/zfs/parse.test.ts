@@ -97,6 +97,13 @@ test('parseList rejects lines of another shape with their line number', () => {
   assert.throws(() => parseList('p1\tclone\t1\t1\t1\t-\t0\toff\t-\t-\t-\n'), ZfsParseError);
 });
 
+test('parseList: a version\'s GUID loses its leading zeros and is at most a uint64\'s 20 digits', () => {
+  const line = (guid: string) => `p1\tfilesystem\t5\t1\t1\t-\t0\toff\t-\t-\t-\np1@s\tsnapshot\t${guid}\t2\t1\t0\t0\toff\t-\t-\t-\n`;
+  assert.equal(parseList(line('000018446744073709551615')).versions[0]!.guid, '18446744073709551615');
+  assert.equal(parseList(line('000')).versions[0]!.guid, '0');
+  assert.throws(() => parseList(line('184467440737095516150')), (e: unknown) => e instanceof ZfsParseError && /line 2/.test(e.shortMessage));
+});
+
 test('computeSortedVersions: dataset, then createtxg, bookmark before snapshot', () => {
   const v = (dataset: string, kind: 'snapshot' | 'bookmark', name: string, createtxg: number): VersionRecord =>
     ({ kind, dataset, name, guid: '1', createtxg, creation: 0, userrefs: 0, written: 0 });

@@ -18,18 +18,46 @@ test('VersionTable.from: records in the listing order (dataset, createtxg, bookm
   assert.deepEqual(t.records().map(key), ['p/a@s1', 'p/a#b2', 'p/a@s2', 'p/a@big', 'p/b@s1']);
   const byKey = new Map(records.map((r) => [key(r), r]));
   for (const r of t.records()) assert.deepEqual(r, byKey.get(key(r)), key(r));
-  assert.deepEqual(t.records(1, 3).map(key), ['p/a#b2', 'p/a@s2']);
-  assert.notEqual(t.at(0), t.at(0), 'a new record each time');
+  assert.deepEqual(t.segments[0]!.records(1, 3).map(key), ['p/a#b2', 'p/a@s2']);
+  assert.notEqual(t.segments[0]!.at(0), t.segments[0]!.at(0), 'a new record each time');
 });
 
-test('VersionTableBuilder.sortRange orders one run by createtxg and moves every column with it', () => {
-  const b = new VersionTableBuilder(2); // grows past its first capacity
-  const rows = [v('p/a', 'snapshot', 's1', 2), v('p/a', 'snapshot', 's2', 5), v('p/a', 'bookmark', 'b5', 5), v('p/a', 'bookmark', 'b0', 1),
-    v('p/b', 'snapshot', 'x', 3)];
-  for (const r of rows) b.push(r.kind === 'snapshot', r.dataset, r.name, r.guid, r.createtxg, r.creation, r.userrefs, r.written);
-  b.sortRange(0, 4);
-  const t = b.finish();
-  assert.deepEqual(t.records(), [rows[3], rows[0], rows[2], rows[1], rows[4]]);
+/** A builder of these rows, GUIDs as digits (as the parser gives them) or as strings. */
+function build(rows: VersionRecord[], strings: boolean): VersionTableBuilder {
+  const b = new VersionTableBuilder(strings);
+  const ids = new Map<string, number>();
+  const id = (k: string, add: () => number) => ids.get(k) ?? (ids.set(k, add()), ids.get(k)!);
+  for (const r of rows) {
+    const d = id(`d:${r.dataset}`, () => b.addDataset(r.dataset));
+    const n = id(`n:${r.name}`, () => b.addName(r.name));
+    if (strings) b.pushRecord(r.kind === 'snapshot', d, n, r.guid, r.createtxg, r.creation, r.userrefs, r.written);
+    else b.push(r.kind === 'snapshot', d, n, Buffer.from(`x${r.guid}y`), 1, 1 + r.guid.length, r.createtxg, r.creation, r.userrefs, r.written);
+  }
+  return b;
+}
+
+test('VersionTableBuilder: GUIDs kept exactly (uint64 as digits), a run sorted and every column moved with it', () => {
+  const rows = [v('p/a', 'snapshot', 's1', 2, { guid: '0' }), v('p/a', 'snapshot', 's2', 5, { guid: '9999999999' }), v('p/a', 'bookmark', 'b5', 5, { guid: '10000000000' }),
+    v('p/a', 'bookmark', 'b0', 1, { guid: '10000000001' }), v('p/b', 'snapshot', 'x', 3, { guid: '18446744073709551615' })];
+  for (const strings of [false, true]) {
+    const b = build(rows, strings);
+    b.sortRun(0, 2, 4); // zfs's order: the snapshots, then the bookmarks (the first out of order at row 2)
+    const t = b.finish();
+    assert.deepEqual(t.records(), [rows[3], rows[0], rows[2], rows[1], rows[4]], strings ? 'GUID strings' : 'GUID digits');
+    const both = VersionTable.concat([t, VersionTable.from([v('p/c', 'snapshot', 's1', 7)])]);
+    assert.deepEqual(both.records().map(key), ['p/a#b0', 'p/a@s1', 'p/a#b5', 'p/a@s2', 'p/b@x', 'p/c@s1']);
+    assert.equal(both.length, 6);
+  }
+});
+
+test('VersionTableBuilder: a dataset of more rows than a chunk holds, its bookmarks after its snapshots, sorted as one sort would', () => {
+  const snaps = Array.from({ length: 9000 }, (_, i) => v('p/big', 'snapshot', `s${String(i).padStart(5, '0')}`, 10 + 2 * i, { guid: String(10n ** 19n + BigInt(i)) }));
+  const marks = [v('p/big', 'bookmark', 'old', 11), v('p/big', 'bookmark', 'mid', 10 + 2 * 4500), v('p/big', 'bookmark', 'new', 10 + 2 * 8999)];
+  for (const strings of [false, true]) {
+    const b = build([...snaps, ...marks], strings);
+    b.sortRun(0, 9000, 9003);
+    assert.deepEqual(b.finish().records(), VersionTable.from([...snaps, ...marks]).records());
+  }
 });
 
 test('VersionTable.concat: the tables one after another; withDatasets renames without changing the original', () => {
