@@ -1,7 +1,7 @@
 // Synthetic inventories for the planning benchmark: exactly what OpenZFS 2.1 prints for the commands zform's
 // listing issues (`zfs list -H -p`, `zfs get -s local zform:placeholder`, `zfs holds -H`, `zfs send -nvt`) on a
 // source pool `src` and a target pool `dst` after zform has replicated `src` to `dst/backup` for a while.
-import { LIST_COLUMNS } from '../../src/zfs/parse.js';
+import { LIST_COLUMNS, VERSION_LIST_COLUMNS } from '../../src/zfs/parse.js';
 import { makeCursorName, makeLastReceivedHoldTag, guidHex } from '../../src/zfs/names.js';
 import { formatTimestamp } from '../../src/config/timestamp.js';
 
@@ -211,3 +211,5 @@ export function computeInventory(spec: InventorySpec): Inventory {
 
 /** The column list the stand-in expects after `-o` (it refuses any other: the files have these columns). */
 export const COLUMNS = LIST_COLUMNS.join(',');
+/** the columns zform asks of snapshots and bookmarks (`zfs list -d 1`) */
+export const VERSION_COLUMNS = VERSION_LIST_COLUMNS.join(',');

@@ -1,13 +1,15 @@
 // Writes a synthetic inventory (bench/lib/inventory.ts) as the files the stand-in `zfs` serves:
-//   DIR/list/<root> (its datasets, with zform:placeholder's value), DIR/versions (every dataset's snapshots and bookmarks, the datasets in name order)
-//   with DIR/versions.index (name, offset, length), DIR/full/<root> (one recursive listing of everything),
-//   DIR/get/<root> ("/" as "%"), DIR/holds, DIR/tokens/<token>, DIR/columns,
+//   DIR/list/<root> (its datasets, with zform:placeholder's value), DIR/versions (every dataset's snapshots and bookmarks
+//   with a version's own columns, the datasets in name order) with DIR/versions.index (name, offset, length),
+//   DIR/versions-11 and its index (the same with all 11 columns, which the builds of sessions 13 and 14 ask for),
+//   DIR/full/<root> (one recursive listing of everything), DIR/get/<root> ("/" as "%"), DIR/holds, DIR/tokens/<token>,
+//   DIR/columns, DIR/version-columns,
 //   DIR/zform.yml and DIR/counts.json.
 // Usage: node dist/bench/lib/make-inventory.js --datasets N --snapshots S --out DIR [--now MS] [--pruning steady|first|off]
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { COLUMNS, computeInventory, type PruningMode } from './inventory.js';
+import { COLUMNS, VERSION_COLUMNS, computeInventory, type PruningMode } from './inventory.js';
 
 export function fileKey(root: string): string { return root.replaceAll('/', '%'); }
 
@@ -41,21 +43,27 @@ export function writeInventory(dir: string, spec: Parameters<typeof computeInven
     }
     writeFileSync(join(dir, 'list', fileKey(root)), datasets.map((l) => l + '\n').join(''));
   }
-  const fd = openSync(join(dir, 'versions'), 'w');
-  const index: string[] = [];
-  let offset = 0;
-  for (const name of [...versions.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const bytes = Buffer.from(versions.get(name)!.map((l) => l + '\n').join(''));
-    writeSync(fd, bytes);
-    index.push(`${name}\t${offset}\t${bytes.length}\n`);
-    offset += bytes.length;
-  }
-  closeSync(fd);
-  writeFileSync(join(dir, 'versions.index'), index.join(''));
+  const names = [...versions.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const writeVersions = (file: string, line: (l: string) => string) => {
+    const fd = openSync(join(dir, file), 'w');
+    const index: string[] = [];
+    let offset = 0;
+    for (const name of names) {
+      const bytes = Buffer.from(versions.get(name)!.map((l) => line(l) + '\n').join(''));
+      writeSync(fd, bytes);
+      index.push(`${name}\t${offset}\t${bytes.length}\n`);
+      offset += bytes.length;
+    }
+    closeSync(fd);
+    writeFileSync(join(dir, `${file}.index`), index.join(''));
+  };
+  writeVersions('versions', (l) => l.split('\t').slice(0, VERSION_COLUMNS.split(',').length).join('\t'));
+  writeVersions('versions-11', (l) => l);
   for (const [root, text] of Object.entries(inv.placeholders)) writeFileSync(join(dir, 'get', fileKey(root)), text);
   for (const [token, text] of Object.entries(inv.tokens)) writeFileSync(join(dir, 'tokens', token), text);
   writeFileSync(join(dir, 'holds'), inv.holds);
   writeFileSync(join(dir, 'columns'), COLUMNS + '\n');
+  writeFileSync(join(dir, 'version-columns'), VERSION_COLUMNS + '\n');
   writeFileSync(join(dir, 'zform.yml'), inv.config);
   writeFileSync(join(dir, 'counts.json'), JSON.stringify(inv.counts) + '\n');
   return inv.counts;

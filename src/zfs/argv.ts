@@ -1,6 +1,6 @@
 // Pure builders of zfs argv (without the `zfs` word and privilege prefix), and argv-size batching.
 import type { ReceiveArgs, SendArgs, SendFlags } from './types.js';
-import { DATASET_LIST_COLUMNS, LIST_COLUMNS } from './parse.js';
+import { DATASET_LIST_COLUMNS, VERSION_LIST_COLUMNS } from './parse.js';
 
 /** Arguments beyond this many bytes go into another command (Linux allows 2 MiB in all, 128 KiB per string). */
 export const MAX_ARGV_BYTES = 100 * 1024;
@@ -42,9 +42,9 @@ export function computeListArgv(roots: string[]): string[] {
 }
 
 /** `zfs list` of the snapshots and bookmarks of the named datasets only (`-d 1`: their children's are a level deeper),
- *  with zform's columns. On OpenZFS >= 2.2 columns beyond name,guid,createtxg leave its fast path. */
+ *  with a version's own columns. On OpenZFS >= 2.2 columns beyond name,guid,createtxg leave its fast path. */
 export function computeVersionListArgv(datasets: string[]): string[] {
-  return ['list', '-H', '-p', '-d', '1', '-t', 'snapshot,bookmark', '-o', LIST_COLUMNS.join(','), ...datasets];
+  return ['list', '-H', '-p', '-d', '1', '-t', 'snapshot,bookmark', '-o', VERSION_LIST_COLUMNS.join(','), ...datasets];
 }
 
 /** Up to `count` contiguous slices of `items`, as even in length as they can be, none empty. */

@@ -147,7 +147,7 @@ export class CommandZfsHost implements ZfsHost {
       const parts: VersionTable[] = [];
       for (const batch of computeArgvBatches(slice, budget?.bytes, budget?.perArgument)) {
         const args = computeVersionListArgv(batch);
-        const parser = new ListParser({ nested: false });
+        const parser = new ListParser({ nested: false, versionsOnly: true });
         const r = await this.runResult(args, (chunk) => parser.push(chunk));
         if (!computeOnlyMissing(r, batch)) this.fail(args, r);
         for (const name of computeMissingNames(r)) gone.add(name);

@@ -9,7 +9,8 @@ import { readFixture } from './fixtures.js';
 
 const COLS = 'name,type,guid,createtxg,creation,userrefs,written,encryption,encryptionroot,keystatus,receive_resume_token';
 const LIST = `zfs list -H -p -r -t filesystem,volume -o ${COLS},zform:placeholder`;
-const LIST_V = `zfs list -H -p -d 1 -t snapshot,bookmark -o ${COLS}`;
+const VCOLS = 'name,type,guid,createtxg,creation,userrefs,written';
+const LIST_V = `zfs list -H -p -d 1 -t snapshot,bookmark -o ${VCOLS}`;
 const GET_PH = 'zfs get -H -p -r -s local -t filesystem,volume -o name,value zform:placeholder';
 
 /** A host whose executor answers by the argv joined with spaces (exact match, else by prefix). */
@@ -46,7 +47,8 @@ function splitListing(text: string, placeholders: string[] = []): { datasets: st
       return `${l}\t${placeholders.some((p) => name === p || name.startsWith(p + '/')) ? 'on' : '-'}\n`;
     }).join(''),
     names: ds.map((l) => l.slice(0, l.indexOf('\t'))),
-    versionsOf: (names) => names.flatMap((n) => byDataset.get(n) ?? []).map((l) => l + '\n').join(''),
+    // a version's own 7 columns (the captured lines have all 11)
+    versionsOf: (names) => names.flatMap((n) => byDataset.get(n) ?? []).map((l) => l.split('\t').slice(0, 7).join('\t') + '\n').join(''),
   };
 }
 
@@ -129,7 +131,7 @@ test('list: a dataset destroyed between the two listings is listed as gone, with
 test('list: a wide tree goes in up to 4 slices at once, each a contiguous run of the names in order; their versions join in order', async () => {
   const names = Array.from({ length: 70 }, (_, i) => `tank/d${String(69 - i).padStart(2, '0')}`); // listed in reverse
   const sorted = [...names].sort();
-  const row = (n: string, type: string, i: number) => `${n}\t${type}\t${1000 + i}\t${10 + i}\t1700000000\t${type === 'snapshot' ? 0 : '-'}\t0\toff\t-\t-\t-${type === 'snapshot' ? '' : '\t-'}`;
+  const row = (n: string, type: string, i: number) => `${n}\t${type}\t${1000 + i}\t${10 + i}\t1700000000\t${type === 'snapshot' ? 0 : '-'}\t0${type === 'snapshot' ? '' : '\toff\t-\t-\t-\t-'}`;
   const calls: string[][] = [];
   const ex = new ScriptedExecutor('here', (argv) => {
     if (argv.includes('-r') && argv[1] === 'list') return { stdout: names.map((n, i) => row(n, 'filesystem', i) + '\n').join('') };
@@ -153,7 +155,7 @@ test('list: holds of many snapshots are batched by argv size; a snapshot destroy
   for (let i = 0; i < 3000; i++) {
     const n = `tank/ds@zform_20240101_000000_with_a_long_suffix_${String(i).padStart(4, '0')}`;
     names.push(n);
-    rows.push(`${n}\tsnapshot\t${i + 2}\t${i + 2}\t1\t1\t0\toff\t-\t-\t-`);
+    rows.push(`${n}\tsnapshot\t${i + 2}\t${i + 2}\t1\t1\t0`);
   }
   const { ex, host } = hostWith({
     [`${LIST} tank/ds`]: { stdout: 'tank/ds\tfilesystem\t1\t1\t1\t-\t0\toff\t-\t-\t-\t-\n' },
@@ -176,7 +178,7 @@ test('list: an executor with a larger argv budget (local Linux) gets the holds o
   for (let i = 0; i < 3000; i++) {
     const n = `tank/ds@zform_20240101_000000_with_a_long_suffix_${String(i).padStart(4, '0')}`;
     names.push(n);
-    rows.push(`${n}\tsnapshot\t${i + 2}\t${i + 2}\t1\t1\t0\toff\t-\t-\t-`);
+    rows.push(`${n}\tsnapshot\t${i + 2}\t${i + 2}\t1\t1\t0`);
   }
   const ex = new ScriptedExecutor('here', (argv) => {
     if (argv[1] === 'list') return { stdout: argv.includes('-r') ? 'tank/ds\tfilesystem\t1\t1\t1\t-\t0\toff\t-\t-\t-\t-\n' : rows.join('\n') + '\n' };

@@ -97,6 +97,20 @@ test('parseList rejects lines of another shape with their line number', () => {
   assert.throws(() => parseList('p1\tclone\t1\t1\t1\t-\t0\toff\t-\t-\t-\n'), ZfsParseError);
 });
 
+test('ListParser of a version listing (versionsOnly): a version\'s 7 columns; a dataset line or all 11 columns refused', () => {
+  const parse = (text: string) => {
+    const p = new ListParser({ nested: false, versionsOnly: true });
+    p.push(Buffer.from(text));
+    return p.end().table.records();
+  };
+  assert.deepEqual(parse('p1/a@s1\tsnapshot\t0017\t19\t1795294156\t2\t24576\np1/a#b1\tbookmark\t17\t19\t1795294156\t-\t-\n'), [
+    { kind: 'bookmark', dataset: 'p1/a', name: 'b1', guid: '17', createtxg: 19, creation: 1795294156, userrefs: 0, written: 0 },
+    { kind: 'snapshot', dataset: 'p1/a', name: 's1', guid: '17', createtxg: 19, creation: 1795294156, userrefs: 2, written: 24576 },
+  ]);
+  assert.throws(() => parse('p1/a@s1\tsnapshot\t17\t19\t1795294156\t2\t24576\toff\t-\t-\t-\n'), (e: unknown) => e instanceof ZfsParseError && /line 1/.test(e.shortMessage));
+  assert.throws(() => parse('p1/a@s1\tsnapshot\t17\t19\t1\t2\t3\np1/a\tfilesystem\t7\t7\t1\t-\t0\n'), (e: unknown) => e instanceof ZfsParseError && /line 2/.test(e.shortMessage));
+});
+
 test('parseList: a version\'s GUID loses its leading zeros and is at most a uint64\'s 20 digits', () => {
   const line = (guid: string) => `p1\tfilesystem\t5\t1\t1\t-\t0\toff\t-\t-\t-\np1@s\tsnapshot\t${guid}\t2\t1\t0\t0\toff\t-\t-\t-\n`;
   assert.equal(parseList(line('000018446744073709551615')).versions[0]!.guid, '18446744073709551615');
