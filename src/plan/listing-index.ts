@@ -20,6 +20,10 @@ export interface ListingIndex {
   versions(name: string): VersionRecord[];
   /** the snapshots of `name`, oldest first (a new array, without copying every version first) */
   snapshots(name: string): VersionRecord[];
+  /** the newest snapshot of `name` whose short name passes `test` (any, without one); no other record is made */
+  newestSnapshot(name: string, test?: (short: string) => boolean): VersionRecord | undefined;
+  /** whether `name` has a snapshot of this short name; no record is made */
+  hasSnapshot(name: string, short: string): boolean;
   /** holds on the snapshot `fs@snap` */
   holds(snapshot: string): HoldRecord[];
   datasets(): DatasetRecord[];
@@ -51,7 +55,7 @@ function buildIndex(listing: Listing): ListingIndex {
   const runs = new Map<string, { segment: Segment; from: number; to: number }[]>();
   for (const segment of versionTable(listing).segments) {
     for (let from = 0, i = 1; from < segment.length; i++) {
-      if (i < segment.length && segment.dataset(i) === segment.dataset(from)) continue;
+      if (i < segment.length && segment.datasetId(i) === segment.datasetId(from)) continue;
       const dataset = segment.dataset(from);
       const run = runs.get(dataset);
       if (run) run.push({ segment, from, to: i });
@@ -75,6 +79,28 @@ function buildIndex(listing: Listing): ListingIndex {
     made.set(name, records);
     return records;
   };
+  // A dataset in one run (always, unless renames merged two) is answered from the table, newest first, without
+  // making its records: computeDueSnapshots asks this of every source dataset before any is planned.
+  const single = (name: string) => {
+    const run = runs.get(name);
+    return run?.length === 1 && !made.has(name) ? run[0]! : null;
+  };
+  const newestSnapshot = (name: string, test?: (short: string) => boolean): VersionRecord | undefined => {
+    const r = single(name);
+    if (r === null) {
+      const list = recordsOf(name);
+      for (let i = list.length - 1; i >= 0; i--) if (list[i]!.kind === 'snapshot' && (!test || test(list[i]!.name))) return list[i];
+      return undefined;
+    }
+    for (let i = r.to - 1; i >= r.from; i--) if (r.segment.isSnapshot(i) && (!test || test(r.segment.name(i)))) return r.segment.at(i);
+    return undefined;
+  };
+  const hasSnapshot = (name: string, short: string): boolean => {
+    const r = single(name);
+    if (r === null) return recordsOf(name).some((v) => v.kind === 'snapshot' && v.name === short);
+    for (let i = r.from; i < r.to; i++) if (r.segment.isSnapshot(i) && r.segment.name(i) === short) return true;
+    return false;
+  };
   const holds = new Map<string, HoldRecord[]>();
   for (const h of listing.holds) {
     const list = holds.get(h.snapshot) ?? [];
@@ -85,6 +111,8 @@ function buildIndex(listing: Listing): ListingIndex {
     dataset: (name) => datasets.get(name),
     versions: (name) => [...recordsOf(name)],
     snapshots: (name) => recordsOf(name).filter((v) => v.kind === 'snapshot'),
+    newestSnapshot,
+    hasSnapshot,
     holds: (snapshot) => [...(holds.get(snapshot) ?? [])],
     datasets: () => [...listing.datasets],
   };

@@ -41,13 +41,13 @@ export function computeDueSnapshots(job: JobConfig, datasets: DatasetRecord[], i
   const byPool = new Map<string, string[]>();
   for (const d of [...datasets].sort((a, b) => comparePaths(a.name, b.name))) {
     if (d.placeholder) continue;
-    const snapshots = index.snapshots(d.name);
-    const ours = snapshots.filter((v) => v.name.startsWith(snap.prefix));
-    const newest = ours[ours.length - 1];
+    // the newest snapshot of ours, the newest of any name, and whether the name is taken, read from the listing
+    // without making every snapshot's record (this runs over every source dataset before planning any)
+    const newest = index.newestSnapshot(d.name, (short) => short.startsWith(snap.prefix));
     if (newest && now.getTime() - newest.creation * 1000 < snap.intervalMs) continue;
-    const skip = computeSkipEmpty(snap.skipEmptyBelow, d, snapshots[snapshots.length - 1], newest);
+    const skip = computeSkipEmpty(snap.skipEmptyBelow, d, index.newestSnapshot(d.name), newest);
     if (skip) { result.skipped.push(skip); continue; }
-    if (snapshots.some((v) => v.name === name)) {
+    if (index.hasSnapshot(d.name, name)) {
       result.diagnostics.push({
         severity: 'warning',
         summary: `${d.name}@${name} already exists: no new snapshot this run`,

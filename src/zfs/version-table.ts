@@ -92,6 +92,11 @@ export class Segment {
   dataset(i: number): string {
     return this.datasetNames[this.chunks[i >>> CHUNK_BITS]!.datasetIds[i & CHUNK_MASK]!]!;
   }
+  /** The id of row i's dataset in this segment: rows of one id are one run of one dataset, in order (the same name
+   *  may have more than one id, e.g. two datasets renamed into one). */
+  datasetId(i: number): number {
+    return this.chunks[i >>> CHUNK_BITS]!.datasetIds[i & CHUNK_MASK]!;
+  }
   name(i: number): string {
     return this.names[this.chunks[i >>> CHUNK_BITS]!.nameIds[i & CHUNK_MASK]!]!;
   }

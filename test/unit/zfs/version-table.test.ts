@@ -100,3 +100,21 @@ test('ListingIndex over a table: a dataset\'s versions in order, also when renam
   const once = Array.from({ length: 20 }, (_, i) => mi.versions(`p/d${String(i).padStart(2, '0')}`));
   for (let i = 0; i < 20; i++) assert.deepEqual(mi.versions(`p/d${String(i).padStart(2, '0')}`), once[i]);
 });
+
+test('ListingIndex.newestSnapshot and hasSnapshot: the same answers as the records give, merged runs too', () => {
+  const table = VersionTable.from([v('p/a', 'snapshot', 'zform_1', 2), v('p/a', 'snapshot', 'other', 9), v('p/a', 'bookmark', 'zform_b', 12),
+    v('p/b', 'snapshot', 'zform_2', 5), v('p/b', 'snapshot', 'zform_0', 1), v('p/c', 'bookmark', 'zform_c', 3)]);
+  const plain = indexListing(makeListing([], table, []));
+  const merged = indexListing(makeListing([], table.withDatasets((d) => (d === 'p/b' ? 'p/a' : d)), []));
+  const ours = (s: string) => s.startsWith('zform_');
+  for (const [index, name, newestOurs, newestAny] of [
+    [plain, 'p/a', 'zform_1', 'other'], [plain, 'p/b', 'zform_2', 'zform_2'], [plain, 'p/c', undefined, undefined], [plain, 'p/x', undefined, undefined],
+    [merged, 'p/a', 'zform_2', 'other'],
+  ] as const) {
+    assert.equal(index.newestSnapshot(name, ours)?.name, newestOurs, `${name} ours`);
+    assert.equal(index.newestSnapshot(name)?.name, newestAny, `${name} any`);
+    const names = index.snapshots(name).map((r) => r.name);
+    for (const short of ['zform_1', 'zform_2', 'zform_0', 'other', 'zform_b', 'zform_c', 'nope']) assert.equal(index.hasSnapshot(name, short), names.includes(short), `${name}@${short}`);
+  }
+  assert.deepEqual(plain.newestSnapshot('p/a', ours), v('p/a', 'snapshot', 'zform_1', 2), 'the whole record');
+});
