@@ -52,53 +52,67 @@ function buildIndex(listing: Listing): ListingIndex {
   for (const d of listing.datasets) datasets.set(d.name, d);
   // the table comes grouped by dataset: one map entry per run of a dataset, not per version; a dataset's records
   // are made when asked for (and the last few kept), so that a listing of millions holds no object per version
-  const runs = new Map<string, { segment: Segment; from: number; to: number }[]>();
+  // runs as parallel arrays (no object per dataset: a listing can have 100,000 of them), a dataset's first run by
+  // name and any further ones chained (two datasets renamed into one name)
+  const first = new Map<string, number>();
+  const runSegment: Segment[] = [];
+  const runFrom: number[] = [];
+  const runTo: number[] = [];
+  const runNext: number[] = [];
+  const runLast = new Map<string, number>();
   for (const segment of versionTable(listing).segments) {
     for (let from = 0, i = 1; from < segment.length; i++) {
       if (i < segment.length && segment.datasetId(i) === segment.datasetId(from)) continue;
       const dataset = segment.dataset(from);
-      const run = runs.get(dataset);
-      if (run) run.push({ segment, from, to: i });
-      else runs.set(dataset, [{ segment, from, to: i }]);
+      const r = runSegment.length;
+      runSegment.push(segment);
+      runFrom.push(from);
+      runTo.push(i);
+      runNext.push(-1);
+      const last = runLast.get(dataset);
+      if (last === undefined) first.set(dataset, r);
+      else runNext[last] = r;
+      runLast.set(dataset, r);
       from = i;
     }
   }
+  runLast.clear();
   const made = new Map<string, VersionRecord[]>();
   const recordsOf = (name: string): VersionRecord[] => {
     let records = made.get(name);
     if (records) return records;
-    const run = runs.get(name);
-    if (!run) return [];
-    // a dataset in more than one run, or renamed into the name of the one before it: all of them, in order
+    const r0 = first.get(name);
+    if (r0 === undefined) return [];
+    // a dataset in more than one run (two datasets renamed into one name): all of them, in order
     records = [];
-    for (const r of run) r.segment.records(r.from, r.to, records);
-    let sorted = true;
-    for (let i = 1; i < records.length && sorted; i++) sorted = compareVersions(records[i - 1]!, records[i]!) <= 0;
-    if (!sorted) records.sort(compareVersions);
+    for (let r = r0; r >= 0; r = runNext[r]!) runSegment[r]!.records(runFrom[r]!, runTo[r]!, records);
+    if (runNext[r0]! >= 0) records.sort(compareVersions);
     if (made.size >= MADE) made.delete(made.keys().next().value!);
     made.set(name, records);
     return records;
   };
   // A dataset in one run (always, unless renames merged two) is answered from the table, newest first, without
   // making its records: computeDueSnapshots asks this of every source dataset before any is planned.
-  const single = (name: string) => {
-    const run = runs.get(name);
-    return run?.length === 1 && !made.has(name) ? run[0]! : null;
+  const single = (name: string): number => {
+    const r = first.get(name);
+    return r !== undefined && runNext[r] === -1 && !made.has(name) ? r : -1;
   };
   const newestSnapshot = (name: string, test?: (short: string) => boolean): VersionRecord | undefined => {
     const r = single(name);
-    if (r === null) {
+    if (r < 0) {
       const list = recordsOf(name);
       for (let i = list.length - 1; i >= 0; i--) if (list[i]!.kind === 'snapshot' && (!test || test(list[i]!.name))) return list[i];
       return undefined;
     }
-    for (let i = r.to - 1; i >= r.from; i--) if (r.segment.isSnapshot(i) && (!test || test(r.segment.name(i)))) return r.segment.at(i);
+    const seg = runSegment[r]!;
+    for (let i = runTo[r]! - 1; i >= runFrom[r]!; i--) if (seg.isSnapshot(i) && (!test || test(seg.name(i)))) return seg.at(i);
     return undefined;
   };
   const hasSnapshot = (name: string, short: string): boolean => {
     const r = single(name);
-    if (r === null) return recordsOf(name).some((v) => v.kind === 'snapshot' && v.name === short);
-    for (let i = r.from; i < r.to; i++) if (r.segment.isSnapshot(i) && r.segment.name(i) === short) return true;
+    if (r < 0) return recordsOf(name).some((v) => v.kind === 'snapshot' && v.name === short);
+    const seg = runSegment[r]!;
+    for (let i = runFrom[r]!; i < runTo[r]!; i++) if (seg.isSnapshot(i) && seg.name(i) === short) return true;
     return false;
   };
   const holds = new Map<string, HoldRecord[]>();

@@ -253,8 +253,13 @@ export class VersionTableBuilder extends Segment {
     this.sortRange(lo, to);
   }
 
-  /** Puts the rows of [from, to) (one dataset's) in createtxg order. */
+  /** Puts the rows of [from, to) (one dataset's) in createtxg order: a few rows by moving them one place at a time
+   *  (a cursor bookmark among the newest snapshots: one move), more by one sort. */
   sortRange(from: number, to: number): void {
+    if (to - from <= 16) {
+      for (let k = from + 1; k < to; k++) for (let j = k; j > from && this.compareInDataset(j - 1, j) > 0; j--) this.swap(j - 1, j);
+      return;
+    }
     const order = Array.from({ length: to - from }, (_, k) => from + k).sort((a, b) => this.compareInDataset(a, b) || a - b);
     for (const key of NUMERIC) {
       const values = order.map((k) => (this.chunks[k >>> CHUNK_BITS]![key] as Float64Array)[k & CHUNK_MASK]!);
@@ -274,6 +279,34 @@ export class VersionTableBuilder extends Segment {
     if (strings !== null) {
       const values = order.map((k) => strings[k]!);
       for (let at = 0; at < values.length; at++) strings[from + at] = values[at]!;
+    }
+  }
+
+  /** Exchanges rows i and j, every column. */
+  private swap(i: number, j: number): void {
+    const a = this.chunks[i >>> CHUNK_BITS]!;
+    const ra = i & CHUNK_MASK;
+    const b = this.chunks[j >>> CHUNK_BITS]!;
+    const rb = j & CHUNK_MASK;
+    for (const key of NUMERIC) {
+      const x = a[key] as Float64Array;
+      const y = b[key] as Float64Array;
+      const t = x[ra]!;
+      x[ra] = y[rb]!;
+      y[rb] = t;
+    }
+    if (this.guidStrings !== null) {
+      const t = this.guidStrings[i]!;
+      this.guidStrings[i] = this.guidStrings[j]!;
+      this.guidStrings[j] = t;
+    } else {
+      const x = a.guids;
+      const y = b.guids;
+      for (let k = 0; k < GUID_BYTES; k++) {
+        const t = x[ra * GUID_BYTES + k]!;
+        x[ra * GUID_BYTES + k] = y[rb * GUID_BYTES + k]!;
+        y[rb * GUID_BYTES + k] = t;
+      }
     }
   }
 

@@ -57,6 +57,11 @@ test('VersionTableBuilder: a dataset of more rows than a chunk holds, its bookma
     const b = build([...snaps, ...marks], strings);
     b.sortRun(0, 9000, 9003);
     assert.deepEqual(b.finish().records(), VersionTable.from([...snaps, ...marks]).records());
+    // a cursor at the newest snapshot, its row the first of the second chunk: one move across the chunks' border
+    const edge = [...snaps.slice(0, 8192), v('p/big', 'bookmark', 'cursor', snaps[8191]!.createtxg)];
+    const e = build(edge, strings);
+    e.sortRun(0, 8192, 8193);
+    assert.deepEqual(e.finish().records(), VersionTable.from(edge).records());
   }
 });
 
