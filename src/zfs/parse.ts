@@ -62,22 +62,8 @@ function parseCountAt(l: LineAt, from: number, to: number): number {
   return n;
 }
 
-/** A GUID column as an exact decimal string without leading zeros (uint64 does not fit a number). One pass: the
- *  digits are checked while the leading zeros are skipped. */
-function parseGuidAt(l: LineAt, from: number, to: number): string {
-  const b = l.buf;
-  if (to <= from) failAt(l);
-  let first = -1;
-  for (let i = from; i < to; i++) {
-    const c = b[i]!;
-    if (c < 48 || c > 57) failAt(l);
-    if (first < 0 && c !== 48) first = i;
-  }
-  return b.toString('latin1', first < 0 ? to - 1 : first, to);
-}
-
 /** Where the significant digits of a GUID column start (the last digit if all are zeros): the column checked as
- *  digits, at most 20 of them significant (uint64). Its bytes go to a table, no string made. */
+ *  digits, at most 20 of them significant (uint64). A version's digits go to its table as they are, no string made. */
 function guidStartAt(l: LineAt, from: number, to: number): number {
   const b = l.buf;
   if (to <= from) failAt(l);
@@ -90,6 +76,11 @@ function guidStartAt(l: LineAt, from: number, to: number): number {
   if (first < 0) return to - 1;
   if (to - first > 20) failAt(l);
   return first;
+}
+
+/** A GUID column as an exact decimal string without leading zeros (uint64 does not fit a number). */
+function parseGuidAt(l: LineAt, from: number, to: number): string {
+  return l.buf.toString('latin1', guidStartAt(l, from, to), to);
 }
 
 /** Whether buf[from, to) is exactly the ASCII word. */

@@ -116,6 +116,9 @@ test('parseList: a version\'s GUID loses its leading zeros and is at most a uint
   assert.equal(parseList(line('000018446744073709551615')).versions[0]!.guid, '18446744073709551615');
   assert.equal(parseList(line('000')).versions[0]!.guid, '0');
   assert.throws(() => parseList(line('184467440737095516150')), (e: unknown) => e instanceof ZfsParseError && /line 2/.test(e.shortMessage));
+  // a dataset's GUID too
+  assert.equal(parseList('p1\tfilesystem\t0042\t1\t1\t-\t0\toff\t-\t-\t-\n').datasets[0]!.guid, '42');
+  assert.throws(() => parseList('p1\tfilesystem\t184467440737095516150\t1\t1\t-\t0\toff\t-\t-\t-\n'), (e: unknown) => e instanceof ZfsParseError && /line 1/.test(e.shortMessage));
 });
 
 test('computeSortedVersions: dataset, then createtxg, bookmark before snapshot', () => {
