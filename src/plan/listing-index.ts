@@ -50,10 +50,10 @@ const MADE = 8;
 function buildIndex(listing: Listing): ListingIndex {
   const datasets = new Map<string, DatasetRecord>();
   for (const d of listing.datasets) datasets.set(d.name, d);
-  // the table comes grouped by dataset: one map entry per run of a dataset, not per version; a dataset's records
-  // are made when asked for (and the last few kept), so that a listing of millions holds no object per version
-  // runs as parallel arrays (no object per dataset: a listing can have 100,000 of them), a dataset's first run by
-  // name and any further ones chained (two datasets renamed into one name)
+  // The table comes grouped by dataset: one run per dataset, not an entry per version; a dataset's records are made
+  // when asked for (the last few kept), so that a listing of millions holds no object per version. The runs are
+  // parallel arrays (no object per dataset either: a listing can have 100,000), a dataset's first run found by name
+  // and any further ones chained (two datasets renamed into one name).
   const first = new Map<string, number>();
   const runSegment: Segment[] = [];
   const runFrom: number[] = [];
