@@ -1,14 +1,8 @@
 // Per-dataset views of a Listing: its record, its versions in createtxg order, and the holds on its snapshots.
 import type { DatasetRecord, HoldRecord, Listing, VersionRecord } from '../zfs/types.js';
 import type { VersionRef } from './types.js';
-import { type Segment, versionTable } from '../zfs/version-table.js';
+import { type Segment, compareInDataset, versionTable } from '../zfs/version-table.js';
 
-/** createtxg order, a bookmark before the snapshot at the same txg, then by name (for a stable order). */
-export function compareVersions(a: VersionRecord, b: VersionRecord): number {
-  if (a.createtxg !== b.createtxg) return a.createtxg - b.createtxg;
-  if (a.kind !== b.kind) return a.kind === 'bookmark' ? -1 : 1;
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-}
 
 export function refOf(v: VersionRecord): VersionRef {
   return { dataset: v.dataset, kind: v.kind, name: v.name, guid: v.guid, createtxg: v.createtxg };
@@ -86,7 +80,7 @@ function buildIndex(listing: Listing): ListingIndex {
     // a dataset in more than one run (two datasets renamed into one name): all of them, in order
     records = [];
     for (let r = r0; r >= 0; r = runNext[r]!) runSegment[r]!.records(runFrom[r]!, runTo[r]!, records);
-    if (runNext[r0]! >= 0) records.sort(compareVersions);
+    if (runNext[r0]! >= 0) records.sort(compareInDataset);
     if (made.size >= MADE) made.delete(made.keys().next().value!);
     made.set(name, records);
     return records;

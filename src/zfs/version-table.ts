@@ -269,10 +269,12 @@ export class VersionTableBuilder extends Segment {
       }
     }
     if (this.guidStrings === null) {
-      const rows = order.map((k) => Buffer.from(this.chunks[k >>> CHUNK_BITS]!.guids.subarray((k & CHUNK_MASK) * GUID_BYTES, ((k & CHUNK_MASK) + 1) * GUID_BYTES)));
-      for (let at = 0; at < rows.length; at++) {
+      // the run's digits copied once, then put back in the new order
+      const rows = new Uint8Array((to - from) * GUID_BYTES);
+      for (let i = from; i < to; i++) rows.set(this.chunks[i >>> CHUNK_BITS]!.guids.subarray((i & CHUNK_MASK) * GUID_BYTES, ((i & CHUNK_MASK) + 1) * GUID_BYTES), (i - from) * GUID_BYTES);
+      for (let at = 0; at < order.length; at++) {
         const i = from + at;
-        rows[at]!.copy(this.chunks[i >>> CHUNK_BITS]!.guids, (i & CHUNK_MASK) * GUID_BYTES);
+        this.chunks[i >>> CHUNK_BITS]!.guids.set(rows.subarray((order[at]! - from) * GUID_BYTES, (order[at]! - from + 1) * GUID_BYTES), (i & CHUNK_MASK) * GUID_BYTES);
       }
     }
     const strings = this.guidStrings;
