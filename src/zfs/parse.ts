@@ -83,6 +83,25 @@ function parseGuidAt(l: LineAt, from: number, to: number): string {
   return l.buf.toString('latin1', guidStartAt(l, from, to), to);
 }
 
+const SNAPSHOT_BYTES = Buffer.from('snapshot');
+
+/** Where the last digitsTo stopped (its stop byte). */
+let digitsEnd = 0;
+
+/** The number in buf from `from` up to the byte `stop`: 1 to 15 ASCII digits and then `stop`, else -1. digitsEnd is
+ *  where it stopped. */
+function digitsTo(buf: Buffer, from: number, stop: number): number {
+  let n = 0;
+  let p = from;
+  let c = buf[p]!;
+  while (c >= 48 && c <= 57) {
+    n = n * 10 + (c - 48);
+    c = buf[++p]!;
+  }
+  digitsEnd = p;
+  return c === stop && p > from && p - from <= 15 ? n : -1;
+}
+
 /** Whether buf[from, to) is exactly the ASCII word. */
 function isWord(buf: Buffer, from: number, to: number, word: string): boolean {
   if (to - from !== word.length) return false;
@@ -201,7 +220,7 @@ export class ListParser {
       const l = this.at; // one object for every line: a listing has millions
       l.buf = buf; l.start = start; l.end = end; l.no = no;
       this.line(l, tabs, nTabs);
-    });
+    }, this.versionsOnly ? (buf, start) => this.snapshotLine(buf, start) : null);
   }
 
   /** Whether a dataset listed shows `zform:placeholder` as "on", set there or inherited (with `placeholderColumn`
@@ -230,6 +249,67 @@ export class ListParser {
     if (!this.runSorted) this.unsortedRuns.push(this.runStart, this.runDescent, end);
     this.runStart = end;
     this.runSorted = true;
+  }
+
+  /** A version of lastDataset into the table, its run's order noted. */
+  private addVersion(
+    snapshot: boolean, nameId: number, buf: Buffer, guidFrom: number, guidTo: number,
+    createtxg: number, creation: number, userrefs: number, written: number,
+  ): void {
+    const table = this.versions;
+    const i = table.length;
+    table.push(snapshot, this.lastDatasetId, nameId, buf, guidFrom, guidTo, createtxg, creation, userrefs, written);
+    const dataset = this.lastDataset;
+    if (i > 0 && this.grouped) {
+      const previous = this.previousDataset;
+      if (previous !== dataset) {
+        if (previous > dataset) this.grouped = false;
+        else this.endRun(i);
+      } else if (this.runSorted && table.compareInDataset(i - 1, i) > 0) {
+        this.runSorted = false;
+        this.runDescent = i;
+      }
+    }
+    this.previousDataset = dataset;
+  }
+
+  /** The usual line of a version listing, read in the one pass that finds its end (TabbedLineSplitter's fastLine): a
+   *  snapshot of the dataset of the line before, every column plain digits. Returns where the next line starts, or
+   *  -1, having changed nothing, for any other line (a new dataset, a bookmark, `-`, a long number, anything odd),
+   *  which `line` then reads and judges as before. */
+  private snapshotLine(buf: Buffer, start: number): number {
+    if (this.nested) return -1; // the check for a name listed twice stays with `line`
+    const known = this.lastDatasetBytes;
+    const k = known.length;
+    if (k === 0 || buf[start + k] !== 64 /* @ */) return -1;
+    for (let i = 0; i < k; i++) if (buf[start + i] !== known[i]) return -1;
+    const nameFrom = start + k + 1;
+    let p = nameFrom;
+    for (let c = buf[p]; c !== 9; c = buf[++p]) if (c === 10) return -1;
+    const nameTo = p;
+    for (let i = 0; i < 8; i++) if (buf[p + 1 + i] !== SNAPSHOT_BYTES[i]) return -1;
+    p += 9;
+    if (buf[p] !== 9) return -1;
+    const guidFrom0 = ++p;
+    let first = -1;
+    for (let c = buf[p]!; c !== 9; c = buf[++p]!) {
+      if (c < 48 || c > 57) return -1;
+      if (first < 0 && c !== 48) first = p;
+    }
+    const guidTo = p;
+    if (guidTo === guidFrom0) return -1;
+    const guidFrom = first < 0 ? guidTo - 1 : first;
+    if (guidTo - guidFrom > 20) return -1;
+    const createtxg = digitsTo(buf, p + 1, 9);
+    if (createtxg < 0) return -1;
+    const creation = digitsTo(buf, digitsEnd + 1, 9);
+    if (creation < 0) return -1;
+    const userrefs = digitsTo(buf, digitsEnd + 1, 9);
+    if (userrefs < 0) return -1;
+    const written = digitsTo(buf, digitsEnd + 1, 10);
+    if (written < 0) return -1;
+    this.addVersion(true, this.shortNames.get(buf, nameFrom, nameTo).id, buf, guidFrom, guidTo, createtxg, creation, userrefs, written);
+    return digitsEnd + 1;
   }
 
   private line(l: LineAt, tabs: Int32Array, nTabs: number): void {
@@ -267,27 +347,13 @@ export class ListParser {
         if (names.has(shared)) return;
         names.add(shared);
       }
-      const table = this.versions;
-      const i = table.length;
-      const guidFrom = guidStartAt(l, t1 + 1, tabs[2]!);
-      table.push(
-        snapshot, this.lastDatasetId, entry.id, buf, guidFrom, tabs[2]!,
+      this.addVersion(
+        snapshot, entry.id, buf, guidStartAt(l, t1 + 1, tabs[2]!), tabs[2]!,
         parseCountAt(l, tabs[2]! + 1, tabs[3]!),
         parseCountAt(l, tabs[3]! + 1, tabs[4]!),
         snapshot ? parseCountAt(l, tabs[4]! + 1, tabs[5]!) : 0,
         snapshot ? parseCountAt(l, tabs[5]! + 1, nTabs > 6 ? tabs[6]! : l.end) : 0,
       );
-      if (i > 0 && this.grouped) {
-        const previous = this.previousDataset;
-        if (previous !== dataset) {
-          if (previous > dataset) this.grouped = false;
-          else this.endRun(i);
-        } else if (this.runSorted && table.compareInDataset(i - 1, i) > 0) {
-          this.runSorted = false;
-          this.runDescent = i;
-        }
-      }
-      this.previousDataset = dataset;
       return;
     }
     const col = (i: number) => buf.toString('utf8', i === 0 ? l.start : tabs[i - 1]! + 1, i < nTabs ? tabs[i] : l.end);

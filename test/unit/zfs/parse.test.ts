@@ -111,6 +111,61 @@ test('ListParser of a version listing (versionsOnly): a version\'s 7 columns; a 
   assert.throws(() => parse('p1/a@s1\tsnapshot\t17\t19\t1\t2\t3\np1/a\tfilesystem\t7\t7\t1\t-\t0\n'), (e: unknown) => e instanceof ZfsParseError && /line 2/.test(e.shortMessage));
 });
 
+test('ListParser of a version listing: the one-pass read of usual lines gives what the line-by-line read gives, in any chunks', () => {
+  // nested: true keeps every line on the line-by-line read (the one-pass read leaves the duplicate check to it)
+  const text = [
+    'p1/a@s1\tsnapshot\t0017\t19\t1795294156\t2\t24576', // the first of a dataset: line by line
+    'p1/a@s2\tsnapshot\t18446744073709551615\t20\t1795294157\t0\t0', // usual: one pass
+    'p1/a@s3\tsnapshot\t000\t21\t1795294158\t-\t-', // `-` counts: line by line
+    'p1/a@s4\tsnapshot\t5\t22\t1795294159\t0\t12345678901234567', // a 17-digit count: line by line
+    'p1/a@s@5\tsnapshot\t6\t23\t1795294160\t1\t7', // an @ in the short name, as the line-by-line read takes it
+    'p1/a#b1\tbookmark\t17\t19\t1795294156\t-\t-',
+    'p1/a@s6\tsnapshot\t8\t18\t1795294155\t3\t9', // out of createtxg order
+    'p1/ab@s1\tsnapshot\t9\t30\t1795294170\t0\t1', // a dataset whose name starts with the one before
+    'p1/ab@s2\tsnapshot\t10\t31\t1795294171\t0\t2',
+    'p1/b@s1\tsnapshot\t11\t40\t1795294180\t0\t3',
+    'p1/b@s2\tsnapshot\t12\t41\t1795294181\t0\t4',
+  ].join('\n') + '\n';
+  const parse = (nested: boolean, cut: number) => {
+    const p = new ListParser({ nested, versionsOnly: true });
+    const buf = Buffer.from(text);
+    p.push(buf.subarray(0, cut));
+    p.push(buf.subarray(cut));
+    return p.end().table.records();
+  };
+  const expected = parse(true, 0);
+  assert.equal(expected.length, 11);
+  assert.deepEqual(expected.find((v) => v.name === 's2'), { kind: 'snapshot', dataset: 'p1/a', name: 's2', guid: '18446744073709551615', createtxg: 20, creation: 1795294157, userrefs: 0, written: 0 });
+  assert.equal(expected.find((v) => v.name === 's@5')!.dataset, 'p1/a');
+  for (let cut = 0; cut <= text.length; cut++) assert.deepEqual(parse(false, cut), expected, `cut at ${cut}`);
+  // the last line without its newline counts
+  const p = new ListParser({ nested: false, versionsOnly: true });
+  p.push(Buffer.from(text.slice(0, -1)));
+  assert.deepEqual(p.end().table.records(), expected);
+});
+
+test('ListParser of a version listing: a line the one-pass read leaves is judged line by line, with its line number', () => {
+  const good = (i: number) => `p1/a@s${i}\tsnapshot\t${i + 1}\t${i + 10}\t1795294156\t0\t4096\n`;
+  const parse = (text: string) => {
+    const p = new ListParser({ nested: false, versionsOnly: true });
+    p.push(Buffer.from(text));
+    return p.end().table.records();
+  };
+  const lines = [good(1), good(2), good(3)];
+  for (const bad of [
+    'p1/a@x\tsnapshot\t1x\t5\t1\t0\t0\n', // a GUID that is not digits
+    'p1/a@x\tsnapshot\t184467440737095516150\t5\t1\t0\t0\n', // beyond uint64
+    'p1/a@x\tsnapshot\t\t5\t1\t0\t0\n', // no GUID
+    'p1/a@x\tsnapshot\t7\t5\t1\t0\n', // a column short
+    'p1/a@x\tsnapshot\t7\t5\t1\t0\t0\toff\n', // a column more
+    'p1/a@x\tsnapshop\t7\t5\t1\t0\t0\n', // neither snapshot nor bookmark
+    'p1/a@x\tsnapshot\t7\t5x\t1\t0\t0\n',
+    'p1/a@x\tsnapshot\t7\t5\t1\t0\t\n', // an empty count
+  ]) {
+    assert.throws(() => parse(lines.join('') + bad + good(4)), (e: unknown) => e instanceof ZfsParseError && /line 4:/.test(e.shortMessage), bad);
+  }
+});
+
 test('parseList: a version\'s GUID loses its leading zeros and is at most a uint64\'s 20 digits', () => {
   const line = (guid: string) => `p1\tfilesystem\t5\t1\t1\t-\t0\toff\t-\t-\t-\np1@s\tsnapshot\t${guid}\t2\t1\t0\t0\toff\t-\t-\t-\n`;
   assert.equal(parseList(line('000018446744073709551615')).versions[0]!.guid, '18446744073709551615');
