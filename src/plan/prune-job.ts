@@ -104,8 +104,8 @@ function pruneSource(ctx: PruneContext): PruneSideResult {
   const { input, sends } = ctx;
   const { job, source } = input;
   const listed = snapshotsOf(input.sourceIndex, source.name);
-  const snaps: SideSnapshot[] = listed.map((v) => ({ ref: v, creation: v.creation, planned: false, written: v.written }));
-  if (input.planned) snaps.push({ ref: input.planned.ref, creation: ctx.nowSeconds, planned: true });
+  const snaps: SideSnapshot[] = listed.map((v, i) => ({ ref: v, name: v.name, creation: v.creation, order: i, planned: false, written: v.written }));
+  if (input.planned) snaps.push({ ref: input.planned.ref, name: input.planned.ref.name, creation: ctx.nowSeconds, order: snaps.length, planned: true });
   const protect = new Set<string>();
   let replicatedUpTo: number | null = null;
   if (input.target) {
@@ -150,7 +150,7 @@ function pruneTarget(ctx: PruneContext, t: NonNullable<DatasetPruneInput['target
   const rolledBack = new Set<string>();
   for (const a of plan.actions) if (a.kind === 'rollback') for (const d of a.destroys) if (d.kind === 'snapshot') rolledBack.add(d.name);
   const kept = rolledBack.size === 0 ? listed : listed.filter((v) => !rolledBack.has(v.name));
-  const snaps: SideSnapshot[] = kept.map((v) => ({ ref: v, creation: v.creation, planned: false, written: v.written }));
+  const snaps: SideSnapshot[] = kept.map((v, i) => ({ ref: v, name: v.name, creation: v.creation, order: i, planned: false, written: v.written }));
   let created: Map<string, number> | null = null; // only for a chain that sends
   const sourceCreation = (ref: VersionRef): number => {
     if (ref.guid === null) return nowSeconds;
@@ -162,7 +162,7 @@ function pruneTarget(ctx: PruneContext, t: NonNullable<DatasetPruneInput['target
     for (const inc of s.includes) {
       if (present.has(inc.name)) continue;
       present.add(inc.name);
-      snaps.push({ ref: { dataset: t.name, kind: 'snapshot', name: inc.name, guid: inc.guid, createtxg: null }, creation: sourceCreation(inc), planned: inc.guid === null });
+      snaps.push({ ref: { dataset: t.name, kind: 'snapshot', name: inc.name, guid: inc.guid, createtxg: null }, name: inc.name, creation: sourceCreation(inc), order: snaps.length, planned: inc.guid === null });
     }
   }
   // the target's newest snapshot is the base of the next incremental

@@ -29,6 +29,19 @@ function youngestFirst(a: PruneCandidate, b: PruneCandidate): number {
   return b.creation - a.creation || b.order - a.order || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0);
 }
 
+/** `matching` (positions in candidates, in ascending order) put youngest first: mostly only reversed, since
+ *  candidates come oldest first and creation grows with createtxg; sorted only where it does not (no sort's copy
+ *  per rule and dataset side). youngestFirst is a total order (`order` differs), so the result is the sort's. */
+function youngestFirstPositions(candidates: PruneCandidate[], matching: number[]): void {
+  matching.reverse();
+  for (let j = 1; j < matching.length; j++) {
+    if (youngestFirst(candidates[matching[j - 1]!]!, candidates[matching[j]!]!) > 0) {
+      matching.sort((a, b) => youngestFirst(candidates[a]!, candidates[b]!));
+      return;
+    }
+  }
+}
+
 function matcher(regex: string | undefined): (name: string) => boolean {
   if (regex === undefined) return () => true;
   const re = compileRegex(regex);
@@ -76,7 +89,7 @@ function gridRule(grid: GridInterval[], gridText: string, regex: string): RuleFn
       else out[k] = unmatched;
     }
     if (matching.length === 0) return out;
-    matching.sort((a, b) => youngestFirst(candidates[a]!, candidates[b]!));
+    youngestFirstPositions(candidates, matching);
     // "now" is the youngest matching snapshot, not the clock
     const nowMs = candidates[matching[0]!]!.creation * 1000;
     // youngest first, so each bucket's members are one run of `matching`: [from, i) for bucket b
@@ -111,7 +124,7 @@ function lastNRule(count: number, regex: string | undefined): RuleFn {
       if (matches(candidates[k]!.name)) matching.push(k);
       else out[k] = `last_n: does not match ${regex}`;
     }
-    matching.sort((a, b) => youngestFirst(candidates[a]!, candidates[b]!));
+    youngestFirstPositions(candidates, matching);
     for (const k of matching.slice(count)) out[k] = `last_n: not among the newest ${count}${regex !== undefined ? ' matching' : ''}`;
     return out;
   };

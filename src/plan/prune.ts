@@ -5,14 +5,13 @@ import type { PruneRule } from '../config/types.js';
 import type { Action, Side, VersionRef } from './types.js';
 import { evaluateKeepRules, type PruneCandidate } from './prune-rules.js';
 
-/** A snapshot the side has, or will have after the plan's earlier lines (received or taken). */
-export interface SideSnapshot {
+/** A snapshot the side has, or will have after the plan's earlier lines (received or taken). It is the rules'
+ *  candidate too (one object per snapshot, not two: a side can have millions): `name` is its ref's, `order` its
+ *  position in PruneSideInput.snapshots, and `planned` one taken by this plan, never destroyed by it but counted
+ *  by the rules. */
+export interface SideSnapshot extends PruneCandidate {
   /** a listed snapshot's own record (no copy per snapshot: most stay), copied where the plan records it */
   ref: VersionRef;
-  /** unix seconds */
-  creation: number;
-  /** taken by this plan: never destroyed by it, but counted by the rules */
-  planned: boolean;
   /** listed snapshots: bytes since the previous snapshot (`written`); absent for those this plan takes or receives */
   written?: number;
 }
@@ -48,7 +47,7 @@ function copyRef(r: VersionRef): VersionRef {
 }
 
 export function computePruneSide(input: PruneSideInput): PruneSideResult {
-  const candidates: PruneCandidate[] = input.snapshots.map((s, i) => ({ name: s.ref.name, creation: s.creation, order: i, planned: s.planned }));
+  const candidates: PruneCandidate[] = input.snapshots;
   // no rules (destroy_empty alone): the rules keep everything
   const verdict = input.rules.length > 0 ? evaluateKeepRules(input.rules, candidates, { replicatedUpTo: input.replicatedUpTo }) : new Map<PruneCandidate, string>();
   const keptHeld: PruneSideResult['keptHeld'] = [];
