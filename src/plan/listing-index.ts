@@ -3,7 +3,6 @@ import type { DatasetRecord, HoldRecord, Listing, VersionRecord } from '../zfs/t
 import type { VersionRef } from './types.js';
 import { type Segment, compareInDataset, versionTable } from '../zfs/version-table.js';
 
-
 export function refOf(v: VersionRecord): VersionRef {
   return { dataset: v.dataset, kind: v.kind, name: v.name, guid: v.guid, createtxg: v.createtxg };
 }

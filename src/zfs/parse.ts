@@ -62,20 +62,32 @@ function parseCountAt(l: LineAt, from: number, to: number): number {
   return n;
 }
 
-/** Where the significant digits of a GUID column start (the last digit if all are zeros): the column checked as
- *  digits, at most 20 of them significant (uint64). A version's digits go to its table as they are, no string made. */
-function guidStartAt(l: LineAt, from: number, to: number): number {
-  const b = l.buf;
-  if (to <= from) failAt(l);
+/** Where the last guidStart or digitsTo stopped (the byte after the digits). */
+let digitsEnd = 0;
+
+/** Where the significant digits of the GUID column from buf[from] start (the last digit if all are zeros), the
+ *  column being ASCII digits up to the byte `stop`, at most 20 of them significant (uint64); else -1. digitsEnd is
+ *  where it stopped. The one rule for a GUID column: the listing's one-pass read and the line reader both use it. */
+function guidStart(buf: Buffer, from: number, stop: number): number {
+  let p = from;
   let first = -1;
-  for (let i = from; i < to; i++) {
-    const c = b[i]!;
-    if (c < 48 || c > 57) failAt(l);
-    if (first < 0 && c !== 48) first = i;
+  let c = buf[p]!;
+  while (c >= 48 && c <= 57) {
+    if (first < 0 && c !== 48) first = p;
+    c = buf[++p]!;
   }
-  if (first < 0) return to - 1;
-  if (to - first > 20) failAt(l);
-  return first;
+  digitsEnd = p;
+  if (c !== stop || p === from) return -1;
+  const at = first < 0 ? p - 1 : first;
+  return p - at > 20 ? -1 : at;
+}
+
+/** guidStart of the column buf[from, to) (ended by a tab), failing the line if it is not a GUID. A version's digits
+ *  go to its table as they are, no string made. */
+function guidStartAt(l: LineAt, from: number, to: number): number {
+  const at = guidStart(l.buf, from, 9);
+  if (at < 0 || digitsEnd !== to) failAt(l);
+  return at;
 }
 
 /** A GUID column as an exact decimal string without leading zeros (uint64 does not fit a number). */
@@ -84,9 +96,6 @@ function parseGuidAt(l: LineAt, from: number, to: number): string {
 }
 
 const SNAPSHOT_BYTES = Buffer.from('snapshot');
-
-/** Where the last digitsTo stopped (its stop byte). */
-let digitsEnd = 0;
 
 /** The number in buf from `from` up to the byte `stop`: 1 to 15 ASCII digits and then `stop`, else -1. digitsEnd is
  *  where it stopped. */
@@ -220,7 +229,8 @@ export class ListParser {
       const l = this.at; // one object for every line: a listing has millions
       l.buf = buf; l.start = start; l.end = end; l.no = no;
       this.line(l, tabs, nTabs);
-    }, this.versionsOnly ? (buf, start) => this.snapshotLine(buf, start) : null);
+      // nested roots: the check for a name listed twice stays with `line`, every line read by it
+    }, this.versionsOnly && !this.nested ? (buf, start) => this.snapshotLine(buf, start) : null);
   }
 
   /** Whether a dataset listed shows `zform:placeholder` as "on", set there or inherited (with `placeholderColumn`
@@ -278,7 +288,6 @@ export class ListParser {
    *  -1, having changed nothing, for any other line (a new dataset, a bookmark, `-`, a long number, anything odd),
    *  which `line` then reads and judges as before. */
   private snapshotLine(buf: Buffer, start: number): number {
-    if (this.nested) return -1; // the check for a name listed twice stays with `line`
     const known = this.lastDatasetBytes;
     const k = known.length;
     if (k === 0 || buf[start + k] !== 64 /* @ */) return -1;
@@ -290,17 +299,10 @@ export class ListParser {
     for (let i = 0; i < 8; i++) if (buf[p + 1 + i] !== SNAPSHOT_BYTES[i]) return -1;
     p += 9;
     if (buf[p] !== 9) return -1;
-    const guidFrom0 = ++p;
-    let first = -1;
-    for (let c = buf[p]!; c !== 9; c = buf[++p]!) {
-      if (c < 48 || c > 57) return -1;
-      if (first < 0 && c !== 48) first = p;
-    }
-    const guidTo = p;
-    if (guidTo === guidFrom0) return -1;
-    const guidFrom = first < 0 ? guidTo - 1 : first;
-    if (guidTo - guidFrom > 20) return -1;
-    const createtxg = digitsTo(buf, p + 1, 9);
+    const guidFrom = guidStart(buf, p + 1, 9);
+    if (guidFrom < 0) return -1;
+    const guidTo = digitsEnd;
+    const createtxg = digitsTo(buf, guidTo + 1, 9);
     if (createtxg < 0) return -1;
     const creation = digitsTo(buf, digitsEnd + 1, 9);
     if (creation < 0) return -1;
