@@ -56,20 +56,12 @@ for n in $sizes; do
   done
   cp "$data/plan-after.txt" "$data/plan.txt"
   export ZFORM_BENCH_LOG=$data/zfs-after.log
-  # the stand-in's own cost: each build's commands, replayed without zform (not through xargs or sh -c: a `zfs holds`
-  # line can be longer than one argument may be); zform's CPU is user+sys less the replay's (the stand-in runs as
-  # zform's child, and /usr/bin/time counts a child's waited-for children)
-  replay() {
-    local log=$1 line args
-    while IFS= read -r line; do
-      read -ra args <<<"$line"
-      ZFORM_BENCH_LOG= zfs "${args[@]}" >/dev/null || true
-    done <"$log"
-  }
+  # the stand-in's own cost: each build's commands, replayed without zform (bench/lib/zfs-replay); zform's CPU is
+  # user+sys less the replay's (the stand-in runs as zform's child, and /usr/bin/time counts a child's waited-for
+  # children)
   declare -A standin_cpu=()
-  export -f replay
   for build in ${before:+before} after; do
-    /usr/bin/time -f '%e %U %S' -o "$data/replay-time" bash -c 'replay "$1"' _ "$data/zfs-$build.log"
+    /usr/bin/time -f '%e %U %S' -o "$data/replay-time" "$root/bench/lib/zfs-replay" "$data/zfs-$build.log"
     read -r rwall ruser rsys <"$data/replay-time"
     standin_cpu[$build]=$(echo "$ruser + $rsys" | bc)
     [ "$build" = after ] && standin=$rwall

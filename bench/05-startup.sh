@@ -20,13 +20,8 @@ export PATH="$work/bin:$PATH" ZFORM_BENCH_DATA=$work/inv
 unset ZFORM_TRACE ZFORM_CONFIG
 
 # The stand-in is zform's child and its CPU counts in zform's: the zfs commands of one plan are logged, then replayed
-# on their own in the same rounds (one bash running them one after the other), so that the plan's row can be given
-# less the stand-in's part too.
-cat >"$work/replay" <<'SH'
-#!/bin/bash
-while IFS= read -r line; do read -ra args <<<"$line"; ZFORM_BENCH_LOG= zfs "${args[@]}" >/dev/null || true; done <"$1"
-SH
-chmod +x "$work/replay"
+# on their own in the same rounds (bench/lib/zfs-replay), so that the plan's row can be given less the stand-in's
+# part too.
 names=() cmds=()
 add() { names+=("$1"); cmds+=("$2"); }
 add 'node -e 0' 'node -e 0'
@@ -36,7 +31,7 @@ for build in ${before:+before} after; do
   add "zform version ($build)" "node $bin version"
   add "zform --help ($build)" "node $bin --help"
   add "zform plan, 1 dataset ($build)" "node $bin plan -c $work/inv/zform.yml"
-  add "the stand-in: the plan's $(wc -l <"$work/zfs-$build.log") zfs commands replayed ($build)" "$work/replay $work/zfs-$build.log"
+  add "the stand-in: the plan's $(wc -l <"$work/zfs-$build.log") zfs commands replayed ($build)" "$root/bench/lib/zfs-replay $work/zfs-$build.log"
 done
 echo "Start-up CPU (user+sys, median of $runs paired rounds; node $(node --version), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg))"
 echo
