@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { renderPlanHuman, renderPlanHumanPieces, writePlanHuman } from '../../../src/views/plan-human.js';
-import { writePieces } from '../../../src/views/write-pieces.js';
+import { WRITE_CHARS, writePieces } from '../../../src/views/write-pieces.js';
 import { jsonPieces, renderPlanJson, renderPlanJsonPieces } from '../../../src/views/plan-json.js';
 import { writeInventory } from '../../../bench/lib/make-inventory.js';
 import { run } from '../../../src/cli.js';
@@ -63,13 +63,14 @@ test('jsonPieces is JSON.stringify(v, null, 2) at any depth, with empty, omitted
   for (const make of Object.values(SCENARIOS)) assert.equal([...renderPlanJsonPieces(make())].join(''), renderPlanJson(make()));
 });
 
-test('writePieces: everything in order, in writes of at least 64 KiB but the last', () => {
-  const pieces = Array.from({ length: 5000 }, (_, i) => `line ${i} ${'x'.repeat(i % 97)}\n`);
+test('writePieces: everything in order, in writes of at least WRITE_CHARS characters but the last, each under 128 KiB even two bytes a character', () => {
+  const pieces = Array.from({ length: 5000 }, (_, i) => `line ${i} → ${'x'.repeat(i % 97)}\n`);
   const s = sink();
   writePieces(pieces, s);
   assert.equal(s.writes.join(''), pieces.join(''));
   assert.ok(s.writes.length > 2);
-  s.writes.slice(0, -1).forEach((w) => assert.ok(w.length >= 65_536 && w.length < 65_536 + 200, String(w.length)));
+  s.writes.slice(0, -1).forEach((w) => assert.ok(w.length >= WRITE_CHARS && w.length < WRITE_CHARS + 200, String(w.length)));
+  s.writes.forEach((w) => assert.ok(w.length * 2 < 128 * 1024, String(w.length)));
   const none = sink();
   writePieces(['', ''], none);
   assert.deepEqual(none.writes, []);
