@@ -24,7 +24,7 @@ export interface OwnedAbstraction {
 
 /** The snapshots among `versions` that carry hold `tag`. Only a snapshot with userrefs has holds (a listing asks
  *  `zfs holds` for no other): skipping the rest saves a lookup per snapshot, a million of them at scale. */
-export function snapshotsHeldWith(versions: VersionRecord[], holds: (snapshot: string) => HoldRecord[], tag: string): VersionRecord[] {
+export function snapshotsHeldWith(versions: readonly VersionRecord[], holds: (snapshot: string) => HoldRecord[], tag: string): VersionRecord[] {
   return versions.filter((v) => v.kind === 'snapshot' && v.userrefs > 0 && holds(`${v.dataset}@${v.name}`).some((h) => h.tag === tag));
 }
 

@@ -57,8 +57,8 @@ interface ChainContext {
   sourceEncrypted: boolean;
   /** every source snapshot and bookmark in createtxg order, then the snapshot this plan takes */
   timeline: TimelineEntry[];
-  sourceVersions: VersionRecord[];
-  targetVersions: VersionRecord[];
+  sourceVersions: readonly VersionRecord[];
+  targetVersions: readonly VersionRecord[];
   targetSnapshots: VersionRecord[];
   tracker: AbstractionTracker;
   diag: (severity: Diagnostic['severity'], summary: string, detail: string[], conflict?: Conflict) => Diagnostic;
@@ -124,8 +124,11 @@ function chainContext(input: DatasetChainInput): ChainContext {
   const { job, source, target, targetName: T } = input;
   const S = source.name;
   const sourceVersions = input.sourceIndex.versions(S);
-  const timeline: TimelineEntry[] = sourceVersions.map((v) => ({ ref: refOf(v), written: v.kind === 'snapshot' ? v.written : 0, replicable: v.kind === 'snapshot' && input.replicable(v.name) }));
-  if (input.planned) timeline.push({ ref: input.planned.ref, written: input.planned.written, replicable: input.replicable(input.planned.ref.name) });
+  const timeline: TimelineEntry[] = sourceVersions.map((v) => new ListedEntry(v, input.replicable));
+  if (input.planned) {
+    const { ref, written } = input.planned;
+    timeline.push({ kind: ref.kind, name: ref.name, guid: ref.guid, ref, written, replicable: input.replicable(ref.name) });
+  }
   const targetVersions = target ? input.targetIndex.versions(T) : [];
   const targetSnapshots = targetVersions.filter((v) => v.kind === 'snapshot');
   const tracker = createAbstractionTracker({
@@ -139,6 +142,23 @@ function chainContext(input: DatasetChainInput): ChainContext {
     sourceVersions, targetVersions, targetSnapshots, tracker,
     diag: (severity, summary, detail, conflict) => ({ severity, summary, detail, job: job.name, dataset: S, ...(conflict ? { conflict } : {}) }),
   };
+}
+
+/**
+ * A listed version's timeline entry. Its ref and whether it is replicable are worked out when first read: a chain
+ * that continues an incremental reads them for the last few versions only, and at scale (a million versions per
+ * side) a ref and a pattern test for every version were a tenth of what planning allocates.
+ */
+class ListedEntry implements TimelineEntry {
+  private made: VersionRef | undefined = undefined;
+  private matches: boolean | undefined = undefined;
+  constructor(private readonly v: VersionRecord, private readonly isReplicable: (snapshotName: string) => boolean) {}
+  get kind(): VersionRef['kind'] { return this.v.kind; }
+  get name(): string { return this.v.name; }
+  get guid(): string { return this.v.guid; }
+  get written(): number { return this.v.kind === 'snapshot' ? this.v.written : 0; }
+  get ref(): VersionRef { return (this.made ??= refOf(this.v)); }
+  get replicable(): boolean { return (this.matches ??= this.v.kind === 'snapshot' && this.isReplicable(this.v.name)); }
 }
 
 /** A source the job cannot send as configured (encryption), or null. */
@@ -155,8 +175,8 @@ function sourceProblem(ctx: ChainContext): Diagnostic | null {
 
 /** Replicable timeline entries after `ref` (a later version with the same GUID is the same data), or all. */
 function replicableAfter(timeline: TimelineEntry[], ref: VersionRef | null): TimelineEntry[] {
-  const start = ref === null ? -1 : timeline.findIndex((e) => e.ref.kind === ref.kind && e.ref.name === ref.name);
-  return timeline.slice(start + 1).filter((e) => e.replicable && (ref === null || e.ref.guid === null || e.ref.guid !== ref.guid));
+  const start = ref === null ? -1 : timeline.findIndex((e) => e.kind === ref.kind && e.name === ref.name);
+  return timeline.slice(start + 1).filter((e) => e.replicable && (ref === null || e.guid === null || e.guid !== ref.guid));
 }
 
 /**
@@ -360,6 +380,6 @@ function stepActions(ctx: ChainContext, steps: Step[], force: boolean): Action[]
 }
 
 function newestSnapshotRef(timeline: TimelineEntry[]): VersionRef | null {
-  for (let i = timeline.length - 1; i >= 0; i--) if (timeline[i]!.ref.kind === 'snapshot') return timeline[i]!.ref;
+  for (let i = timeline.length - 1; i >= 0; i--) if (timeline[i]!.kind === 'snapshot') return timeline[i]!.ref;
   return null;
 }

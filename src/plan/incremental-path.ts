@@ -40,7 +40,7 @@ export type IncrementalConflict =
  * `source`: the source's snapshots and bookmarks, `target`: the target's (bookmarks are ignored), both oldest
  * first (createtxg order). The common snapshot is the target's newest snapshot whose GUID the source has.
  */
-export function computeIncrementalPath(source: VersionRecord[], target: VersionRecord[]): IncrementalPath {
+export function computeIncrementalPath(source: readonly VersionRecord[], target: readonly VersionRecord[]): IncrementalPath {
   const targetSnapshots = target.filter((v) => v.kind === 'snapshot');
   const targetNewest = targetSnapshots[targetSnapshots.length - 1];
   if (!targetNewest) return { kind: 'conflict', conflict: { type: 'target_empty' } };
@@ -76,7 +76,7 @@ export function incrementalBase(path: IncrementalPath): VersionRecord | null {
   return path.conflict.type === 'diverged' ? path.conflict.base : null;
 }
 
-function findNewest<T>(oldestFirst: T[], pred: (v: T) => boolean): T | undefined {
+function findNewest<T>(oldestFirst: readonly T[], pred: (v: T) => boolean): T | undefined {
   for (let i = oldestFirst.length - 1; i >= 0; i--) if (pred(oldestFirst[i]!)) return oldestFirst[i];
   return undefined;
 }

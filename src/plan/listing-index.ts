@@ -9,8 +9,9 @@ export function refOf(v: VersionRecord): VersionRef {
 
 export interface ListingIndex {
   dataset(name: string): DatasetRecord | undefined;
-  /** snapshots and bookmarks of `name`, oldest first (a copy) */
-  versions(name: string): VersionRecord[];
+  /** snapshots and bookmarks of `name`, oldest first (the index's own array, the same on every call while kept:
+   *  read only) */
+  versions(name: string): readonly VersionRecord[];
   /** the snapshots of `name`, oldest first (a new array, without copying every version first) */
   snapshots(name: string): VersionRecord[];
   /** the newest snapshot of `name` whose short name passes `test` (any, without one); no other record is made */
@@ -116,7 +117,7 @@ function buildIndex(listing: Listing): ListingIndex {
   }
   return {
     dataset: (name) => datasets.get(name),
-    versions: (name) => [...recordsOf(name)],
+    versions: (name) => recordsOf(name),
     snapshots: (name) => recordsOf(name).filter((v) => v.kind === 'snapshot'),
     newestSnapshot,
     hasSnapshot,
@@ -127,7 +128,7 @@ function buildIndex(listing: Listing): ListingIndex {
 
 /** A look-up of versions by a key (the last one with it): the first few questions by a scan from the newest (the
  *  steady state asks one or two per dataset, about the newest: one comparison), a map of every version only after. */
-export function findVersion(versions: VersionRecord[], key: (v: VersionRecord) => string | null): (k: string) => VersionRecord | undefined {
+export function findVersion(versions: readonly VersionRecord[], key: (v: VersionRecord) => string | null): (k: string) => VersionRecord | undefined {
   let map: Map<string | null, VersionRecord> | null = null;
   let asked = 0;
   return (k) => {

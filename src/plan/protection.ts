@@ -24,7 +24,7 @@ export interface ProtectionScope {
   sourceDataset: string;
   targetDataset: string;
   /** source snapshots and bookmarks of the dataset, oldest first */
-  sourceVersions: VersionRecord[];
+  sourceVersions: readonly VersionRecord[];
   /** target snapshots, oldest first (empty when the target is missing) */
   targetSnapshots: VersionRecord[];
   sourceHolds: (snapshot: string) => HoldRecord[];

@@ -17,7 +17,7 @@ export interface ResumeCheckInput {
   /** the job sends with -w (send.raw or send.encrypted) */
   jobRaw: boolean;
   /** source snapshots and bookmarks, oldest first */
-  sourceVersions: VersionRecord[];
+  sourceVersions: readonly VersionRecord[];
   /** the target's newest snapshot, if any */
   targetNewest: VersionRecord | null;
   targetWritten: number;
@@ -25,7 +25,7 @@ export interface ResumeCheckInput {
 }
 
 /** A source version with this GUID, a snapshot preferred over a bookmark. */
-export function findByGuid(versions: VersionRecord[], guid: string): VersionRecord | undefined {
+export function findByGuid(versions: readonly VersionRecord[], guid: string): VersionRecord | undefined {
   return versions.find((v) => v.guid === guid && v.kind === 'snapshot') ?? versions.find((v) => v.guid === guid);
 }
 

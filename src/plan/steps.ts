@@ -6,11 +6,14 @@ import { plural } from '../text.js';
 
 /** One source version in createtxg order; the snapshot this plan takes comes last (guid null). */
 export interface TimelineEntry {
-  ref: VersionRef;
+  readonly kind: VersionRef['kind'];
+  readonly name: string;
+  readonly guid: string | null;
+  readonly ref: VersionRef;
   /** `written` of a snapshot (0 for a bookmark); for a planned snapshot, the dataset's `written` */
-  written: number;
+  readonly written: number;
   /** a snapshot that matches replication.snapshots (bookmarks: false) */
-  replicable: boolean;
+  readonly replicable: boolean;
 }
 
 export interface Step {
@@ -28,7 +31,7 @@ export interface Step {
 
 function at(timeline: TimelineEntry[], ref: VersionRef): number {
   // the first of the same kind and name (no key strings: this runs per step over the whole timeline)
-  const i = timeline.findIndex((e) => e.ref.name === ref.name && e.ref.kind === ref.kind);
+  const i = timeline.findIndex((e) => e.name === ref.name && e.kind === ref.kind);
   if (i < 0) throw new ZformError('internal', `${ref.dataset}@${ref.name} is not in the planning timeline`);
   return i;
 }
@@ -41,13 +44,13 @@ export function estimateBytes(timeline: TimelineEntry[], from: VersionRef | null
   const start = from ? at(timeline, from) : -1;
   const end = at(timeline, to);
   let sum = 0;
-  for (let i = start + 1; i <= end; i++) if (timeline[i]!.ref.kind === 'snapshot') sum += timeline[i]!.written;
+  for (let i = start + 1; i <= end; i++) if (timeline[i]!.kind === 'snapshot') sum += timeline[i]!.written;
   return sum;
 }
 
 /** Source snapshots strictly between a and b that replication.snapshots excludes. */
 function excludedBetween(timeline: TimelineEntry[], a: VersionRef, b: VersionRef): VersionRef[] {
-  return timeline.slice(at(timeline, a) + 1, at(timeline, b)).filter((e) => e.ref.kind === 'snapshot' && !e.replicable).map((e) => e.ref);
+  return timeline.slice(at(timeline, a) + 1, at(timeline, b)).filter((e) => e.kind === 'snapshot' && !e.replicable).map((e) => e.ref);
 }
 
 export interface StepInput {

@@ -177,7 +177,7 @@ function planProblems(dsPlan: DatasetPlan | undefined): { conflicts: DatasetStat
 }
 
 /** This job's cursor, tentative cursors and step holds on the source dataset. */
-function sourceAbstractions(job: JobConfig, sourceIndex: ListingIndex, sourceVersions: VersionRecord[]): Pick<DatasetStatus, 'cursor' | 'tentativeCursors' | 'stepHolds'> {
+function sourceAbstractions(job: JobConfig, sourceIndex: ListingIndex, sourceVersions: readonly VersionRecord[]): Pick<DatasetStatus, 'cursor' | 'tentativeCursors' | 'stepHolds'> {
   const cursors = sourceVersions.map((v) => ({ v, p: parseOwnedBookmark(v) })).filter(({ p }) => p !== null && p.job === job.name);
   const stepTag = makeStepHoldTag(job.name);
   return {
