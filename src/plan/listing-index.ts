@@ -41,6 +41,34 @@ export function indexListing(listing: Listing): ListingIndex {
  *  each (its chain, then its pruning), and now and then about another (a parent, a child). */
 const MADE = 8;
 
+/**
+ * The records of the last MADE datasets asked for, the newest replacing the oldest, in two fixed arrays. Not a Map:
+ * measured at 10,000 datasets x 100 snapshots per side (bench/01), a Map of 8 entries with the oldest deleted on
+ * every insert made the young-generation collector promote 335 MB of records during planning, against 90 MB with
+ * these arrays (the records die young either way), and its pauses took 1.15 s instead of 0.57 s. The plans are the
+ * same: the cache is asked exactly as often.
+ */
+class RecentRecords {
+  private readonly names: (string | null)[] = new Array<string | null>(MADE).fill(null);
+  private readonly lists: (VersionRecord[] | null)[] = new Array<VersionRecord[] | null>(MADE).fill(null);
+  private next = 0;
+
+  get(name: string): VersionRecord[] | undefined {
+    const i = this.names.indexOf(name);
+    return i < 0 ? undefined : this.lists[i]!;
+  }
+
+  has(name: string): boolean {
+    return this.names.indexOf(name) >= 0;
+  }
+
+  add(name: string, records: VersionRecord[]): void {
+    this.names[this.next] = name;
+    this.lists[this.next] = records;
+    this.next = (this.next + 1) % MADE;
+  }
+}
+
 function buildIndex(listing: Listing): ListingIndex {
   const datasets = new Map<string, DatasetRecord>();
   for (const d of listing.datasets) datasets.set(d.name, d);
@@ -71,7 +99,7 @@ function buildIndex(listing: Listing): ListingIndex {
     }
   }
   runLast.clear();
-  const made = new Map<string, VersionRecord[]>();
+  const made = new RecentRecords();
   const recordsOf = (name: string): VersionRecord[] => {
     let records = made.get(name);
     if (records) return records;
@@ -81,8 +109,7 @@ function buildIndex(listing: Listing): ListingIndex {
     records = [];
     for (let r = r0; r >= 0; r = runNext[r]!) runSegment[r]!.records(runFrom[r]!, runTo[r]!, records);
     if (runNext[r0]! >= 0) records.sort(compareInDataset);
-    if (made.size >= MADE) made.delete(made.keys().next().value!);
-    made.set(name, records);
+    made.add(name, records);
     return records;
   };
   // A dataset in one run (always, unless renames merged two) is answered from the table, newest first, without

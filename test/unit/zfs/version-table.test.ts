@@ -102,6 +102,13 @@ test('ListingIndex over a table: a dataset\'s versions in order, also when renam
   const mi = indexListing(makeListing([], many, []));
   const once = Array.from({ length: 20 }, (_, i) => mi.versions(`p/d${String(i).padStart(2, '0')}`));
   for (let i = 0; i < 20; i++) assert.deepEqual(mi.versions(`p/d${String(i).padStart(2, '0')}`), once[i]);
+  // it keeps the last eight datasets' records made (the same arrays), not every dataset's: an older one is made again
+  const fresh = indexListing(makeListing([], many, []));
+  const first = Array.from({ length: 20 }, (_, i) => fresh.versions(`p/d${String(i).padStart(2, '0')}`));
+  for (let i = 12; i < 20; i++) assert.equal(fresh.versions(`p/d${String(i).padStart(2, '0')}`), first[i], `p/d${i} kept`);
+  const remade = fresh.versions('p/d00');
+  assert.notEqual(remade, first[0]);
+  assert.deepEqual(remade, first[0]);
 });
 
 test('ListingIndex.newestSnapshot and hasSnapshot: the same answers as the records give, merged runs too', () => {
