@@ -11,7 +11,7 @@ import type { DatasetRecord, VersionRecord } from '../zfs/types.js';
 import type { Action, DatasetPlan, Diagnostic, VersionRef } from './types.js';
 import { findVersion, type ListingIndex } from './listing-index.js';
 import type { DueSnapshot } from './snapshots.js';
-import { computePruneSide, type PruneSideResult, type SideSnapshot } from './prune.js';
+import { computePruneSide, SideSnapshots, type AddedSnapshot, type PruneSideResult } from './prune.js';
 import { makeLastReceivedHoldTag, makeStepHoldTag } from '../zfs/names.js';
 
 export interface DatasetPruneInput {
@@ -104,22 +104,25 @@ function pruneSource(ctx: PruneContext): PruneSideResult {
   const { input, sends } = ctx;
   const { job, source } = input;
   const listed = snapshotsOf(input.sourceIndex, source.name);
-  const snaps: SideSnapshot[] = listed.map((v, i) => ({ ref: v, name: v.name, creation: v.creation, order: i, planned: false, written: v.written }));
-  if (input.planned) snaps.push({ ref: input.planned.ref, name: input.planned.ref.name, creation: ctx.nowSeconds, order: snaps.length, planned: true });
+  const snaps = new SideSnapshots(listed, input.planned ? [{ ref: input.planned.ref, name: input.planned.ref.name, creation: ctx.nowSeconds, planned: true }] : []);
   const protect = new Set<string>();
   let replicatedUpTo: number | null = null;
   if (input.target) {
     const last = sends[sends.length - 1];
     if (last) {
-      replicatedUpTo = snaps.findIndex((s) => s.ref.name === last.to.name);
+      replicatedUpTo = -1;
+      for (let i = 0; i < snaps.length; i++) if (snaps.ref(i).name === last.to.name) { replicatedUpTo = i; break; }
     } else if (input.target.record) {
       const onTarget = findVersion(snapshotsOf(input.target.index, input.target.name), (v) => v.guid);
-      for (let i = snaps.length - 1; i >= 0; i--) if (snaps[i]!.ref.guid !== null && onTarget(snaps[i]!.ref.guid!) !== undefined) { replicatedUpTo = i; break; }
+      for (let i = snaps.length - 1; i >= 0; i--) {
+        const guid = snaps.ref(i).guid;
+        if (guid !== null && onTarget(guid) !== undefined) { replicatedUpTo = i; break; }
+      }
     }
     if (replicatedUpTo === -1) replicatedUpTo = null;
     // Without a cursor bookmark (guarantee_nothing) the next incremental needs this snapshot itself.
     if (replicatedUpTo !== null && job.replication.protection.incremental === 'guarantee_nothing') {
-      protect.add(snaps[replicatedUpTo]!.ref.name);
+      protect.add(snaps.ref(replicatedUpTo).name);
     }
   }
   return computePruneSide({
@@ -132,10 +135,14 @@ function pruneSource(ctx: PruneContext): PruneSideResult {
 
 /** destroy_empty never takes the replication base (the newest snapshot the target has) or a snapshot a bookmark of
  *  the dataset points at (a cursor's, by GUID: an incremental may start there). */
-function emptyProtected(index: ListingIndex, dataset: string, snaps: SideSnapshot[], replicatedUpTo: number | null): Set<string> {
+function emptyProtected(index: ListingIndex, dataset: string, snaps: SideSnapshots, replicatedUpTo: number | null): Set<string> {
   const bookmarked = new Set(index.versions(dataset).filter((v) => v.kind === 'bookmark').map((v) => v.guid));
-  const out = new Set(snaps.filter((s) => s.ref.guid !== null && bookmarked.has(s.ref.guid)).map((s) => s.ref.name));
-  if (replicatedUpTo !== null && snaps[replicatedUpTo]) out.add(snaps[replicatedUpTo]!.ref.name);
+  const out = new Set<string>();
+  for (let i = 0; i < snaps.length; i++) {
+    const ref = snaps.ref(i);
+    if (ref.guid !== null && bookmarked.has(ref.guid)) out.add(ref.name);
+  }
+  if (replicatedUpTo !== null && replicatedUpTo < snaps.length) out.add(snaps.ref(replicatedUpTo).name);
   return out;
 }
 
@@ -150,24 +157,26 @@ function pruneTarget(ctx: PruneContext, t: NonNullable<DatasetPruneInput['target
   const rolledBack = new Set<string>();
   for (const a of plan.actions) if (a.kind === 'rollback') for (const d of a.destroys) if (d.kind === 'snapshot') rolledBack.add(d.name);
   const kept = rolledBack.size === 0 ? listed : listed.filter((v) => !rolledBack.has(v.name));
-  const snaps: SideSnapshot[] = kept.map((v, i) => ({ ref: v, name: v.name, creation: v.creation, order: i, planned: false, written: v.written }));
   let created: Map<string, number> | null = null; // only for a chain that sends
   const sourceCreation = (ref: VersionRef): number => {
     if (ref.guid === null) return nowSeconds;
     created ??= new Map(snapshotsOf(input.sourceIndex, source.name).map((v) => [v.name, v.creation]));
     return created.get(ref.name) ?? nowSeconds;
   };
-  const present = new Set(sends.length > 0 ? snaps.map((x) => x.ref.name) : []); // only a chain that sends adds
+  // what the chain's sends deliver that the target does not have yet (by name; usually one or a few snapshots)
+  const added: AddedSnapshot[] = [];
+  const listedAs = findVersion(kept, (v) => v.name);
+  const adding = new Set<string>();
   for (const s of sends) {
     for (const inc of s.includes) {
-      if (present.has(inc.name)) continue;
-      present.add(inc.name);
-      snaps.push({ ref: { dataset: t.name, kind: 'snapshot', name: inc.name, guid: inc.guid, createtxg: null }, name: inc.name, creation: sourceCreation(inc), order: snaps.length, planned: inc.guid === null });
+      if (adding.has(inc.name) || listedAs(inc.name) !== undefined) continue;
+      adding.add(inc.name);
+      added.push({ ref: { dataset: t.name, kind: 'snapshot', name: inc.name, guid: inc.guid, createtxg: null }, name: inc.name, creation: sourceCreation(inc), planned: inc.guid === null });
     }
   }
+  const snaps = new SideSnapshots(kept, added);
   // the target's newest snapshot is the base of the next incremental
-  const newest = snaps[snaps.length - 1];
-  const protect = new Set(newest ? [newest.ref.name] : []);
+  const protect = new Set(snaps.length > 0 ? [snaps.ref(snaps.length - 1).name] : []);
   return computePruneSide({
     host: t.host, side: 'target', dataset: t.name, rules: job.pruning.keepTarget, snapshots: snaps, replicatedUpTo: null,
     heldBy: heldAfterChain(ctx.released, t.index, t.name, listed),

@@ -3,14 +3,12 @@
 import type { GridInterval, PruneRule } from '../config/types.js';
 import { compileRegex } from '../config/regex.js';
 
-/** A snapshot as the rules see it; `planned` ones are taken by this plan (creation = the plan's time). */
+/** A snapshot as the rules see it. Candidates are given oldest first (createtxg order; those this plan takes or
+ *  receives last, a planned one with the plan's time as its creation): a candidate's position is its order. */
 export interface PruneCandidate {
-  name: string;
+  readonly name: string;
   /** unix seconds */
-  creation: number;
-  /** createtxg order index (candidates are given oldest first; planned ones last) */
-  order: number;
-  planned: boolean;
+  readonly creation: number;
 }
 
 export interface RuleContext {
@@ -24,19 +22,19 @@ export interface RuleVerdict {
   destroy: Map<PruneCandidate, string>;
 }
 
-/** Youngest first by creation, then by createtxg order, then by name (ties are rare but must be stable). */
-function youngestFirst(a: PruneCandidate, b: PruneCandidate): number {
-  return b.creation - a.creation || b.order - a.order || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0);
+/** Candidates at positions a and b youngest first: by creation, then by createtxg order (the later position first). */
+function youngestFirst(candidates: readonly PruneCandidate[], a: number, b: number): number {
+  return candidates[b]!.creation - candidates[a]!.creation || b - a;
 }
 
 /** `matching` (positions in candidates, in ascending order) put youngest first: mostly only reversed, since
  *  candidates come oldest first and creation grows with createtxg; sorted only where it does not (no sort's copy
- *  per rule and dataset side). youngestFirst is a total order (`order` differs), so the result is the sort's. */
-function youngestFirstPositions(candidates: PruneCandidate[], matching: number[]): void {
+ *  per rule and dataset side). youngestFirst is a total order (positions differ), so the result is the sort's. */
+function youngestFirstPositions(candidates: readonly PruneCandidate[], matching: number[]): void {
   matching.reverse();
   for (let j = 1; j < matching.length; j++) {
-    if (youngestFirst(candidates[matching[j - 1]!]!, candidates[matching[j]!]!) > 0) {
-      matching.sort((a, b) => youngestFirst(candidates[a]!, candidates[b]!));
+    if (youngestFirst(candidates, matching[j - 1]!, matching[j]!) > 0) {
+      matching.sort((a, b) => youngestFirst(candidates, a, b));
       return;
     }
   }
@@ -48,13 +46,10 @@ function matcher(regex: string | undefined): (name: string) => boolean {
   return (name) => re.test(name);
 }
 
-/** One rule's verdict, by the candidates' positions: why it does not keep that candidate, undefined where it keeps it
- *  (an array per rule and dataset, not a map keyed by candidate: a million of those entries at scale). */
-type RuleFn = (candidates: PruneCandidate[], ctx: RuleContext) => (string | undefined)[];
-
-function keepsAll(n: number): (string | undefined)[] {
-  return new Array<string | undefined>(n).fill(undefined);
-}
+/** One rule's verdict, written to `out` by the candidates' positions: why it does not keep that candidate, undefined
+ *  (as given) where it keeps it. `out` comes with undefined at every candidate's position (it may be longer) and
+ *  `matching` empty, both the caller's scratch (see evaluateKeepRules). */
+type RuleFn = (candidates: readonly PruneCandidate[], ctx: RuleContext, out: (string | undefined)[], matching: number[]) => void;
 
 /** 745h → "31d1h", 90m → "1h30m" */
 function formatSpan(ms: number): string {
@@ -81,14 +76,13 @@ function gridRule(grid: GridInterval[], gridText: string, regex: string): RuleFn
   });
   const unmatched = `grid: does not match ${regex}`;
   const older = `grid: older than the grid (${formatSpan(offset)})`;
-  return (candidates) => {
-    const out = keepsAll(candidates.length);
-    const matching: number[] = []; // positions in candidates
+  return (candidates, _ctx, out, matching) => {
+    // matching: positions in candidates
     for (let k = 0; k < candidates.length; k++) {
       if (matches(candidates[k]!.name)) matching.push(k);
       else out[k] = unmatched;
     }
-    if (matching.length === 0) return out;
+    if (matching.length === 0) return;
     youngestFirstPositions(candidates, matching);
     // "now" is the youngest matching snapshot, not the clock
     const nowMs = candidates[matching[0]!]!.creation * 1000;
@@ -111,47 +105,44 @@ function gridRule(grid: GridInterval[], gridText: string, regex: string): RuleFn
     }
     if (b < shape.length) close(i);
     for (; i < matching.length; i++) out[matching[i]!] = older;
-    return out;
   };
 }
 
 function lastNRule(count: number, regex: string | undefined): RuleFn {
   const matches = matcher(regex);
-  return (candidates) => {
-    const out = keepsAll(candidates.length);
-    const matching: number[] = []; // positions in candidates
+  const unmatched = `last_n: does not match ${regex}`;
+  const older = `last_n: not among the newest ${count}${regex !== undefined ? ' matching' : ''}`;
+  return (candidates, _ctx, out, matching) => {
+    // matching: positions in candidates
     for (let k = 0; k < candidates.length; k++) {
       if (matches(candidates[k]!.name)) matching.push(k);
-      else out[k] = `last_n: does not match ${regex}`;
+      else out[k] = unmatched;
     }
     youngestFirstPositions(candidates, matching);
-    for (const k of matching.slice(count)) out[k] = `last_n: not among the newest ${count}${regex !== undefined ? ' matching' : ''}`;
-    return out;
+    for (let j = count; j < matching.length; j++) out[matching[j]!] = older;
   };
 }
 
 function regexRule(regex: string, negate: boolean): RuleFn {
   const matches = matcher(regex);
-  return (candidates) => {
-    const out = keepsAll(candidates.length);
-    candidates.forEach((c, k) => {
-      const m = matches(c.name);
-      if (negate && m) out[k] = `regex: matches ${regex} (negate)`;
-      if (!negate && !m) out[k] = `regex: does not match ${regex}`;
-    });
-    return out;
+  const matched = `regex: matches ${regex} (negate)`;
+  const unmatched = `regex: does not match ${regex}`;
+  return (candidates, _ctx, out) => {
+    for (let k = 0; k < candidates.length; k++) {
+      const m = matches(candidates[k]!.name);
+      if (negate && m) out[k] = matched;
+      if (!negate && !m) out[k] = unmatched;
+    }
   };
 }
 
 function notReplicatedRule(keepAtCursor: boolean): RuleFn {
-  return (candidates, ctx) => {
-    const out = keepsAll(candidates.length);
-    if (ctx.replicatedUpTo === null) return out;
+  return (candidates, ctx, out) => {
+    if (ctx.replicatedUpTo === null) return;
     for (let i = 0; i < candidates.length; i++) {
       if (i < ctx.replicatedUpTo) out[i] = 'not_replicated: replicated';
       else if (i === ctx.replicatedUpTo && !keepAtCursor) out[i] = 'not_replicated: replicated, at the cursor (keep_snapshot_at_cursor: false)';
     }
-    return out;
   };
 }
 
@@ -177,24 +168,48 @@ function buildRule(rule: PruneRule): RuleFn {
  * The snapshots no rule keeps, each with the reasons of every rule. `candidates` oldest first. Protection
  * (holds, incremental bases) is not the rules' business: see computePruneSide.
  */
-export function evaluateKeepRules(rules: PruneRule[], candidates: PruneCandidate[], ctx: RuleContext): Map<PruneCandidate, string> {
+export function evaluateKeepRules(rules: PruneRule[], candidates: readonly PruneCandidate[], ctx: RuleContext): Map<PruneCandidate, string> {
   const result = new Map<PruneCandidate, string>();
   if (rules.length === 0 || candidates.length === 0) return result;
-  const verdicts = rules.map((r) => compileRule(r)(candidates, ctx));
-  // The same few reasons repeat for every snapshot of every dataset: one string each (a first prune at scale
-  // destroys millions of snapshots).
-  let shared = sharedReasons.get(rules);
-  if (!shared) sharedReasons.set(rules, (shared = new Map()));
-  for (let k = 0; k < candidates.length; k++) {
-    let all = true;
-    for (const v of verdicts) if (v[k] === undefined) { all = false; break; } // kept by a rule: no reasons to gather
-    if (!all) continue;
-    const text = verdicts.map((v) => v[k]!).join('; ');
-    let one = shared.get(text);
-    if (one === undefined) shared.set(text, (one = text));
-    result.set(candidates[k]!, one);
+  const n = candidates.length;
+  for (let j = 0; j < rules.length; j++) {
+    const s = (scratch[j] ??= { out: [], matching: [] });
+    if (s.out.length < n) s.out.length = n; // never shortened: sides of 100 and 101 snapshots would resize it each time
+    s.out.fill(undefined, 0, n);
+    s.matching.length = 0;
+    compileRule(rules[j]!)(candidates, ctx, s.out, s.matching);
+  }
+  let root = sharedReasons.get(rules);
+  if (!root) sharedReasons.set(rules, (root = { next: new Map(), text: undefined }));
+  next: for (let k = 0; k < n; k++) {
+    for (let j = 0; j < rules.length; j++) if (scratch[j]!.out[k] === undefined) continue next; // kept by a rule
+    let node = root;
+    for (let j = 0; j < rules.length; j++) {
+      const why = scratch[j]!.out[k]!;
+      let child = node.next.get(why);
+      if (!child) node.next.set(why, (child = { next: new Map(), text: undefined }));
+      node = child;
+    }
+    node.text ??= rules.map((_, j) => scratch[j]!.out[k]!).join('; ');
+    result.set(candidates[k]!, node.text);
   }
   return result;
 }
 
-const sharedReasons = new WeakMap<PruneRule[], Map<string, string>>();
+/**
+ * Each rule's arrays, reused from one dataset side to the next: planning is synchronous and no verdict outlives
+ * evaluateKeepRules, so at scale there is no array per rule and dataset side.
+ */
+const scratch: { out: (string | undefined)[]; matching: number[] }[] = [];
+
+/**
+ * The joined reasons of the rules that let a snapshot go, one string per combination (the same few repeat for every
+ * snapshot of every dataset, and a first prune at scale destroys millions): a trie keyed by each rule's reason in
+ * turn, each a string the compiled rule holds, so that no text is joined or looked up whole per destroyed snapshot.
+ */
+interface ReasonNode {
+  next: Map<string, ReasonNode>;
+  text: string | undefined;
+}
+
+const sharedReasons = new WeakMap<PruneRule[], ReasonNode>();

@@ -16,7 +16,7 @@ const grid = (text: string, regex = '^zf_'): PruneRule => ({ type: 'grid', grid:
 function hourly(count: number, youngest = 1_800_000_000): PruneCandidate[] {
   return Array.from({ length: count }, (_, i) => {
     const age = count - 1 - i;
-    return { name: `zf_${age}h`, creation: youngest - age * H, order: i, planned: false };
+    return { name: `zf_${age}h`, creation: youngest - age * H };
   });
 }
 function destroyed(rules: PruneRule[], cands: PruneCandidate[], replicatedUpTo: number | null = null): Map<string, string> {
@@ -49,11 +49,11 @@ test('grid: 1x1h(keep=all) | 24x1h | 30x1d over 750 hourly snapshots keeps 1 + 2
 test('grid: "now" is the youngest matching snapshot, not the clock; keep=K keeps the K oldest; non-matching go', () => {
   const base = 1_800_000_000;
   const c: PruneCandidate[] = [
-    { name: 'zf_a', creation: base - 10 * H, order: 0, planned: false },
-    { name: 'manual', creation: base - 9 * H, order: 1, planned: false },
-    { name: 'zf_b', creation: base - 9.5 * H, order: 2, planned: false },
-    { name: 'zf_c', creation: base - 9.2 * H, order: 3, planned: false },
-    { name: 'zf_d', creation: base - 8 * H, order: 4, planned: false },
+    { name: 'zf_a', creation: base - 10 * H },
+    { name: 'manual', creation: base - 9 * H },
+    { name: 'zf_b', creation: base - 9.5 * H },
+    { name: 'zf_c', creation: base - 9.2 * H },
+    { name: 'zf_d', creation: base - 8 * H },
   ];
   // now = zf_d; bucket 1 = ages [0, 2h): zf_d, zf_c(1.2h), zf_b(1.5h), zf_a (2h) is bucket 2
   const d = destroyed([grid('2x2h(keep=2)')], c);
@@ -72,7 +72,7 @@ test('last_n keeps the newest N (matching the regex when given); ties by creatio
   const d = destroyed([{ type: 'last_n', count: 2 }], c);
   assert.deepEqual(names(d), ['zf_2h', 'zf_3h', 'zf_4h', 'zf_5h']);
   assert.equal(d.get('zf_5h'), 'last_n: not among the newest 2');
-  const m = [...c, { name: 'other', creation: 1_800_000_000 + 10, order: 6, planned: false }];
+  const m = [...c, { name: 'other', creation: 1_800_000_000 + 10 }];
   const dm = destroyed([{ type: 'last_n', count: 3, regex: '^zf_' }], m);
   assert.equal(dm.get('other'), 'last_n: does not match ^zf_');
   assert.equal(dm.get('zf_3h'), 'last_n: not among the newest 3 matching');
@@ -80,7 +80,7 @@ test('last_n keeps the newest N (matching the regex when given); ties by creatio
 });
 
 test('regex keeps matching names; negate keeps the others', () => {
-  const c = [...hourly(2), { name: 'keep-me', creation: 1, order: 2, planned: false }];
+  const c = [...hourly(2), { name: 'keep-me', creation: 1 }];
   assert.deepEqual(names(destroyed([{ type: 'regex', regex: '^keep', negate: false }], c)), ['zf_0h', 'zf_1h']);
   const d = destroyed([{ type: 'regex', regex: '^keep', negate: true }], c);
   assert.deepEqual(names(d), ['keep-me']);
