@@ -17,11 +17,6 @@ export interface RuleContext {
   replicatedUpTo: number | null;
 }
 
-export interface RuleVerdict {
-  /** candidates no rule keeps → one reason per rule (joined "; ") */
-  destroy: Map<PruneCandidate, string>;
-}
-
 /** Candidates at positions a and b youngest first: by creation, then by createtxg order (the later position first). */
 function youngestFirst(candidates: readonly PruneCandidate[], a: number, b: number): number {
   return candidates[b]!.creation - candidates[a]!.creation || b - a;
