@@ -9,25 +9,38 @@ import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
+import { wrapBundle } from '../bin/load-bundle.cjs';
 
-// string-width (both versions: yargs' and cliui's) makes an Intl.Segmenter and Unicode-set regular expressions when
-// it is loaded, ~25 ms of a short run, although only drawing help measures text: every import of it gets a stand-in
-// that loads the real module on the first call (the same function, the same results).
-const LAZY = 'zform-lazy-string-width';
-const lazyStringWidth = {
-  name: 'lazy-string-width',
+// Packages a short run need not load: every import of one gets a stand-in whose functions load the real module on
+// their first call (the same functions, the same results; in the bundle, `require` of it runs esbuild's initialiser).
+// - string-width (both versions: yargs' and cliui's) makes an Intl.Segmenter and Unicode-set regular expressions
+//   when it is loaded, ~25 ms of a short run, although only drawing help measures text.
+// - execa (with human-signals, figures, yoctocolors, ...) starts only streams and pipelines (send, receive, hooks):
+//   the commands a plan runs (list, get, holds) take node's spawn (src/zfs/local.ts), so a plan need not load it,
+//   nor carry its code in the code cache (~5 ms of a one-dataset plan).
+// Each entry: the package and the named exports zform imports of it ('default' included); importing anything else
+// of it is a build error, so that a stand-in never hides an export.
+const LAZY = 'zform-lazy';
+const LAZY_EXPORTS = { 'string-width': ['default'], execa: ['execa'] };
+const lazyPackages = {
+  name: 'lazy-packages',
   setup(b) {
-    b.onResolve({ filter: /^string-width$/ }, async (args) => {
+    const filter = new RegExp(`^(${Object.keys(LAZY_EXPORTS).join('|')})$`);
+    b.onResolve({ filter }, async (args) => {
       if (args.pluginData === LAZY) return undefined; // the stand-in's own import: the real module
       const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: LAZY });
       if (real.errors.length > 0) return { errors: real.errors };
-      return { path: real.path, namespace: LAZY };
+      return { path: real.path, namespace: LAZY, pluginData: args.path };
     });
-    b.onLoad({ filter: /.*/, namespace: LAZY }, (args) => ({
-      contents: `let real;\nexport default function stringWidth(text, options) {\n  real ??= require(${JSON.stringify(args.path)}).default;\n  return real(text, options);\n}\n`,
-      resolveDir: args.path.replace(/\/[^/]*$/, ''),
-      loader: 'js',
-    }));
+    b.onLoad({ filter: /.*/, namespace: LAZY }, (args) => {
+      const names = LAZY_EXPORTS[args.pluginData];
+      const lines = ['let real;', `const load = () => (real ??= require(${JSON.stringify(args.path)}));`];
+      for (const name of names) {
+        const fn = name === 'default' ? 'lazyDefault' : name;
+        lines.push(`${name === 'default' ? 'export default' : 'export'} function ${fn}(...a) { return load().${name}(...a); }`);
+      }
+      return { contents: `${lines.join('\n')}\n`, resolveDir: args.path.replace(/\/[^/]*$/, ''), loader: 'js' };
+    });
   },
 };
 
@@ -60,17 +73,17 @@ await build({
   supported: { 'dynamic-import': false },
   define: { 'import.meta.url': '__zformBundleUrl' },
   banner: { js: "const __zformBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [lazyStringWidth, bundledValidator],
+  plugins: [lazyPackages, bundledValidator],
   inject: [new URL('bundle-validator.mjs', import.meta.url).pathname],
   logLevel: 'warning',
 });
-// ASCII only, so that bin/load-bundle.mjs reads it as latin1 (a third of the time of decoding UTF-8): esbuild escapes
+// ASCII only, so that bin/load-bundle.cjs reads it as latin1 (a third of the time of decoding UTF-8): esbuild escapes
 // strings but keeps a few characters of regular expression literals and comments; each becomes a \u escape, which
 // means the same character in a string, a regular expression (a surrogate pair is one code point under /u) and an
 // identifier, and is harmless in a comment (the bundle has no such character in a String.raw template).
 const out = `${outdir}zform.cjs`;
 const text = readFileSync(out, 'utf8').replace(/[^\x00-\x7f]/gu, (c) => c.split('').map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`).join(''));
 if (/[^\x00-\x7f]/.test(text)) throw new Error('the bundle is not ASCII');
-writeFileSync(out, text);
+writeFileSync(out, wrapBundle(text));
 const r = spawnSync(process.execPath, [new URL('code-cache.mjs', import.meta.url).pathname], { stdio: 'inherit' });
 if (r.status !== 0) process.exit(r.status ?? 1);

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync, mkdirSync, readFileSync, writeFileSync, renameSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { computeCacheHeader, loadBundle } from '../bin/load-bundle.mjs';
+import { computeCacheHeader, loadBundle } from '../bin/load-bundle.cjs';
 
 const root = new URL('../', import.meta.url).pathname;
 const bundle = join(root, 'dist/bundle/zform.cjs');

@@ -1,4 +1,4 @@
-// The bundle's code cache (bin/load-bundle.mjs): read only when root alone can have written it and only for the very
+// The bundle's code cache (bin/load-bundle.cjs): read only when root alone can have written it and only for the very
 // bundle it was made from; the bundle runs the same with or without it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,16 +9,17 @@ import { join } from 'node:path';
 interface Loader {
   computeCacheHeader(file: string): string;
   readTrustedCache(file: string, cache: string): Buffer | undefined;
+  wrapBundle(code: string): string;
   loadBundle(file: string, cache?: string | null): { exports: Record<string, unknown>; script: { cachedDataRejected?: boolean; createCachedData(): Buffer } };
 }
-const loader = (await import(new URL('../../../bin/load-bundle.mjs', import.meta.url).href)) as Loader;
+const loader = (await import(new URL('../../../bin/load-bundle.cjs', import.meta.url).href)) as Loader;
 const isRoot = process.getuid?.() === 0;
 
 function bundleDir(): { dir: string; file: string; cache: string } {
   const dir = mkdtempSync(join(tmpdir(), 'zform-bundle-'));
   chmodSync(dir, 0o755);
   const file = join(dir, 'zform.cjs');
-  writeFileSync(file, 'exports.answer = function answer(n) { return n * 2; };\n');
+  writeFileSync(file, loader.wrapBundle('exports.answer = function answer(n) { return n * 2; };\n'));
   return { dir, file, cache: `${file}.cache` };
 }
 
@@ -40,10 +41,16 @@ test('the bundle runs without a cache, and with the cache made from it (V8 accep
   if (isRoot && loader.readTrustedCache(file, cache)) assert.equal(script.cachedDataRejected, false);
 });
 
+test('a file the build did not wrap (plain CommonJS) is refused, not run in the global scope', () => {
+  const { file } = bundleDir();
+  writeFileSync(file, 'exports.answer = function answer(n) { return n * 2; };\n');
+  assert.throws(() => loader.loadBundle(file, null), { message: `${file}: not a bundle scripts/bundle.mjs made (run npm run build)` });
+});
+
 test('a cache of another bundle (rewritten since) is not read', () => {
   const { file, cache } = bundleDir();
   writeCache(file, cache);
-  writeFileSync(file, 'exports.answer = function answer(n) { return n * 3; };\n'); // same length, other code
+  writeFileSync(file, loader.wrapBundle('exports.answer = function answer(n) { return n * 3; };\n')); // same length, other code
   utimesSync(file, new Date(), new Date(Date.now() + 5000));
   assert.equal(loader.readTrustedCache(file, cache), undefined);
   assert.equal((loader.loadBundle(file).exports.answer as (n: number) => number)(5), 15);
