@@ -18,10 +18,20 @@ import { wrapBundle } from '../bin/load-bundle.cjs';
 // - execa (with human-signals, figures, yoctocolors, ...) starts only streams and pipelines (send, receive, hooks):
 //   the commands a plan runs (list, get, holds) take node's spawn (src/zfs/local.ts), so a plan need not load it,
 //   nor carry its code in the code cache (~5 ms of a one-dataset plan).
-// Each entry: the package and the named exports zform imports of it ('default' included); importing anything else
-// of it is a build error, so that a stand-in never hides an export.
+// - assert, which yargs imports for two checks of its own that pass in every run: each check calls node's assert
+//   (~3 ms to load) only when it fails (Object.is, as node's), and that throws node's own error.
+// Each entry: the package and the named exports zform imports of it ('default' included), or the stand-in's text;
+// importing anything else of it is a build error, so that a stand-in never hides an export.
 const LAZY = 'zform-lazy';
-const LAZY_EXPORTS = { 'string-width': ['default'], execa: ['execa'] };
+const LAZY_EXPORTS = {
+  'string-width': ['default'],
+  execa: ['execa'],
+  assert: `let real;
+const load = () => (real ??= require('node:assert'));
+export function strictEqual(...a) { if (a.length < 2 || !Object.is(a[0], a[1])) load().strictEqual(...a); }
+export function notStrictEqual(...a) { if (a.length < 2 || Object.is(a[0], a[1])) load().notStrictEqual(...a); }
+`,
+};
 const lazyPackages = {
   name: 'lazy-packages',
   setup(b) {
@@ -33,13 +43,31 @@ const lazyPackages = {
       return { path: real.path, namespace: LAZY, pluginData: args.path };
     });
     b.onLoad({ filter: /.*/, namespace: LAZY }, (args) => {
-      const names = LAZY_EXPORTS[args.pluginData];
+      const entry = LAZY_EXPORTS[args.pluginData];
       const lines = ['let real;', `const load = () => (real ??= require(${JSON.stringify(args.path)}));`];
-      for (const name of names) {
+      for (const name of typeof entry === 'string' ? [] : entry) {
         const fn = name === 'default' ? 'lazyDefault' : name;
         lines.push(`${name === 'default' ? 'export default' : 'export'} function ${fn}(...a) { return load().${name}(...a); }`);
       }
-      return { contents: `${lines.join('\n')}\n`, resolveDir: args.path.replace(/\/[^/]*$/, ''), loader: 'js' };
+      const contents = typeof entry === 'string' ? entry : `${lines.join('\n')}\n`;
+      // pluginData: its own require resolves to the real module
+      return { contents, resolveDir: args.path.replace(/\/[^/]*$/, ''), loader: 'js', pluginData: LAZY };
+    });
+  },
+};
+
+// yargs guesses a version for every parser it makes (zform then sets its own): it looks for a package.json from the
+// folder above its node_modules, which in the bundle is not there, so it searched from the working directory up,
+// listing every folder on the way (one of thousands of entries is slow) and loading node's assert for the failed
+// check. In the bundle that search starts where it does from dist/src: the package's root, two folders up.
+const YARGS_MAIN = "const mainFilename = __dirname.substring(0, __dirname.lastIndexOf('node_modules'));";
+const yargsPackageRoot = {
+  name: 'yargs-package-root',
+  setup(b) {
+    b.onLoad({ filter: /[/]node_modules[/]yargs[/]lib[/]platform-shims[/]esm\.mjs$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (text.split(YARGS_MAIN).length !== 2) throw new Error(`${args.path}: expected one ${YARGS_MAIN}`);
+      return { contents: text.replace(YARGS_MAIN, "const mainFilename = fileURLToPath(new URL('../../', import.meta.url));"), loader: 'js' };
     });
   },
 };
@@ -73,7 +101,7 @@ await build({
   supported: { 'dynamic-import': false },
   define: { 'import.meta.url': '__zformBundleUrl' },
   banner: { js: "const __zformBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [lazyPackages, bundledValidator],
+  plugins: [lazyPackages, yargsPackageRoot, bundledValidator],
   inject: [new URL('bundle-validator.mjs', import.meta.url).pathname],
   logLevel: 'warning',
 });

@@ -1,6 +1,5 @@
 // `zform apply`: plan (or read a saved plan and refuse it if stale), confirm, execute, report.
 import type { CommandModule } from 'yargs';
-import { createInterface } from 'node:readline/promises';
 import { configPath, type CommandContext, type GlobalArgs } from './common.js';
 import { EXIT_HELP } from './exit-help.js';
 import { selectJobs } from './select.js';
@@ -26,6 +25,7 @@ interface Args extends GlobalArgs {
 
 export async function confirm(io: Io): Promise<boolean> {
   io.stdout.write(`\nDo you want to perform these actions?\n  zform will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n`);
+  const { createInterface } = await import('node:readline/promises'); // only apply asks: not loaded at every start
   const rl = createInterface({ input: io.stdin, output: io.stdout, terminal: false });
   try {
     const answer = await rl.question('  Enter a value: ');

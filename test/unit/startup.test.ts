@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,4 +86,17 @@ test('bin/zform answers a version query as the CLI does, and passes every other 
   const bad = spawnSync(process.execPath, [bin, 'version', '--jsn'], { encoding: 'utf8', env });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /jsn/);
+});
+
+test('bin/zform reads nothing in the folders above the working directory: a FIFO named package.json there does not block it', () => {
+  // yargs looks for a package.json to guess a version: in the bundle it once searched from the working directory up
+  const bin = fileURLToPath(new URL('bin/zform', ROOT));
+  const cwd = join(mkdtempSync(join(tmpdir(), 'zform-cwd-')), 'below');
+  mkdirSync(cwd);
+  const fifo = spawnSync('mkfifo', [join(cwd, '..', 'package.json')]);
+  assert.equal(fifo.status, 0, String(fifo.stderr));
+  const config = fileURLToPath(new URL('examples/local-to-local.yml', ROOT));
+  const r = spawnSync(process.execPath, [bin, 'validate', '-c', config], { encoding: 'utf8', cwd, timeout: 30_000, env: { ...process.env, ZFORM_TRACE: '' } });
+  assert.equal(r.signal, null, 'blocked on the FIFO');
+  assert.equal(r.status, 0, r.stderr);
 });
