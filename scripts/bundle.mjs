@@ -44,12 +44,14 @@ const lazyPackages = {
     });
     b.onLoad({ filter: /.*/, namespace: LAZY }, (args) => {
       const entry = LAZY_EXPORTS[args.pluginData];
-      const lines = ['let real;', `const load = () => (real ??= require(${JSON.stringify(args.path)}));`];
-      for (const name of typeof entry === 'string' ? [] : entry) {
-        const fn = name === 'default' ? 'lazyDefault' : name;
-        lines.push(`${name === 'default' ? 'export default' : 'export'} function ${fn}(...a) { return load().${name}(...a); }`);
-      }
-      const contents = typeof entry === 'string' ? entry : `${lines.join('\n')}\n`;
+      const contents = typeof entry === 'string' ? entry : [
+        'let real;',
+        `const load = () => (real ??= require(${JSON.stringify(args.path)}));`,
+        ...entry.map((name) => name === 'default'
+          ? 'export default function lazyDefault(...a) { return load().default(...a); }'
+          : `export function ${name}(...a) { return load().${name}(...a); }`),
+        '',
+      ].join('\n');
       // pluginData: its own require resolves to the real module
       return { contents, resolveDir: args.path.replace(/\/[^/]*$/, ''), loader: 'js', pluginData: LAZY };
     });
