@@ -61,7 +61,9 @@ function wrapBundle(code) {
 function loadBundle(file, cache = `${file}.cache`) {
   const bytes = readFileSync(file);
   const source = bytes.toString('latin1'); // ASCII only (scripts/bundle.mjs makes sure)
-  if (!source.startsWith(WRAPPER_HEAD) || !source.endsWith(WRAPPER_TAIL)) throw new Error(`${file}: not a bundle scripts/bundle.mjs made (run npm run build)`);
+  if (!source.startsWith(WRAPPER_HEAD) || !source.endsWith(WRAPPER_TAIL)) {
+    throw Object.assign(new Error(`${file}: not a bundle scripts/bundle.mjs made (run npm run build)`), { code: 'ZFORM_NOT_A_BUNDLE' });
+  }
   const cachedData = cache === null ? undefined : readTrustedCache(file, cache, computeCacheHeader(file, bytes));
   const script = new vm.Script(source, {
     filename: file, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,

@@ -44,7 +44,7 @@ test('the bundle runs without a cache, and with the cache made from it (V8 accep
 test('a file the build did not wrap (plain CommonJS) is refused, not run in the global scope', () => {
   const { file } = bundleDir();
   writeFileSync(file, 'exports.answer = function answer(n) { return n * 2; };\n');
-  assert.throws(() => loader.loadBundle(file, null), { message: `${file}: not a bundle scripts/bundle.mjs made (run npm run build)` });
+  assert.throws(() => loader.loadBundle(file, null), { message: `${file}: not a bundle scripts/bundle.mjs made (run npm run build)`, code: 'ZFORM_NOT_A_BUNDLE' });
 });
 
 test('a cache of another bundle (rewritten since) is not read', () => {

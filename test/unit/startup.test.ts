@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,4 +99,20 @@ test('bin/zform reads nothing in the folders above the working directory: a FIFO
   const r = spawnSync(process.execPath, [bin, 'validate', '-c', config], { encoding: 'utf8', cwd, timeout: 30_000, env: { ...process.env, ZFORM_TRACE: '' } });
   assert.equal(r.signal, null, 'blocked on the FIFO');
   assert.equal(r.status, 0, r.stderr);
+});
+
+test('bin/zform runs dist/src when the bundle is one an older build made (a checkout updated, not rebuilt)', () => {
+  const pkg = mkdtempSync(join(tmpdir(), 'zform-stale-'));
+  mkdirSync(join(pkg, 'bin'));
+  for (const f of ['zform', 'load-bundle.cjs', 'package.json']) copyFileSync(fileURLToPath(new URL(`bin/${f}`, ROOT)), join(pkg, 'bin', f));
+  mkdirSync(join(pkg, 'dist', 'bundle'), { recursive: true });
+  symlinkSync(fileURLToPath(new URL('dist/src', ROOT)), join(pkg, 'dist', 'src'));
+  const stale = join(pkg, 'dist', 'bundle', 'zform.cjs');
+  writeFileSync(stale, 'exports.run = async () => { process.stdout.write("stale bundle ran\\n"); return 0; };\n');
+  utimesSync(stale, new Date(), new Date(Date.now() + 60_000)); // newer than dist/src/cli.js
+  const config = fileURLToPath(new URL('examples/local-to-local.yml', ROOT));
+  const r = spawnSync(process.execPath, [join(pkg, 'bin', 'zform'), 'validate', '-c', config], { encoding: 'utf8', env: { ...process.env, ZFORM_TRACE: '' } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'Configuration is valid: 1 job.\n');
+  assert.equal(r.stderr, '');
 });
