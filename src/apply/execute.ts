@@ -18,6 +18,7 @@ import { withStep } from '../obs/context.js';
 import { emptyTotals, type ApplyHooks, type ApplyResult, type DatasetOutcome } from './events.js';
 import { addTotals, computeApplyTotals } from './totals.js';
 import { computeOutcomeEnv, runPlannedHook } from './hooks.js';
+import { monotonicMs } from '../obs/clock.js';
 
 export interface ApplyOptions {
   hosts: HostPool;
@@ -55,7 +56,7 @@ class Interrupted extends Error {}
 /** The job's one bandwidth limit, shared by its concurrent transfers (the limit is per job, not per stream). */
 function jobBucket(job: JobConfig): TokenBucket | undefined {
   const limit = minLimit(job.send.bandwidthLimit, job.recv.bandwidthLimit);
-  return limit ? new TokenBucket(limit, () => performance.now()) : undefined;
+  return limit ? new TokenBucket(limit, monotonicMs) : undefined;
 }
 
 /** Runs one job's plan. Separate per job so that a job-level lock can wrap it. */

@@ -11,6 +11,7 @@ import { MAIN_LANE, TraceRecorder } from './trace.js';
 import type { LogFormat, LogLevel } from './log-format.js';
 import type { Writable } from 'node:stream';
 import { ZformError } from '../errors.js';
+import { monotonicMs } from './clock.js';
 
 export interface ObservabilityOptions {
   format: LogFormat;
@@ -19,7 +20,7 @@ export interface ObservabilityOptions {
   clock: () => Date;
   /** where to write the trace at the end; none: no trace is recorded */
   traceFile?: string;
-  /** monotonic milliseconds; performance.now by default */
+  /** monotonic milliseconds; monotonicMs (obs/clock.ts) by default */
   monotonic?: () => number;
   pid?: number;
   /** the command line, for the trace's metadata */
@@ -43,7 +44,7 @@ export class Observability {
 
   constructor(private readonly opts: ObservabilityOptions) {
     this.log = createLogger({ format: opts.format, level: opts.level, stream: opts.stderr, clock: opts.clock });
-    this.now = opts.monotonic ?? (() => performance.now());
+    this.now = opts.monotonic ?? (monotonicMs);
     this.started = this.now();
     this.trace = opts.traceFile
       ? new TraceRecorder({ pid: opts.pid ?? process.pid, now: this.now, startTime: opts.clock(), otherData: { command: ['zform', ...(opts.argv ?? [])].join(' ') } })

@@ -23,7 +23,7 @@ export interface TraceDocument {
 
 export interface TraceRecorderOptions {
   pid: number;
-  /** monotonic milliseconds (performance.now) */
+  /** monotonic milliseconds (monotonicMs) */
   now: () => number;
   /** wall-clock time of the start, kept in otherData */
   startTime: Date;

@@ -7,6 +7,7 @@
 // that works over SSH too, where a root session ignores our signal requests (ssh.ts). Exit 124 (or 137 after the
 // SIGKILL) is a timeout (so is a hook's own exit 124: `timeout` cannot tell them apart). Locally the process also leads a group of ours, killed as a backstop 15 s past the timeout.
 import type { CommandObserver, Executor, StderrFilter } from './exec.js';
+import { monotonicMs } from '../obs/clock.js';
 
 export interface HookRun {
   /** absolute path of the executable (no "=": it follows env's NAME=VALUE words) */
@@ -57,7 +58,7 @@ function tailFilter(): StderrFilter & { text(): string } {
 /** Runs a hook to its end (or its timeout); never throws for the hook's own failure. */
 export async function runHookCommand(exec: Executor, run: HookRun, observer?: CommandObserver): Promise<HookResult> {
   const argv = computeHookArgv(run);
-  const t0 = performance.now();
+  const t0 = monotonicMs();
   const errs = tailFilter();
   const p = exec.spawn(argv, { stdin: 'ignore', stderrFilter: errs, processGroup: true });
   let out = '';
@@ -70,7 +71,7 @@ export async function runHookCommand(exec: Executor, run: HookRun, observer?: Co
   const r = await p.exited.finally(() => clearTimeout(timer));
   // what it printed last, unless a process it left behind keeps stdout open
   await Promise.race([outDone, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
-  const durationMs = performance.now() - t0;
+  const durationMs = monotonicMs() - t0;
   const stderr = errs.text() + r.stderr; // r.stderr: only what the executor adds (a spawn or transport failure)
   observer?.({ host: exec.host, argv, durationMs, code: r.code, stderr });
   // timeout's own statuses (a hook that itself exits 124 reads as timed out too)

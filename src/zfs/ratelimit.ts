@@ -1,6 +1,7 @@
 // A token-bucket bandwidth limit: pure arithmetic (TokenBucket) and a stream Transform that applies it.
 import { Transform, type TransformCallback } from 'node:stream';
 import type { BandwidthLimit } from './options.js';
+import { monotonicMs } from '../obs/clock.js';
 
 /** Tokens are bytes; the bucket refills at maxBytesPerSecond up to bucketCapacityBytes and may go into debt:
  *  `take(n)` always succeeds and says how long to wait before the n bytes may go on. */
@@ -58,7 +59,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /** A pass-through Transform that delays data to stay within the limit (backpressure flows through it). */
 export function createRateLimitTransform(limit: BandwidthLimit, opts: RateLimitOptions = {}): Transform {
-  const bucket = opts.bucket ?? new TokenBucket(limit, opts.now ?? (() => performance.now()));
+  const bucket = opts.bucket ?? new TokenBucket(limit, opts.now ?? monotonicMs);
   const sleep = opts.sleep ?? defaultSleep;
   const max = Math.max(1, Math.floor(Math.min(bucket.capacity, 1 << 20)));
   return new Transform({

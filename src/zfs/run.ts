@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import type { CommandObserver, ExecOptions, ExecResult, Executor } from './exec.js';
 import type { ZfsProcess } from './types.js';
 import { ZfsError } from './errors.js';
+import { monotonicMs } from '../obs/clock.js';
 
 export interface RunOptions {
   observer?: CommandObserver;
@@ -58,7 +59,7 @@ function feed(stream: Readable, consume: (chunk: Buffer) => void): Promise<{ err
 }
 
 function report(exec: Executor, argv: string[], t0: number, r: ExecResult, observer?: CommandObserver): void {
-  observer?.({ host: exec.host, argv, durationMs: performance.now() - t0, code: r.code, stderr: r.stderr });
+  observer?.({ host: exec.host, argv, durationMs: monotonicMs() - t0, code: r.code, stderr: r.stderr });
 }
 
 /** The ZfsError for a finished command (code from its stderr). */
@@ -69,7 +70,7 @@ export function makeZfsError(host: string, argv: string[], r: { stderr: string; 
 /** Runs argv to its end and returns what it printed and how it ended; never throws for a failed command
  *  (a transport failure, e.g. SSH that cannot connect, rejects with that transport's own error). */
 export async function runZfsResult(exec: Executor, argv: string[], opts: RunResultOptions = {}): Promise<RunResult> {
-  const t0 = performance.now();
+  const t0 = monotonicMs();
   const p = exec.spawn(argv, { stdin: opts.input === undefined ? 'ignore' : 'pipe', runToEnd: true });
   if (opts.input !== undefined && p.stdin) {
     p.stdin.on('error', () => {}); // a command that ends without reading it: its exit status says what happened
@@ -100,7 +101,7 @@ export async function runZfs(exec: Executor, argv: string[], opts: RunOptions = 
 export function startZfs(
   exec: Executor, argv: string[], opts: RunOptions & Pick<ExecOptions, 'stdout' | 'stderrFilter' | 'processGroup'> & { stdin: NonNullable<ExecOptions['stdin']> },
 ): ZfsProcess {
-  const t0 = performance.now();
+  const t0 = monotonicMs();
   const p = exec.spawn(argv, { stdin: opts.stdin, stdout: opts.stdout, stderrFilter: opts.stderrFilter, ...(opts.processGroup ? { processGroup: true } : {}) });
   const done = p.exited.then((r) => {
     report(exec, argv, t0, r, opts.observer);
