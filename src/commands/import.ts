@@ -1,7 +1,8 @@
 // `zform import zrepl FILE...`: converts zrepl configs (one per host: push+sink, pull+source, snap, local) into
 // the equivalent zform config, with a NOT CARRIED OVER comment line per setting zform cannot express.
 import type { Argv, CommandModule } from 'yargs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile as readFileCallback, writeFile as writeFileCallback } from 'node:fs';
+import { promisify } from 'node:util';
 import type { CommandContext, GlobalArgs } from './common.js';
 import type { ZreplFile } from '../zrepl/converter.js';
 import { ConfigError, ExitCode, UsageError, ZformError, formatConfigIssue } from '../errors.js';
@@ -10,6 +11,10 @@ interface Args extends GlobalArgs {
   files?: string[];
   out?: string;
 }
+
+// node:fs's callback API: this module loads at every run, and node:fs/promises would load node's readline with it (~2 ms).
+const readFile = promisify(readFileCallback);
+const writeFile = promisify(writeFileCallback);
 
 async function readZreplFile(file: string): Promise<ZreplFile> {
   try {
