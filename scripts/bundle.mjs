@@ -20,6 +20,8 @@ import { wrapBundle } from '../bin/load-bundle.cjs';
 //   nor carry its code in the code cache (~5 ms of a one-dataset plan).
 // - assert, which yargs imports for two checks of its own that pass in every run: each check calls node's assert
 //   (~3 ms to load) only when it fails (Object.is, as node's), and that throws node's own error.
+// - re2js, the regex engine (~5 ms to load and compile a first pattern): config regexes that are literals are
+//   matched without it (src/config/regex.ts), so it loads on the first other pattern; zform uses RE2JS.compile alone.
 // Each entry: the package and the named exports zform imports of it ('default' included), or the stand-in's text;
 // importing anything else of it is a build error, so that a stand-in never hides an export.
 const LAZY = 'zform-lazy';
@@ -30,6 +32,10 @@ const LAZY_EXPORTS = {
 const load = () => (real ??= require('node:assert'));
 export function strictEqual(...a) { if (a.length < 2 || !Object.is(a[0], a[1])) load().strictEqual(...a); }
 export function notStrictEqual(...a) { if (a.length < 2 || Object.is(a[0], a[1])) load().notStrictEqual(...a); }
+`,
+  re2js: `let real;
+const load = () => (real ??= require('re2js'));
+export const RE2JS = { compile: (...a) => load().RE2JS.compile(...a) };
 `,
 };
 const lazyPackages = {

@@ -25,7 +25,26 @@ export function compileRegex(source: string): ConfigRegex {
   return done;
 }
 
+/** A pattern of letters, digits, `_`, `-` and `:` alone, anchored or not at either end: RE2 reads every one of those
+ *  characters as itself (`^` and `$` as the text's start and end: no multi-line flag), so string comparison gives
+ *  RE2's answers without the engine (in the bundle re2js loads on the first other pattern: ~5 ms of a short run).
+ *  Config regexes are mostly such prefixes: `^zform_`, zrepl's `^zrepl_`. */
+const LITERAL = /^(\^?)([A-Za-z0-9_:-]*)(\$?)$/;
+
+function compileLiteral(source: string): ConfigRegex | null {
+  const m = LITERAL.exec(source);
+  if (m === null) return null;
+  const [, start, text, end] = m as unknown as [string, string, string, string];
+  const test = start && end ? (name: string) => name === text
+    : start ? (name: string) => name.startsWith(text)
+    : end ? (name: string) => name.endsWith(text)
+    : (name: string) => name.includes(text);
+  return { source, test };
+}
+
 function compileRegexNow(source: string): ConfigRegex {
+  const literal = compileLiteral(source);
+  if (literal !== null) return literal;
   let re: RE2JS;
   try {
     re = RE2JS.compile(source);

@@ -57,3 +57,21 @@ test('a compiled regex answers the same for a name asked again, also past its me
     }
   }
 });
+
+test('a literal pattern (letters, digits, _ - :, anchored or not) answers as RE2 does, name by name', async () => {
+  const { RE2JS } = await import('re2js');
+  const patterns = ['', '^', '$', '^$', '^zform_', 'zform_', '_1$', '^zform_1$', 'a-b:c', '^-', ':$', '^zrepl_'];
+  const names = ['', 'zform_', 'zform_1', 'xzform_1', 'zform_10', 'ZFORM_1', 'a-b:c', 'xa-b:cx', '-x', 'x:', 'zrepl_2026', 'zform_\n1', '\nzform_1', 'zform_1\n'];
+  for (const p of patterns) {
+    const re = compileRegex(p);
+    const engine = RE2JS.compile(p);
+    for (const n of names) assert.equal(re.test(n), engine.test(n), `${JSON.stringify(p)} on ${JSON.stringify(n)}`);
+  }
+});
+
+test('a pattern with any other character is RE2\'s, not a literal: . is any character, (?i) ignores case', () => {
+  assert.equal(compileRegex('^zform.1').test('zformX1'), true);
+  assert.equal(compileRegex('(?i)zform').test('ZFORM'), true);
+  assert.equal(compileRegex('^zform_\\d').test('zform_1'), true);
+  assert.throws(() => compileRegex('^zform_('), /invalid regular expression/);
+});
