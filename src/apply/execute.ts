@@ -18,7 +18,7 @@ import { withStep } from '../obs/context.js';
 import { emptyTotals, type ApplyHooks, type ApplyResult, type DatasetOutcome } from './events.js';
 import { addTotals, computeApplyTotals } from './totals.js';
 import { computeOutcomeEnv, runPlannedHook } from './hooks.js';
-import { monotonicMs } from '../obs/clock.js';
+import { monotonicMs } from '../clock.js';
 
 export interface ApplyOptions {
   hosts: HostPool;

@@ -1,8 +1,9 @@
 // `zform import zrepl FILE...`: converts zrepl configs (one per host: push+sink, pull+source, snap, local) into
 // the equivalent zform config, with a NOT CARRIED OVER comment line per setting zform cannot express.
 import type { Argv, CommandModule } from 'yargs';
-import { readFile as readFileCallback, writeFile as writeFileCallback } from 'node:fs';
+import { writeFile as writeFileCallback } from 'node:fs';
 import { promisify } from 'node:util';
+import { readFileAsync as readFile } from '../read-file.js';
 import type { CommandContext, GlobalArgs } from './common.js';
 import type { ZreplFile } from '../zrepl/converter.js';
 import { ConfigError, ExitCode, UsageError, ZformError, formatConfigIssue } from '../errors.js';
@@ -12,8 +13,7 @@ interface Args extends GlobalArgs {
   out?: string;
 }
 
-// node:fs's callback API: this module loads at every run, and node:fs/promises would load node's readline with it (~2 ms).
-const readFile = promisify(readFileCallback);
+// not node:fs/promises: this module loads at every run (see read-file.ts)
 const writeFile = promisify(writeFileCallback);
 
 async function readZreplFile(file: string): Promise<ZreplFile> {

@@ -1,7 +1,6 @@
 // loadConfig: reads the config file and parses it (the only config function that does I/O).
 import { createHash } from 'node:crypto';
-import { readFile as readFileCallback } from 'node:fs';
-import { promisify } from 'node:util';
+import { readFileAsync as readFile } from '../read-file.js';
 import { ConfigError, ZformError } from '../errors.js';
 import { parseConfig } from './parse.js';
 import type { Config } from './types.js';
@@ -9,8 +8,6 @@ import type { Config } from './types.js';
 import { DEFAULT_CONFIG_PATH } from './default-path.js';
 export { DEFAULT_CONFIG_PATH };
 
-// node:fs's callback API, not node:fs/promises, which a run would load for this one read (with readline, ~2 ms).
-const readFile = promisify(readFileCallback);
 
 /** Reads, parses and validates `file`; `digest` is the sha256 of its bytes. */
 export async function loadConfig(file: string): Promise<Config> {

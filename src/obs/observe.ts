@@ -11,7 +11,7 @@ import { MAIN_LANE, TraceRecorder } from './trace.js';
 import type { LogFormat, LogLevel } from './log-format.js';
 import type { Writable } from 'node:stream';
 import { ZformError } from '../errors.js';
-import { monotonicMs } from './clock.js';
+import { monotonicMs } from '../clock.js';
 
 export interface ObservabilityOptions {
   format: LogFormat;
@@ -20,7 +20,7 @@ export interface ObservabilityOptions {
   clock: () => Date;
   /** where to write the trace at the end; none: no trace is recorded */
   traceFile?: string;
-  /** monotonic milliseconds; monotonicMs (obs/clock.ts) by default */
+  /** monotonic milliseconds; monotonicMs (src/clock.ts) by default */
   monotonic?: () => number;
   pid?: number;
   /** the command line, for the trace's metadata */

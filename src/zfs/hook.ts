@@ -7,7 +7,7 @@
 // that works over SSH too, where a root session ignores our signal requests (ssh.ts). Exit 124 (or 137 after the
 // SIGKILL) is a timeout (so is a hook's own exit 124: `timeout` cannot tell them apart). Locally the process also leads a group of ours, killed as a backstop 15 s past the timeout.
 import type { CommandObserver, Executor, StderrFilter } from './exec.js';
-import { monotonicMs } from '../obs/clock.js';
+import { monotonicMs } from '../clock.js';
 
 export interface HookRun {
   /** absolute path of the executable (no "=": it follows env's NAME=VALUE words) */

@@ -14,12 +14,9 @@
 // Only the one file of the host's `known_hosts` setting is read (not /etc/ssh/ssh_known_hosts), and only the
 // configured host name is looked up (no CheckHostIP).
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { readFile as readFileCallback } from 'node:fs';
-import { promisify } from 'node:util';
+import { readFileAsync as readFile } from '../read-file.js';
 import { SshError } from './ssh-error.js';
 
-// node:fs's callback API: this module loads at every run, and node:fs/promises would load node's readline with it (~2 ms).
-const readFile = promisify(readFileCallback);
 
 export type KnownHostsNames =
   | { kind: 'patterns'; patterns: string[] }

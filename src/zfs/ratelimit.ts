@@ -1,7 +1,7 @@
 // A token-bucket bandwidth limit: pure arithmetic (TokenBucket) and a stream Transform that applies it.
 import { Transform, type TransformCallback } from 'node:stream';
 import type { BandwidthLimit } from './options.js';
-import { monotonicMs } from '../obs/clock.js';
+import { monotonicMs } from '../clock.js';
 
 /** Tokens are bytes; the bucket refills at maxBytesPerSecond up to bucketCapacityBytes and may go into debt:
  *  `take(n)` always succeeds and says how long to wait before the n bytes may go on. */

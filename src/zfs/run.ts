@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import type { CommandObserver, ExecOptions, ExecResult, Executor } from './exec.js';
 import type { ZfsProcess } from './types.js';
 import { ZfsError } from './errors.js';
-import { monotonicMs } from '../obs/clock.js';
+import { monotonicMs } from '../clock.js';
 
 export interface RunOptions {
   observer?: CommandObserver;

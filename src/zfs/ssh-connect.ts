@@ -1,6 +1,5 @@
 // Opens one authenticated ssh2 connection with strict host key checking; every failure is a one-line SshError.
-import { readFile as readFileCallback } from 'node:fs';
-import { promisify } from 'node:util';
+import { readFileAsync as readFile } from '../read-file.js';
 import { homedir } from 'node:os';
 import type { Client, ConnectConfig } from 'ssh2';
 import type { SshOptions } from './options.js';
@@ -9,8 +8,6 @@ import {
 } from './known-hosts.js';
 import { SshError } from './ssh-error.js';
 
-// node:fs's callback API: this module loads at every run, and node:fs/promises would load node's readline with it (~2 ms).
-const readFile = promisify(readFileCallback);
 
 export type SshClient = Client;
 
