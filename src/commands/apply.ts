@@ -83,8 +83,9 @@ function checkApplyArgs(args: Args, io: Io): void {
   if (args.planfile && (args.job?.length || args['allow-rollback'] || args['release-stale'])) {
     throw new UsageError('--job, --allow-rollback and --release-stale are planning options: give them to "zform plan", not with a saved plan');
   }
-  const interactive = Boolean(io.stdin.isTTY) && !args.json;
-  if (!args.planfile && !args['auto-approve'] && !interactive) {
+  // stdin only when apply would ask: with --auto-approve (cron, systemd) node need not make its stream (~2 ms)
+  const interactive = () => Boolean(io.stdin.isTTY) && !args.json;
+  if (!args.planfile && !args['auto-approve'] && !interactive()) {
     throw new UsageError(args.json
       ? 'apply --json needs --auto-approve or a saved PLANFILE (there is no way to ask for confirmation)'
       : 'standard input is not a terminal, so apply cannot ask for confirmation: use --auto-approve (cron, systemd) or apply a saved plan');

@@ -156,3 +156,26 @@ test('apply --parallelism takes a whole number of at least 1 (else usage error 6
   }
   assert.match((await zform(['apply', '--help'])).out, /--parallelism\s+At most N transfers at once across all jobs/);
 });
+
+test('apply asks for confirmation only on a terminal: without one it needs --auto-approve or a saved plan (64); with either, stdin is never looked at', async () => {
+  const r = await zform(['apply', '-c', fixture('valid-two-jobs.yml')]);
+  assert.equal(r.code, 64);
+  assert.match(r.err, /^zform: standard input is not a terminal, so apply cannot ask for confirmation: use --auto-approve \(cron, systemd\) or apply a saved plan\n/);
+  const j = await zform(['apply', '--json', '-c', fixture('valid-two-jobs.yml')]);
+  assert.equal(j.code, 64);
+  assert.match(j.err, /^zform: apply --json needs --auto-approve or a saved PLANFILE/);
+  // a stdin that cannot be made (as node's own getter can fail on a closed descriptor): --auto-approve goes on to the
+  // config, which here does not exist
+  const stderr = new PassThrough();
+  let err = '';
+  stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  const io = {
+    stdout: new PassThrough(), stderr, env: {}, now: () => new Date('2024-01-01T00:00:00Z'),
+    get stdin(): never { throw new Error('stdin was read'); },
+  } as unknown as Io;
+  const missing = join(tmpdir(), 'zform-no-such-config.yml');
+  const code = await run(['apply', '--auto-approve', '-c', missing], io);
+  assert.doesNotMatch(err, /stdin was read/);
+  assert.match(err, new RegExp(`^zform: cannot read config ${missing.replace(/[.]/g, '\\.')}: no such file\\n`));
+  assert.notEqual(code, 0);
+});
