@@ -1,9 +1,6 @@
 // `zform import zrepl FILE...`: converts zrepl configs (one per host: push+sink, pull+source, snap, local) into
 // the equivalent zform config, with a NOT CARRIED OVER comment line per setting zform cannot express.
 import type { Argv, CommandModule } from 'yargs';
-import { writeFile as writeFileCallback } from 'node:fs';
-import { promisify } from 'node:util';
-import { readFileAsync as readFile } from '../read-file.js';
 import type { CommandContext, GlobalArgs } from './common.js';
 import type { ZreplFile } from '../zrepl/converter.js';
 import { ConfigError, ExitCode, UsageError, ZformError, formatConfigIssue } from '../errors.js';
@@ -13,10 +10,9 @@ interface Args extends GlobalArgs {
   out?: string;
 }
 
-// not node:fs/promises: this module loads at every run (see read-file.ts)
-const writeFile = promisify(writeFileCallback);
-
 async function readZreplFile(file: string): Promise<ZreplFile> {
+  // node:fs/promises only when the command runs: this module loads at every run (src/read-file.ts)
+  const { readFile } = await import('node:fs/promises');
   try {
     return { file, text: await readFile(file, 'utf8') };
   } catch (err) {
@@ -50,6 +46,7 @@ function zreplCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args> {
         throw err;
       }
       if (args.out) {
+        const { writeFile } = await import('node:fs/promises');
         try {
           await writeFile(args.out, conversion.yaml, { flag: 'wx', mode: 0o644 });
         } catch (err) {

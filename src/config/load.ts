@@ -8,7 +8,6 @@ import type { Config } from './types.js';
 import { DEFAULT_CONFIG_PATH } from './default-path.js';
 export { DEFAULT_CONFIG_PATH };
 
-
 /** Reads, parses and validates `file`; `digest` is the sha256 of its bytes. */
 export async function loadConfig(file: string): Promise<Config> {
   let bytes: Buffer;

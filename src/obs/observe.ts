@@ -44,7 +44,7 @@ export class Observability {
 
   constructor(private readonly opts: ObservabilityOptions) {
     this.log = createLogger({ format: opts.format, level: opts.level, stream: opts.stderr, clock: opts.clock });
-    this.now = opts.monotonic ?? (monotonicMs);
+    this.now = opts.monotonic ?? monotonicMs;
     this.started = this.now();
     this.trace = opts.traceFile
       ? new TraceRecorder({ pid: opts.pid ?? process.pid, now: this.now, startTime: opts.clock(), otherData: { command: ['zform', ...(opts.argv ?? [])].join(' ') } })

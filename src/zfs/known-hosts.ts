@@ -17,7 +17,6 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileAsync as readFile } from '../read-file.js';
 import { SshError } from './ssh-error.js';
 
-
 export type KnownHostsNames =
   | { kind: 'patterns'; patterns: string[] }
   | { kind: 'hashed'; salt: Buffer; hash: Buffer };

@@ -8,7 +8,6 @@ import {
 } from './known-hosts.js';
 import { SshError } from './ssh-error.js';
 
-
 export type SshClient = Client;
 
 /** ssh2, loaded on first use (a run without SSH hosts never loads it). */

@@ -1,9 +1,9 @@
 // Start-up: a command loads only the modules it uses (yargs not for a version query, ssh2, execa and ajv not for
 // validate), and the version query answered before yargs prints what the version command prints.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,11 @@ import type { Io } from '../../src/io.js';
 
 const ROOT = new URL('../../../', import.meta.url);
 const CLI = new URL('dist/src/cli.js', ROOT).href;
-const dir = mkdtempSync(join(tmpdir(), 'zform-startup-'));
+/** A temporary folder, removed when the file's tests are done. */
+const temps: string[] = [];
+const tempDir = (prefix: string): string => { const d = mkdtempSync(join(tmpdir(), prefix)); temps.push(d); return d; };
+after(() => { for (const d of temps) rmSync(d, { recursive: true, force: true }); });
+const dir = tempDir('zform-startup-');
 // records every module file loaded, ESM (a load hook) and CommonJS (require's cache), on stderr at exit
 const HOOK = join(dir, 'hook.mjs');
 writeFileSync(HOOK, `export async function load(url, context, next) { if (url.startsWith('file:')) process.stderr.write('LOADED ' + url + '\\n'); return next(url, context); }\n`);
@@ -91,7 +95,7 @@ test('bin/zform answers a version query as the CLI does, and passes every other 
 test('bin/zform reads nothing in the folders above the working directory: a FIFO named package.json there does not block it', () => {
   // yargs looks for a package.json to guess a version: in the bundle it once searched from the working directory up
   const bin = fileURLToPath(new URL('bin/zform', ROOT));
-  const cwd = join(mkdtempSync(join(tmpdir(), 'zform-cwd-')), 'below');
+  const cwd = join(tempDir('zform-cwd-'), 'below');
   mkdirSync(cwd);
   const fifo = spawnSync('mkfifo', [join(cwd, '..', 'package.json')]);
   assert.equal(fifo.status, 0, String(fifo.stderr));
@@ -102,7 +106,7 @@ test('bin/zform reads nothing in the folders above the working directory: a FIFO
 });
 
 test('bin/zform runs dist/src when the bundle is one an older build made (a checkout updated, not rebuilt)', () => {
-  const pkg = mkdtempSync(join(tmpdir(), 'zform-stale-'));
+  const pkg = tempDir('zform-stale-');
   mkdirSync(join(pkg, 'bin'));
   for (const f of ['zform', 'load-bundle.cjs', 'package.json']) copyFileSync(fileURLToPath(new URL(`bin/${f}`, ROOT)), join(pkg, 'bin', f));
   mkdirSync(join(pkg, 'dist', 'bundle'), { recursive: true });
