@@ -2,7 +2,7 @@
 // idempotent semantics (an existing hold, a missing tag or an already destroyed snapshot are fine).
 import type { CommandObserver, ExecPipe, Executor, StderrFilter } from './exec.js';
 import type {
-  BookmarkGroupFailure, BookmarkOp, Features, HoldRecord, Listing, ReceiveArgs, ResumeTokenInfo, SendArgs, WireSide, ZfsHost, ZfsProcess,
+  BookmarkGroupFailure, BookmarkOp, DatasetRecord, Features, HoldRecord, Listing, ReceiveArgs, ResumeTokenInfo, SendArgs, WireSide, ZfsHost, ZfsProcess,
 } from './types.js';
 import { computeCompressedSendArgv, computeDecompressedReceiveArgv, computeFindProgramsArgv, parseFoundPrograms } from './wire.js';
 import { PLACEHOLDER_PROPERTY } from './names.js';
@@ -108,21 +108,20 @@ export class CommandZfsHost implements ZfsHost {
     if (!computeOnlyMissing(lr, roots)) this.fail(listArgs, lr);
     let { datasets } = parser.end();
     if (datasets.length === 0) return makeListing(datasets, VersionTable.EMPTY, []);
-    const { table, gone } = await this.listVersions(datasets.map((d) => d.name));
+    // which datasets have zform:placeholder=on set locally (inherited is not a placeholder): asked only when the
+    // listing shows the value "on" at all (a source, or a target whose tree zform made no placeholder in, has none),
+    // and while the snapshots are listed (it walks every dataset of the roots: on a large target, seconds)
+    const versionsP = this.listVersions(datasets.map((d) => d.name));
+    const placeholdersP = parser.anyPlaceholderOn ? this.listPlaceholders(roots, datasets) : Promise.resolve(null);
+    // both settled before either's failure is thrown: no command of this listing outlives it
+    const [versions, placeholderNames] = await Promise.allSettled([versionsP, placeholdersP]);
+    if (versions.status === 'rejected') throw versions.reason;
+    if (placeholderNames.status === 'rejected') throw placeholderNames.reason;
+    const { table, gone } = versions.value;
+    const placeholders = placeholderNames.value;
     // a dataset destroyed or renamed between the two listings is listed as it is now: gone
     if (gone.size > 0) datasets = datasets.filter((d) => !gone.has(d.name));
-
-    // which datasets have zform:placeholder=on set locally (inherited is not a placeholder): asked only when the
-    // listing shows the value "on" at all (a source, or a target whose tree zform made no placeholder in, has none)
-    if (parser.anyPlaceholderOn) {
-      const names = new Set(datasets.map((d) => d.name));
-      const existingRoots = roots.filter((r) => names.has(r));
-      const getArgs = computePlaceholderArgv(existingRoots, PLACEHOLDER_PROPERTY);
-      const gr = await this.runResult(getArgs);
-      if (!computeOnlyMissing(gr, existingRoots)) this.fail(getArgs, gr); // a root destroyed since the list
-      const placeholders = parsePlaceholders(gr.stdout);
-      for (const d of datasets) d.placeholder = placeholders.has(d.name);
-    }
+    if (placeholders !== null) for (const d of datasets) d.placeholder = placeholders.has(d.name);
 
     const held: string[] = [];
     for (const seg of table.segments) {
@@ -161,6 +160,17 @@ export class CommandZfsHost implements ZfsHost {
       parts.push(...s.value);
     }
     return { table: VersionTable.concat(parts), gone };
+  }
+
+  /** The names under the roots listed (those of `datasets`) whose zform:placeholder is "on" locally. A root destroyed
+   *  since the listing has none. */
+  private async listPlaceholders(roots: string[], datasets: DatasetRecord[]): Promise<Set<string>> {
+    const names = new Set(datasets.map((d) => d.name));
+    const existingRoots = roots.filter((r) => names.has(r));
+    const getArgs = computePlaceholderArgv(existingRoots, PLACEHOLDER_PROPERTY);
+    const gr = await this.runResult(getArgs);
+    if (!computeOnlyMissing(gr, existingRoots)) this.fail(getArgs, gr);
+    return parsePlaceholders(gr.stdout);
   }
 
   /** `zfs holds -H` of the snapshots; a snapshot destroyed meanwhile contributes nothing. OpenZFS lists holds only

@@ -1,5 +1,6 @@
 // CommandZfsHost over a scripted Executor: the exact commands it runs and its idempotent handling of real stderr.
 import { test } from 'node:test';
+import { PassThrough } from 'node:stream';
 import assert from 'node:assert/strict';
 import { CommandZfsHost } from '../../../src/zfs/host.js';
 import { ZfsError } from '../../../src/zfs/errors.js';
@@ -378,4 +379,44 @@ test('list: zform:placeholder is asked for only when a dataset listed shows it "
   // a dataset line without the column is output of another shape
   const { host: h3 } = hostWith({ [`${LIST} p1/x`]: { stdout: 'p1/x\tfilesystem\t7\t7\t1\t-\t0\toff\t-\t-\t-\n' } });
   await assert.rejects(h3.list(['p1/x']), /cannot parse zfs list line 1/);
+});
+
+test('list: zform:placeholder is asked for while the snapshots are listed, not after; a failed get fails the listing', async () => {
+  const ds = (name: string, ph: string) => `${name}\tfilesystem\t7\t7\t1\t-\t0\toff\t-\t-\t-\t${ph}\n`;
+  const run = async (getReply: Reply) => {
+    // the snapshot listing stays open until the get starts (or a second passes): the get must not wait for it
+    let listingOpen = false;
+    let getStarted: () => void = () => {};
+    const started = new Promise<void>((resolve) => { getStarted = resolve; });
+    let getWhileListing: boolean | null = null;
+    const scripted = new ScriptedExecutor('nas', (argv) => {
+      const line = argv.join(' ');
+      if (line === `${LIST} p1/x`) return { stdout: ds('p1/x', 'on') + ds('p1/x/y', '-') };
+      if (line === `${GET_PH} p1/x`) return getReply;
+      throw new Error(`unexpected command: ${line}`);
+    });
+    const ex = {
+      host: 'nas',
+      close: async () => {},
+      spawn(argv: string[], opts: Parameters<ScriptedExecutor['spawn']>[1]) {
+        const line = argv.join(' ');
+        if (line === `${GET_PH} p1/x`) { getWhileListing = listingOpen; getStarted(); }
+        if (line !== `${LIST_V} p1/x p1/x/y`) return scripted.spawn(argv, opts);
+        listingOpen = true;
+        const ended = Promise.race([started, new Promise<void>((resolve) => { setTimeout(resolve, 1000).unref(); })]).then(() => { listingOpen = false; });
+        const stdout = new PassThrough();
+        void ended.then(() => stdout.end('p1/x@s1\tsnapshot\t11\t5\t1\t0\t0\n'));
+        return { stdin: null, stdout, exited: ended.then(() => ({ code: 0, signal: null, stderr: '' })), stderr: () => '', kill: () => {} };
+      },
+    };
+    const host = new CommandZfsHost(ex, {});
+    return { listing: host.list(['p1/x']), getWhileListing: () => getWhileListing };
+  };
+  const ok = await run({ stdout: 'p1/x\ton\n' });
+  const l = await ok.listing;
+  assert.equal(ok.getWhileListing(), true);
+  assert.deepEqual(l.datasets.map((d) => [d.name, d.placeholder]), [['p1/x', true], ['p1/x/y', false]]);
+  assert.deepEqual(l.versions.map((v) => `${v.dataset}@${v.name}`), ['p1/x@s1']);
+  const failed = await run({ stderr: "cannot get property: permission denied\n", code: 1 });
+  await assert.rejects(failed.listing, (e: unknown) => e instanceof ZfsError && /permission denied/.test(e.message));
 });
