@@ -4,8 +4,11 @@
 // the young generation and was copied by the scavenger, then promoted: about as much CPU as parsing them, and most
 // of the heap. As columns in chunks of typed arrays, a listing holds no object per version, and no memory is
 // touched twice: a chunk is filled once, never grown or copied (on the benchmark machine, fresh memory costs about
-// 3 ms per MiB in page faults); a table of several listings (the slices listed at once) keeps their segments as
-// they are. A dataset's records are made when the planner asks for that dataset, and die young.
+// 3 ms per MiB in page faults: bench/01 prints it); a table of several listings (the slices listed at once) keeps
+// their segments as they are. A dataset's records are made when the planner asks for that dataset, and die young.
+// For the same reason a row is narrow: 40 bytes (58 before; at 10,000 datasets x 100 snapshots per side, 36 MiB
+// less to fault in). A GUID is its decimal digits two to a byte; creation and written are 32 bits, a value that
+// does not fit (written past 4 GiB, a time past 2106) kept in its chunk's `wide` map.
 import type { Listing, VersionRecord } from './types.js';
 
 const SNAPSHOT = 1;
@@ -39,44 +42,86 @@ export function computeSortedVersions(versions: VersionRecord[]): VersionRecord[
   return out;
 }
 
-/** Rows per chunk: a chunk is one ArrayBuffer of CHUNK_ROWS * ROW_BYTES (about 430 KiB). */
+/** Rows per chunk: a chunk is one ArrayBuffer of CHUNK_ROWS * ROW_BYTES (320 KiB). */
 const CHUNK_BITS = 13;
 const CHUNK_ROWS = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_ROWS - 1;
 
-/** The widest GUID: uint64 in decimal. */
-const GUID_BYTES = 20;
+/** The widest GUID (uint64: 20 decimal digits), two digits to a byte. */
+const GUID_BYTES = 10;
 
-/** One chunk's columns, views of one buffer. A GUID (uint64) is its decimal digits, GUID_BYTES per row: a record's
- *  GUID string is one decode of them. */
+/** In a 32-bit column: the value is in the chunk's `wide` map. */
+const WIDE = 0xffffffff;
+/** Where a column's wide values are in `wide`: at base + row. */
+const CREATION = 0;
+const WRITTEN = CHUNK_ROWS;
+
+/** One chunk's columns, views of one buffer. A GUID (uint64) is its decimal digits, two to a byte (the first in the
+ *  high half), GUID_BYTES per row, and their count: a record's GUID string is one decode of them. */
 class Chunk {
   readonly createtxgs: Float64Array;
-  readonly creations: Float64Array;
-  readonly writtens: Float64Array;
-  readonly guids: Buffer;
+  readonly creations: Uint32Array;
+  readonly writtens: Uint32Array;
+  readonly guids: Uint8Array;
   readonly guidLengths: Uint8Array;
   readonly datasetIds: Int32Array;
   readonly nameIds: Int32Array;
   readonly userrefs: Uint32Array;
   readonly kinds: Uint8Array;
+  /** the creations and writtens at WIDE, by CREATION or WRITTEN + row (null until one is) */
+  wide: Map<number, number> | null = null;
 
   constructor() {
     const n = CHUNK_ROWS;
-    const buffer = new ArrayBuffer(n * (3 * 8 + 3 * 4 + GUID_BYTES + 2));
+    const buffer = new ArrayBuffer(n * (8 + 5 * 4 + GUID_BYTES + 2));
     this.createtxgs = new Float64Array(buffer, 0, n);
-    this.creations = new Float64Array(buffer, 8 * n, n);
-    this.writtens = new Float64Array(buffer, 16 * n, n);
-    this.datasetIds = new Int32Array(buffer, 24 * n, n);
-    this.nameIds = new Int32Array(buffer, 28 * n, n);
-    this.userrefs = new Uint32Array(buffer, 32 * n, n);
-    this.guids = Buffer.from(buffer, 36 * n, GUID_BYTES * n);
-    this.guidLengths = new Uint8Array(buffer, (36 + GUID_BYTES) * n, n);
-    this.kinds = new Uint8Array(buffer, (37 + GUID_BYTES) * n, n);
+    this.creations = new Uint32Array(buffer, 8 * n, n);
+    this.writtens = new Uint32Array(buffer, 12 * n, n);
+    this.datasetIds = new Int32Array(buffer, 16 * n, n);
+    this.nameIds = new Int32Array(buffer, 20 * n, n);
+    this.userrefs = new Uint32Array(buffer, 24 * n, n);
+    this.guids = new Uint8Array(buffer, 28 * n, GUID_BYTES * n);
+    this.guidLengths = new Uint8Array(buffer, (28 + GUID_BYTES) * n, n);
+    this.kinds = new Uint8Array(buffer, (29 + GUID_BYTES) * n, n);
+  }
+
+  creation(r: number): number {
+    const x = this.creations[r]!;
+    return x !== WIDE ? x : this.wide!.get(CREATION + r)!;
+  }
+
+  written(r: number): number {
+    const x = this.writtens[r]!;
+    return x !== WIDE ? x : this.wide!.get(WRITTEN + r)!;
+  }
+
+  /** Row r's creation and written: in 32 bits where they fit (an integer from 0 below WIDE), else in `wide`. */
+  setTimes(r: number, creation: number, written: number): void {
+    if (creation >>> 0 === creation && creation !== WIDE) this.creations[r] = creation;
+    else { this.creations[r] = WIDE; (this.wide ??= new Map()).set(CREATION + r, creation); }
+    if (written >>> 0 === written && written !== WIDE) this.writtens[r] = written;
+    else { this.writtens[r] = WIDE; (this.wide ??= new Map()).set(WRITTEN + r, written); }
+  }
+
+  /** Row r's GUID string. */
+  guid(r: number): string {
+    const len = this.guidLengths[r]!;
+    const bytes = this.guids;
+    const at = r * GUID_BYTES;
+    for (let k = 0; k < len; k += 2) {
+      const b = bytes[at + (k >>> 1)]!;
+      DIGITS[k] = 48 + (b >>> 4);
+      DIGITS[k + 1] = 48 + (b & 15);
+    }
+    return DIGITS.toString('latin1', 0, len);
   }
 }
 
-/** The numeric columns a row is moved by (sortRange). */
-const NUMERIC: readonly (keyof Chunk)[] = ['createtxgs', 'creations', 'writtens', 'guidLengths', 'datasetIds', 'nameIds', 'userrefs', 'kinds'];
+/** A GUID's digits as they are decoded. */
+const DIGITS = Buffer.alloc(GUID_BYTES * 2);
+
+/** The columns a row is moved by as they are (sortRange, swap); creation and written move through setTimes. */
+const NUMERIC: readonly (keyof Chunk)[] = ['createtxgs', 'guidLengths', 'datasetIds', 'nameIds', 'userrefs', 'kinds'];
 
 /** The rows of one listing (one parser's, or records'), in chunks; ids of datasets and names index its own lists. */
 export class Segment {
@@ -110,8 +155,8 @@ export class Segment {
     const r = i & CHUNK_MASK;
     return {
       kind: c.kinds[r] === SNAPSHOT ? 'snapshot' : 'bookmark', dataset: this.datasetNames[c.datasetIds[r]!]!, name: this.names[c.nameIds[r]!]!,
-      guid: this.guidStrings !== null ? this.guidStrings[i]! : c.guids.toString('latin1', r * GUID_BYTES, r * GUID_BYTES + c.guidLengths[r]!),
-      createtxg: c.createtxgs[r]!, creation: c.creations[r]!, userrefs: c.userrefs[r]!, written: c.writtens[r]!,
+      guid: this.guidStrings !== null ? this.guidStrings[i]! : c.guid(r),
+      createtxg: c.createtxgs[r]!, creation: c.creation(r), userrefs: c.userrefs[r]!, written: c.written(r),
     };
   }
 
@@ -199,14 +244,15 @@ export class VersionTableBuilder extends Segment {
     return this.names.push(name) - 1;
   }
 
-  /** A version whose GUID is the ASCII digits buf[from, to): at most 20, no leading zero unless it is 0. */
+  /** A version whose GUID is the ASCII digits buf[from, to): 1 to 20, no leading zero unless it is 0. */
   push(snapshot: boolean, dataset: number, name: number, buf: Buffer, from: number, to: number, createtxg: number, creation: number, userrefs: number, written: number): void {
     const i = this.row();
     const c = this.chunks[i >>> CHUNK_BITS]!;
     const r = i & CHUNK_MASK;
     const bytes = c.guids;
     const at = r * GUID_BYTES;
-    for (let k = from; k < to; k++) bytes[at + k - from] = buf[k]!;
+    // two digits to a byte; an odd count's last half is 0 (guidLengths says where the digits end)
+    for (let k = from; k < to; k += 2) bytes[at + ((k - from) >>> 1)] = ((buf[k]! - 48) << 4) | (k + 1 < to ? buf[k + 1]! - 48 : 0);
     c.guidLengths[r] = to - from;
     fill(c, r, snapshot, dataset, name, createtxg, creation, userrefs, written);
   }
@@ -268,6 +314,11 @@ export class VersionTableBuilder extends Segment {
         (this.chunks[i >>> CHUNK_BITS]![key] as Float64Array)[i & CHUNK_MASK] = values[at]!;
       }
     }
+    const times = order.map((k) => [this.chunks[k >>> CHUNK_BITS]!.creation(k & CHUNK_MASK), this.chunks[k >>> CHUNK_BITS]!.written(k & CHUNK_MASK)] as const);
+    for (let at = 0; at < times.length; at++) {
+      const i = from + at;
+      this.chunks[i >>> CHUNK_BITS]!.setTimes(i & CHUNK_MASK, times[at]![0], times[at]![1]);
+    }
     if (this.guidStrings === null) {
       // the run's digits copied once, then put back in the new order
       const rows = new Uint8Array((to - from) * GUID_BYTES);
@@ -297,6 +348,10 @@ export class VersionTableBuilder extends Segment {
       x[ra] = y[rb]!;
       y[rb] = t;
     }
+    const creation = a.creation(ra);
+    const written = a.written(ra);
+    a.setTimes(ra, b.creation(rb), b.written(rb));
+    b.setTimes(rb, creation, written);
     if (this.guidStrings !== null) {
       const t = this.guidStrings[i]!;
       this.guidStrings[i] = this.guidStrings[j]!;
@@ -322,9 +377,8 @@ function fill(c: Chunk, r: number, snapshot: boolean, dataset: number, name: num
   c.datasetIds[r] = dataset;
   c.nameIds[r] = name;
   c.createtxgs[r] = createtxg;
-  c.creations[r] = creation;
+  c.setTimes(r, creation, written);
   c.userrefs[r] = userrefs;
-  c.writtens[r] = written;
 }
 
 const TABLE = Symbol('zform.versionTable');
