@@ -385,7 +385,7 @@ test('list: zform:placeholder is asked for while the snapshots are listed, not a
   const ds = (name: string, ph: string) => `${name}\tfilesystem\t7\t7\t1\t-\t0\toff\t-\t-\t-\t${ph}\n`;
   const run = async (getReply: Reply) => {
     // the snapshot listing stays open until the get starts (or a second passes): the get must not wait for it
-    let listingOpen = false;
+    let listingEnded = false;
     let getStarted: () => void = () => {};
     const started = new Promise<void>((resolve) => { getStarted = resolve; });
     let getWhileListing: boolean | null = null;
@@ -400,10 +400,9 @@ test('list: zform:placeholder is asked for while the snapshots are listed, not a
       close: async () => {},
       spawn(argv: string[], opts: Parameters<ScriptedExecutor['spawn']>[1]) {
         const line = argv.join(' ');
-        if (line === `${GET_PH} p1/x`) { getWhileListing = listingOpen; getStarted(); }
+        if (line === `${GET_PH} p1/x`) { getWhileListing = !listingEnded; getStarted(); }
         if (line !== `${LIST_V} p1/x p1/x/y`) return scripted.spawn(argv, opts);
-        listingOpen = true;
-        const ended = Promise.race([started, new Promise<void>((resolve) => { setTimeout(resolve, 1000).unref(); })]).then(() => { listingOpen = false; });
+        const ended = Promise.race([started, new Promise<void>((resolve) => { setTimeout(resolve, 1000).unref(); })]).then(() => { listingEnded = true; });
         const stdout = new PassThrough();
         void ended.then(() => stdout.end('p1/x@s1\tsnapshot\t11\t5\t1\t0\t0\n'));
         return { stdin: null, stdout, exited: ended.then(() => ({ code: 0, signal: null, stderr: '' })), stderr: () => '', kill: () => {} };
