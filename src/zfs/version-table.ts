@@ -6,9 +6,8 @@
 // touched twice: a chunk is filled once, never grown or copied (on the benchmark machine, fresh memory costs about
 // 3 ms per MiB in page faults: bench/01 prints it); a table of several listings (the slices listed at once) keeps
 // their segments as they are. A dataset's records are made when the planner asks for that dataset, and die young.
-// For the same reason a row is narrow: 40 bytes (58 before; at 10,000 datasets x 100 snapshots per side, 36 MiB
-// less to fault in). A GUID is its decimal digits two to a byte; creation and written are 32 bits, a value that
-// does not fit (written past 4 GiB, a time past 2106) kept in its chunk's `wide` map.
+// For the same reason a row is narrow, 40 bytes: a GUID is its decimal digits two to a byte; creation and written
+// are 32 bits, a value that does not fit (written past 4 GiB, a time past 2106) kept in its chunk's `wide` map.
 import type { Listing, VersionRecord } from './types.js';
 
 const SNAPSHOT = 1;
@@ -95,8 +94,9 @@ class Chunk {
     return x !== WIDE ? x : this.wide!.get(WRITTEN + r)!;
   }
 
-  /** Row r's creation and written: in 32 bits where they fit (an integer from 0 below WIDE), else in `wide`. */
-  setTimes(r: number, creation: number, written: number): void {
+  /** Row r's creation and written: in 32 bits where they fit (an integer from 0 below WIDE), else in `wide` (an
+   *  entry left there by a wide value before is not read: the column says WIDE or not). */
+  setCreationWritten(r: number, creation: number, written: number): void {
     if (creation >>> 0 === creation && creation !== WIDE) this.creations[r] = creation;
     else { this.creations[r] = WIDE; (this.wide ??= new Map()).set(CREATION + r, creation); }
     if (written >>> 0 === written && written !== WIDE) this.writtens[r] = written;
@@ -120,7 +120,8 @@ class Chunk {
 /** A GUID's digits as they are decoded. */
 const DIGITS = Buffer.alloc(GUID_BYTES * 2);
 
-/** The columns a row is moved by as they are (sortRange, swap); creation and written move through setTimes. */
+/** The columns a row is moved by as they are (sortRange, swap); creation and written move through
+ *  setCreationWritten. */
 const NUMERIC: readonly (keyof Chunk)[] = ['createtxgs', 'guidLengths', 'datasetIds', 'nameIds', 'userrefs', 'kinds'];
 
 /** The rows of one listing (one parser's, or records'), in chunks; ids of datasets and names index its own lists. */
@@ -317,7 +318,7 @@ export class VersionTableBuilder extends Segment {
     const times = order.map((k) => [this.chunks[k >>> CHUNK_BITS]!.creation(k & CHUNK_MASK), this.chunks[k >>> CHUNK_BITS]!.written(k & CHUNK_MASK)] as const);
     for (let at = 0; at < times.length; at++) {
       const i = from + at;
-      this.chunks[i >>> CHUNK_BITS]!.setTimes(i & CHUNK_MASK, times[at]![0], times[at]![1]);
+      this.chunks[i >>> CHUNK_BITS]!.setCreationWritten(i & CHUNK_MASK, times[at]![0], times[at]![1]);
     }
     if (this.guidStrings === null) {
       // the run's digits copied once, then put back in the new order
@@ -350,8 +351,8 @@ export class VersionTableBuilder extends Segment {
     }
     const creation = a.creation(ra);
     const written = a.written(ra);
-    a.setTimes(ra, b.creation(rb), b.written(rb));
-    b.setTimes(rb, creation, written);
+    a.setCreationWritten(ra, b.creation(rb), b.written(rb));
+    b.setCreationWritten(rb, creation, written);
     if (this.guidStrings !== null) {
       const t = this.guidStrings[i]!;
       this.guidStrings[i] = this.guidStrings[j]!;
@@ -377,7 +378,7 @@ function fill(c: Chunk, r: number, snapshot: boolean, dataset: number, name: num
   c.datasetIds[r] = dataset;
   c.nameIds[r] = name;
   c.createtxgs[r] = createtxg;
-  c.setTimes(r, creation, written);
+  c.setCreationWritten(r, creation, written);
   c.userrefs[r] = userrefs;
 }
 
