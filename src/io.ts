@@ -20,8 +20,8 @@ export interface Io {
 export function processIo(): Io {
   return {
     stdout: process.stdout, stderr: process.stderr, env: process.env, now: () => new Date(),
-    // made when a command reads it (apply's and holds' confirmation): node's stdin of a file or /dev/null, as under cron,
-    // is a file stream, whose modules (with node's readline) cost ~2 ms of every run
+    // made when a command reads it (apply's and holds' confirmation): node's stdin of a file or /dev/null, as under
+    // cron, is a file stream, whose modules (with node's readline) cost ~2 ms of every run
     get stdin() { return process.stdin; },
     onSignal: (handler) => {
       const int = () => handler('SIGINT');
