@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { PLAN_FORMAT_VERSION, type Plan } from './plan/types.js';
-import { UsageError } from './errors.js';
+import { UsageError, ZformError } from './errors.js';
 import { packageFile } from './paths.js';
 import { writeFileSafely } from './fsafe.js';
 import { renderPlanJsonPieces } from './views/plan-json.js';
@@ -22,9 +22,15 @@ function validatePlan(v: unknown) {
   return ok ? null : validator!.errors?.[0] ?? { instancePath: '', message: 'invalid' };
 }
 
-/** Writes the plan (renderPlanJson's text and a newline) safely, 0600: only its owner may read or change it. */
+/** Writes the plan (renderPlanJson's text and a newline) safely, 0600: only its owner may read or change it. A
+ *  failure (a full disk, the folder removed since the run began) is one line naming the file, exit 1. */
 export async function writePlanFile(file: string, plan: Plan): Promise<void> {
-  await writeFileSafely(file, (function* () { yield* renderPlanJsonPieces(plan); yield '\n'; })(), { mode: 0o600 });
+  try {
+    await writeFileSafely(file, (function* () { yield* renderPlanJsonPieces(plan); yield '\n'; })(), { mode: 0o600 });
+  } catch (err) {
+    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new ZformError('internal', `cannot write the plan file ${file}: ${msg}`, { cause: err });
+  }
 }
 
 /** Reads a saved plan; anything that is not a zform plan of a supported version is a usage error. */

@@ -2,6 +2,7 @@
 // written through, the result has exactly its mode, and a missing folder is a usage error before the run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -127,3 +128,18 @@ for (const writer of [
     assert.deepEqual(t.src.commandLog, []); // no zfs command ran: nothing was planned
   });
 }
+
+test('zform plan --out whose folder is gone when the plan is written: one line naming the file, exit 1', async () => {
+  const { dir } = await folder();
+  const sub = path.join(dir, 'plans');
+  await mkdir(sub);
+  await writeFile(path.join(dir, 'c.yml'), YAML);
+  const t = io(dir);
+  const hosts = t.value.openHosts!;
+  // checked before the listing (it exists then), removed while planning
+  t.value.openHosts = (config, observer) => { rmSync(sub, { recursive: true }); return hosts(config, observer); };
+  const code = await run(['plan', '-c', path.join(dir, 'c.yml'), '--out', path.join(sub, 'p.plan')], t.value);
+  assert.equal(code, 1);
+  assert.match(t.err(), new RegExp(`^zform: cannot write the plan file ${path.join(sub, 'p.plan').replace(/[.]/g, '\\.')}: ENOENT: no such file or directory, open '[^']*\\.tmp'\n$`));
+  assert.doesNotMatch(t.err(), /internal error/);
+});
