@@ -30,6 +30,16 @@ async function readLock(file: string): Promise<LockInfo | null> {
   }
 }
 
+/** `mkdir -p`, one folder at a time. Node's recursive mkdir never returns where mkdir answers ENOENT under a parent
+ *  that exists (e.g. below /proc): it spun at full CPU, deaf to SIGTERM. A name that exists is left as it is. */
+async function makeFolders(dir: string, mode: number): Promise<void> {
+  let at = path.parse(path.resolve(dir)).root;
+  for (const part of path.resolve(dir).split(path.sep).filter((p) => p !== '')) {
+    at = path.join(at, part);
+    await fs.mkdir(at, { mode }).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
+  }
+}
+
 /**
  * Creates the lock folder (0700) if needed, and refuses one that another user could have planted or can change:
  * it must be a real folder (not a symlink), owned by this user, and not writable by group or others. In a shared
@@ -37,7 +47,7 @@ async function readLock(file: string): Promise<LockInfo | null> {
  * run, or remove ours. Throws LockedError (exit 75) naming the folder and what is wrong.
  */
 export async function prepareLockDir(dir: string): Promise<void> {
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 }).catch((e) => { throw new ZformError('internal', `cannot create lock folder ${dir}: ${(e as Error).message}`); });
+  await makeFolders(dir, 0o700).catch((e) => { throw new ZformError('internal', `cannot create lock folder ${dir}: ${(e as Error).message}`); });
   const st = await fs.lstat(dir);
   const uid = process.getuid?.();
   const fix = `remove it or make it a folder owned by uid ${uid ?? '?'} with mode 0700`;
@@ -57,8 +67,14 @@ export async function acquireJobLock(dir: string, job: string, now: Date = new D
   const file = path.join(dir, `${encodeURIComponent(job)}.lock`);
   const mine: LockInfo = { pid: process.pid, since: now.toISOString(), host: 'localhost' };
   const tmp = `${file}.${process.pid}.${randomBytes(8).toString('hex')}`;
-  const fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-  try { await fh.writeFile(JSON.stringify(mine)); } finally { await fh.close(); }
+  try {
+    const fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try { await fh.writeFile(JSON.stringify(mine)); } finally { await fh.close(); }
+  } catch (e) {
+    // a full disk, a read-only folder: one line naming the lock, not an internal error
+    await fs.unlink(tmp).catch(() => undefined);
+    throw new ZformError('internal', `cannot write the lock of job ${job} in ${dir}: ${(e as Error).message.split('\n')[0]}`, { cause: e });
+  }
   try {
     for (let attempt = 0; attempt < 20; attempt++) {
       try {

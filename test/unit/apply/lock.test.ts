@@ -1,12 +1,12 @@
 // Job locks: one holder at a time, a clear message naming pid and time, stale locks taken over.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { acquireJobLock } from '../../../src/apply/lock.js';
-import { LockedError } from '../../../src/errors.js';
+import { LockedError, ZformError } from '../../../src/errors.js';
 
 async function dir() { return mkdtemp(path.join(tmpdir(), 'zform-lock-')); }
 
@@ -133,4 +133,24 @@ test('a lock file that is a symlink is not followed: the target keeps its conten
   assert.equal(JSON.parse(await readFile(path.join(d, 'j.lock'), 'utf8')).pid, process.pid);
   assert.equal(JSON.parse(await readFile(victim, 'utf8')).since, 'planted');
   await release();
+});
+
+test('a lock folder that cannot be made is one error, at once: below /proc node\'s recursive mkdir spun for ever', { timeout: 20_000 }, async () => {
+  for (const d of ['/proc/zform-locks', '/proc/zform/locks']) {
+    await assert.rejects(acquireJobLock(d, 'j'), (e: unknown) => {
+      assert.ok(e instanceof ZformError && !(e instanceof LockedError));
+      assert.match((e as ZformError).shortMessage, new RegExp(`^cannot create lock folder ${d}: ENOENT`));
+      return true;
+    });
+  }
+});
+
+test('missing parents of the lock folder are made, the lock folder 0700', async () => {
+  const base = await dir();
+  const d = path.join(base, 'a', 'b', 'locks');
+  const release = await acquireJobLock(d, 'j');
+  assert.equal((await stat(d)).mode & 0o777, 0o700);
+  assert.deepEqual(await readdir(d), ['j.lock']);
+  await release();
+  assert.deepEqual(await readdir(d), []);
 });
