@@ -1,6 +1,8 @@
 // Files zform writes where others may write too (--out, --metrics-file, --trace): checked before the run, then
 // written to an exclusive temporary file that is fsynced and renamed over the destination (never follows a link).
-import { constants, promises as fs } from 'node:fs';
+// Files it reads from such places (a saved plan, the previous metrics file): only regular files, never blocking.
+import { constants, promises as fs, type Stats } from 'node:fs';
+import { constants as bufferConstants } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { UsageError } from './errors.js';
@@ -83,4 +85,43 @@ export async function checkOutputFile(option: string, file: string): Promise<voi
   }
   const dest = await fs.lstat(file).catch(() => null);
   if (dest?.isDirectory()) throw new UsageError(`${option} ${file}: is a folder`);
+}
+
+/** What a name that is not a regular file is, for messages. */
+function describeKind(st: Stats): string {
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a FIFO (a named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'not a file';
+}
+
+/**
+ * The text of a file someone else may have put in place (a saved plan, the previous metrics file): a regular file
+ * only, of at most `max` bytes (by default the longest string node can make). It is opened without blocking and
+ * checked before it is read: a FIFO planted at the name would otherwise stop the run until someone writes to it,
+ * and a device (/dev/zero, /dev/urandom) would be read without end. A file that grows while read stops at `max`.
+ * Throws an Error whose message says why (e.g. "is a FIFO (a named pipe), not a regular file"), or the system error.
+ */
+export async function readInputFile(file: string, max: number = bufferConstants.MAX_STRING_LENGTH): Promise<string> {
+  const fh = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new Error(`is ${describeKind(st)}, not a regular file`);
+    const tooLarge = () => new Error(`is larger than ${max} bytes, more than zform reads`);
+    if (st.size > max) throw tooLarge();
+    const parts: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(Math.max(st.size - total, 0) + 65536, CHUNK * 16));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > max) throw tooLarge();
+      parts.push(buf.subarray(0, bytesRead));
+    }
+    return Buffer.concat(parts, total).toString('utf8');
+  } finally {
+    await fh.close();
+  }
 }

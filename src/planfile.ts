@@ -1,11 +1,10 @@
 // Saved plans (`zform plan --out FILE`, `zform apply FILE`): write safely (src/fsafe.ts), read and check strictly.
-import { promises as fs } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { PLAN_FORMAT_VERSION, type Plan } from './plan/types.js';
 import { UsageError, ZformError } from './errors.js';
 import { packageFile } from './paths.js';
-import { writeFileSafely } from './fsafe.js';
+import { readInputFile, writeFileSafely } from './fsafe.js';
 import { renderPlanJsonPieces } from './views/plan-json.js';
 
 // ajv, loaded only when a plan file is read (`zform plan --out` and other commands never load it)
@@ -37,7 +36,8 @@ export async function writePlanFile(file: string, plan: Plan): Promise<void> {
 export async function readPlanFile(file: string): Promise<Plan> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    // a regular file only: a FIFO planted in a shared folder would block the run, a device would be read for ever
+    text = await readInputFile(file);
   } catch (e) {
     throw new UsageError(`cannot read plan file ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }

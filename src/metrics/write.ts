@@ -1,7 +1,6 @@
 // Writes a metrics file atomically for node_exporter's textfile collector (src/fsafe.ts: an exclusive temporary
 // file in the same folder, then rename), so the collector never reads half a file; 0644 so it can read it.
-import { readFile } from 'node:fs/promises';
-import { writeFileSafely } from '../fsafe.js';
+import { readInputFile, writeFileSafely } from '../fsafe.js';
 import { ZformError } from '../errors.js';
 
 export async function writeMetricsFile(file: string, text: string): Promise<void> {
@@ -14,7 +13,8 @@ export async function writeMetricsFile(file: string, text: string): Promise<void
   }
 }
 
-/** The previous file's text, or "" when there is none (or it cannot be read). */
+/** The previous file's text, or "" when there is none, or it cannot be read, or it is not a regular file (a FIFO
+ *  planted in a shared folder would block the run; the new file replaces whatever is there). */
 export async function readMetricsFile(file: string): Promise<string> {
-  return readFile(file, 'utf8').catch(() => '');
+  return readInputFile(file).catch(() => '');
 }

@@ -3,11 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { checkOutputFile, writeFileSafely } from '../../src/fsafe.js';
+import { checkOutputFile, readInputFile, writeFileSafely } from '../../src/fsafe.js';
 import { run } from '../../src/cli.js';
 import { FakeHost } from '../support/fake-zfs/host.js';
 import { staticHosts } from '../../src/hosts.js';
@@ -117,6 +118,19 @@ for (const writer of [
     assert.deepEqual((await readdir(dir)).filter((n) => n.endsWith('.tmp')), [path.basename(oldTmp)]); // none of ours left
   });
 
+  test(`${writer.name}: a FIFO planted at the destination is replaced by the file, and the run never waits on it`, { timeout: 20_000 }, async () => {
+    const { dir } = await folder();
+    const cfg = path.join(dir, 'zform.yml');
+    await writeFile(cfg, YAML);
+    const dest = path.join(dir, writer.file);
+    execFileSync('mkfifo', [dest]);
+    const t = io(dir);
+    assert.equal(await run(writer.args(cfg, dest), t.value), 0, t.err());
+    const st = await lstat(dest);
+    assert.ok(st.isFile());
+    assert.equal(st.mode & 0o777, writer.mode);
+  });
+
   test(`${writer.name}: a missing folder is a usage error (64) before anything runs`, async () => {
     const { dir } = await folder();
     const cfg = path.join(dir, 'zform.yml');
@@ -142,4 +156,31 @@ test('zform plan --out whose folder is gone when the plan is written: one line n
   assert.equal(code, 1);
   assert.match(t.err(), new RegExp(`^zform: cannot write the plan file ${path.join(sub, 'p.plan').replace(/[.]/g, '\\.')}: ENOENT: no such file or directory, open '[^']*\\.tmp'\n$`));
   assert.doesNotMatch(t.err(), /internal error/);
+});
+
+test('readInputFile: a regular file only (a FIFO refused without waiting for a writer, a device, a folder), at most max bytes', { timeout: 20_000 }, async () => {
+  const { dir, victim } = await folder();
+  assert.equal(await readInputFile(victim), 'root-owned content\n');
+  const fifo = path.join(dir, 'fifo');
+  execFileSync('mkfifo', [fifo]);
+  await assert.rejects(readInputFile(fifo), { message: 'is a FIFO (a named pipe), not a regular file' });
+  await assert.rejects(readInputFile('/dev/zero'), { message: 'is a device, not a regular file' });
+  await assert.rejects(readInputFile(dir), { message: 'is a folder, not a regular file' });
+  await assert.rejects(readInputFile(path.join(dir, 'none')), { code: 'ENOENT' });
+  await assert.rejects(readInputFile(victim, 5), { message: 'is larger than 5 bytes, more than zform reads' });
+  assert.equal(await readInputFile(victim, 19), 'root-owned content\n');
+});
+
+test('apply of a saved plan that is a FIFO or a device: a usage error (64) at once, nothing run', { timeout: 20_000 }, async () => {
+  const { dir } = await folder();
+  const cfg = path.join(dir, 'zform.yml');
+  await writeFile(cfg, YAML);
+  const fifo = path.join(dir, 'p.plan');
+  execFileSync('mkfifo', [fifo]);
+  for (const [file, kind] of [[fifo, 'a FIFO \\(a named pipe\\)'], ['/dev/urandom', 'a device']] as const) {
+    const t = io(dir);
+    assert.equal(await run(['apply', '-c', cfg, '--auto-approve', file], t.value), 64);
+    assert.match(t.err(), new RegExp(`^zform: cannot read plan file ${file}: is ${kind}, not a regular file\n`));
+    assert.deepEqual(t.src.commandLog, []);
+  }
 });
