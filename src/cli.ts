@@ -60,6 +60,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('log-level', { choices: LOG_LEVELS, description: 'Lowest level logged (default warn; -v means debug)', requiresArg: true, global: true })
     .option('trace', { type: 'string', description: 'Write a Chrome/Perfetto trace of the run to FILE (or $ZFORM_TRACE)', requiresArg: true, global: true })
     .middleware(async (args) => {
+      checkFileNames(args);
       if (ctx.obs) return;
       ctx.obs = observability(args, io, argv);
       command = String(args._[0] ?? '');
@@ -107,6 +108,18 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
   if (output) io.stdout.write(output.endsWith('\n') ? output : output + '\n');
   const traced = (await ctx.obs?.finish(command, ctx.exitCode)) ?? true;
   return !traced && ctx.exitCode === ExitCode.ok ? ExitCode.failure : ctx.exitCode;
+}
+
+/** The options and operands that name a file, as the user writes them. */
+const FILE_ARGUMENTS: readonly [key: string, shown: string][] = [['config', '-c/--config'], ['out', '--out'], ['metrics-file', '--metrics-file'], ['planfile', 'the plan file']];
+
+/** A file name that is empty is a usage error (exit 64), not the option left out: `zform apply --auto-approve "$PLAN"`
+ *  with PLAN unset would otherwise plan afresh and apply that instead of the plan reviewed, and `--out ""` would save
+ *  nothing without a word. (`--trace ""` is left as it was: $ZFORM_TRACE's file if set, else no trace.) */
+function checkFileNames(args: Record<string, unknown>): void {
+  for (const [key, shown] of FILE_ARGUMENTS) {
+    if (args[key] === '') throw new UsageError(`${shown} is an empty string: name a file`);
+  }
 }
 
 /** yargs draws a command's whole help text before running its handler (to have it for a later showHelp): zform

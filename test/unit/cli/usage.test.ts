@@ -54,6 +54,26 @@ test('a flag missing its value is a usage error (64) with one line naming the fl
   }
 });
 
+test('an empty file name is a usage error (64) naming the option: apply "$PLAN" with PLAN unset never plans afresh and applies that', async () => {
+  const cases: [string[], string][] = [
+    [['apply', '--auto-approve', ''], 'the plan file'],
+    [['apply', '--auto-approve', '--metrics-file='], '--metrics-file'],
+    [['plan', '--out', ''], '--out'],
+    [['plan', '-c', ''], '-c/--config'],
+    [['status', '--config='], '-c/--config'],
+    [['status', '--metrics-file', ''], '--metrics-file'],
+    [['holds', 'list', '-c', ''], '-c/--config'],
+    [['import', 'zrepl', 'x.yml', '--out', ''], '--out'],
+  ];
+  for (const [args, shown] of cases) {
+    // no zfs on PATH: a run that got past the check could not change anything
+    const r = await zform(args, { ZFORM_CONFIG: fixture('valid-two-jobs.yml'), PATH: '/nonexistent' });
+    assert.equal(r.code, 64, args.join(' '));
+    assert.equal(r.out, '', args.join(' '));
+    assert.equal(r.err, `zform: ${shown} is an empty string: name a file\nRun 'zform --help' for usage.\n`, args.join(' '));
+  }
+});
+
 test('--color forces colour when stdout is not a terminal, and over NO_COLOR; --no-color wins over FORCE_COLOR', async () => {
   const io = (env: NodeJS.ProcessEnv, isTTY: boolean) => ({ stdout: { isTTY }, env }) as unknown as Io;
   assert.equal(useColor(io({}, false), true), true);
