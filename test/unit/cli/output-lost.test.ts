@@ -4,10 +4,11 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { filesystemRow, writeStandInZfs } from '../../support/standin-zfs.js';
 
 const BIN = fileURLToPath(new URL('../../../../bin/zform', import.meta.url));
 /** Datasets: enough that the plan (a line or more each) is several times a pipe's 64 KiB. */
@@ -20,19 +21,10 @@ async function standIn(): Promise<{ dir: string; config: string; snapshotLog: st
   const dir = await mkdtemp(join(tmpdir(), 'zform-out-'));
   made.push(dir);
   const rows = ['tank', ...Array.from({ length: DATASETS }, (_, i) => `tank/d${String(i).padStart(5, '0')}`)]
-    .map((name, i) => `${name}\tfilesystem\t${6934086900805188463n + BigInt(i)}\t1\t1795294151\t-\t0\toff\t-\t-\t-\t-`);
+    .map((name, i) => filesystemRow(name, 6934086900805188463n + BigInt(i)));
   await writeFile(join(dir, 'datasets'), rows.join('\n') + '\n');
   const snapshotLog = join(dir, 'snapshots');
-  await writeFile(join(dir, 'zfs'), `#!/bin/sh
-case "$1" in
-  list) [ "$4" = -r ] && cat ${join(dir, 'datasets')} ;;
-  snapshot) shift; for s in "$@"; do echo "$s"; done >> ${snapshotLog} ;;
-esac
-exit 0
-`);
-  await chmod(join(dir, 'zfs'), 0o755);
-  const config = join(dir, 'zform.yml');
-  await writeFile(config, 'jobs:\n  - name: snaps\n    source: { filesystems: { "tank<": true } }\n    snapshotting: { prefix: zform_, interval: 1h }\n');
+  const config = await writeStandInZfs(dir, `cat ${join(dir, 'datasets')}`, `for s in "$@"; do echo "$s"; done >> ${snapshotLog}`);
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dir}:${process.env.PATH}`, ZFORM_LOCK_DIR: join(dir, 'lock'), NO_COLOR: '1' };
   delete env.FORCE_COLOR;
   return { dir, config, snapshotLog, env };

@@ -6,10 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { filesystemRow, writeStandInZfs } from '../../support/standin-zfs.js';
 import { clampLines, createProgressLine, fitLine, progressColumns, MAX_COLUMNS, MAX_LINES, type ProgressStream } from '../../../src/views/progress-line.js';
 import { createHumanApplyView } from '../../../src/views/apply-human.js';
 import type { Action } from '../../../src/plan/types.js';
@@ -107,16 +108,7 @@ test('apply view on a terminal: two transfers at once show a total and one line 
  *  sleeps SNAP_SLEEP seconds and writes its parent's pid (zform's) to PIDFILE first. */
 async function standIn(snapSleep: number): Promise<{ dir: string; pidFile: string; config: string; lock: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'zform-pty-'));
-  await writeFile(join(dir, 'zfs'), `#!/bin/sh
-case "$1" in
-  list) [ "$4" = -r ] && printf 'tank\\tfilesystem\\t6934086900805188463\\t1\\t1795294151\\t-\\t0\\toff\\t-\\t-\\t-\\t-\\n' ;;
-  snapshot) echo $PPID > ${join(dir, 'zform.pid')}; sleep ${snapSleep} ;;
-esac
-exit 0
-`);
-  await chmod(join(dir, 'zfs'), 0o755);
-  const config = join(dir, 'zform.yml');
-  await writeFile(config, 'jobs:\n  - name: snaps\n    source: { filesystems: { "tank<": true } }\n    snapshotting: { prefix: zform_, interval: 1h }\n');
+  const config = await writeStandInZfs(dir, `printf '%s\\n' '${filesystemRow('tank', 6934086900805188463n)}'`, `echo $PPID > ${join(dir, 'zform.pid')}; sleep ${snapSleep}`);
   return { dir, pidFile: join(dir, 'zform.pid'), config, lock: join(dir, 'lock') };
 }
 
