@@ -23,10 +23,10 @@ async function readZreplFile(file: string): Promise<ZreplFile> {
 
 function zreplCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args> {
   return {
-    command: 'zrepl <files..>',
+    command: 'zrepl [files..]',
     describe: 'Convert zrepl configs (give both hosts\' files for push+sink or pull+source) into a zform config',
     builder: (y) => y
-      .positional('files', { type: 'string', array: true, description: 'zrepl.yml files: the active job\'s host and the passive job\'s host' })
+      .positional('files', { type: 'string', array: true, description: 'zrepl.yml files (at least one): the active job\'s host and the passive job\'s host' })
       .option('out', { type: 'string', requiresArg: true, description: 'Write the zform config to FILE (never over an existing file) instead of standard output' })
       .example('$0 import zrepl /etc/zrepl/zrepl.yml backup-host-zrepl.yml --out /etc/zform/zform.yml', 'A push job and the sink it pushes to')
       .example('$0 import zrepl zrepl.yml | grep "NOT CARRIED OVER"', 'What cannot be carried over, one line per setting'),
@@ -34,7 +34,8 @@ function zreplCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args> {
       const { computeZreplConversion } = await import('../zrepl/convert.js');
       const { parseConfig } = await import('../config/parse.js');
       const { io } = ctx;
-      const files = await Promise.all((args.files ?? []).map(readZreplFile));
+      if (!args.files?.length) throw new UsageError('name the zrepl config files to convert: zform import zrepl FILE...');
+      const files = await Promise.all(args.files.map(readZreplFile));
       const conversion = computeZreplConversion(files);
       // the converted config must be one zform accepts: check it as validate would
       try {
@@ -67,7 +68,7 @@ function zreplCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args> {
 
 export function importCommand(ctx: CommandContext): CommandModule<GlobalArgs, GlobalArgs> {
   return {
-    command: 'import <command>',
+    command: 'import',
     describe: "Convert another tool's configuration into a zform config (zrepl)",
     builder: (y: Argv<GlobalArgs>) => y
       .command(zreplCommand(ctx))

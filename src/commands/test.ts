@@ -53,7 +53,7 @@ function filesystemsCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args
 
 export function testCommand(ctx: CommandContext): CommandModule<GlobalArgs, GlobalArgs> {
   return {
-    command: 'test <command>',
+    command: 'test',
     describe: 'Check parts of the configuration against the hosts without planning (filesystems)',
     builder: (y: Argv<GlobalArgs>) => y
       .command(filesystemsCommand(ctx))

@@ -100,10 +100,18 @@ test('man pages: no control characters (a form feed rendered ".FILE.pid.tmR"), a
   assert.equal(th[0]![1], `zform ${ZFORM_VERSION}`);
 });
 
-test('zform holds without a subcommand: a usage error naming the subcommands', async () => {
-  const r = await zform(['holds']);
-  assert.equal(r.code, 64);
-  assert.equal(r.err.split('\n')[0], 'zform: Name a holds command: list or release-stale');
+test('zform holds, test or import without a subcommand, import zrepl without a file: a usage error saying what to name', async () => {
+  const cases: [string[], string][] = [
+    [['holds'], 'Name a holds command: list or release-stale'],
+    [['test'], 'Name a test command: filesystems'],
+    [['import'], 'Name the tool to import from: zrepl'],
+    [['import', 'zrepl'], 'name the zrepl config files to convert: zform import zrepl FILE...'],
+  ];
+  for (const [args, message] of cases) {
+    const r = await zform(args);
+    assert.equal(r.code, 64, args.join(' '));
+    assert.equal(r.err, `zform: ${message}\nRun 'zform --help' for usage.\n`, args.join(' '));
+  }
 });
 
 test("each command's --help lists the exit codes that apply to it (apply: 64, 75, 130, 143), all in man EXIT STATUS", async () => {
