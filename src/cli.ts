@@ -60,7 +60,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('log-level', { choices: LOG_LEVELS, description: 'Lowest level logged (default warn; -v means debug)', requiresArg: true, global: true })
     .option('trace', { type: 'string', description: 'Write a Chrome/Perfetto trace of the run to FILE (or $ZFORM_TRACE)', requiresArg: true, global: true })
     .middleware(async (args) => {
-      checkFileNames(args);
+      checkArguments(args);
       if (ctx.obs) return;
       ctx.obs = observability(args, io, argv);
       command = String(args._[0] ?? '');
@@ -112,13 +112,25 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
 
 /** The options and operands that name a file, as the user writes them. */
 const FILE_ARGUMENTS: readonly [key: string, shown: string][] = [['config', '-c/--config'], ['out', '--out'], ['metrics-file', '--metrics-file'], ['planfile', 'the plan file']];
+/** The options (and operands) that take more than one value; every other one is given once. */
+const REPEATABLE = new Set(['_', 'job', 'files', 'input']);
 
-/** A file name that is empty is a usage error (exit 64), not the option left out: `zform apply --auto-approve "$PLAN"`
- *  with PLAN unset would otherwise plan afresh and apply that instead of the plan reviewed, and `--out ""` would save
- *  nothing without a word. (`--trace ""` is left as it was: $ZFORM_TRACE's file if set, else no trace.) */
-function checkFileNames(args: Record<string, unknown>): void {
+/**
+ * Usage errors (exit 64) yargs lets through. A file name that is empty, not taken for the option left out:
+ * `zform apply --auto-approve "$PLAN"` with PLAN unset would otherwise plan afresh and apply that instead of the plan
+ * reviewed, and `--out ""` would save nothing without a word (`--trace ""` is left as it was: $ZFORM_TRACE's file if
+ * set, else no trace). And an option of one value given twice (`-c a.yml -c b.yml`), which yargs makes a list that
+ * reached the code as "internal error" or, for a choice, went through unchecked. (Flags collapse: -v -v is -v.)
+ */
+function checkArguments(args: Record<string, unknown>): void {
   for (const [key, shown] of FILE_ARGUMENTS) {
     if (args[key] === '') throw new UsageError(`${shown} is an empty string: name a file`);
+  }
+  for (const [key, value] of Object.entries(args)) {
+    // each option is there under its long name, its camelCase name and its alias: the long name says it
+    if (Array.isArray(value) && !REPEATABLE.has(key) && key.length > 1 && key === key.toLowerCase()) {
+      throw new UsageError(`--${key} is given more than once (${value.map(String).join(', ')}): give it once`);
+    }
   }
 }
 

@@ -74,6 +74,25 @@ test('an empty file name is a usage error (64) naming the option: apply "$PLAN" 
   }
 });
 
+test('an option of one value given twice is a usage error (64) naming it; --job repeats, a flag given twice is the flag', async () => {
+  const cases: [string[], string][] = [
+    [['plan', '-c', 'a.yml', '-c', 'b.yml'], '--config is given more than once (a.yml, b.yml): give it once'],
+    [['plan', '--out', 'a', '--out', 'b'], '--out is given more than once (a, b): give it once'],
+    [['plan', '--log-format', 'json', '--log-format', 'human'], '--log-format is given more than once (json, human): give it once'],
+    [['status', '--lag-threshold', '1h', '--lag-threshold', '2h'], '--lag-threshold is given more than once (1h, 2h): give it once'],
+    [['apply', '--auto-approve', '--parallelism', '2', '--parallelism', '3'], '--parallelism is given more than once (2, 3): give it once'],
+  ];
+  for (const [args, message] of cases) {
+    const r = await zform(args, { ZFORM_CONFIG: fixture('valid-two-jobs.yml'), PATH: '/nonexistent' });
+    assert.equal(r.code, 64, args.join(' '));
+    assert.equal(r.err, `zform: ${message}\nRun 'zform --help' for usage.\n`, args.join(' '));
+  }
+  const repeated = await zform(['test', 'filesystems', '-v', '-v', '--job', 'snaps', '--job', 'copy', '--input', 'tank/a', '--input', 'tank/b'], { ZFORM_CONFIG: fixture('valid-two-jobs.yml') });
+  assert.equal(repeated.code, 0, repeated.err);
+  assert.match(repeated.out, /^job snaps .*\n(.*\n)*job copy /);
+  assert.match(repeated.out, /\+ tank\/a .*\n\s+\+ tank\/b /);
+});
+
 test('--color forces colour when stdout is not a terminal, and over NO_COLOR; --no-color wins over FORCE_COLOR', async () => {
   const io = (env: NodeJS.ProcessEnv, isTTY: boolean) => ({ stdout: { isTTY }, env }) as unknown as Io;
   assert.equal(useColor(io({}, false), true), true);
