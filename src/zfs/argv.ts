@@ -36,7 +36,7 @@ export function computeOptionLikeOperand(args: string[]): string | null {
   return null;
 }
 
-/** `zfs list` of the datasets under the roots (none = all pools), with zform's columns and `zform:placeholder`. */
+/** `zfs list` of the datasets under the roots (none = all pools), with zform's columns (no user property). */
 export function computeListArgv(roots: string[]): string[] {
   return ['list', '-H', '-p', '-r', '-t', 'filesystem,volume', '-o', DATASET_LIST_COLUMNS.join(','), ...roots];
 }
@@ -62,6 +62,11 @@ export function computeSlices<T>(items: T[], count: number): T[][] {
 /** Locally set `zform:placeholder` under the roots (inherited values are not listed). */
 export function computePlaceholderArgv(roots: string[], property: string): string[] {
   return ['get', '-H', '-p', '-r', '-s', 'local', '-t', 'filesystem,volume', '-o', 'name,value', property, ...roots];
+}
+
+/** `zfs get` of `property` of the named datasets only, one line each (no -s: set or not), with where it is set. */
+export function computePlaceholderCheckArgv(datasets: string[], property: string): string[] {
+  return ['get', '-H', '-p', '-o', 'name,value,source', property, ...datasets];
 }
 
 function sendFlagArgs(f: SendFlags): string[] {

@@ -9,12 +9,12 @@ import { PLACEHOLDER_PROPERTY } from './names.js';
 import { ZfsError, computeErrorLines, makeOptionLikeError, parseItemFailures, type ZfsErrorCode } from './errors.js';
 import { makeZfsError, runZfs, runZfsResult, startZfs, type RunResult } from './run.js';
 import {
-  MAX_ARGV_BYTES, computeArgvBatches, computeOptionLikeOperand, computeDestroyPlan, computeListArgv, computePlaceholderArgv, computeSlices, computeVersionListArgv, computeReceiveArgv,
+  MAX_ARGV_BYTES, computeArgvBatches, computeOptionLikeOperand, computeDestroyPlan, computeListArgv, computePlaceholderArgv, computePlaceholderCheckArgv, computeSlices, computeVersionListArgv, computeReceiveArgv,
   computeSendArgv, computeSnapshotGroups,
 } from './argv.js';
 import { BOOKKEEPING_PROGRAM, computeOpFailureLine, computeOpPool, parseProgramResult, runBookmarkGroups, runOneByOne } from './program.js';
 import { VersionTable, makeListing } from './version-table.js';
-import { HoldsParser, ListParser, computeRootsNest, parseNameValues, parsePlaceholders, parseProperties } from './parse.js';
+import { HoldsParser, ListParser, computeRootsNest, parseNameValues, parsePlaceholderCheck, parsePlaceholders, parseProperties } from './parse.js';
 import { computeFeatures, parseResumeToken, parseSendEstimate, parseVersion } from './parse-send.js';
 import { runHookCommand, type HookResult, type HookRun } from './hook.js';
 
@@ -103,16 +103,15 @@ export class CommandZfsHost implements ZfsHost {
 
   async list(roots: string[]): Promise<Listing> {
     const listArgs = computeListArgv(roots);
-    const parser = new ListParser({ nested: computeRootsNest(roots), placeholderColumn: true });
+    const parser = new ListParser({ nested: computeRootsNest(roots) });
     const lr = await this.runResult(listArgs, (chunk) => parser.push(chunk));
     if (!computeOnlyMissing(lr, roots)) this.fail(listArgs, lr);
     let { datasets } = parser.end();
     if (datasets.length === 0) return makeListing(datasets, VersionTable.EMPTY, []);
-    // which datasets have zform:placeholder=on set locally (inherited is not a placeholder): asked only when the
-    // listing shows the value "on" at all (a source, or a target whose tree zform made no placeholder in, has none),
-    // and while the snapshots are listed (it walks every dataset of the roots: on a large target, seconds)
+    // which datasets have zform:placeholder=on set locally (inherited is not a placeholder), asked while the
+    // snapshots are listed (it walks every dataset of the roots: on a large target, seconds)
     const versionsP = this.listVersions(datasets.map((d) => d.name));
-    const placeholdersP = parser.anyPlaceholderOn ? this.listPlaceholders(roots, datasets) : Promise.resolve(null);
+    const placeholdersP = this.listPlaceholders(roots, datasets);
     // both settled before either's failure is thrown: no command of this listing outlives it
     const [versions, placeholderNames] = await Promise.allSettled([versionsP, placeholdersP]);
     if (versions.status === 'rejected') throw versions.reason;
@@ -121,11 +120,11 @@ export class CommandZfsHost implements ZfsHost {
     const placeholders = placeholderNames.value;
     // a dataset destroyed or renamed between the two listings is listed as it is now: gone
     if (gone.size > 0) datasets = datasets.filter((d) => !gone.has(d.name));
-    if (placeholders !== null) for (const d of datasets) d.placeholder = placeholders.has(d.name);
+    for (const d of datasets) d.placeholder = placeholders.has(d.name);
 
-    const held: string[] = [];
+    const held = new Map<string, number>();
     for (const seg of table.segments) {
-      for (let i = 0; i < seg.length; i++) if (seg.isSnapshot(i) && seg.userrefsAt(i) > 0) held.push(`${seg.dataset(i)}@${seg.name(i)}`);
+      for (let i = 0; i < seg.length; i++) if (seg.isSnapshot(i) && seg.userrefsAt(i) > 0) held.set(`${seg.dataset(i)}@${seg.name(i)}`, seg.userrefsAt(i));
     }
     return makeListing(datasets, table, await this.listHolds(held));
   }
@@ -162,31 +161,67 @@ export class CommandZfsHost implements ZfsHost {
     return { table: VersionTable.concat(parts), gone };
   }
 
-  /** The names under the roots listed (those of `datasets`) whose zform:placeholder is "on" locally. A root destroyed
-   *  since the listing has none. */
+  /**
+   * The names under the roots listed (those of `datasets`) whose zform:placeholder is "on" locally. A root destroyed
+   * since the listing has none. The recursive `get -s local` names candidates only: anyone who may set a property on
+   * a dataset of theirs could forge a line for any other in its value (parsePlaceholders). So the candidates, if
+   * any (a source has none; a target those zform made), are asked again by name, in one command whose lines can be
+   * told apart, or (if a value with a newline made that impossible) one command each, which only its own value can
+   * reach. A dataset destroyed meanwhile is no placeholder.
+   */
   private async listPlaceholders(roots: string[], datasets: DatasetRecord[]): Promise<Set<string>> {
     const names = new Set(datasets.map((d) => d.name));
     const existingRoots = roots.filter((r) => names.has(r));
     const getArgs = computePlaceholderArgv(existingRoots, PLACEHOLDER_PROPERTY);
     const gr = await this.runResult(getArgs);
     if (!computeOnlyMissing(gr, existingRoots)) this.fail(getArgs, gr);
-    return parsePlaceholders(gr.stdout);
-  }
-
-  /** `zfs holds -H` of the snapshots; a snapshot destroyed meanwhile contributes nothing. OpenZFS lists holds only
-   *  of snapshots named one by one (`-r` matches one short name under a dataset), so the names go in batches as
-   *  large as the executor allows: about 1 MiB locally, 100 KiB over SSH (one remote command string). */
-  private async listHolds(snapshots: string[]): Promise<HoldRecord[]> {
-    const out: HoldRecord[] = [];
+    const out = new Set<string>();
     const budget = this.exec.argvBudget;
-    for (const batch of computeArgvBatches(snapshots, budget?.bytes, budget?.perArgument)) {
-      const args = ['holds', '-H', ...batch];
-      const parser = new HoldsParser();
-      const r = await this.runResult(args, (chunk) => parser.push(chunk));
-      if (!computeOnlyMissing(r, batch)) this.fail(args, r);
-      for (const h of parser.end()) out.push(h);
+    for (const batch of computeArgvBatches([...parsePlaceholders(gr.stdout, names)], budget?.bytes, budget?.perArgument)) {
+      const checked = await this.checkPlaceholders(batch);
+      for (const name of checked ?? []) out.add(name);
+      if (checked !== null) continue;
+      for (const name of batch) for (const one of (await this.checkPlaceholders([name])) ?? []) out.add(one);
     }
     return out;
+  }
+
+  /** Which of the named datasets have zform:placeholder "on" locally, or null when the answer's lines cannot be told
+   *  apart (parsePlaceholderCheck) or one of them no longer exists. */
+  private async checkPlaceholders(datasets: string[]): Promise<Set<string> | null> {
+    const args = computePlaceholderCheckArgv(datasets, PLACEHOLDER_PROPERTY);
+    const r = await this.runResult(args);
+    if (!computeOnlyMissing(r, datasets)) this.fail(args, r);
+    return r.code === 0 ? parsePlaceholderCheck(r.stdout, datasets) : null;
+  }
+
+  /** `zfs holds -H` of the snapshots (name → userrefs); a snapshot destroyed meanwhile contributes nothing. OpenZFS lists holds only
+   *  of snapshots named one by one (`-r` matches one short name under a dataset), so the names go in batches as
+   *  large as the executor allows: about 1 MiB locally, 100 KiB over SSH (one remote command string). */
+  private async listHolds(userrefs: Map<string, number>): Promise<HoldRecord[]> {
+    const out: HoldRecord[] = [];
+    const budget = this.exec.argvBudget;
+    for (const batch of computeArgvBatches([...userrefs.keys()], budget?.bytes, budget?.perArgument)) {
+      const holds = await this.holdsOf(batch);
+      // A tag with a newline can forge a line of another snapshot named here: that one then shows more holds than
+      // its userrefs, and is asked again on its own, where only its own tags reach. (More holds than listed also
+      // come from a hold added since: asking again is right for that too.)
+      const count = new Map<string, number>();
+      for (const h of holds) count.set(h.snapshot, (count.get(h.snapshot) ?? 0) + 1);
+      const again = new Set(batch.filter((s) => (count.get(s) ?? 0) > userrefs.get(s)!));
+      for (const h of holds) if (!again.has(h.snapshot)) out.push(h);
+      for (const s of again) for (const h of await this.holdsOf([s])) out.push(h);
+    }
+    return out;
+  }
+
+  /** `zfs holds -H` of the snapshots: the lines of those snapshots (the rest of a tag with a newline passed over). */
+  private async holdsOf(snapshots: string[]): Promise<HoldRecord[]> {
+    const args = ['holds', '-H', ...snapshots];
+    const parser = new HoldsParser(new Set(snapshots));
+    const r = await this.runResult(args, (chunk) => parser.push(chunk));
+    if (!computeOnlyMissing(r, snapshots)) this.fail(args, r);
+    return parser.end();
   }
 
   async snapshot(snapshots: string[]): Promise<void> {

@@ -3,7 +3,6 @@ import type { DatasetRecord, HoldRecord, VersionRecord } from './types.js';
 import { VersionTable, VersionTableBuilder, computeSortedVersions } from './version-table.js';
 import { ZformError } from '../errors.js';
 import { TabbedLineSplitter } from './lines.js';
-import { PLACEHOLDER_PROPERTY } from './names.js';
 
 /** The columns `list` asks for, in this order (see computeListArgv). */
 export const LIST_COLUMNS = [
@@ -16,9 +15,10 @@ export const LIST_COLUMNS = [
  *  snapshot would cost zfs a lookup each and the listing about a tenth of its bytes. */
 export const VERSION_LIST_COLUMNS = ['name', 'type', 'guid', 'createtxg', 'creation', 'userrefs', 'written'] as const;
 
-/** The columns of the dataset listing (see computeListArgv): LIST_COLUMNS and `zform:placeholder`, whose value (set
- *  or inherited) tells whether a `zfs get -s local` of it is needed at all. */
-export const DATASET_LIST_COLUMNS = [...LIST_COLUMNS, PLACEHOLDER_PROPERTY] as const;
+/** The columns of the dataset listing (see computeListArgv): zfs's own, never a user property. A user property's
+ *  value is any text, newlines and tabs included, set by whoever may set properties on that dataset (delegated
+ *  `userprop`): in a `-H` listing such a value could end its line and forge the rows after it. */
+export const DATASET_LIST_COLUMNS = LIST_COLUMNS;
 
 /** Output that does not have the shape we asked for: a bug or an unsupported OpenZFS. */
 export class ZfsParseError extends ZformError {
@@ -198,13 +198,10 @@ export class ListParser {
   private readonly at: LineAt = { buf: Buffer.alloc(0), start: 0, end: 0, no: 0, what: 'zfs list' };
   private readonly lines: TabbedLineSplitter;
   private readonly nested: boolean;
-  /** the listing has DATASET_LIST_COLUMNS (else LIST_COLUMNS) */
-  private readonly placeholderColumn: boolean;
   /** the listing has VERSION_LIST_COLUMNS, and versions only */
   private readonly versionsOnly: boolean;
   /** how many columns each line has */
   private readonly columns: number;
-  private placeholderOn = false;
   // How far the versions came in their sorted order, checked as each comes (while it is at hand, instead of a second
   // pass over a million records at the end). zfs lists each dataset's versions in one run, the datasets in order, and
   // a dataset's bookmarks after its snapshots: then only the runs with a bookmark are put in order at the end (a
@@ -220,23 +217,16 @@ export class ListParser {
   /** where the run stopped being in order (the first version less than the one before it) */
   private runDescent = 0;
 
-  constructor(opts: { nested?: boolean; placeholderColumn?: boolean; versionsOnly?: boolean } = {}) {
+  constructor(opts: { nested?: boolean; versionsOnly?: boolean } = {}) {
     this.nested = opts.nested ?? true;
-    this.placeholderColumn = opts.placeholderColumn ?? false;
     this.versionsOnly = opts.versionsOnly ?? false;
-    this.columns = this.versionsOnly ? VERSION_LIST_COLUMNS.length : this.placeholderColumn ? DATASET_LIST_COLUMNS.length : LIST_COLUMNS.length;
+    this.columns = this.versionsOnly ? VERSION_LIST_COLUMNS.length : LIST_COLUMNS.length;
     this.lines = new TabbedLineSplitter(this.columns, (buf, start, end, tabs, nTabs, no) => {
       const l = this.at; // one object for every line: a listing has millions
       l.buf = buf; l.start = start; l.end = end; l.no = no;
       this.line(l, tabs, nTabs);
       // nested roots: the check for a name listed twice stays with `line`, every line read by it
     }, this.versionsOnly && !this.nested ? (buf, start) => this.snapshotLine(buf, start) : null);
-  }
-
-  /** Whether a dataset listed shows `zform:placeholder` as "on", set there or inherited (with `placeholderColumn`
-   *  only): if none does, none has it set locally and no `zfs get -s local` is needed. */
-  get anyPlaceholderOn(): boolean {
-    return this.placeholderOn;
   }
 
   push(chunk: Buffer): void {
@@ -372,7 +362,6 @@ export class ListParser {
     const encryptionroot = col(8);
     const keystatus = col(9);
     const token = col(10);
-    if (this.placeholderColumn && col(11) === 'on') this.placeholderOn = true;
     this.datasets.push({
       name,
       type,
@@ -398,22 +387,59 @@ export function parseList(stdout: string): { datasets: DatasetRecord[]; versions
 
 export { computeSortedVersions };
 
-/** Names whose `zform:placeholder` is locally "on", from `zfs get -H -p -s local -o name,value zform:placeholder`. */
-export function parsePlaceholders(stdout: string): Set<string> {
+/**
+ * The datasets that `zfs get -H -p -r -s local -o name,value zform:placeholder` shows "on": candidates only. A user
+ * property's value is any text, and whoever may set it (delegated `userprop` on their own dataset) can put a newline
+ * and a forged line "<another dataset>\ton" in it. So a line counts only when it is exactly a dataset listed, a tab
+ * and "on", and a line that is not of that shape (the rest of a value with a newline) is passed over, not an error
+ * that would fail the whole listing. Each candidate is then checked where no other value can reach
+ * (parsePlaceholderCheck).
+ */
+export function parsePlaceholders(stdout: string, listed?: ReadonlySet<string>): Set<string> {
   const out = new Set<string>();
-  lines(stdout).forEach((line, i) => {
-    const tab = line.indexOf('\t');
-    if (tab <= 0) throw new ZfsParseError('zfs get', i + 1, line);
-    if (line.slice(tab + 1) === 'on') out.add(line.slice(0, tab));
-  });
+  for (const line of lines(stdout)) {
+    if (!line.endsWith('\ton')) continue;
+    const name = line.slice(0, -3);
+    if (name !== '' && !name.includes('\t') && (!listed || listed.has(name))) out.add(name);
+  }
+  return out;
+}
+
+/**
+ * Which of `candidates` have zform:placeholder set locally to "on", from `zfs get -H -p -o name,value,source
+ * zform:placeholder CANDIDATE...` (no -r, no -s: one line for each dataset named), or null when that cannot be told
+ * for certain. A value with a newline makes more lines than datasets named: then, and for a dataset named twice or a
+ * line of none of them, null (the caller asks each candidate on its own). With one line each, a line is its dataset's:
+ * the name up to the first tab, the source after the last (neither has a tab), the value between.
+ */
+export function parsePlaceholderCheck(stdout: string, candidates: readonly string[]): Set<string> | null {
+  const rows = lines(stdout);
+  if (rows.length !== candidates.length) return null;
+  const wanted = new Set(candidates);
+  const seen = new Set<string>();
+  const out = new Set<string>();
+  for (const row of rows) {
+    const first = row.indexOf('\t');
+    const last = row.lastIndexOf('\t');
+    if (first <= 0 || last === first) return null;
+    const name = row.slice(0, first);
+    if (!wanted.has(name) || seen.has(name)) return null;
+    seen.add(name);
+    if (row.slice(first + 1, last) === 'on' && row.slice(last + 1) === 'local') out.add(name);
+  }
   return out;
 }
 
 /** `zfs holds -H [-p]` as it streams in (push each chunk, then end()): name, tag, timestamp (unix seconds with -p;
- *  OpenZFS 2.1 has no -p and prints ctime, which names no time zone, so `created` is left out then). */
+ *  OpenZFS 2.1 has no -p and prints ctime, which names no time zone, so `created` is left out then). A tag is any
+ *  text, newlines and tabs included, chosen by whoever may hold that snapshot: with `asked` (the snapshots named), a
+ *  line that is not one of them, a tab, a tag, a tab and more is a piece of such a tag, and passed over (a line of
+ *  one of them may still be forged: the caller counts them against userrefs). */
 export class HoldsParser {
   private readonly holds: HoldRecord[] = [];
+  constructor(private readonly asked: ReadonlySet<string> | null = null) {}
   private readonly lines = new TabbedLineSplitter(2, (buf, start, end, tabs, nTabs, no) => {
+    if (this.asked && (nTabs < 2 || !this.asked.has(buf.toString('utf8', start, tabs[0])))) return;
     const snapshot = nTabs === 2 ? buf.toString('utf8', start, tabs[0]) : '';
     const tag = nTabs === 2 ? buf.toString('utf8', tabs[0]! + 1, tabs[1]) : '';
     if (!snapshot.includes('@') || tag === '') throw new ZfsParseError('zfs holds', no, buf.toString('utf8', start, end));

@@ -172,9 +172,9 @@ export function zfsHostContract(name: string, setup: () => Promise<ContractEnv>)
       await host.bookmark(`${r}/d31@s2`, `${r}/d31#b2`);
       const c0 = env.commands(host);
       const l = await host.list([r]);
-      // the datasets; their snapshots and bookmarks in ceil(34 / 16) = 3 slices at once (none shows
-      // zform:placeholder=on: no zfs get; no holds)
-      assert.equal(env.commands(host) - c0, 1 + 3);
+      // the datasets; their snapshots and bookmarks in ceil(34 / 16) = 3 slices at once; the get of zform:placeholder
+      // (no candidate: nothing more); no holds
+      assert.equal(env.commands(host) - c0, 1 + 3 + 1);
       const all = [r, ...kids.slice(0, 6), `${r}/d05/k`, ...kids.slice(6)];
       assert.deepEqual(l.datasets.map((d) => d.name), all);
       const expected = [r, ...kids.slice(0, 6), `${r}/d05/k`, ...kids.slice(6)].flatMap((d) => {
@@ -625,6 +625,21 @@ export function zfsHostContract(name: string, setup: () => Promise<ContractEnv>)
       await rejectsWith(runTransfer(host.send(full(`${r}@1`)), peer.receive(recv(t, { force: true }))), 'unknown', /destination has snapshots/);
     });
 
+    it('a newline in a user property or a hold tag (anyone\'s own) forges no placeholder or hold of another dataset, and fails no listing', async () => {
+      const r = `${P}/forge`;
+      await host.create(r, {});
+      await host.create(`${r}/bob`, {});
+      // alice may set properties on and hold her own dataset: her value and her tag each end a line and forge others
+      await host.create(`${r}/alice`, { 'zform:placeholder': `x\n${r}/bob\ton\n${r}/carol\tfilesystem\t1\t1\t1\t-\t0\toff\t-\t-\t-` });
+      await host.snapshot([`${r}/alice@s`, `${r}/bob@t`]);
+      await host.hold(`x\n${r}/bob@t\tzform_forged\tSat Dec  5 11:01 2026\nthe rest`, [`${r}/alice@s`]);
+      await host.hold('keep', [`${r}/bob@t`]);
+      const l = await host.list([r]);
+      assert.deepEqual(l.datasets.map((d) => [d.name, d.placeholder]), [[r, false], [`${r}/alice`, false], [`${r}/bob`, false]]);
+      assert.deepEqual(l.holds.map((h) => [h.snapshot, h.tag]), [[`${r}/bob@t`, 'keep']]);
+      assert.deepEqual(l.versions.map((v) => `${v.dataset}@${v.name}`), [`${r}/alice@s`, `${r}/bob@t`]);
+    });
+
     it('counts the commands CommandZfsHost runs', async () => {
       const r = `${P}/count`;
       await host.create(r, {});
@@ -635,10 +650,10 @@ export function zfsHostContract(name: string, setup: () => Promise<ContractEnv>)
         try { await fn(); } catch { /* counted anyway */ }
         return env.commands(host) - c0;
       };
-      assert.equal(await step(() => host.list([r])), 3, 'datasets, their snapshots and bookmarks, holds (no placeholder shown)');
+      assert.equal(await step(() => host.list([r])), 4, 'datasets, their snapshots and bookmarks, placeholders, holds');
       assert.equal(await step(() => host.list([`${P}/nope`])), 1);
       await host.create(`${r}/ph`, { 'zform:placeholder': 'on' });
-      assert.equal(await step(() => host.list([r])), 4, 'a placeholder listed: which are set locally is asked');
+      assert.equal(await step(() => host.list([r])), 5, 'a placeholder candidate: checked by name');
       assert.equal(await step(() => host.hold('t', [`${r}@1`])), 1);
       assert.equal(await step(() => host.bookmark(`${r}@1`, `${r}#b`)), 1);
       assert.equal(await step(() => host.bookmark(`${r}@1`, `${r}#b`)), 2, 'bookmark exists: compare GUIDs');

@@ -316,12 +316,24 @@ export class FakeExecutor implements Executor {
             if (e instanceof FakeFailure) return { stdout: out, stderr: e.stderr + '\n', code: e.exitCode };
             throw e;
           }
-          const row: Record<string, string> = { name: t, property: p, value, source: 'local' };
+          const row: Record<string, string> = { name: t, property: p, value, source: this.sourceOf(t, p) };
           out += cols.map((c) => row[c] ?? '-').join('\t') + '\n';
         }
       }
     }
     return { stdout: out, stderr: err, code: err === '' ? 0 : 1 };
+  }
+
+  /** A property's source as `zfs get` prints it: "local" where set, "inherited from A" where an ancestor A set it,
+   *  else "-" (zform asks only user properties and the fake's own columns of it). */
+  private sourceOf(name: string, p: string): string {
+    if (this.state.datasets.get(name)?.props.has(p)) return 'local';
+    if (p.includes(':')) {
+      for (let a = name.lastIndexOf('/'); a > 0; a = name.lastIndexOf('/', a - 1)) {
+        if (this.state.datasets.get(name.slice(0, a))?.props.has(p)) return `inherited from ${name.slice(0, a)}`;
+      }
+    }
+    return '-';
   }
 
   /** `zfs holds -H SNAPSHOT...` (2.1 has no -p: the time is printed as ctime). */

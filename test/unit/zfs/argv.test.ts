@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   LINUX_ARGV_OVERHEAD, MAX_ARGV_BYTES, computeArgvBatches, computeDestroyPlan, computeLinuxArgMax, computeListArgv,
-  computeLocalArgvBudget, computeOptionLikeOperand, computePlaceholderArgv, computePool, computeReceiveArgv, computeSendArgv, computeSlices,
+  computeLocalArgvBudget, computeOptionLikeOperand, computePlaceholderArgv, computePlaceholderCheckArgv, computePool, computeReceiveArgv, computeSendArgv, computeSlices,
   computeSnapshotGroups, computeVersionListArgv,
 } from '../../../src/zfs/argv.js';
 import type { SendFlags } from '../../../src/zfs/types.js';
@@ -13,12 +13,14 @@ const ALL: SendFlags = { raw: true, properties: true, backupProperties: true, la
 
 test('list and placeholder argv: the datasets under all roots in one command, none = all pools; then the snapshots and bookmarks of named datasets; slices', () => {
   const COLS = 'name,type,guid,createtxg,creation,userrefs,written,encryption,encryptionroot,keystatus,receive_resume_token';
-  assert.deepEqual(computeListArgv(['p/a', 'q']), ['list', '-H', '-p', '-r', '-t', 'filesystem,volume', '-o', `${COLS},zform:placeholder`, 'p/a', 'q']);
-  assert.deepEqual(computeListArgv([]).slice(-2), ['-o', `${COLS},zform:placeholder`]);
+  // no user property in the listing: its value could end a line and forge the rows after it
+  assert.deepEqual(computeListArgv(['p/a', 'q']), ['list', '-H', '-p', '-r', '-t', 'filesystem,volume', '-o', COLS, 'p/a', 'q']);
+  assert.deepEqual(computeListArgv([]).slice(-2), ['-o', COLS]);
   assert.deepEqual(computeVersionListArgv(['p/a', 'p/a/b']), ['list', '-H', '-p', '-d', '1', '-t', 'snapshot,bookmark', '-o', 'name,type,guid,createtxg,creation,userrefs,written', 'p/a', 'p/a/b']);
   assert.equal(computeOptionLikeOperand(computeVersionListArgv(['p/a'])), null, '-d is one of zform\'s own options');
   assert.deepEqual(computePlaceholderArgv(['p/a'], 'zform:placeholder'),
     ['get', '-H', '-p', '-r', '-s', 'local', '-t', 'filesystem,volume', '-o', 'name,value', 'zform:placeholder', 'p/a']);
+  assert.deepEqual(computePlaceholderCheckArgv(['p/a', 'p/b'], 'zform:placeholder'), ['get', '-H', '-p', '-o', 'name,value,source', 'zform:placeholder', 'p/a', 'p/b']);
   // contiguous, in order, as even as they can be, never empty
   assert.deepEqual(computeSlices([1, 2, 3, 4, 5, 6, 7], 3), [[1, 2], [3, 4], [5, 6, 7]]);
   assert.deepEqual(computeSlices([1, 2], 4), [[1], [2]]);

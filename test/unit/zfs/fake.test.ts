@@ -7,7 +7,7 @@ import { FakeLayoutError, parseFakeLayout, parseFakeSize } from '../../support/f
 import { FakeStreamParser, parseFakeToken, renderFakeToken, renderStreamHeader, type FakeStreamHeader } from '../../support/fake-zfs/stream.js';
 import { ZfsError } from '../../../src/zfs/errors.js';
 import { runTransfer } from '../../../src/zfs/transfer.js';
-import { computeListArgv, computePlaceholderArgv, computeVersionListArgv } from '../../../src/zfs/argv.js';
+import { computeListArgv, computePlaceholderArgv, computePlaceholderCheckArgv, computeVersionListArgv } from '../../../src/zfs/argv.js';
 import type { ReceiveArgs, SendFlags, ZfsProcess } from '../../../src/zfs/types.js';
 
 const FLAGS: SendFlags = { raw: false, properties: false, backupProperties: false, largeBlocks: false, compressed: false, embeddedData: false };
@@ -55,7 +55,7 @@ describe('FakeHost builder', () => {
       [['p/a#b1', T, 0, 0], ['p/a@s1', T, 1, 24576 + 65536], ['p/vol@s1', T, 0, 0]]);
     assert.deepEqual(l.holds, [{ snapshot: 'p/a@s1', tag: 'keep' }]);
     assert.equal(f.guidOf('p/a#b1'), f.guidOf('p/a@s1'));
-    assert.equal(f.commands, 4, 'the builder runs no commands; list ran list (datasets), list -d 1 (their snapshots and bookmarks), get and holds');
+    assert.equal(f.commands, 5, 'the builder runs no commands; list ran list (datasets), list -d 1 (their snapshots and bookmarks), get -r, get of the candidate and holds');
   });
 
   it('makes GUIDs random uint64 decimal strings', () => {
@@ -94,21 +94,23 @@ describe('FakeHost commands', () => {
       .apply('pool p', 'create p/a', 'snapshot p/a@s1', 'hold t p/a@s1');
     await f.list(['p/a']);
     await f.destroy(['p/a@s1']).catch(() => {});
-    // no zfs get of zform:placeholder: the listing shows it on no dataset
+    // the recursive get of zform:placeholder names no candidate: nothing more is asked of it
     assert.deepEqual(f.commandLog, [
       ['zfs', ...computeListArgv(['p/a'])],
       ['zfs', ...computeVersionListArgv(['p/a'])],
+      ['zfs', ...computePlaceholderArgv(['p/a'], 'zform:placeholder')],
       ['zfs', 'holds', '-H', 'p/a@s1'],
       ['zfs', 'destroy', 'p/a@s1'],
     ]);
-    assert.equal(seen[3], 'nas 1 zfs destroy p/a@s1');
-    // with a placeholder (set on p/q, inherited by p/q/r) the listing asks which are set locally
+    assert.equal(seen[4], 'nas 1 zfs destroy p/a@s1');
+    // with a placeholder (set on p/q, inherited by p/q/r) the one set locally is a candidate, checked by name
     await f.create('p/q', { 'zform:placeholder': 'on' });
     await f.create('p/q/r', {});
     f.resetCommands();
     const l = await f.list(['p']);
-    assert.deepEqual(f.commandLog.map((c) => c[1]), ['list', 'list', 'get', 'holds']);
+    assert.deepEqual(f.commandLog.map((c) => c[1]), ['list', 'list', 'get', 'get', 'holds']);
     assert.deepEqual(f.commandLog[2], ['zfs', ...computePlaceholderArgv(['p'], 'zform:placeholder')]);
+    assert.deepEqual(f.commandLog[3], ['zfs', ...computePlaceholderCheckArgv(['p/q'], 'zform:placeholder')]);
     assert.deepEqual(l.datasets.filter((d) => d.placeholder).map((d) => d.name), ['p/q']);
     f.resetCommands();
     assert.equal(f.commands, 0);

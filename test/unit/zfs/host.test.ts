@@ -9,10 +9,11 @@ import { ScriptedExecutor, type Reply } from './scripted.js';
 import { readFixture } from './fixtures.js';
 
 const COLS = 'name,type,guid,createtxg,creation,userrefs,written,encryption,encryptionroot,keystatus,receive_resume_token';
-const LIST = `zfs list -H -p -r -t filesystem,volume -o ${COLS},zform:placeholder`;
+const LIST = `zfs list -H -p -r -t filesystem,volume -o ${COLS}`;
 const VCOLS = 'name,type,guid,createtxg,creation,userrefs,written';
 const LIST_V = `zfs list -H -p -d 1 -t snapshot,bookmark -o ${VCOLS}`;
 const GET_PH = 'zfs get -H -p -r -s local -t filesystem,volume -o name,value zform:placeholder';
+const CHECK_PH = 'zfs get -H -p -o name,value,source zform:placeholder';
 
 /** A host whose executor answers by the argv joined with spaces (exact match, else by prefix). */
 function hostWith(replies: Record<string, Reply | Reply[]>, opts: { privilege?: string[]; observer?: CommandObserver } = {}) {
@@ -31,9 +32,8 @@ const isZfsError = (code: string, short?: string) => (e: unknown) =>
   e instanceof ZfsError && e.code === code && (short === undefined || e.shortMessage === short);
 
 /** A captured recursive listing of everything (real OpenZFS lines) as the two listings give it: the datasets' lines,
- *  with zform:placeholder's value ("on" on the `placeholders` and, inherited, under them), and each dataset's
- *  snapshots and bookmarks (what `zfs list -d 1 -t snapshot,bookmark` prints for it). */
-function splitListing(text: string, placeholders: string[] = []): { datasets: string; names: string[]; versionsOf: (names: string[]) => string } {
+ *  and each dataset's snapshots and bookmarks (what `zfs list -d 1 -t snapshot,bookmark` prints for it). */
+function splitListing(text: string): { datasets: string; names: string[]; versionsOf: (names: string[]) => string } {
   const lines = text.split('\n').filter((l) => l !== '');
   const ds = lines.filter((l) => !/^[^\t]*[@#]/.test(l));
   const byDataset = new Map<string, string[]>();
@@ -43,10 +43,7 @@ function splitListing(text: string, placeholders: string[] = []): { datasets: st
     byDataset.set(m[1]!, [...(byDataset.get(m[1]!) ?? []), l]);
   }
   return {
-    datasets: ds.map((l) => {
-      const name = l.slice(0, l.indexOf('\t'));
-      return `${l}\t${placeholders.some((p) => name === p || name.startsWith(p + '/')) ? 'on' : '-'}\n`;
-    }).join(''),
+    datasets: ds.map((l) => `${l}\n`).join(''),
     names: ds.map((l) => l.slice(0, l.indexOf('\t'))),
     // a version's own 7 columns (the captured lines have all 11)
     versionsOf: (names) => names.flatMap((n) => byDataset.get(n) ?? []).map((l) => l.split('\t').slice(0, 7).join('\t') + '\n').join(''),
@@ -54,19 +51,19 @@ function splitListing(text: string, placeholders: string[] = []): { datasets: st
 }
 
 test('list: the datasets in one command, their snapshots and bookmarks in another (a small tree), placeholders, holds; a missing root contributes nothing', async () => {
-  // p1/a has zform:placeholder=on (the listing shows it on p1/a and, inherited, on p1/a/b and p1/a/c): the placeholders
-  // set locally are asked for
-  const cap = splitListing(readFixture('list-missing-root.stdout'), ['p1/a']);
+  // p1/a has zform:placeholder=on set locally: the recursive get names it, and it is asked again by name
+  const cap = splitListing(readFixture('list-missing-root.stdout'));
   const names = ['p1/a', 'p1/a/b', 'p1/a/c', 'p1/vol'];
   assert.deepEqual(cap.names, names);
   const { ex, host } = hostWith({
     [`${LIST} p1/a p1/missing p1/vol`]: { stdout: cap.datasets, stderr: readFixture('list-missing-root.stderr'), code: 1 },
     [`${LIST_V} ${names.join(' ')}`]: { stdout: cap.versionsOf(names) },
     [`${GET_PH} p1/a p1/vol`]: { stdout: readFixture('get-placeholder.stdout') },
+    [`${CHECK_PH} p1/a`]: { stdout: 'p1/a\ton\tlocal\n' },
     'zfs holds -H p1/a@s1': { stdout: 'p1/a@s1\tzform_STEP_J_job1\tSat Nov 21 20:49 2026\np1/a@s1\tkeep\tSat Nov 21 20:49 2026\n' },
   });
   const l = await host.list(['p1/a', 'p1/missing', 'p1/vol']);
-  assert.deepEqual(ex.lines(), [`${LIST} p1/a p1/missing p1/vol`, `${LIST_V} ${names.join(' ')}`, `${GET_PH} p1/a p1/vol`, 'zfs holds -H p1/a@s1']);
+  assert.deepEqual(ex.lines(), [`${LIST} p1/a p1/missing p1/vol`, `${LIST_V} ${names.join(' ')}`, `${GET_PH} p1/a p1/vol`, `${CHECK_PH} p1/a`, 'zfs holds -H p1/a@s1']);
   assert.deepEqual(l.datasets.map((d) => [d.name, d.placeholder]), [['p1/a', true], ['p1/a/b', false], ['p1/a/c', false], ['p1/vol', false]]);
   assert.deepEqual(l.versions.map((v) => `${v.dataset}${v.kind === 'snapshot' ? '@' : '#'}${v.name}`),
     ['p1/a#b1', 'p1/a@s1', 'p1/a@s2', 'p1/a/b@s1', 'p1/a/b@s2', 'p1/a/c@s1', 'p1/a/c@s2', 'p1/vol@s1', 'p1/vol@s2']);
@@ -82,16 +79,17 @@ test('list: every root missing is one command and an empty listing', async () =>
 });
 
 test('list: no roots lists all pools; holds of every held snapshot in one command', async () => {
-  const cap = splitListing(readFixture('list-p1.stdout'), ['p1/a']);
+  const cap = splitListing(readFixture('list-p1.stdout'));
   const sorted = [...cap.names].sort();
   const { ex, host } = hostWith({
     [LIST]: { stdout: cap.datasets },
     [`${LIST_V} ${sorted.join(' ')}`]: { stdout: cap.versionsOf(sorted) },
     [GET_PH]: { stdout: readFixture('get-placeholder.stdout') },
+    [`${CHECK_PH} p1/a`]: { stdout: 'p1/a\ton\tlocal\n' },
     'zfs holds -H p1/a@s1 p1/data@s2': { stdout: readFixture('holds.stdout') },
   });
   const l = await host.list([]);
-  assert.deepEqual(ex.lines(), [LIST, `${LIST_V} ${sorted.join(' ')}`, GET_PH, 'zfs holds -H p1/a@s1 p1/data@s2']);
+  assert.deepEqual(ex.lines(), [LIST, `${LIST_V} ${sorted.join(' ')}`, GET_PH, `${CHECK_PH} p1/a`, 'zfs holds -H p1/a@s1 p1/data@s2']);
   assert.equal(l.holds.length, 3);
   assert.deepEqual(l.datasets.filter((d) => d.placeholder).map((d) => d.name), ['p1/a']);
   assert.equal(l.versions.length, readFixture('list-p1.stdout').split('\n').filter((x) => /^[^\t]*[@#]/.test(x)).length);
@@ -111,6 +109,7 @@ test('list: other failures throw, even when a root is also missing', async () =>
   const cap = splitListing(readFixture('list-missing-root.stdout'));
   const { host: h4 } = hostWith({
     [`${LIST} p1/a p1/vol`]: { stdout: cap.datasets },
+    [GET_PH]: {},
     [LIST_V]: { stderr: "cannot open 'p1/a/b': dataset does not exist\ncannot iterate filesystems: I/O error\n", code: 1 },
   });
   await assert.rejects(h4.list(['p1/a', 'p1/vol']), isZfsError('dataset_does_not_exist'));
@@ -122,6 +121,7 @@ test('list: a dataset destroyed between the two listings is listed as gone, with
   const { host } = hostWith({
     [`${LIST} p1/a p1/vol`]: { stdout: cap.datasets },
     [LIST_V]: { stdout: cap.versionsOf(left), stderr: "cannot open 'p1/a/b': dataset does not exist\n", code: 1 },
+    [GET_PH]: {},
     'zfs holds -H': { stdout: '' },
   });
   const l = await host.list(['p1/a', 'p1/vol']);
@@ -132,7 +132,7 @@ test('list: a dataset destroyed between the two listings is listed as gone, with
 test('list: a wide tree goes in up to 4 slices at once, each a contiguous run of the names in order; their versions join in order', async () => {
   const names = Array.from({ length: 70 }, (_, i) => `tank/d${String(69 - i).padStart(2, '0')}`); // listed in reverse
   const sorted = [...names].sort();
-  const row = (n: string, type: string, i: number) => `${n}\t${type}\t${1000 + i}\t${10 + i}\t1700000000\t${type === 'snapshot' ? 0 : '-'}\t0${type === 'snapshot' ? '' : '\toff\t-\t-\t-\t-'}`;
+  const row = (n: string, type: string, i: number) => `${n}\t${type}\t${1000 + i}\t${10 + i}\t1700000000\t${type === 'snapshot' ? 0 : '-'}\t0${type === 'snapshot' ? '' : '\toff\t-\t-\t-'}`;
   const calls: string[][] = [];
   const ex = new ScriptedExecutor('here', (argv) => {
     if (argv.includes('-r') && argv[1] === 'list') return { stdout: names.map((n, i) => row(n, 'filesystem', i) + '\n').join('') };
@@ -159,16 +159,17 @@ test('list: holds of many snapshots are batched by argv size; a snapshot destroy
     rows.push(`${n}\tsnapshot\t${i + 2}\t${i + 2}\t1\t1\t0`);
   }
   const { ex, host } = hostWith({
-    [`${LIST} tank/ds`]: { stdout: 'tank/ds\tfilesystem\t1\t1\t1\t-\t0\toff\t-\t-\t-\t-\n' },
+    [`${LIST} tank/ds`]: { stdout: 'tank/ds\tfilesystem\t1\t1\t1\t-\t0\toff\t-\t-\t-\n' },
     [`${LIST_V} tank/ds`]: { stdout: rows.join('\n') + '\n' },
+    [`${GET_PH} tank/ds`]: {},
     'zfs holds -H': [
       { stdout: `${names[0]}\tt\tx\n`, stderr: `cannot open '${names[1]}': dataset does not exist\n`, code: 1 },
       { stdout: `${names[2999]}\tt\tx\n` },
     ],
   });
   const l = await host.list(['tank/ds']);
-  assert.equal(ex.calls.length, 4, 'no zfs get: no dataset shows zform:placeholder=on');
-  const batched = ex.calls.slice(2).map((c) => c.argv.slice(3));
+  assert.deepEqual(ex.calls.map((c) => c.argv[1]), ['list', 'list', 'get', 'holds', 'holds'], 'no placeholder candidate: no second get');
+  const batched = ex.calls.slice(3).map((c) => c.argv.slice(3));
   assert.deepEqual(batched.flat(), names);
   assert.deepEqual(l.holds.map((h) => h.snapshot), [names[0], names[2999]]);
 });
@@ -182,14 +183,14 @@ test('list: an executor with a larger argv budget (local Linux) gets the holds o
     rows.push(`${n}\tsnapshot\t${i + 2}\t${i + 2}\t1\t1\t0`);
   }
   const ex = new ScriptedExecutor('here', (argv) => {
-    if (argv[1] === 'list') return { stdout: argv.includes('-r') ? 'tank/ds\tfilesystem\t1\t1\t1\t-\t0\toff\t-\t-\t-\t-\n' : rows.join('\n') + '\n' };
+    if (argv[1] === 'list') return { stdout: argv.includes('-r') ? 'tank/ds\tfilesystem\t1\t1\t1\t-\t0\toff\t-\t-\t-\n' : rows.join('\n') + '\n' };
     if (argv[1] === 'holds') return { stdout: `${names[7]}\tt\tx\n` };
     return {};
   });
   Object.assign(ex, { argvBudget: { bytes: 1024 * 1024, perArgument: 9 } });
   const l = await new CommandZfsHost(ex).list(['tank/ds']);
-  assert.deepEqual(ex.calls.map((c) => c.argv[1]), ['list', 'list', 'holds']);
-  assert.deepEqual(ex.calls[2]!.argv.slice(3), names);
+  assert.deepEqual(ex.calls.map((c) => c.argv[1]), ['list', 'list', 'get', 'holds']);
+  assert.deepEqual(ex.calls[3]!.argv.slice(3), names);
   assert.deepEqual(l.holds, [{ snapshot: names[7], tag: 't' }]);
 });
 
@@ -357,32 +358,74 @@ test('send and receive start one process each with the right argv and stdin', as
   assert.equal(ex.closed, true);
 });
 
-test('list: zform:placeholder is asked for only when a dataset listed shows it "on"; "on" inherited from outside is no placeholder', async () => {
-  const ds = (name: string, ph: string) => `${name}\tfilesystem\t7\t7\t1\t-\t0\toff\t-\t-\t-\t${ph}\n`;
-  // p1/x inherits "on" from p1 (not listed), p1/x/y from p1/x: the get finds neither set locally
+test('list: placeholders: the recursive get names candidates, each checked by name; a line forged in a value makes none, and fails nothing', async () => {
+  const ds = (name: string) => `${name}\tfilesystem\t7\t7\t1\t-\t0\toff\t-\t-\t-\n`;
+  const names = ['p1/x', 'p1/x/alice', 'p1/x/bob', 'p1/x/ph'];
+  const listing = names.map(ds).join('');
+  // alice (who may set properties on her own dataset) put a newline and a line for bob in her value: the get shows
+  // bob "on"; the check by name (one line per dataset named) shows that bob has no value of his own
+  const forged = 'p1/x/alice\tx\np1/x/bob\ton\np1/x/ph\ton\n';
   const { ex, host } = hostWith({
-    [`${LIST} p1/x`]: { stdout: ds('p1/x', 'on') + ds('p1/x/y', 'on') },
-    [`${LIST_V} p1/x p1/x/y`]: { stdout: '' },
-    [`${GET_PH} p1/x`]: { stdout: '' },
+    [`${LIST} p1/x`]: { stdout: listing },
+    [`${LIST_V} ${names.join(' ')}`]: { stdout: '' },
+    [`${GET_PH} p1/x`]: { stdout: forged },
+    [`${CHECK_PH} p1/x/bob p1/x/ph`]: { stdout: 'p1/x/bob\t-\t-\np1/x/ph\ton\tlocal\n' },
   });
   const l = await host.list(['p1/x']);
-  assert.deepEqual(ex.lines(), [`${LIST} p1/x`, `${LIST_V} p1/x p1/x/y`, `${GET_PH} p1/x`]);
-  assert.deepEqual(l.datasets.map((d) => d.placeholder), [false, false]);
-  // "off" or unset everywhere: nothing is a placeholder, and nothing more is asked
+  assert.deepEqual(ex.lines(), [`${LIST} p1/x`, `${LIST_V} ${names.join(' ')}`, `${GET_PH} p1/x`, `${CHECK_PH} p1/x/bob p1/x/ph`]);
+  assert.deepEqual(l.datasets.filter((d) => d.placeholder).map((d) => d.name), ['p1/x/ph']);
+  // bob is an accomplice whose own value forges the check's line for carol: more lines than datasets named, so each is
+  // asked on its own, where only its own value shows
   const { ex: ex2, host: h2 } = hostWith({
-    [`${LIST} p1/x`]: { stdout: ds('p1/x', '-') + ds('p1/x/y', 'off') },
-    [`${LIST_V} p1/x p1/x/y`]: { stdout: '' },
+    [`${LIST} p1/x`]: { stdout: ['p1/x', 'p1/x/bob', 'p1/x/carol'].map(ds).join('') },
+    [`${LIST_V} p1/x p1/x/bob p1/x/carol`]: { stdout: '' },
+    [`${GET_PH} p1/x`]: { stdout: 'p1/x/bob\ton\np1/x/carol\ton\n' },
+    [`${CHECK_PH} p1/x/bob p1/x/carol`]: { stdout: 'p1/x/bob\ton\np1/x/carol\ton\tlocal\n\tlocal\np1/x/carol\t-\t-\n' },
+    [`${CHECK_PH} p1/x/bob`]: { stdout: 'p1/x/bob\ton\np1/x/carol\ton\tlocal\n\tlocal\n' },
+    [`${CHECK_PH} p1/x/carol`]: { stdout: 'p1/x/carol\t-\t-\n' },
   });
   const l2 = await h2.list(['p1/x']);
-  assert.deepEqual(ex2.lines(), [`${LIST} p1/x`, `${LIST_V} p1/x p1/x/y`]);
-  assert.deepEqual(l2.datasets.map((d) => d.placeholder), [false, false]);
-  // a dataset line without the column is output of another shape
-  const { host: h3 } = hostWith({ [`${LIST} p1/x`]: { stdout: 'p1/x\tfilesystem\t7\t7\t1\t-\t0\toff\t-\t-\t-\n' } });
-  await assert.rejects(h3.list(['p1/x']), /cannot parse zfs list line 1/);
+  assert.deepEqual(ex2.lines().slice(3), [`${CHECK_PH} p1/x/bob p1/x/carol`, `${CHECK_PH} p1/x/bob`, `${CHECK_PH} p1/x/carol`]);
+  assert.deepEqual(l2.datasets.filter((d) => d.placeholder).map((d) => d.name), []);
+  // "on" inherited is no placeholder; a candidate destroyed meanwhile is none; no candidate, no check
+  const { ex: ex3, host: h3 } = hostWith({
+    [`${LIST} p1/x`]: { stdout: ['p1/x', 'p1/x/y'].map(ds).join('') },
+    [`${LIST_V} p1/x p1/x/y`]: { stdout: '' },
+    [`${GET_PH} p1/x`]: { stdout: 'p1/x/y\ton\n' },
+    [`${CHECK_PH} p1/x/y`]: { stdout: '', stderr: "cannot open 'p1/x/y': dataset does not exist\n", code: 1 },
+  });
+  assert.deepEqual((await h3.list(['p1/x'])).datasets.map((d) => d.placeholder), [false, false]);
+  assert.deepEqual(ex3.lines().slice(3), [`${CHECK_PH} p1/x/y`, `${CHECK_PH} p1/x/y`]);
+  const { ex: ex4, host: h4 } = hostWith({
+    [`${LIST} p1/x`]: { stdout: ds('p1/x') },
+    [`${LIST_V} p1/x`]: { stdout: '' },
+    [`${GET_PH} p1/x`]: { stdout: '' },
+  });
+  assert.deepEqual((await h4.list(['p1/x'])).datasets.map((d) => d.placeholder), [false]);
+  assert.equal(ex4.lines().length, 3);
+});
+
+test('list: holds: a tag with a newline forges no hold of another snapshot, and the rest of it fails nothing', async () => {
+  const ds = (name: string) => `${name}\tfilesystem\t7\t7\t1\t-\t0\toff\t-\t-\t-\n`;
+  const snap = (name: string, guid: number) => `${name}\tsnapshot\t${guid}\t${guid}\t1\t1\t0\n`;
+  const date = 'Sat Dec  5 11:01 2026';
+  // alice may hold her own snapshot: her tag ends its line, forges one of bob's, and leaves a line of no snapshot
+  const tag = 'x\np1/x/bob@t\tzform_LR_J_job\t' + date + '\nrest of the tag';
+  const { ex, host } = hostWith({
+    [`${LIST} p1/x/alice p1/x/bob`]: { stdout: ds('p1/x/alice') + ds('p1/x/bob') },
+    [`${LIST_V} p1/x/alice p1/x/bob`]: { stdout: snap('p1/x/alice@s', 11) + snap('p1/x/bob@t', 12) },
+    [`${GET_PH} p1/x/alice p1/x/bob`]: {},
+    'zfs holds -H p1/x/alice@s p1/x/bob@t': { stdout: `p1/x/alice@s\t${tag}\t${date}\np1/x/bob@t\tkeep\t${date}\n` },
+    'zfs holds -H p1/x/bob@t': { stdout: `p1/x/bob@t\tkeep\t${date}\n` },
+  });
+  const l = await host.list(['p1/x/alice', 'p1/x/bob']);
+  assert.deepEqual(ex.lines().slice(3), ['zfs holds -H p1/x/alice@s p1/x/bob@t', 'zfs holds -H p1/x/bob@t']);
+  // alice's own line, cut short by her newline, goes with the rest of her tag (no zform tag has a newline)
+  assert.deepEqual(l.holds, [{ snapshot: 'p1/x/bob@t', tag: 'keep' }]);
 });
 
 test('list: zform:placeholder is asked for while the snapshots are listed, not after; a failed get fails the listing', async () => {
-  const ds = (name: string, ph: string) => `${name}\tfilesystem\t7\t7\t1\t-\t0\toff\t-\t-\t-\t${ph}\n`;
+  const ds = (name: string) => `${name}\tfilesystem\t7\t7\t1\t-\t0\toff\t-\t-\t-\n`;
   const run = async (getReply: Reply) => {
     // the snapshot listing stays open until the get starts (or a second passes): the get must not wait for it
     let listingEnded = false;
@@ -391,8 +434,9 @@ test('list: zform:placeholder is asked for while the snapshots are listed, not a
     let getWhileListing: boolean | null = null;
     const scripted = new ScriptedExecutor('nas', (argv) => {
       const line = argv.join(' ');
-      if (line === `${LIST} p1/x`) return { stdout: ds('p1/x', 'on') + ds('p1/x/y', '-') };
+      if (line === `${LIST} p1/x`) return { stdout: ds('p1/x') + ds('p1/x/y') };
       if (line === `${GET_PH} p1/x`) return getReply;
+      if (line === `${CHECK_PH} p1/x`) return { stdout: 'p1/x\ton\tlocal\n' };
       throw new Error(`unexpected command: ${line}`);
     });
     const ex = {
