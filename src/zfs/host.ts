@@ -195,9 +195,9 @@ export class CommandZfsHost implements ZfsHost {
     return r.code === 0 ? parsePlaceholderCheck(r.stdout, datasets) : null;
   }
 
-  /** `zfs holds -H` of the snapshots (name → userrefs); a snapshot destroyed meanwhile contributes nothing. OpenZFS lists holds only
-   *  of snapshots named one by one (`-r` matches one short name under a dataset), so the names go in batches as
-   *  large as the executor allows: about 1 MiB locally, 100 KiB over SSH (one remote command string). */
+  /** `zfs holds -H` of the snapshots (name → userrefs); a snapshot destroyed meanwhile contributes nothing. OpenZFS
+   *  lists holds only of snapshots named one by one (`-r` matches one short name under a dataset), so the names go in
+   *  batches as large as the executor allows: about 1 MiB locally, 100 KiB over SSH (one remote command string). */
   private async listHolds(userrefs: Map<string, number>): Promise<HoldRecord[]> {
     const out: HoldRecord[] = [];
     const budget = this.exec.argvBudget;
