@@ -27,9 +27,13 @@ export type AbstractionType = 'step_hold' | 'last_received_hold' | 'cursor' | 't
 export interface ParsedHoldTag { type: 'step_hold' | 'last_received_hold'; job: string }
 export interface ParsedBookmarkName { type: 'cursor' | 'tentative_cursor'; guid: Guid; job: string }
 
+/** A hold tag zform made (of any job, configured or not), or null. A tag is any text its maker chose: one whose job
+ *  is no name a job could have (a control character, an escape sequence) is another tool's, and is never printed or
+ *  released as zform's. */
 export function parseHoldTag(tag: string): ParsedHoldTag | null {
-  if (tag.startsWith(STEP_HOLD_PREFIX) && tag.length > STEP_HOLD_PREFIX.length) return { type: 'step_hold', job: tag.slice(STEP_HOLD_PREFIX.length) };
-  if (tag.startsWith(LAST_RECEIVED_HOLD_PREFIX) && tag.length > LAST_RECEIVED_HOLD_PREFIX.length) return { type: 'last_received_hold', job: tag.slice(LAST_RECEIVED_HOLD_PREFIX.length) };
+  const made = (prefix: string) => tag.startsWith(prefix) && componentNamecheck(tag.slice(prefix.length)) === null;
+  if (made(STEP_HOLD_PREFIX)) return { type: 'step_hold', job: tag.slice(STEP_HOLD_PREFIX.length) };
+  if (made(LAST_RECEIVED_HOLD_PREFIX)) return { type: 'last_received_hold', job: tag.slice(LAST_RECEIVED_HOLD_PREFIX.length) };
   return null;
 }
 

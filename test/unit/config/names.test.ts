@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_JOB_NAME_BYTES, jobNameCheck } from '../../../src/config/jobname.js';
 import {
-  componentNamecheck, configDatasetNamecheck, datasetNamecheck, entityNamecheck, makeLastReceivedHoldTag, makeStepHoldTag, makeTentativeCursorName,
+  componentNamecheck, configDatasetNamecheck, datasetNamecheck, entityNamecheck, makeLastReceivedHoldTag, makeStepHoldTag, makeTentativeCursorName, parseHoldTag,
 } from '../../../src/zfs/names.js';
 
 test('jobNameCheck: ordinary names pass', () => {
@@ -28,6 +28,14 @@ test('jobNameCheck: characters ZFS names cannot hold, "." and ".."', () => {
   assert.equal(jobNameCheck('a@b'), `"a@b" cannot be used in ZFS bookmark names and hold tags: invalid character '@' in name ${allowed}`);
   assert.equal(jobNameCheck('büro'), `"büro" cannot be used in ZFS bookmark names and hold tags: invalid character 'ü' in name ${allowed}`);
   assert.equal(jobNameCheck('..'), `".." cannot be used in ZFS bookmark names and hold tags: '.' or '..' component in name ${allowed}`);
+});
+
+test('parseHoldTag: zform\'s tags of any job a config could name; a tag whose "job" no job could have (an escape sequence, a newline) is another tool\'s', () => {
+  assert.deepEqual(parseHoldTag(makeStepHoldTag('tank to nas:1')), { type: 'step_hold', job: 'tank to nas:1' });
+  assert.deepEqual(parseHoldTag(makeLastReceivedHoldTag('gone-job')), { type: 'last_received_hold', job: 'gone-job' });
+  for (const tag of ['zform_STEP_J_', 'zform_STEP_J_\x1b]0;pwned\x07', 'zform_last_received_J_a\nb', 'zform_STEP_J_..', 'keep', 'zform_STEP_Jx']) {
+    assert.equal(parseHoldTag(tag), null, JSON.stringify(tag));
+  }
 });
 
 test('componentNamecheck: OpenZFS characters, length, "." and ".."', () => {
