@@ -5,7 +5,7 @@ import { constants, promises as fs, type Stats } from 'node:fs';
 import { constants as bufferConstants } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { UsageError } from './errors.js';
+import { UsageError, ZformError } from './errors.js';
 
 /** Pieces are gathered into writes of about this many characters (a plan at scale is too big for one string). */
 const CHUNK = 1 << 20;
@@ -15,6 +15,9 @@ export interface SafeWriteOptions {
   mode: number;
   /** tests: the temporary file's name (default: hidden, random, never ending in the destination's extension) */
   tempName?: (file: string) => string;
+  /** what the file is ("plan file"): a failure is then one line, "cannot write the plan file FILE: …" (exit 1),
+   *  instead of the system error */
+  what?: string;
 }
 
 function randomTempName(file: string): string {
@@ -30,9 +33,19 @@ async function openExclusive(tmp: string, mode: number): Promise<fs.FileHandle> 
  * Writes `data` to `file`: a temporary file in the same folder, created exclusively (a few new names are tried if
  * one exists), written, chmod-ed to `mode`, fsynced, then renamed over `file`. A symlink at `file` is replaced, not
  * followed; a file someone else created there is replaced by a new one of ours. The temporary file is removed on
- * failure. Throws the system error.
+ * failure. Throws the system error (with `what`, one line naming the file).
  */
 export async function writeFileSafely(file: string, data: string | Iterable<string>, opts: SafeWriteOptions): Promise<void> {
+  if (opts.what === undefined) return writeSafely(file, data, opts);
+  try {
+    await writeSafely(file, data, opts);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new ZformError('internal', `cannot write the ${opts.what} ${file}: ${msg}`, { cause: err });
+  }
+}
+
+async function writeSafely(file: string, data: string | Iterable<string>, opts: SafeWriteOptions): Promise<void> {
   const name = opts.tempName ?? randomTempName;
   let tmp = '';
   let fh: fs.FileHandle | null = null;

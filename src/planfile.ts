@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { PLAN_FORMAT_VERSION, type Plan } from './plan/types.js';
-import { UsageError, ZformError } from './errors.js';
+import { UsageError } from './errors.js';
 import { packageFile } from './paths.js';
 import { readInputFile, writeFileSafely } from './fsafe.js';
 import { renderPlanJsonPieces } from './views/plan-json.js';
@@ -24,12 +24,7 @@ function validatePlan(v: unknown) {
 /** Writes the plan (renderPlanJson's text and a newline) safely, 0600: only its owner may read or change it. A
  *  failure (a full disk, the folder removed since the run began) is one line naming the file, exit 1. */
 export async function writePlanFile(file: string, plan: Plan): Promise<void> {
-  try {
-    await writeFileSafely(file, (function* () { yield* renderPlanJsonPieces(plan); yield '\n'; })(), { mode: 0o600 });
-  } catch (err) {
-    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new ZformError('internal', `cannot write the plan file ${file}: ${msg}`, { cause: err });
-  }
+  await writeFileSafely(file, (function* () { yield* renderPlanJsonPieces(plan); yield '\n'; })(), { mode: 0o600, what: 'plan file' });
 }
 
 /** Reads a saved plan; anything that is not a zform plan of a supported version is a usage error. */

@@ -33,8 +33,9 @@ async function readLock(file: string): Promise<LockInfo | null> {
 /** `mkdir -p`, one folder at a time. Node's recursive mkdir never returns where mkdir answers ENOENT under a parent
  *  that exists (e.g. below /proc): it spun at full CPU, deaf to SIGTERM. A name that exists is left as it is. */
 async function makeFolders(dir: string, mode: number): Promise<void> {
-  let at = path.parse(path.resolve(dir)).root;
-  for (const part of path.resolve(dir).split(path.sep).filter((p) => p !== '')) {
+  const full = path.resolve(dir);
+  let at = path.parse(full).root;
+  for (const part of full.split(path.sep).filter((p) => p !== '')) {
     at = path.join(at, part);
     await fs.mkdir(at, { mode }).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
   }
@@ -67,12 +68,14 @@ export async function acquireJobLock(dir: string, job: string, now: Date = new D
   const file = path.join(dir, `${encodeURIComponent(job)}.lock`);
   const mine: LockInfo = { pid: process.pid, since: now.toISOString(), host: 'localhost' };
   const tmp = `${file}.${process.pid}.${randomBytes(8).toString('hex')}`;
+  let created = false;
   try {
     const fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    created = true;
     try { await fh.writeFile(JSON.stringify(mine)); } finally { await fh.close(); }
   } catch (e) {
-    // a full disk, a read-only folder: one line naming the lock, not an internal error
-    await fs.unlink(tmp).catch(() => undefined);
+    // a full disk, a read-only folder: one line naming the lock, not an internal error; the file removed if ours
+    if (created) await fs.unlink(tmp).catch(() => undefined);
     throw new ZformError('internal', `cannot write the lock of job ${job} in ${dir}: ${(e as Error).message.split('\n')[0]}`, { cause: e });
   }
   try {

@@ -1,16 +1,10 @@
 // Writes a metrics file atomically for node_exporter's textfile collector (src/fsafe.ts: an exclusive temporary
 // file in the same folder, then rename), so the collector never reads half a file; 0644 so it can read it.
 import { readInputFile, writeFileSafely } from '../fsafe.js';
-import { ZformError } from '../errors.js';
 
 export async function writeMetricsFile(file: string, text: string): Promise<void> {
   // The collector reads only *.prom: the temporary name (hidden, ending in .tmp) is never picked up half-written.
-  try {
-    await writeFileSafely(file, text, { mode: 0o644 });
-  } catch (err) {
-    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new ZformError('internal', `cannot write the metrics file ${file}: ${msg}`, { cause: err });
-  }
+  await writeFileSafely(file, text, { mode: 0o644, what: 'metrics file' });
 }
 
 /** The previous file's text, or "" when there is none, or it cannot be read, or it is not a regular file (a FIFO

@@ -1,6 +1,6 @@
 // Pure builders of zfs argv (without the `zfs` word and privilege prefix), and argv-size batching.
 import type { ReceiveArgs, SendArgs, SendFlags } from './types.js';
-import { DATASET_LIST_COLUMNS, VERSION_LIST_COLUMNS } from './parse.js';
+import { LIST_COLUMNS, VERSION_LIST_COLUMNS } from './parse.js';
 
 /** Arguments beyond this many bytes go into another command (Linux allows 2 MiB in all, 128 KiB per string). */
 export const MAX_ARGV_BYTES = 100 * 1024;
@@ -38,7 +38,7 @@ export function computeOptionLikeOperand(args: string[]): string | null {
 
 /** `zfs list` of the datasets under the roots (none = all pools), with zform's columns (no user property). */
 export function computeListArgv(roots: string[]): string[] {
-  return ['list', '-H', '-p', '-r', '-t', 'filesystem,volume', '-o', DATASET_LIST_COLUMNS.join(','), ...roots];
+  return ['list', '-H', '-p', '-r', '-t', 'filesystem,volume', '-o', LIST_COLUMNS.join(','), ...roots];
 }
 
 /** `zfs list` of the snapshots and bookmarks of the named datasets only (`-d 1`: their children's are a level deeper),

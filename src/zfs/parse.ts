@@ -4,7 +4,9 @@ import { VersionTable, VersionTableBuilder, computeSortedVersions } from './vers
 import { ZformError } from '../errors.js';
 import { TabbedLineSplitter } from './lines.js';
 
-/** The columns `list` asks for, in this order (see computeListArgv). */
+/** The columns of the dataset listing, in this order (see computeListArgv): zfs's own, never a user property. A user
+ *  property's value is any text, newlines and tabs included, set by whoever may set properties on that dataset
+ *  (delegated `userprop`): in a `-H` listing such a value could end its line and forge the rows after it. */
 export const LIST_COLUMNS = [
   'name', 'type', 'guid', 'createtxg', 'creation', 'userrefs', 'written',
   'encryption', 'encryptionroot', 'keystatus', 'receive_resume_token',
@@ -15,10 +17,6 @@ export const LIST_COLUMNS = [
  *  snapshot would cost zfs a lookup each and the listing about a tenth of its bytes. */
 export const VERSION_LIST_COLUMNS = ['name', 'type', 'guid', 'createtxg', 'creation', 'userrefs', 'written'] as const;
 
-/** The columns of the dataset listing (see computeListArgv): zfs's own, never a user property. A user property's
- *  value is any text, newlines and tabs included, set by whoever may set properties on that dataset (delegated
- *  `userprop`): in a `-H` listing such a value could end its line and forge the rows after it. */
-export const DATASET_LIST_COLUMNS = LIST_COLUMNS;
 
 /** Output that does not have the shape we asked for: a bug or an unsupported OpenZFS. */
 export class ZfsParseError extends ZformError {
