@@ -17,7 +17,7 @@ import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './obs/lo
 
 const EPILOGUE = `Exit codes: 0 success (no changes), 1 failure, 2 plan has changes (--detailed-exitcode),
 64 usage error, 75 locked or temporary failure, 78 invalid configuration,
-130/143 apply stopped by SIGINT/SIGTERM. Each command's --help lists its own.
+129/130/143 apply stopped by SIGHUP/SIGINT/SIGTERM. Each command's --help lists its own.
 Config: -c FILE, else $ZFORM_CONFIG, else /etc/zform/zform.yml. Logs go to stderr, output to stdout.
 Shell completion: zform completion bash|zsh. See man zform and man zform.yml.`;
 

@@ -8,6 +8,7 @@ export const ExitCode = {
   usage: 64,
   tempfail: 75,
   config: 78,
+  sighup: 129,
   sigint: 130,
   sigterm: 143,
 } as const;

@@ -4,6 +4,10 @@ import type { Config } from './config/types.js';
 import type { HostPool } from './hosts.js';
 import type { CommandObserver } from './zfs/exec.js';
 
+/** The signals that stop an apply gracefully: SIGHUP is a closed terminal or a lost SSH session. */
+export type StopSignal = 'SIGHUP' | 'SIGINT' | 'SIGTERM';
+const STOP_SIGNALS: readonly StopSignal[] = ['SIGHUP', 'SIGINT', 'SIGTERM'];
+
 export interface Io {
   stdout: Writable & { isTTY?: boolean; columns?: number };
   stderr: Writable & { isTTY?: boolean };
@@ -11,8 +15,8 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   /** the clock, for tests */
   now: () => Date;
-  /** subscribe to SIGINT/SIGTERM; returns the unsubscribe function */
-  onSignal?: (handler: (signal: 'SIGINT' | 'SIGTERM') => void) => () => void;
+  /** subscribe to SIGHUP/SIGINT/SIGTERM; returns the unsubscribe function */
+  onSignal?: (handler: (signal: StopSignal) => void) => () => void;
   /** tests: the hosts plan and apply use (fakes) instead of openHosts */
   openHosts?: (config: Config, observer?: CommandObserver) => HostPool;
 }
@@ -24,11 +28,9 @@ export function processIo(): Io {
     // cron, is a file stream, whose modules (with node's readline) cost ~2 ms of every run
     get stdin() { return process.stdin; },
     onSignal: (handler) => {
-      const int = () => handler('SIGINT');
-      const term = () => handler('SIGTERM');
-      process.on('SIGINT', int);
-      process.on('SIGTERM', term);
-      return () => { process.off('SIGINT', int); process.off('SIGTERM', term); };
+      const listeners = STOP_SIGNALS.map((sig) => [sig, () => handler(sig)] as const);
+      for (const [sig, fn] of listeners) process.on(sig, fn);
+      return () => { for (const [sig, fn] of listeners) process.off(sig, fn); };
     },
   };
 }

@@ -4,7 +4,7 @@ import { configPath, type CommandContext, type GlobalArgs } from './common.js';
 import { EXIT_HELP } from './exit-help.js';
 import { selectJobs } from './select.js';
 import { checkOutputFile } from '../fsafe.js';
-import { useColor, type Io } from '../io.js';
+import { useColor, type Io, type StopSignal } from '../io.js';
 import { viewTypeOf } from '../views/view-type.js';
 import { ExitCode, UsageError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
@@ -35,12 +35,12 @@ export async function confirm(io: Io): Promise<boolean> {
   }
 }
 
-/** The first SIGINT/SIGTERM aborts the run (every running transfer stops, its resumable state stays); a second
- *  one kills the process at once. */
-function listenForStop(ctx: CommandContext): { controller: AbortController; signalled: () => 'SIGINT' | 'SIGTERM' | null; unsubscribe: () => void } {
+/** The first SIGHUP/SIGINT/SIGTERM aborts the run (every running transfer stops, its resumable state stays); a
+ *  second one kills the process at once. */
+function listenForStop(ctx: CommandContext): { controller: AbortController; signalled: () => StopSignal | null; unsubscribe: () => void } {
   const { io } = ctx;
   const controller = new AbortController();
-  let signalled: 'SIGINT' | 'SIGTERM' | null = null;
+  let signalled: StopSignal | null = null;
   const unsubscribe = io.onSignal?.((sig) => {
     if (signalled) process.kill(process.pid, 'SIGKILL'); // a second signal: stop at once (resumable state stays)
     signalled = sig;
@@ -181,7 +181,7 @@ async function planAndExecute(run: ApplyRun): Promise<void> {
   const signalled = stop.signalled();
   if (metricsFile) await writeApplyMetrics(metricsFile, jobs, result, metrics, config, hosts, io, !result.interrupted && !signalled);
   if (result.interrupted || signalled) {
-    ctx.exitCode = signalled === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
+    ctx.exitCode = signalled === 'SIGTERM' ? ExitCode.sigterm : signalled === 'SIGHUP' ? ExitCode.sighup : ExitCode.sigint;
   } else {
     const bad = result.outcomes.some((o) => o.status === 'failed' || o.status === 'skipped' || o.status === 'conflict' || o.status === 'interrupted');
     ctx.exitCode = bad || result.snapshotFailures.length > 0 || unlistedHosts > 0 ? ExitCode.failure : ExitCode.ok;

@@ -132,7 +132,7 @@ export class Observability {
         this.stepSpan(ev.job, a.id, describeAction(a), now, { kind: a.kind, host: a.host, bytes: ev.bytes });
         return;
       case 'apply_errored':
-        // an interruption (SIGINT/SIGTERM) is not a failure of the step: apply says so once
+        // an interruption (SIGHUP/SIGINT/SIGTERM) is not a failure of the step: apply says so once
         this.log.log(ev.error === 'interrupted' ? 'info' : 'warn', `failed ${describeAction(a)}`, { ...base, kind: a.kind, error: ev.error, duration_ms: ev.elapsedMs });
         this.stepSpan(ev.job, a.id, describeAction(a), now, { kind: a.kind, host: a.host, error: ev.error }, true);
         return;
