@@ -10,14 +10,36 @@ interface Args extends GlobalArgs {
   out?: string;
 }
 
+/** A zrepl config is a few KiB: more than this is not one (e.g. /dev/zero, a disk image named by mistake). */
+export const ZREPL_FILE_MAX_BYTES = 16 * 1024 * 1024;
+
+/** Reads a zrepl config, a regular file or a pipe (`<(ssh host cat /etc/zrepl/zrepl.yml)`), up to
+ *  ZREPL_FILE_MAX_BYTES: a larger file or an endless device is a usage error after that much, not 512 MB read. */
 async function readZreplFile(file: string): Promise<ZreplFile> {
   // node:fs/promises only when the command runs: this module loads at every run (src/read-file.ts)
-  const { readFile } = await import('node:fs/promises');
+  const { open } = await import('node:fs/promises');
   try {
-    return { file, text: await readFile(file, 'utf8') };
+    const fh = await open(file, 'r');
+    try {
+      const parts: Buffer[] = [];
+      let total = 0;
+      for (;;) {
+        const buf = Buffer.allocUnsafe(1 << 16);
+        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) break;
+        total += bytesRead;
+        if (total > ZREPL_FILE_MAX_BYTES) throw new UsageError(`cannot read ${file}: larger than ${ZREPL_FILE_MAX_BYTES / 1024 / 1024} MiB, not a zrepl config`);
+        parts.push(buf.subarray(0, bytesRead));
+      }
+      return { file, text: Buffer.concat(parts, total).toString('utf8') };
+    } finally {
+      await fh.close();
+    }
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : (err as Error).message;
+    throw new UsageError(`cannot read ${file}: ${why}`);
   }
 }
 

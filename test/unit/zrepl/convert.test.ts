@@ -146,3 +146,20 @@ test('CLI: writes --out (never over a file), the result validates; a summary on 
   assert.match(bad.err, /^zform: the converted config is not valid: .*filter pattern/);
   assert.equal((await cli(['import'])).code, 64);
 });
+
+test('CLI: a file that is no zrepl config by its size (/dev/zero, a folder) is one usage line; a pipe is read', async () => {
+  const zero = await cli(['import', 'zrepl', '/dev/zero']);
+  assert.equal(zero.code, 64);
+  assert.equal(zero.err.split('\n')[0], 'zform: cannot read /dev/zero: larger than 16 MiB, not a zrepl config');
+  const dir = mkdtempSync('/tmp/zform-import-test-');
+  const folder = await cli(['import', 'zrepl', dir]);
+  assert.equal(folder.code, 64);
+  assert.equal(folder.err.split('\n')[0], `zform: cannot read ${dir}: is a folder`);
+  // process substitution: `zform import zrepl <(ssh host cat /etc/zrepl/zrepl.yml)`
+  const { spawnSync } = await import('node:child_process');
+  const snap = new URL('snap.yml', DIR).pathname;
+  const bin = new URL('../../../../bin/zform', import.meta.url).pathname;
+  const r = spawnSync('bash', ['-c', `"${process.execPath}" "${bin}" import zrepl <(cat "${snap}")`], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^# zform config converted from zrepl/);
+});
