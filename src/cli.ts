@@ -61,6 +61,8 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('trace', { type: 'string', description: 'Write a Chrome/Perfetto trace of the run to FILE (or $ZFORM_TRACE)', requiresArg: true, global: true })
     .middleware(async (args) => {
       checkArguments(args);
+      // the options of the command being run are the parser's by now
+      checkFlagValues(argv, (parser as unknown as { getOptions(): { boolean: string[] } }).getOptions().boolean);
       if (ctx.obs) return;
       ctx.obs = observability(args, io, argv);
       command = String(args._[0] ?? '');
@@ -113,7 +115,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
 /** The options and operands that name a file, as the user writes them. */
 const FILE_ARGUMENTS: readonly [key: string, shown: string][] = [['config', '-c/--config'], ['out', '--out'], ['metrics-file', '--metrics-file'], ['planfile', 'the plan file']];
 /** The options (and operands) that take more than one value; every other one is given once. */
-const REPEATABLE = new Set(['_', 'job', 'files', 'input']);
+const REPEATABLE = new Set(['_', '--', 'job', 'files', 'input']);
 
 /**
  * Usage errors (exit 64) yargs lets through. A file name that is empty, not taken for the option left out:
@@ -126,10 +128,34 @@ function checkArguments(args: Record<string, unknown>): void {
   for (const [key, shown] of FILE_ARGUMENTS) {
     if (args[key] === '') throw new UsageError(`${shown} is an empty string: name a file`);
   }
+  // yargs sets the words after "--" aside, and no command reads them: `apply --auto-approve -- x.plan` planned afresh
+  const rest = args['--'];
+  if (Array.isArray(rest) && rest.length > 0) {
+    throw new UsageError(`words after "--" are not read (${rest.map(String).join(' ')}): name a file that begins with "-" as ./-FILE`);
+  }
   for (const [key, value] of Object.entries(args)) {
     // each option is there under its long name, its camelCase name and its alias: the long name says it
     if (Array.isArray(value) && !REPEATABLE.has(key) && key.length > 1 && key === key.toLowerCase()) {
       throw new UsageError(`--${key} is given more than once (${value.map(String).join(', ')}): give it once`);
+    }
+  }
+}
+
+/**
+ * A flag given a value other than true or false (`--detailed-exitcode=1`, `--auto-approve=yes`, `--color=maybe`)
+ * is a usage error: yargs takes every such value for false, so a CI check's `--detailed-exitcode=1` would always
+ * exit 0 and `--auto-approve=yes` would ask. Only the `--name=value` form carries a value (a word after a flag is
+ * an operand). Pure.
+ */
+export function checkFlagValues(argv: readonly string[], flags: readonly string[]): void {
+  const known = new Set(flags);
+  for (const word of argv) {
+    if (word === '--') return;
+    const m = /^--([^=]+)=(.*)$/s.exec(word);
+    if (!m) continue;
+    const name = m[1]!.startsWith('no-') && known.has(m[1]!.slice(3)) ? m[1]!.slice(3) : m[1]!;
+    if (known.has(name) && m[2] !== 'true' && m[2] !== 'false') {
+      throw new UsageError(`--${m[1]} is a flag: give it alone (or =true / =false), not "${m[2]}"`);
     }
   }
 }

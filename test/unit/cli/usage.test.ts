@@ -93,6 +93,28 @@ test('an option of one value given twice is a usage error (64) naming it; --job 
   assert.match(repeated.out, /\+ tank\/a .*\n\s+\+ tank\/b /);
 });
 
+test('a flag given a value other than true/false is a usage error (yargs took every such value for false), and so are words after "--"', async () => {
+  const cases: [string[], string][] = [
+    [['plan', '--detailed-exitcode=1'], '--detailed-exitcode is a flag: give it alone (or =true / =false), not "1"'],
+    [['apply', '--auto-approve=yes'], '--auto-approve is a flag: give it alone (or =true / =false), not "yes"'],
+    [['status', '--nagios=on'], '--nagios is a flag: give it alone (or =true / =false), not "on"'],
+    [['version', '--color=maybe'], '--color is a flag: give it alone (or =true / =false), not "maybe"'],
+    [['plan', '--json='], '--json is a flag: give it alone (or =true / =false), not ""'],
+    [['apply', '--auto-approve', '--', 'x.plan'], 'words after "--" are not read (x.plan): name a file that begins with "-" as ./-FILE'],
+  ];
+  for (const [args, message] of cases) {
+    const r = await zform(args, { ZFORM_CONFIG: fixture('valid-two-jobs.yml'), PATH: '/nonexistent' });
+    assert.equal(r.code, 64, args.join(' '));
+    assert.equal(r.err, `zform: ${message}\nRun 'zform --help' for usage.\n`, args.join(' '));
+  }
+  // =true and =false are the flag's own values; an option's value may look like anything
+  const plain = await zform(['plan', '--detailed-exitcode=false', '--json=true', '--color=false'], { ZFORM_CONFIG: fixture('valid-two-jobs.yml'), PATH: '/nonexistent' });
+  assert.equal(plain.code, 1, plain.err);
+  assert.match(plain.err, /zfs command was not found/);
+  const valid = await zform(['validate', '--config=' + fixture('valid-two-jobs.yml'), '--log-level=info']);
+  assert.equal(valid.code, 0, valid.err);
+});
+
 test('--color forces colour when stdout is not a terminal, and over NO_COLOR; --no-color wins over FORCE_COLOR', async () => {
   const io = (env: NodeJS.ProcessEnv, isTTY: boolean) => ({ stdout: { isTTY }, env }) as unknown as Io;
   assert.equal(useColor(io({}, false), true), true);
