@@ -117,23 +117,36 @@ function describeKind(st: Stats): string {
  * Throws an Error whose message says why (e.g. "is a FIFO (a named pipe), not a regular file"), or the system error.
  */
 export async function readInputFile(file: string, max: number = bufferConstants.MAX_STRING_LENGTH): Promise<string> {
+  return (await readInputBytes(file, max)).toString('utf8');
+}
+
+/** readInputFile's bytes, for files longer than a string can be (a saved plan: src/json-buffer.ts); by default at
+ *  most the largest Buffer node makes. */
+export async function readInputBytes(file: string, max: number = bufferConstants.MAX_LENGTH): Promise<Buffer> {
   const fh = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new Error(`is ${describeKind(st)}, not a regular file`);
     const tooLarge = () => new Error(`is larger than ${max} bytes, more than zform reads`);
     if (st.size > max) throw tooLarge();
-    const parts: Buffer[] = [];
+    // one buffer of the size stat gave (and a little more, to see the end): a second copy of a plan of hundreds of
+    // MB would double the peak; it grows only if the file does while it is read
+    const limit = Math.min(max + 1, bufferConstants.MAX_LENGTH);
+    let buf = Buffer.allocUnsafe(Math.min(st.size + 65536, limit));
     let total = 0;
     for (;;) {
-      const buf = Buffer.allocUnsafe(Math.min(Math.max(st.size - total, 0) + 65536, CHUNK * 16));
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (total === buf.length) {
+        if (total >= limit) throw tooLarge();
+        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, limit));
+        buf.copy(bigger, 0, 0, total);
+        buf = bigger;
+      }
+      const { bytesRead } = await fh.read(buf, total, buf.length - total, null);
       if (bytesRead === 0) break;
       total += bytesRead;
-      if (total > max) throw tooLarge();
-      parts.push(buf.subarray(0, bytesRead));
     }
-    return Buffer.concat(parts, total).toString('utf8');
+    if (total > max) throw tooLarge();
+    return buf.subarray(0, total);
   } finally {
     await fh.close();
   }

@@ -4,7 +4,7 @@ import type { Plan } from '../plan/types.js';
 import type { HostPool } from '../hosts.js';
 import { readInventories } from '../plan/read.js';
 import { computePlan } from '../plan/compute.js';
-import { computePlanDifference } from '../plan/compare.js';
+import { asJsonValue, computePlanDifference } from '../plan/compare.js';
 import { StalePlanError } from '../errors.js';
 import { ZFORM_VERSION } from '../version.js';
 
@@ -70,7 +70,7 @@ export async function recomputeSavedPlan(saved: Plan, config: Config, jobs: stri
     config, jobs, inventories, resumeTokens, now: new Date(saved.createdAt), zformVersion: ZFORM_VERSION,
     allowRollback: saved.options.allowRollback, releaseStale: saved.options.releaseStale,
   });
-  const diff = computePlanDifference(saved, JSON.parse(JSON.stringify(fresh)) as Plan);
+  const diff = computePlanDifference(saved, asJsonValue(fresh) as Plan);
   if (diff) throw new StalePlanError(`saved plan ${diff.kind === 'changed' ? 'is stale' : 'refused'}: ${diff.message}; plan again`);
   return fresh;
 }

@@ -32,6 +32,29 @@ export function computeValueDifference(saved: unknown, fresh: unknown, path = ''
   return null;
 }
 
+/**
+ * `value` as JSON.parse(JSON.stringify(value)) gives it back, without the text: a plan at scale is longer than a
+ * string can be. toJSON is called; undefined, functions and symbols leave an object and are null in an array, as are
+ * numbers that are not finite. Pure.
+ */
+export function asJsonValue(value: unknown): unknown {
+  let v = value;
+  if (typeof v === 'object' && v !== null && typeof (v as { toJSON?: unknown }).toJSON === 'function') v = (v as { toJSON(): unknown }).toJSON();
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'bigint') throw new TypeError('Do not know how to serialize a BigInt');
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) return v.map((x) => (omitted(x) ? null : asJsonValue(x)));
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (!omitted(x)) Object.defineProperty(out, k, { value: asJsonValue(x), writable: true, enumerable: true, configurable: true });
+  }
+  return out;
+}
+
+function omitted(v: unknown): boolean {
+  return v === undefined || typeof v === 'function' || typeof v === 'symbol';
+}
+
 /** A value as the saved file shows it (short). */
 function show(v: unknown): string {
   if (v === undefined) return 'absent';
@@ -105,7 +128,7 @@ function jobDifference(s: JobPlan, f: JobPlan): PlanDifference | null {
 /**
  * The first difference between a saved plan and the plan computed again from the same config, listing, time and
  * options, or null when they are identical (zformVersion and configFile aside: they do not drive apply).
- * `fresh` must be a JSON value (as read back from a file): compare JSON.parse(JSON.stringify(plan)).
+ * `fresh` must be a JSON value (as read back from a file): compare asJsonValue(plan).
  */
 export function computePlanDifference(saved: Plan, fresh: Plan): PlanDifference | null {
   for (let i = 0; i < Math.max(saved.jobs.length, fresh.jobs.length); i++) {

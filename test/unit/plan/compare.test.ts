@@ -1,7 +1,8 @@
 // computeValueDifference / computePlanDifference: the first difference, named by its path.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeValueDifference } from '../../../src/plan/compare.js';
+import { asJsonValue, computeValueDifference } from '../../../src/plan/compare.js';
+import { SCENARIOS } from './scenarios.js';
 
 test('computeValueDifference: equal JSON values (key order, undefined members) have no difference', () => {
   assert.equal(computeValueDifference({ a: 1, b: [1, { c: null }] }, { b: [1, { c: null }], a: 1 }), null);
@@ -21,4 +22,16 @@ test('computeValueDifference: display-only estimates of a live source are no dif
   assert.equal(computeValueDifference(send(0, false), send(47104, false)), null);
   assert.deepEqual(computeValueDifference(send(0, false), send(47104, true)), { path: 'receive.force', saved: false, fresh: true });
   assert.deepEqual(computeValueDifference({ summary: { sends: 1 } }, { summary: { sends: 2 } }), { path: 'summary.sends', saved: 1, fresh: 2 });
+});
+
+test('asJsonValue: what JSON.parse(JSON.stringify(x)) gives, for plans and for the odd members JSON drops or nulls', () => {
+  for (const [name, make] of Object.entries(SCENARIOS)) {
+    const plan = make();
+    assert.deepEqual(asJsonValue(plan), JSON.parse(JSON.stringify(plan)), name);
+  }
+  const odd = { a: undefined, f: () => 1, s: Symbol('s'), n: NaN, i: -Infinity, d: new Date(0), arr: [undefined, () => 1, 2, Infinity], nested: { __proto__: null, x: [{}] } };
+  assert.deepEqual(asJsonValue(odd), JSON.parse(JSON.stringify(odd)));
+  const proto = JSON.parse('{"__proto__": {"x": 1}}') as object;
+  assert.ok(Object.hasOwn(asJsonValue(proto) as object, '__proto__'));
+  assert.throws(() => asJsonValue({ b: 1n }), TypeError);
 });
