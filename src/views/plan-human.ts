@@ -5,6 +5,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import type { Action, Conflict, DatasetPlan, Diagnostic, JobPlan, Plan, PlanSummary, PlannedHook, VersionRef } from '../plan/types.js';
 import { formatBytes, formatDuration } from '../config/units.js';
 import { CURSOR_PREFIX, TENTATIVE_CURSOR_PREFIX } from '../zfs/names.js';
+import { MAX_ARGV_BYTES } from '../zfs/argv.js';
 import { blockedDatasets } from '../plan/queries.js';
 import { plural } from '../text.js';
 import { writePieces } from './write-pieces.js';
@@ -51,6 +52,14 @@ function groupSteps(actions: Action[]): Action[][] {
   return groups;
 }
 
+
+/** How a pool's snapshots are taken: in one atomic `zfs snapshot` when their names fit in the argument limit every
+ *  host accepts (MAX_ARGV_BYTES), else in as few commands as the host's limit allows, each atomic (ZfsHost.snapshot). */
+function snapshotCommandText(snapshots: string[]): string {
+  let bytes = 0;
+  for (const s of snapshots) bytes += Buffer.byteLength(s) + 1;
+  return bytes <= MAX_ARGV_BYTES ? 'one atomic zfs snapshot' : `${snapshots.length} names, more than one zfs snapshot may take on every host: atomic in batches`;
+}
 class Renderer {
   private readonly c: ChalkInstance;
   private readonly hostLabels: boolean;
@@ -108,7 +117,7 @@ class Renderer {
     const why = (text: string) => `${pad}      ${this.comment(text)}`;
     switch (a.kind) {
       case 'snapshot':
-        return [`${sym}snapshot, pool ${a.pool}, one atomic zfs snapshot:`, ...a.snapshots.map((s) => `${pad}      ${this.on(a.host, s)}`)];
+        return [`${sym}snapshot, pool ${a.pool}, ${snapshotCommandText(a.snapshots)}:`, ...a.snapshots.map((s) => `${pad}      ${this.on(a.host, s)}`)];
       case 'create_placeholder':
         return [`${sym}placeholder ${this.on(a.host, a.dataset)} (zform:placeholder=on, mountpoint=none${a.encryption === 'off' ? ', encryption=off' : ''})`];
       case 'abort_resume':

@@ -172,12 +172,13 @@ export function computePool(name: string): string {
 
 /** Snapshot names grouped by pool, in first-seen order (`zfs snapshot` across pools fails with EXDEV). */
 export function computeSnapshotGroups(snapshots: string[]): string[][] {
-  const groups = new Map<string, string[]>();
+  // a set per pool: `includes` on the group made 20,000 due snapshots cost 6.5 s of CPU (quadratic)
+  const groups = new Map<string, Set<string>>();
   for (const s of snapshots) {
     const p = computePool(s);
     let g = groups.get(p);
-    if (!g) groups.set(p, (g = []));
-    if (!g.includes(s)) g.push(s);
+    if (!g) groups.set(p, (g = new Set()));
+    g.add(s);
   }
-  return [...groups.values()];
+  return [...groups.values()].map((g) => [...g]);
 }

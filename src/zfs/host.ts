@@ -224,8 +224,23 @@ export class CommandZfsHost implements ZfsHost {
     return parser.end();
   }
 
+  /** One `zfs snapshot` per pool, atomic; a pool's names beyond the host's argument limit (over SSH ~4,000 names of
+   *  25 bytes, locally tens of thousands) go in as few more commands as fit, each atomic. A command that fails after
+   *  others succeeded throws its error with `taken`, the snapshots that exist now (src/apply/execute.ts). */
   async snapshot(snapshots: string[]): Promise<void> {
-    for (const group of computeSnapshotGroups(snapshots)) await this.run(['snapshot', ...group]);
+    const budget = this.exec.argvBudget;
+    const taken: string[] = [];
+    for (const group of computeSnapshotGroups(snapshots)) {
+      for (const batch of computeArgvBatches(group, budget?.bytes, budget?.perArgument)) {
+        try {
+          await this.run(['snapshot', ...batch]);
+        } catch (err) {
+          if (taken.length > 0 && err instanceof Error) Object.assign(err, { taken });
+          throw err;
+        }
+        taken.push(...batch);
+      }
+    }
   }
 
   async bookmark(snapshot: string, bookmark: string): Promise<void> {

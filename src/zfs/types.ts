@@ -144,7 +144,8 @@ export interface ZfsHost {
   /** One constant-size batch of commands: datasets, snapshots, bookmarks, placeholders, holds under the roots.
    *  A root that does not exist contributes nothing (no error). */
   list(roots: string[]): Promise<Listing>;
-  /** Snapshots of one pool in one atomic `zfs snapshot a@x b@x ...` */
+  /** Snapshots of one pool in one atomic `zfs snapshot a@x b@x ...` (more names than the argument limit takes: in
+   *  as few commands as fit, each atomic; a failure after some throws with `taken: string[]`, the snapshots that exist now) */
   snapshot(snapshots: string[]): Promise<void>;
   /** `zfs bookmark fs@snap fs#name`; an existing bookmark of the same GUID is fine */
   bookmark(snapshot: string, bookmark: string): Promise<void>;

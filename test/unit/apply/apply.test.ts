@@ -295,6 +295,30 @@ jobs:
   assert.deepEqual((await w.src.list([])).versions.filter((v) => v.dataset === 'tank/a').map((v) => v.name), ['s1']);
 });
 
+test('a pool\'s snapshots beyond one command\'s argument limit go in several, each atomic; one failing leaves the others taken and reported so', async () => {
+  const now = new Date('2026-11-21T12:00:00Z');
+  const datasets = Array.from({ length: 3000 }, (_, i) => `tank/home/user${String(i).padStart(4, '0')}`);
+  const src = new FakeHost('local', { clock: () => now }).apply('pool tank', 'create tank/home', ...datasets.map((d) => `create ${d}`));
+  const w: World = { config: parseConfig('jobs:\n  - name: j\n    source: { host: local, filesystems: { "tank/home<": true, "tank/home": false } }\n    snapshotting: { prefix: zf_, interval: 1h }\n', 'zform.yml'), src, dst: new FakeHost('nas'), now };
+  const p = await plan(w);
+  const batch = p.jobs[0]!.snapshots[0]!;
+  assert.ok(batch.kind === 'snapshot' && batch.snapshots.length === 3000);
+  const { renderPlanHuman } = await import('../../../src/views/plan-human.js');
+  assert.match(renderPlanHuman(p, { color: false }), /\+ snapshot, pool tank, 3000 names, more than one zfs snapshot may take on every host: atomic in batches:\n/);
+  // the command holding the last dataset's snapshot fails (the fake's argument budget is the default 100 KiB)
+  const last = `${datasets[2999]}@zf_20261121_120000_000`;
+  src.failNext((args) => args[0] === 'snapshot' && args.includes(last), `cannot create snapshot '${last}': out of space`);
+  const r = await apply(w, p);
+  const commands = src.commandLog.filter((c) => c[1] === 'snapshot');
+  assert.equal(commands.length, 2, 'two commands: the first took its snapshots, the second failed');
+  const takenCount = commands[0]!.length - 2;
+  assert.ok(takenCount > 1000 && takenCount < 3000, String(takenCount));
+  const listed = new Set((await src.list([])).versions.map((v) => `${v.dataset}@${v.name}`));
+  assert.equal(datasets.filter((d) => listed.has(`${d}@zf_20261121_120000_000`)).length, takenCount);
+  assert.deepEqual(r.snapshotFailures, [`j: snapshot of pool tank failed: zfs snapshot on local: cannot create snapshot '${last}': out of space (${takenCount} of its 3000 snapshots were taken)`]);
+  assert.equal(r.totals.snapshots, takenCount);
+});
+
 test('send.compression: apply runs each side in its compressing pipeline; progress and completion carry the stream\'s and the wire\'s bytes', async () => {
   const w = world(YAML('guarantee_resumability', '    send: { compression: "zstd:3", buffer: 8 MiB }\n'));
   const hosts = staticHosts({ local: w.src, nas: w.dst });

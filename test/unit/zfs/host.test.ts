@@ -210,6 +210,30 @@ test('snapshot: one atomic command per pool', async () => {
   assert.deepEqual(ex.lines(), ['zfs snapshot p/a@x p/b@x', 'zfs snapshot q@x']);
 });
 
+test('snapshot: more names than the argument limit takes (over SSH: 100 KiB) go in as few commands as fit, each atomic; a failure after some says which exist', async () => {
+  const names = Array.from({ length: 10_000 }, (_, i) => `tank/users/u${String(i).padStart(5, '0')}@zform_20261205_140000_000`);
+  const { ex, host } = hostWith({ 'zfs snapshot': {} });
+  await host.snapshot(names);
+  const calls = ex.calls.map((c) => c.argv.slice(2));
+  // 44 bytes a name with its NUL: 2,327 names in 100 KiB
+  assert.deepEqual(calls.map((c) => c.length), [2327, 2327, 2327, 2327, 692]);
+  assert.deepEqual(calls.flat(), names, 'every name once, in order');
+  for (const c of calls) assert.ok(c.reduce((n, s) => n + Buffer.byteLength(s) + 1, 0) <= 100 * 1024);
+  // a local executor's larger budget: one command
+  const local = hostWith({ 'zfs snapshot': {} });
+  Object.assign(local.ex, { argvBudget: { bytes: 2 * 1024 * 1024, perArgument: 9 } });
+  await local.host.snapshot(names);
+  assert.equal(local.ex.calls.length, 1);
+  // the second command fails: the error says which snapshots the first one took
+  let n = 0;
+  const failing = new ScriptedExecutor('nas', () => (++n === 2 ? { stderr: "cannot create snapshot 'tank/users/u04000@zform_20261205_140000_000': out of space\n", code: 1 } : {}));
+  const err = await new CommandZfsHost(failing).snapshot(names).then(() => null, (e: unknown) => e);
+  assert.ok(err instanceof ZfsError, String(err));
+  const first = failing.calls[0]!.argv.slice(2);
+  assert.deepEqual((err as unknown as { taken: string[] }).taken, first);
+  assert.equal(failing.calls.length, 2, 'nothing after the failing command');
+});
+
 test('hold: an existing tag is fine, a missing snapshot is not', async () => {
   const { ex, host } = hostWith({ 'zfs hold keep p1/a@s1 p1/a@s2': { stderr: readFixture('stderr/tag_exists.partial.txt'), code: 1 } });
   await host.hold('keep', ['p1/a@s1', 'p1/a@s2', 'p1/a@s1']);
