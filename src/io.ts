@@ -35,6 +35,22 @@ export function processIo(): Io {
   };
 }
 
+/**
+ * Node writes to a terminal synchronously: a terminal that stops reading (Ctrl-S, an SSH session whose network
+ * stalls) stopped all of zform in the middle of a write, its transfers over SSH, timeouts and signal handling with
+ * it. This makes stdout and stderr queue in memory instead while the terminal does not drain (the progress line skips
+ * frames then). libuv opened the terminal anew for zform (a descriptor above 2), so the shell's own descriptor stays
+ * blocking; one libuv could not reopen is left as it is.
+ */
+export function writeTerminalsWithoutBlocking(io: Io): void {
+  for (const stream of [io.stdout, io.stderr]) {
+    const handle = (stream as { _handle?: { fd?: unknown; setBlocking?: (blocking: boolean) => unknown } })._handle;
+    if (stream.isTTY && handle && typeof handle.fd === 'number' && handle.fd > 2 && typeof handle.setBlocking === 'function') {
+      handle.setBlocking(false);
+    }
+  }
+}
+
 /** --color / --no-color decide; without either, colour only on a TTY, never with NO_COLOR, always with FORCE_COLOR. */
 export function useColor(io: Io, flag: boolean | undefined): boolean {
   if (flag !== undefined) return flag;

@@ -4,7 +4,7 @@ import { configPath, type CommandContext, type GlobalArgs } from './common.js';
 import { EXIT_HELP } from './exit-help.js';
 import { selectJobs } from './select.js';
 import { checkOutputFile } from '../fsafe.js';
-import { useColor, type Io, type StopSignal } from '../io.js';
+import { useColor, writeTerminalsWithoutBlocking, type Io, type StopSignal } from '../io.js';
 import { viewTypeOf } from '../views/view-type.js';
 import { ExitCode, UsageError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
@@ -100,6 +100,7 @@ async function runApply(ctx: CommandContext, args: Args): Promise<void> {
   const { acquireJobLock, lockDir } = await import('../apply/lock.js');
   const { io } = ctx;
   checkApplyArgs(args, io);
+  writeTerminalsWithoutBlocking(io);
   if (args['metrics-file']) await checkOutputFile('--metrics-file', args['metrics-file']);
   const saved: Plan | null = args.planfile ? await readPlanFile(args.planfile) : null;
   // Always the config named by -c, $ZFORM_CONFIG or the default path: never the one a plan file names (its

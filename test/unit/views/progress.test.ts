@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -114,7 +114,7 @@ async function standIn(snapSleep: number): Promise<{ dir: string; pidFile: strin
 
 /** bin/zform apply inside `script` on a pty of `cols` columns; resolves with the exit code (script -e passes it on)
  *  and the bytes the terminal received. Killed after 30 s (then code is null). */
-function applyOnPty(s: { dir: string; config: string }, cols: number, onStarted?: (kill: () => void) => void) {
+function applyOnPty(s: { dir: string; config: string }, cols: number, onStarted?: (kill: () => void) => void, stalled?: Promise<void>) {
   const cmd = `stty cols ${cols} rows 24; exec "${BIN}" apply --auto-approve -c "${s.config}"`;
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${s.dir}:${process.env.PATH}`, ZFORM_LOCK_DIR: join(s.dir, 'lock'), NO_COLOR: '1' };
   delete env.FORCE_COLOR;
@@ -124,7 +124,10 @@ function applyOnPty(s: { dir: string; config: string }, cols: number, onStarted?
   });
   let bytes = 0;
   let out = '';
-  child.stdout.on('data', (d: Buffer) => { bytes += d.length; if (out.length < 100_000) out += d.toString(); });
+  // a terminal that stops reading: script's stdout is not read until `stalled` settles, then script stops reading
+  // the pty once the pipe is full, and zform's writes to the terminal find it full
+  const read = () => child.stdout.on('data', (d: Buffer) => { bytes += d.length; if (out.length < 100_000) out += d.toString(); });
+  if (stalled) void stalled.then(read); else read();
   child.stderr.on('data', (d: Buffer) => { bytes += d.length; });
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   if (onStarted) onStarted(() => child.kill('SIGKILL'));
@@ -168,6 +171,30 @@ test('SIGTERM stops bin/zform apply on a 0-column pty during a step: exit 143, t
   assert.equal(r.code, 143, r.out.slice(-2000));
   assert.match(r.out, /SIGTERM: stopping/);
   assert.deepEqual(await readdir(s.lock), [], 'the job lock is released');
+});
+
+test('a terminal that stops reading (Ctrl-S, a stalled SSH session) does not stop bin/zform apply: its step runs meanwhile', async () => {
+  // a plan of 20,000 datasets: its text (~940 KB) is more than the pipe and the pty hold
+  const dir = await mkdtemp(join(tmpdir(), 'zform-pty-'));
+  const rows = ['tank', ...Array.from({ length: 20_000 }, (_, i) => `tank/d${String(i).padStart(5, '0')}`)]
+    .map((name, i) => filesystemRow(name, 6934086900805188463n + BigInt(i)));
+  await writeFile(join(dir, 'datasets'), rows.join('\n') + '\n');
+  const pidFile = join(dir, 'zform.pid');
+  const config = await writeStandInZfs(dir, `cat ${join(dir, 'datasets')}`, `echo $PPID > ${pidFile}`);
+  let resume!: () => void;
+  const stalled = new Promise<void>((r) => { resume = r; });
+  const result = applyOnPty({ dir, config }, 80, undefined, stalled);
+  const started = Date.now();
+  let pid = 0;
+  while (!pid && Date.now() - started < 15_000) {
+    await new Promise((r) => setTimeout(r, 100));
+    pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim()) || 0;
+  }
+  resume();
+  const r = await result;
+  assert.ok(pid > 0, 'zform took its snapshot step while the terminal did not read (it stood still in a write before)');
+  assert.equal(r.code, 0, r.out.slice(-2000));
+  assert.ok(r.bytes > 900_000, `${r.bytes} bytes: the whole plan reached the terminal afterwards`);
 });
 
 /** Runs `body` (a module body; `createProgressLine` and `ttyStream(columnsGetter)` in scope) in a child node: a
