@@ -136,6 +136,8 @@ class Scanner {
  * (its position is a byte offset). `pieceBytes` (tests) sets how large a value is parsed in one piece.
  */
 export function parseJsonBuffer(buf: Buffer, pieceBytes: number = JSON_PIECE_BYTES): unknown {
+  // a text of one piece: JSON.parse itself, with its own messages
+  if (buf.length <= pieceBytes) return JSON.parse(buf.toString('utf8'));
   const s = new Scanner(buf, pieceBytes);
   const start = s.skipSpace(0);
   if (start >= buf.length) s.fail(start);
