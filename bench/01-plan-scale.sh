@@ -29,7 +29,7 @@ else work=$(mktemp -d); trap 'rm -rf "$work"' EXIT; fi
 mkdir -p "$work/bin"
 ln -sf "$root/bench/lib/zfs-standin" "$work/bin/zfs"
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+. "$root/bench/lib/median.sh"
 
 echo "zform plan ($zform), $snaps snapshots per dataset per side, pruning $pruning, median of $runs runs (node $(node --version), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); $(node bench/lib/first-touch.cjs))"
 echo

@@ -25,7 +25,7 @@ printf 'jobs:\n  - name: snaps\n    source: { filesystems: { "tank<": true } }\n
 export PATH="$work:$PATH" ZFORM_LOCK_DIR="$work/lock" NO_COLOR=1
 unset ZFORM_TRACE ZFORM_CONFIG
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+. "$root/bench/lib/median.sh"
 echo "An hourly snapshot run, every dataset due (median of $runs runs; node $(node --version), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg))"
 echo
 echo '| datasets | build | wall s | user+sys s | peak RSS MiB |'
