@@ -23,13 +23,19 @@ interface Args extends GlobalArgs {
   parallelism?: number;
 }
 
-export async function confirm(io: Io): Promise<boolean> {
+/** Asks for "yes"; false for any other answer, and at once when `signal` aborts (SIGINT, SIGTERM or SIGHUP at the
+ *  prompt: before, zform said it was stopping and went on waiting for an answer). */
+export async function confirm(io: Io, signal?: AbortSignal): Promise<boolean> {
   io.stdout.write(`\nDo you want to perform these actions?\n  zform will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n`);
   const { createInterface } = await import('node:readline/promises'); // only apply asks: not loaded at every start
   const rl = createInterface({ input: io.stdin, output: io.stdout, terminal: false });
   try {
-    const answer = await rl.question('  Enter a value: ');
+    if (signal?.aborted) return false;
+    const answer = await rl.question('  Enter a value: ', { signal: signal ?? new AbortController().signal });
     return answer.trim() === 'yes';
+  } catch (err) {
+    if (signal?.aborted) return false;
+    throw err;
   } finally {
     rl.close();
   }
@@ -50,6 +56,11 @@ function listenForStop(ctx: CommandContext): { controller: AbortController; sign
     controller.abort();
   }) ?? (() => undefined);
   return { controller, signalled: () => signalled, unsubscribe };
+}
+
+/** 128 + the signal's number, as a shell reports a process it killed. */
+function stopExitCode(signal: StopSignal): number {
+  return signal === 'SIGTERM' ? ExitCode.sigterm : signal === 'SIGHUP' ? ExitCode.sighup : ExitCode.sigint;
 }
 
 export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args> {
@@ -170,9 +181,10 @@ async function planAndExecute(run: ApplyRun): Promise<void> {
     if (metricsFile) await writeApplyMetrics(metricsFile, jobs, nothing!, metrics, config, hosts, io);
     return;
   }
-  if (!saved && !args['auto-approve'] && !(await confirm(io))) {
+  if (!saved && !args['auto-approve'] && !(await confirm(io, stop.controller.signal))) {
     io.stdout.write('\nApply cancelled.\n');
-    ctx.exitCode = ExitCode.failure;
+    const signalled = stop.signalled();
+    ctx.exitCode = signalled ? stopExitCode(signalled) : ExitCode.failure;
     return;
   }
   view.start();
@@ -182,7 +194,7 @@ async function planAndExecute(run: ApplyRun): Promise<void> {
   const signalled = stop.signalled();
   if (metricsFile) await writeApplyMetrics(metricsFile, jobs, result, metrics, config, hosts, io, !result.interrupted && !signalled);
   if (result.interrupted || signalled) {
-    ctx.exitCode = signalled === 'SIGTERM' ? ExitCode.sigterm : signalled === 'SIGHUP' ? ExitCode.sighup : ExitCode.sigint;
+    ctx.exitCode = stopExitCode(signalled ?? 'SIGINT');
   } else {
     const bad = result.outcomes.some((o) => o.status === 'failed' || o.status === 'skipped' || o.status === 'conflict' || o.status === 'interrupted');
     ctx.exitCode = bad || result.snapshotFailures.length > 0 || unlistedHosts > 0 ? ExitCode.failure : ExitCode.ok;

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { filesystemRow, writeStandInZfs } from '../../support/standin-zfs.js';
 
@@ -59,5 +59,31 @@ for (const [signal, code] of [['SIGHUP', 129], ['SIGTERM', 143], ['SIGINT', 130]
     assert.match(snapshots[0]!, /^tank\/a@zform_\d/);
     const locks = existsSync(s.lockDir) ? await readdir(s.lockDir) : [];
     assert.deepEqual(locks, []);
+  });
+}
+
+for (const [signal, code] of [['SIGINT', 130], ['SIGHUP', 129]] as const) {
+  test(`${signal} at apply's confirmation prompt cancels at once: exit ${code}, nothing taken (it went on waiting for an answer)`, async () => {
+    const s = await standIn();
+    const pidFile = s.started + '.pid';
+    // the listing writes zform's pid (the stand-in's parent), so the signal goes to zform, not to `script`
+    await writeStandInZfs(dirname(s.config), `{ echo $PPID > ${pidFile}; cat ${join(dirname(s.config), 'datasets')}; }`, `for s in "$@"; do echo "$s"; done >> ${s.snapshotLog}`);
+    const cmd = `exec "${process.execPath}" "${BIN}" apply -c "${s.config}"`;
+    const child = spawn('script', ['-qefc', cmd, '/dev/null'], { env: s.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let sent = false;
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!sent && out.includes('Enter a value:')) {
+        sent = true;
+        void readFile(pidFile, 'utf8').then((pid) => process.kill(Number(pid.trim()), signal));
+      }
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const exit = await new Promise<number | null>((resolve) => child.on('close', (c) => { clearTimeout(timer); resolve(c); }));
+    assert.ok(sent, out.slice(-500));
+    assert.equal(exit, code, out.slice(-500));
+    assert.match(out, /Apply cancelled\./);
+    assert.equal(existsSync(s.snapshotLog), false, 'no snapshot taken');
   });
 }
