@@ -129,25 +129,33 @@ export async function readInputBytes(file: string, max: number = bufferConstants
     if (!st.isFile()) throw new Error(`is ${describeKind(st)}, not a regular file`);
     const tooLarge = () => new Error(`is larger than ${max} bytes, more than zform reads`);
     if (st.size > max) throw tooLarge();
-    // one buffer of the size stat gave (and a little more, to see the end): a second copy of a plan of hundreds of
-    // MB would double the peak; it grows only if the file does while it is read
-    const limit = Math.min(max + 1, bufferConstants.MAX_LENGTH);
-    let buf = Buffer.allocUnsafe(Math.min(st.size + 65536, limit));
-    let total = 0;
-    for (;;) {
-      if (total === buf.length) {
-        if (total >= limit) throw tooLarge();
-        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, limit));
-        buf.copy(bigger, 0, 0, total);
-        buf = bigger;
-      }
-      const { bytesRead } = await fh.read(buf, total, buf.length - total, null);
-      if (bytesRead === 0) break;
-      total += bytesRead;
-    }
-    if (total > max) throw tooLarge();
-    return buf.subarray(0, total);
+    const bytes = await readAtMost(fh, max, st.size);
+    if (bytes === null) throw tooLarge();
+    return bytes;
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * The rest of `fh` (a file, or a pipe: read to its end) in one buffer of `sizeHint` bytes and a little more (to see
+ * the end), grown only when there is more: a second copy of a plan of hundreds of MB would double the peak. Null
+ * when there is more than `max` bytes, found after reading at most `max` + 1.
+ */
+export async function readAtMost(fh: fs.FileHandle, max: number, sizeHint = 0): Promise<Buffer | null> {
+  const limit = Math.min(max + 1, bufferConstants.MAX_LENGTH);
+  let buf = Buffer.allocUnsafe(Math.min(sizeHint + 65536, limit));
+  let total = 0;
+  for (;;) {
+    if (total === buf.length) {
+      if (total >= limit) return null;
+      const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, limit));
+      buf.copy(bigger, 0, 0, total);
+      buf = bigger;
+    }
+    const { bytesRead } = await fh.read(buf, total, buf.length - total, null);
+    if (bytesRead === 0) break;
+    total += bytesRead;
+  }
+  return total > max ? null : buf.subarray(0, total);
 }

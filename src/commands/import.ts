@@ -18,20 +18,13 @@ export const ZREPL_FILE_MAX_BYTES = 16 * 1024 * 1024;
 async function readZreplFile(file: string): Promise<ZreplFile> {
   // node:fs/promises only when the command runs: this module loads at every run (src/read-file.ts)
   const { open } = await import('node:fs/promises');
+  const { readAtMost } = await import('../fsafe.js');
   try {
     const fh = await open(file, 'r');
     try {
-      const parts: Buffer[] = [];
-      let total = 0;
-      for (;;) {
-        const buf = Buffer.allocUnsafe(1 << 16);
-        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-        if (bytesRead === 0) break;
-        total += bytesRead;
-        if (total > ZREPL_FILE_MAX_BYTES) throw new UsageError(`cannot read ${file}: larger than ${ZREPL_FILE_MAX_BYTES / 1024 / 1024} MiB, not a zrepl config`);
-        parts.push(buf.subarray(0, bytesRead));
-      }
-      return { file, text: Buffer.concat(parts, total).toString('utf8') };
+      const bytes = await readAtMost(fh, ZREPL_FILE_MAX_BYTES);
+      if (bytes === null) throw new UsageError(`cannot read ${file}: larger than ${ZREPL_FILE_MAX_BYTES / 1024 / 1024} MiB, not a zrepl config`);
+      return { file, text: bytes.toString('utf8') };
     } finally {
       await fh.close();
     }

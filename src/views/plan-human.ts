@@ -52,7 +52,6 @@ function groupSteps(actions: Action[]): Action[][] {
   return groups;
 }
 
-
 /** How a pool's snapshots are taken: in one atomic `zfs snapshot` when their names fit in the argument limit every
  *  host accepts (MAX_ARGV_BYTES), else in as few commands as the host's limit allows, each atomic (ZfsHost.snapshot). */
 function snapshotCommandText(snapshots: string[]): string {
@@ -60,6 +59,7 @@ function snapshotCommandText(snapshots: string[]): string {
   for (const s of snapshots) bytes += Buffer.byteLength(s) + 1;
   return bytes <= MAX_ARGV_BYTES ? 'one atomic zfs snapshot' : `${snapshots.length} names, more than one zfs snapshot may take on every host: atomic in batches`;
 }
+
 class Renderer {
   private readonly c: ChalkInstance;
   private readonly hostLabels: boolean;

@@ -17,7 +17,6 @@ export const LIST_COLUMNS = [
  *  snapshot would cost zfs a lookup each and the listing about a tenth of its bytes. */
 export const VERSION_LIST_COLUMNS = ['name', 'type', 'guid', 'createtxg', 'creation', 'userrefs', 'written'] as const;
 
-
 /** Output that does not have the shape we asked for: a bug or an unsupported OpenZFS. */
 export class ZfsParseError extends ZformError {
   constructor(what: string, line: number, text: string) {
