@@ -141,7 +141,11 @@ test('direct: killing the receiver mid-stream ends the sender (a closed pipe, no
     `echo $$ > ${dir}/recv.pid; exec cat > /dev/null\n`,
   );
   const t = transferError(runHostTransfer(host, host, full, recvArgs, {
-    onProgress: () => { process.kill(Number(readFileSync(join(dir, 'recv.pid'), 'utf8')), 'SIGKILL'); },
+    onProgress: () => {
+      const pid = Number(readFileSync(join(dir, 'recv.pid'), 'utf8'));
+      assert.ok(pid > 0, 'the receiver wrote its pid'); // never process.kill(0): that is this process group
+      process.kill(pid, 'SIGKILL');
+    },
   }));
   const err = await t;
   assert.equal(err.side, 'receive');
