@@ -3,6 +3,8 @@
 // needs its parent's) have completed; up to `concurrency` of its transfers run at once. What ZFS can batch is still
 // batched by group commit (group-commit.ts): the holds (releases) of one tag on one host, the GUID checks of one
 // target host and the cursor moves of one host that chains ask for while such a command runs go out together next.
+// The other commands a chain runs on its own (destroys, rollbacks, renames, placeholders) are as many at once as its
+// transfers may be: a prune of 10,000 datasets must not start 10,000 `zfs destroy` processes together.
 import type { Action, JobPlan } from '../plan/types.js';
 import type { DatasetOutcome } from './events.js';
 import { GroupCommit } from './group-commit.js';
@@ -23,6 +25,8 @@ class ChainRun extends ChainBook {
   /** per source dataset: its chain's end */
   private readonly ended = new Map<string, Promise<void>>();
   private readonly steps: Semaphore;
+  /** the commands chains run on their own (not batched, not transfers), at most `concurrency` at once */
+  private readonly commands: Semaphore;
   private readonly batches = new GroupCommit<Item, void>(async (_key, items) => {
     const singles: Item[] = [];
     await this.runBatch(items, singles);
@@ -42,6 +46,12 @@ class ChainRun extends ChainBook {
   constructor(jobPlan: JobPlan, ops: WaveOps, concurrency: number) {
     super(jobPlan, ops);
     this.steps = new Semaphore(concurrency);
+    this.commands = new Semaphore(concurrency);
+  }
+
+  protected override async runSingle(it: Item): Promise<void> {
+    const release = await this.commands.acquire();
+    try { await super.runSingle(it); } finally { release(); }
   }
 
   async all(): Promise<void> {

@@ -202,6 +202,34 @@ test('--parallelism caps the transfers of jobs on different hosts, which run at 
   assert.deepEqual(r.outcomes.map((o) => o.job), [...r.outcomes.filter((o) => o.job === 'a'), ...r.outcomes.filter((o) => o.job === 'b')].map((o) => o.job), 'outcomes in plan order');
 });
 
+test('concurrency 3: a prune of every dataset runs at most 3 destroys at once, not one per dataset', async () => {
+  const w = world(3);
+  w.config = parseConfig(`${yaml(3)}    pruning:
+      keep_source: [ { type: last_n, count: 1, regex: "^s" } ]
+      keep_target: [ { type: last_n, count: 1, regex: "^s" } ]
+`, 'zform.yml');
+  await apply(w, await plan(w));
+  w.hosts.local!.apply(...kids.map((k) => `write ${k} 10K`), `snapshot tank/d@s2 tank/d/k03/x@s2 ${kids.map((k) => `${k}@s2`).join(' ')}`);
+  const p = await plan(w);
+  const destroys = p.jobs[0]!.datasets.flatMap((d) => d.actions).filter((a) => a.kind === 'destroy_snapshots');
+  assert.equal(destroys.length, 2 * (N + 2)); // @s1 on both sides of every dataset
+  const { r, events } = await apply(w, p);
+  assert.ok(r.outcomes.every((o) => o.status === 'ok'), JSON.stringify(r.outcomes));
+  let n = 0;
+  let max = 0;
+  for (const e of events) {
+    if ((e.type !== 'apply_start' && e.type !== 'apply_complete' && e.type !== 'apply_errored') || e.action.kind !== 'destroy_snapshots') continue;
+    n += e.type === 'apply_start' ? 1 : -1;
+    max = Math.max(max, n);
+  }
+  assert.equal(max, 3);
+  for (const k of ['tank/d', ...kids]) {
+    assert.equal(w.hosts.local!.guidOf(`${k}@s1`), undefined, k);
+    assert.equal(w.hosts.nas!.guidOf(`backup/${k}@s1`), undefined, k);
+  }
+  assert.equal(changes(await plan(w)), 0);
+});
+
 test('the plan view says how many transfers run at once', async () => {
   const w = world(4);
   const text = renderPlanHuman(await plan(w), { color: false });
