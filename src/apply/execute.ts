@@ -19,6 +19,7 @@ import { emptyTotals, type ApplyHooks, type ApplyResult, type DatasetOutcome } f
 import { addTotals, computeApplyTotals } from './totals.js';
 import { computeOutcomeEnv, runPlannedHook } from './hooks.js';
 import { monotonicMs } from '../clock.js';
+import { COMMANDS_AT_ONCE, mapLimited } from '../limit.js';
 
 export interface ApplyOptions {
   hosts: HostPool;
@@ -332,15 +333,21 @@ async function bookkeep(
 async function confirmTransfers(t: ZfsHost, targetHost: string, items: Transferred[], delivered: (bytes: number) => void): Promise<unknown[]> {
   const names = items.map((i) => `${i.action.targetDataset}@${i.action.to.name}`);
   const got = await t.getGuids(names).catch(() => null);
-  return Promise.all(items.map(async (i, k) => {
-    const g = got ? got.get(names[k]!) : (await t.getProperties(names[k]!, ['guid'])).guid;
-    if (g !== i.expected) {
-      throw new ZformError('zfs', `${targetHost}:${names[k]} has GUID ${g ?? 'none'} after receive, expected ${i.expected}`);
+  // one command per item only when the batched check failed, or for a replaced placeholder: a few at a time
+  return mapLimited(items, COMMANDS_AT_ONCE, async (i, k) => {
+    try {
+      const g = got ? got.get(names[k]!) : (await t.getProperties(names[k]!, ['guid'])).guid;
+      if (g !== i.expected) {
+        throw new ZformError('zfs', `${targetHost}:${names[k]} has GUID ${g ?? 'none'} after receive, expected ${i.expected}`);
+      }
+      // A forced receive replaced a placeholder: the dataset now holds data, so it is no longer one.
+      if (i.action.receive.force) await t.setProperties(i.action.targetDataset, { 'zform:placeholder': 'off' });
+      delivered(i.bytes);
+      return null;
+    } catch (err) {
+      return err;
     }
-    // A forced receive replaced a placeholder: the dataset now holds data, so it is no longer one.
-    if (i.action.receive.force) await t.setProperties(i.action.targetDataset, { 'zform:placeholder': 'off' });
-    delivered(i.bytes);
-  }).map((p) => p.then(() => null, (err: unknown) => err)));
+  });
 }
 
 /** Streams one send into its receive; the caller confirms the GUID before any cursor moves. */

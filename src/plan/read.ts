@@ -7,6 +7,10 @@ import { compileFilter } from '../config/filter.js';
 import { ZformError } from '../errors.js';
 import { computeWireHosts, type HostPrograms } from './wire.js';
 import { ZfsError } from '../zfs/errors.js';
+import { COMMANDS_AT_ONCE, mapLimited } from '../limit.js';
+
+/** `zfs send -n -v -t` decodes at once (each a process on the source host) */
+export const RESUME_DECODES_AT_ONCE = COMMANDS_AT_ONCE;
 
 export interface Inventories {
   /** jobs whose listings all succeeded */
@@ -93,13 +97,14 @@ export async function readInventories(
     const hosts = [...new Set(all.map((f) => f.host))].sort();
     throw hosts.length === 1 ? all[0]!.error : new ZformError('zfs', `OpenZFS's zfs command was not found on hosts ${hosts.join(', ')}`);
   }
-  const decoded = await Promise.all([...tokenHost].map(async ([token, host]): Promise<[string, DecodedResumeToken]> => {
+  // one `zfs send -n -v -t` per token: after a target pool filled up, every dataset may have one
+  const decoded = await mapLimited([...tokenHost], RESUME_DECODES_AT_ONCE, async ([token, host]): Promise<[string, DecodedResumeToken]> => {
     try {
       return [token, await hostFor(host).decodeResumeToken(token)];
     } catch (err) {
       return [token, { error: oneLine(err) }];
     }
-  }));
+  });
   return { inventories, resumeTokens: Object.fromEntries(decoded), failures, programs: Object.fromEntries(await programsP) };
 }
 

@@ -11,6 +11,7 @@ import { readInventories } from '../../../src/plan/read.js';
 import { computePlan } from '../../../src/plan/compute.js';
 import { applyPlan } from '../../../src/apply/execute.js';
 import type { Plan } from '../../../src/plan/types.js';
+import { COMMANDS_AT_ONCE } from '../../../src/limit.js';
 import type { Config } from '../../../src/config/types.js';
 import type { ApplyEvent } from '../../../src/apply/events.js';
 
@@ -153,6 +154,31 @@ test('a GUID that does not match after receive fails that dataset only, and its 
   assert.equal(r.outcomes.filter((o) => o.status === 'ok').length, N);
   const bms = (await w.src.list(['tank/d/k05'])).versions.filter((v) => v.kind === 'bookmark').map((v) => v.guid);
   assert.deepEqual(bms, [w.src.guidOf('tank/d/k05@s1')], 'the cursor did not move to s2');
+});
+
+test('when the batched GUID check fails, each delivery is checked on its own, at most COMMANDS_AT_ONCE at once', async () => {
+  const w = world();
+  await apply(w, await plan(w));
+  newSnapshots(w, 's2');
+  const p = await plan(w);
+  w.dst.getGuids = async () => { throw new Error('zfs get on nas: connection reset'); };
+  const orig = w.dst.getProperties.bind(w.dst);
+  let inFlight = 0;
+  let max = 0;
+  const checked: string[] = [];
+  w.dst.getProperties = async (name, props) => {
+    inFlight++;
+    max = Math.max(max, inFlight);
+    await new Promise((r) => setTimeout(r, 2));
+    inFlight--;
+    if (props.includes('guid')) checked.push(name);
+    return orig(name, props);
+  };
+  const r = await apply(w, p);
+  assert.ok(r.outcomes.every((o) => o.status === 'ok'), JSON.stringify(r.outcomes));
+  assert.deepEqual(checked.sort(), ['tank/d', ...kids].map((d) => `backup/${d}@s2`).sort());
+  assert.equal(max, COMMANDS_AT_ONCE);
+  assert.equal(actionCount(await plan(w)), 0);
 });
 
 test('guarantee_incremental: tentative cursors before the sends, one release per side; interrupted mid-way, the next plan finishes', async () => {

@@ -1,7 +1,7 @@
 // readInventories against FakeHost: one listing per host and set of roots, resume tokens decoded once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readInventories } from '../../../src/plan/read.js';
+import { RESUME_DECODES_AT_ONCE, readInventories } from '../../../src/plan/read.js';
 import { FakeHost } from '../../support/fake-zfs/host.js';
 import type { ResumeTokenInfo, ZfsHost } from '../../../src/zfs/types.js';
 import { NOW, config, job, token } from '../../support/dsl.js';
@@ -92,6 +92,34 @@ test('every distinct resume token on a target is decoded once, on the source hos
   assert.ok('error' in r.resumeTokens.BAD!);
   assert.match((r.resumeTokens.BAD as { error: string }).error, /\S/);
   assert.equal(r.inventories.one!.target!.datasets.find((d) => d.name === 'backup/one/tank')!.resumeToken, 'GOOD');
+});
+
+test('many resume tokens (a target pool that filled up): at most RESUME_DECODES_AT_ONCE zfs send -n -v -t at once', async () => {
+  const { local, nas } = hosts();
+  const names = Array.from({ length: 30 }, (_, i) => `backup/one/tank/d${String(i).padStart(2, '0')}`);
+  nas.apply(...names.map((n) => `create ${n}`));
+  let inFlight = 0;
+  let max = 0;
+  const src = new Proxy(local, {
+    get(t, p) {
+      if (p === 'decodeResumeToken') {
+        return async (tok: string) => {
+          inFlight++;
+          max = Math.max(max, inFlight);
+          await new Promise((r) => setTimeout(r, 2));
+          inFlight--;
+          return token({ toname: `tank/${tok}@s2`, toguid: '123', fromguid: '45' });
+        };
+      }
+      const v = Reflect.get(t, p, t) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+    },
+  });
+  const tgt = withTokens(nas, Object.fromEntries(names.map((n, i) => [n, `T${i}`])), {}, []);
+  const r = await readInventories(config([job({ name: 'one', target: { host: 'nas', rootFs: 'backup/one' } })]), ['one'], (n) => (n === 'local' ? src : tgt));
+  assert.equal(max, RESUME_DECODES_AT_ONCE);
+  assert.equal(Object.keys(r.resumeTokens).length, 30);
+  assert.deepEqual(r.resumeTokens.T29, token({ toname: 'tank/T29@s2', toguid: '123', fromguid: '45' }));
 });
 
 test('a host that cannot be listed fails only the jobs that need it; the others still plan, and the run exits 1', async () => {
