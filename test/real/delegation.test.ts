@@ -23,6 +23,7 @@ const tgt = (source: string) => `${ROOT_FS}/${source}`;
 let src: Pool;
 let dst: Pool;
 let dir: string;
+let devZfsMode = '';
 
 /** README.md's delegation lines, for this test's pools (read from the README, so that the two cannot drift apart). */
 function readmeAllowLines(): string[] {
@@ -45,7 +46,9 @@ function assertOk(r: ShResult, what: string): void {
 before(async () => {
   src = await createPool(S, { mounted: true });
   dst = await createPool(T);
-  // a system with udev makes /dev/zfs 0666 (OpenZFS's 90-zfs.rules); the guest has no udev
+  // a system with udev makes /dev/zfs 0666 (OpenZFS's 90-zfs.rules); the guest has no udev. Put back afterwards:
+  // other files in this guest expect a user without rights to be refused by /dev/zfs (zfs-layer: permission_denied).
+  devZfsMode = (await sh('stat -c %a /dev/zfs')).trim();
   await sh(`chmod 0666 /dev/zfs && (id ${USER} >/dev/null 2>&1 || useradd --no-create-home ${USER})`);
   dir = mkdtempSync('/tmp/zform-deleg-');
   chmodSync(dir, 0o755);
@@ -69,6 +72,7 @@ before(async () => {
 });
 
 after(async () => {
+  if (devZfsMode) await sh(`chmod ${q(devZfsMode)} /dev/zfs`);
   await src?.destroy();
   await dst?.destroy();
   if (dir) rmSync(dir, { recursive: true, force: true });
