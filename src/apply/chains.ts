@@ -8,7 +8,7 @@
 import type { Action, JobPlan } from '../plan/types.js';
 import type { DatasetOutcome } from './events.js';
 import { GroupCommit } from './group-commit.js';
-import { Semaphore } from './slots.js';
+import { Semaphore } from '../limit.js';
 import {
   bookkeepingRun, ChainBook, isBookkeeping, type BatchKind, type Chain, type Delivered, type Item, type SendAction, type WaveOps,
 } from './waves.js';

@@ -1,28 +1,6 @@
-// Limits on transfers in flight: a counting semaphore, and the slots of a whole apply (--parallelism across jobs,
-// and a ceiling per SSH host) that a transfer takes all at once, always in the same order so that none can deadlock.
-
-/** A counting semaphore: acquire() resolves with the function that gives the slot back (once). */
-export class Semaphore {
-  private used = 0;
-  private readonly waiters: (() => void)[] = [];
-  constructor(readonly size: number) {
-    if (!(size >= 1)) throw new RangeError('a semaphore needs at least one slot');
-  }
-
-  get inUse(): number { return this.used; }
-
-  async acquire(): Promise<() => void> {
-    if (this.used < this.size) this.used++;
-    else await new Promise<void>((resolve) => this.waiters.push(resolve)); // the releaser hands its slot over
-    let given = false;
-    return () => {
-      if (given) return;
-      given = true;
-      const next = this.waiters.shift();
-      if (next) next(); else this.used--;
-    };
-  }
-}
+// Limits on transfers in flight: the slots of a whole apply (--parallelism across jobs, and a ceiling per SSH host)
+// that a transfer takes all at once, always in the same order so that none can deadlock.
+import { Semaphore } from '../limit.js';
 
 /** SSH session channels a host's transfers may use at once: OpenSSH's MaxSessions (10) less two for the zfs
  *  commands of the chains running meanwhile (channels beyond the server's real limit wait, ssh-slots.ts). */

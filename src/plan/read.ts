@@ -9,9 +9,6 @@ import { computeWireHosts, type HostPrograms } from './wire.js';
 import { ZfsError } from '../zfs/errors.js';
 import { COMMANDS_AT_ONCE, mapLimited } from '../limit.js';
 
-/** `zfs send -n -v -t` decodes at once (each a process on the source host) */
-export const RESUME_DECODES_AT_ONCE = COMMANDS_AT_ONCE;
-
 export interface Inventories {
   /** jobs whose listings all succeeded */
   inventories: Record<string, JobInventory>;
@@ -98,7 +95,7 @@ export async function readInventories(
     throw hosts.length === 1 ? all[0]!.error : new ZformError('zfs', `OpenZFS's zfs command was not found on hosts ${hosts.join(', ')}`);
   }
   // one `zfs send -n -v -t` per token: after a target pool filled up, every dataset may have one
-  const decoded = await mapLimited([...tokenHost], RESUME_DECODES_AT_ONCE, async ([token, host]): Promise<[string, DecodedResumeToken]> => {
+  const decoded = await mapLimited([...tokenHost], COMMANDS_AT_ONCE, async ([token, host]): Promise<[string, DecodedResumeToken]> => {
     try {
       return [token, await hostFor(host).decodeResumeToken(token)];
     } catch (err) {

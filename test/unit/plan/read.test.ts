@@ -1,7 +1,8 @@
 // readInventories against FakeHost: one listing per host and set of roots, resume tokens decoded once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RESUME_DECODES_AT_ONCE, readInventories } from '../../../src/plan/read.js';
+import { readInventories } from '../../../src/plan/read.js';
+import { COMMANDS_AT_ONCE } from '../../../src/limit.js';
 import { FakeHost } from '../../support/fake-zfs/host.js';
 import type { ResumeTokenInfo, ZfsHost } from '../../../src/zfs/types.js';
 import { NOW, config, job, token } from '../../support/dsl.js';
@@ -94,7 +95,7 @@ test('every distinct resume token on a target is decoded once, on the source hos
   assert.equal(r.inventories.one!.target!.datasets.find((d) => d.name === 'backup/one/tank')!.resumeToken, 'GOOD');
 });
 
-test('many resume tokens (a target pool that filled up): at most RESUME_DECODES_AT_ONCE zfs send -n -v -t at once', async () => {
+test('many resume tokens (a target pool that filled up): at most COMMANDS_AT_ONCE zfs send -n -v -t at once', async () => {
   const { local, nas } = hosts();
   const names = Array.from({ length: 30 }, (_, i) => `backup/one/tank/d${String(i).padStart(2, '0')}`);
   nas.apply(...names.map((n) => `create ${n}`));
@@ -117,7 +118,7 @@ test('many resume tokens (a target pool that filled up): at most RESUME_DECODES_
   });
   const tgt = withTokens(nas, Object.fromEntries(names.map((n, i) => [n, `T${i}`])), {}, []);
   const r = await readInventories(config([job({ name: 'one', target: { host: 'nas', rootFs: 'backup/one' } })]), ['one'], (n) => (n === 'local' ? src : tgt));
-  assert.equal(max, RESUME_DECODES_AT_ONCE);
+  assert.equal(max, COMMANDS_AT_ONCE);
   assert.equal(Object.keys(r.resumeTokens).length, 30);
   assert.deepEqual(r.resumeTokens.T29, token({ toname: 'tank/T29@s2', toguid: '123', fromguid: '45' }));
 });
