@@ -10,6 +10,7 @@ import type { Action, DatasetPlan, JobPlan } from '../plan/types.js';
 import type { ApplyHooks, DatasetOutcome } from './events.js';
 import { ZformError } from '../errors.js';
 import { addTo } from '../multimap.js';
+import { jobBlocker } from '../plan/queries.js';
 
 export type SendAction = Extract<Action, { kind: 'send' }>;
 export type BatchKind = 'hold' | 'release';
@@ -97,13 +98,16 @@ export class ChainBook {
   constructor(jobPlan: JobPlan, protected readonly ops: WaveOps) {
     this.job = jobPlan.job;
     this.interrupted = ops.initiallyInterrupted;
+    const blocker = jobBlocker(jobPlan);
     for (const ds of jobPlan.datasets) {
       const outcome: DatasetOutcome = { job: this.job, source: ds.source, target: ds.target, status: 'ok', reason: null, actionsDone: 0, actionsTotal: ds.actions.length };
       this.outcomes.push(outcome);
       this.status.set(ds.source, outcome);
       if (ds.actions.length === 0) {
         const errors = ds.diagnostics.filter((d) => d.severity === 'error');
-        if (errors.length > 0) { outcome.status = 'conflict'; outcome.reason = errors[0]!.summary; } else outcome.status = 'unchanged';
+        if (errors.length > 0) { outcome.status = 'conflict'; outcome.reason = errors[0]!.summary; }
+        else if (blocker) { outcome.status = 'skipped'; outcome.reason = blocker.summary; } // its job cannot replicate
+        else outcome.status = 'unchanged';
         continue;
       }
       const c: Chain = { ds, outcome, state: 'waiting' };

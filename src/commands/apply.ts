@@ -171,7 +171,9 @@ async function planAndExecute(run: ApplyRun): Promise<void> {
   const metricsFile = args['metrics-file'];
   const plan = await obtainPlan(run);
   view.plan(plan);
-  const { errors, unlistedHosts } = planErrors(plan);
+  // a job's own error (a host not listed, a target pool that does not exist, a source root gone) fails the run even
+  // when the job's other actions (its snapshots) succeed: nothing of it is replicated until it is fixed
+  const { errors, jobErrors } = planErrors(plan);
   if (!planHasChanges(plan)) {
     // --json still ends with its one change_summary (nothing changed; conflicts listed as outcomes), so that a
     // consumer never gets an empty output; applyPlan runs no zfs command for a plan without actions.
@@ -197,6 +199,6 @@ async function planAndExecute(run: ApplyRun): Promise<void> {
     ctx.exitCode = stopExitCode(signalled ?? 'SIGINT');
   } else {
     const bad = result.outcomes.some((o) => o.status === 'failed' || o.status === 'skipped' || o.status === 'conflict' || o.status === 'interrupted');
-    ctx.exitCode = bad || result.snapshotFailures.length > 0 || unlistedHosts > 0 ? ExitCode.failure : ExitCode.ok;
+    ctx.exitCode = bad || result.snapshotFailures.length > 0 || jobErrors > 0 ? ExitCode.failure : ExitCode.ok;
   }
 }

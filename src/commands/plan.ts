@@ -57,10 +57,10 @@ export function planCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args
         } else if (planHasChanges(plan)) {
           view.unsaved();
         }
-        const { errors, unlistedHosts, anyActions } = planErrors(plan);
-        // Conflicts make the run fail only when no dataset can proceed; a host that could not be listed always does
-        // (documented in man/zform.1).
-        if ((errors > 0 && !anyActions) || unlistedHosts > 0) ctx.exitCode = ExitCode.failure;
+        const { errors, blockingErrors, anyActions } = planErrors(plan);
+        // Conflicts make the run fail only when no dataset can proceed; a job's error that stops the whole job (a host
+        // that could not be listed, a target pool that does not exist) always does (documented in man/zform.1).
+        if ((errors > 0 && !anyActions) || blockingErrors > 0) ctx.exitCode = ExitCode.failure;
         else if (args['detailed-exitcode'] && anyActions) ctx.exitCode = ExitCode.changes;
         else ctx.exitCode = ExitCode.ok;
       } finally {

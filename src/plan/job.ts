@@ -125,9 +125,14 @@ function replicationPlans(s: JobScope, target: NonNullable<JobConfig['target']>)
   const targetListing = inventory.target ?? EMPTY;
   if (!inventory.target) s.diagnostics.push(jobDiagnostic(job, 'error', `the target of job ${job.name} was not listed`));
   const targetFingerprint = (name: string): Fingerprint => ({ host: targetHost, dataset: name, digest: computeFingerprint(targetListing, name) });
-  const rootMissingPool = !indexListing(targetListing).dataset(rootFs) && !rootFs.includes('/');
+  // root_fs is a pool that does not exist, or lies in one (a typo in the pool's name): no placeholder can be made there
+  const pool = rootFs.split('/')[0]!;
+  const rootMissingPool = !indexListing(targetListing).dataset(rootFs) && (!rootFs.includes('/') || (targetListing.absentPools ?? []).includes(pool));
   if (rootMissingPool) {
-    s.diagnostics.push(jobDiagnostic(job, 'error', `root_fs ${rootFs} does not exist on ${targetHost}, and zform does not create pools`, ['create the pool (or point target.root_fs at an existing dataset); nothing is replicated until then']));
+    const summary = rootFs.includes('/')
+      ? `root_fs ${rootFs} is in pool ${pool}, which does not exist on ${targetHost}, and zform does not create pools`
+      : `root_fs ${rootFs} does not exist on ${targetHost}, and zform does not create pools`;
+    s.diagnostics.push({ ...jobDiagnostic(job, 'error', summary, ['create the pool (or point target.root_fs at an existing dataset); nothing is replicated until then']), blocksDatasets: true });
   }
   // Targets whose source is gone or renamed (only with a target listing: an unlisted side proves nothing).
   const gone = inventory.target && !rootMissingPool

@@ -1,32 +1,51 @@
 // Questions asked of a plan value: does it change anything, what errors it has, which datasets cannot proceed.
-import type { Plan } from './types.js';
+import type { DatasetPlan, Diagnostic, JobPlan, Plan } from './types.js';
 
 /** Does the plan change anything? */
 export function planHasChanges(plan: Plan): boolean {
   return plan.jobs.some((j) => j.snapshots.length > 0 || j.datasets.some((d) => d.actions.length > 0));
 }
 
-/** Error diagnostics, hosts that could not be listed (always a failure), and whether any dataset can proceed at all. */
-export function planErrors(plan: Plan): { errors: number; unlistedHosts: number; anyActions: boolean } {
+/** Error diagnostics (all, and the jobs' own), hosts that could not be listed, the jobs' errors that stop the whole
+ *  job (a host not listed, a target pool that does not exist), and whether any dataset can proceed at all. */
+export function planErrors(plan: Plan): { errors: number; jobErrors: number; unlistedHosts: number; blockingErrors: number; anyActions: boolean } {
   let errors = 0;
+  let jobErrors = 0;
   let unlistedHosts = 0;
+  let blockingErrors = 0;
   for (const j of plan.jobs) {
-    errors += j.diagnostics.filter((d) => d.severity === 'error').length;
-    unlistedHosts += j.diagnostics.filter((d) => d.severity === 'error' && d.host !== undefined).length;
+    for (const d of j.diagnostics) {
+      if (d.severity !== 'error') continue;
+      jobErrors++;
+      if (d.host !== undefined) unlistedHosts++;
+      if (isBlocking(d)) blockingErrors++;
+    }
     for (const d of j.datasets) errors += d.diagnostics.filter((x) => x.severity === 'error').length;
   }
-  return { errors, unlistedHosts, anyActions: planHasChanges(plan) };
+  return { errors: errors + jobErrors, jobErrors, unlistedHosts, blockingErrors, anyActions: planHasChanges(plan) };
 }
 
-/** Datasets that cannot proceed: an error on the dataset, or an error on its job and no actions. */
+function isBlocking(d: Diagnostic): boolean {
+  return d.severity === 'error' && (d.host !== undefined || d.blocksDatasets === true);
+}
+
+/** The job's error that stops each of its datasets without actions, if any. */
+export function jobBlocker(job: JobPlan): Diagnostic | undefined {
+  return job.diagnostics.find(isBlocking);
+}
+
+/** Can this dataset of the job not proceed? An error on it, or a job's error that stops the whole job (and no
+ *  actions). Another error of the job (a source root gone) stops only what it names. */
+export function isDatasetBlocked(job: JobPlan, d: DatasetPlan): boolean {
+  return d.diagnostics.some((x) => x.severity === 'error') || (d.actions.length === 0 && jobBlocker(job) !== undefined);
+}
+
+/** Datasets that cannot proceed (isDatasetBlocked), and a job with an error that selected none counts as one. */
 export function blockedDatasets(plan: Plan): number {
   let n = 0;
   for (const j of plan.jobs) {
-    const jobError = j.diagnostics.some((d) => d.severity === 'error');
-    for (const d of j.datasets) {
-      if (d.diagnostics.some((x) => x.severity === 'error') || (jobError && d.actions.length === 0)) n++;
-    }
-    if (jobError && j.datasets.length === 0) n++;
+    for (const d of j.datasets) if (isDatasetBlocked(j, d)) n++;
+    if (j.datasets.length === 0 && j.diagnostics.some((d) => d.severity === 'error')) n++;
   }
   return n;
 }

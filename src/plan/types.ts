@@ -93,6 +93,9 @@ export interface Diagnostic {
   conflict?: Conflict;
   /** a host that could not be listed: the job is not planned at all */
   host?: string;
+  /** a job's error that stops every dataset of it (a target pool that does not exist): those without actions are
+   *  blocked, not up to date */
+  blocksDatasets?: true;
 }
 
 /** What a dataset looked like when planned; apply with a saved plan refuses if it changed. */

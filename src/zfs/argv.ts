@@ -41,6 +41,11 @@ export function computeListArgv(roots: string[]): string[] {
   return ['list', '-H', '-p', '-r', '-t', 'filesystem,volume', '-o', LIST_COLUMNS.join(','), ...roots];
 }
 
+/** `zfs list` of the named pools' root datasets alone, names only: which pools exist. */
+export function computePoolCheckArgv(pools: string[]): string[] {
+  return ['list', '-H', '-o', 'name', '-d', '0', ...pools];
+}
+
 /** `zfs list` of the snapshots and bookmarks of the named datasets only (`-d 1`: their children's are a level deeper),
  *  with a version's own columns. On OpenZFS >= 2.2 columns beyond name,guid,createtxg leave its fast path. */
 export function computeVersionListArgv(datasets: string[]): string[] {

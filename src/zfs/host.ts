@@ -9,7 +9,7 @@ import { PLACEHOLDER_PROPERTY } from './names.js';
 import { ZfsError, computeErrorLines, makeOptionLikeError, parseItemFailures, type ZfsErrorCode } from './errors.js';
 import { makeZfsError, runZfs, runZfsResult, startZfs, type RunResult } from './run.js';
 import {
-  MAX_ARGV_BYTES, computeArgvBatches, computeOptionLikeOperand, computeDestroyPlan, computeListArgv, computePlaceholderArgv, computePlaceholderCheckArgv, computeSlices, computeVersionListArgv, computeReceiveArgv,
+  MAX_ARGV_BYTES, computeArgvBatches, computeOptionLikeOperand, computeDestroyPlan, computeListArgv, computePlaceholderArgv, computePoolCheckArgv, computePlaceholderCheckArgv, computeSlices, computeVersionListArgv, computeReceiveArgv,
   computeSendArgv, computeSnapshotGroups,
 } from './argv.js';
 import { BOOKKEEPING_PROGRAM, computeOpFailureLine, computeOpPool, parseProgramResult, runBookmarkGroups, runOneByOne } from './program.js';
@@ -54,6 +54,16 @@ export function computeOnlyMissing(r: RunResult, names: string[]): boolean {
     const m = MISSING_LINE.exec(l);
     return m !== null && wanted.has(m[1]!);
   });
+}
+
+function poolOf(name: string): string {
+  const slash = name.indexOf('/');
+  return slash < 0 ? name : name.slice(0, slash);
+}
+
+function withAbsentPools(listing: Listing, pools: string[]): Listing {
+  if (pools.length > 0) listing.absentPools = pools;
+  return listing;
 }
 
 /** The names a zfs command reported as not existing. */
@@ -107,7 +117,8 @@ export class CommandZfsHost implements ZfsHost {
     const lr = await this.runResult(listArgs, (chunk) => parser.push(chunk));
     if (!computeOnlyMissing(lr, roots)) this.fail(listArgs, lr);
     let { datasets } = parser.end();
-    if (datasets.length === 0) return makeListing(datasets, VersionTable.EMPTY, []);
+    const absentPools = await this.absentPoolsOf(computeMissingNames(lr), datasets);
+    if (datasets.length === 0) return withAbsentPools(makeListing(datasets, VersionTable.EMPTY, []), absentPools);
     // which datasets have zform:placeholder=on set locally (inherited is not a placeholder), asked while the
     // snapshots are listed (it walks every dataset of the roots: on a large target, seconds)
     const versionsP = this.listVersions(datasets.map((d) => d.name));
@@ -126,7 +137,19 @@ export class CommandZfsHost implements ZfsHost {
     for (const seg of table.segments) {
       for (let i = 0; i < seg.length; i++) if (seg.isSnapshot(i) && seg.userrefsAt(i) > 0) held.set(`${seg.dataset(i)}@${seg.name(i)}`, seg.userrefsAt(i));
     }
-    return makeListing(datasets, table, await this.listHolds(held));
+    return withAbsentPools(makeListing(datasets, table, await this.listHolds(held)), absentPools);
+  }
+
+  /** Of the pools of missing roots (below a pool: `backup/zform`, not `backup`), those that do not exist: one `zfs
+   *  list` of their root datasets, only when a root is missing and no dataset of its pool was listed. */
+  private async absentPoolsOf(missingRoots: string[], listed: DatasetRecord[]): Promise<string[]> {
+    const seen = new Set(listed.map((d) => poolOf(d.name)));
+    const pools = [...new Set(missingRoots.filter((r) => r.includes('/')).map(poolOf))].filter((p) => !seen.has(p)).sort();
+    if (pools.length === 0) return [];
+    const args = computePoolCheckArgv(pools);
+    const r = await this.runResult(args);
+    if (!computeOnlyMissing(r, pools)) this.fail(args, r);
+    return computeMissingNames(r).filter((n) => pools.includes(n)).sort();
   }
 
   /**

@@ -55,6 +55,9 @@ export interface Listing {
   /** sorted by dataset, then createtxg (bookmark before snapshot at equal txg) */
   versions: VersionRecord[];
   holds: HoldRecord[];
+  /** The pools of listed roots that were missing, where the pool does not exist either (a typo in a target's root_fs:
+   *  no placeholder can be created there). Present only when there are any. */
+  absentPools?: string[];
 }
 
 export interface ResumeTokenInfo {

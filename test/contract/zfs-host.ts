@@ -157,6 +157,8 @@ export function zfsHostContract(name: string, setup: () => Promise<ContractEnv>)
 
       assert.deepEqual(await host.list([r, `${r}/a`]), l, 'nested roots list each record once');
       assert.deepEqual(await host.list([`${P}/nope`]), { datasets: [], versions: [], holds: [] });
+      // a root in a pool that does not exist (a typo in root_fs): the listing says which pool
+      assert.deepEqual(await host.list(['zformnopool/x', `${P}/nope`]), { datasets: [], versions: [], holds: [], absentPools: ['zformnopool'] });
       const sub = await host.list([`${r}/a/b`, `${P}/nope`]);
       assert.deepEqual(sub.datasets.map((d) => d.name), [`${r}/a/b`]);
       assert.deepEqual(names(sub, `${r}/a/b`), ['@s1']);
@@ -651,7 +653,7 @@ export function zfsHostContract(name: string, setup: () => Promise<ContractEnv>)
         return env.commands(host) - c0;
       };
       assert.equal(await step(() => host.list([r])), 4, 'datasets, their snapshots and bookmarks, placeholders, holds');
-      assert.equal(await step(() => host.list([`${P}/nope`])), 1);
+      assert.equal(await step(() => host.list([`${P}/nope`])), 2, 'the datasets, then whether the missing root\'s pool exists');
       await host.create(`${r}/ph`, { 'zform:placeholder': 'on' });
       assert.equal(await step(() => host.list([r])), 5, 'a placeholder candidate: checked by name');
       assert.equal(await step(() => host.hold('t', [`${r}@1`])), 1);

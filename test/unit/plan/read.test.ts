@@ -66,7 +66,8 @@ test('one source listing with the filter roots and one target listing of root_fs
   // per distinct host+roots: one `zfs list` of datasets; when it found some, one `zfs list -d 1` of their snapshots and
   // bookmarks (a small tree: one slice) and one `zfs get -r` of zform:placeholder (no candidate: nothing more)
   assert.equal(local.commands, 3 * 3);
-  assert.equal(nas.commands, 3 + 1);
+  // backup/missing: its dataset listing, then whether its pool exists (no dataset of pool backup was listed with it)
+  assert.equal(nas.commands, 3 + 2);
   assert.deepEqual(r.inventories.one!.source.datasets.map((d) => d.name), ['other/x', 'tank', 'tank/a', 'tank/b']);
   assert.equal(r.inventories.two!.source, r.inventories.one!.source, 'the same listing, listed once');
   assert.deepEqual(r.inventories.one!.target!.datasets.map((d) => d.name), ['backup/one', 'backup/one/tank']);
@@ -146,7 +147,7 @@ test('a host that cannot be listed fails only the jobs that need it; the others 
   }]);
   assert.deepEqual(mirror!.datasets.map((d) => [d.source, d.actions.filter((a) => a.kind === 'send').length]), [['tank', 0], ['tank/b', 1]], 'the local job plans its send (under a placeholder)');
   assert.equal(validatePlan(p), null, 'the diagnostic\'s host is in the schema');
-  assert.deepEqual(planErrors(p), { errors: 1, unlistedHosts: 1, anyActions: true }, 'plan and apply exit 1 although another job has changes');
+  assert.deepEqual(planErrors(p), { errors: 1, jobErrors: 1, unlistedHosts: 1, blockingErrors: 1, anyActions: true }, 'plan and apply exit 1 although another job has changes');
   const text = renderPlanHuman(p, { color: false });
   assert.match(text, /^Error: cannot list target host nas: zfs list on nas: cannot open 'backup': pool I\/O is currently suspended\n  on job remote\n  nothing of job remote is planned until nas can be listed; the other jobs are planned as usual\n/m);
   assert.match(text, /^# job mirror \(local → local\): 1 send/m);

@@ -70,12 +70,31 @@ test('list: the datasets in one command, their snapshots and bookmarks in anothe
   assert.deepEqual(l.holds, [{ snapshot: 'p1/a@s1', tag: 'zform_STEP_J_job1' }, { snapshot: 'p1/a@s1', tag: 'keep' }]);
 });
 
-test('list: every root missing is one command and an empty listing', async () => {
+test('list: every root missing is an empty listing, and one more command asks whether their pool exists', async () => {
   const { ex, host } = hostWith({
     [`${LIST} p1/missing p1/missing2`]: { stderr: readFixture('list-all-missing.stderr'), code: 1 },
+    'zfs list -H -o name -d 0 p1': { stdout: 'p1\n' },
   });
   assert.deepEqual(await host.list(['p1/missing', 'p1/missing2']), { datasets: [], versions: [], holds: [] });
-  assert.equal(ex.calls.length, 1);
+  assert.equal(ex.calls.length, 2);
+});
+
+test('list: a missing root in a pool that does not exist names the pool in absentPools; a pool of listed datasets is not asked about', async () => {
+  const { ex, host } = hostWith({
+    [`${LIST} nopool/z p1/missing`]: { stderr: "cannot open 'nopool/z': dataset does not exist\ncannot open 'p1/missing': dataset does not exist\n", code: 1 },
+    'zfs list -H -o name -d 0 nopool p1': { stdout: 'p1\n', stderr: "cannot open 'nopool': dataset does not exist\n", code: 1 },
+  });
+  assert.deepEqual(await host.list(['nopool/z', 'p1/missing']), { datasets: [], versions: [], holds: [], absentPools: ['nopool'] });
+  assert.deepEqual(ex.lines().slice(1), ['zfs list -H -o name -d 0 nopool p1']);
+  // a root that is itself a pool is a listing of its own (root_fs: a pool); any other failure of the check throws
+  const { ex: ex2, host: h2 } = hostWith({ [`${LIST} nopool`]: { stderr: "cannot open 'nopool': dataset does not exist\n", code: 1 } });
+  assert.deepEqual(await h2.list(['nopool']), { datasets: [], versions: [], holds: [] });
+  assert.equal(ex2.calls.length, 1);
+  const { host: h3 } = hostWith({
+    [`${LIST} nopool/z`]: { stderr: "cannot open 'nopool/z': dataset does not exist\n", code: 1 },
+    'zfs list -H -o name -d 0 nopool': { stderr: 'cannot iterate filesystems: I/O error\n', code: 1 },
+  });
+  await assert.rejects(h3.list(['nopool/z']), (e: unknown) => e instanceof ZfsError);
 });
 
 test('list: no roots lists all pools; holds of every held snapshot in one command', async () => {
