@@ -54,6 +54,10 @@ export interface SshExecutorOptions {
   agent?: string;
 }
 
+/** Before every remote command (a POSIX shell's assignment, for that command and its children): zfs's messages in
+ *  English and its numbers unlocalised whatever the remote user's locale, as for local commands (local.ts). */
+export const REMOTE_ENV = 'LC_ALL=C ';
+
 /** sshd runs `$SHELL -c COMMAND`: COMMAND is one argument, which Linux limits to 128 KiB (MAX_ARG_STRLEN, NUL included). */
 export const MAX_REMOTE_COMMAND_BYTES = 128 * 1024 - 1;
 
@@ -202,7 +206,7 @@ export class SshExecutor implements Executor {
   }
 
   spawn(argv: string[], opts: ExecOptions = {}): SshExecProcess {
-    const command = quoteCommand(argv);
+    const command = REMOTE_ENV + quoteCommand(argv);
     const size = Buffer.byteLength(command);
     if (size > MAX_REMOTE_COMMAND_BYTES) {
       throw new ZformError('internal', `a command for ${this.host} is ${size} bytes once quoted; the remote shell accepts at most ${MAX_REMOTE_COMMAND_BYTES} (split it into batches)`);

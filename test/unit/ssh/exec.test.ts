@@ -45,6 +45,11 @@ test('a command runs with its arguments intact; exit code 0 and empty stderr', a
   assert.deepEqual(r, { stdout: "a b|it's|$HOME|`id`|x;y||", code: 0, signal: null, stderr: '' });
 });
 
+test('a remote command runs in the C locale whatever the remote user\'s (LC_ALL=C, as for local commands)', async () => {
+  const r = await run(ex, ['sh', '-c', 'printf "%s|" "$LC_ALL"; sh -c \'printf %s "$LC_ALL"\'']);
+  assert.deepEqual(r, { stdout: 'C|C', code: 0, signal: null, stderr: '' });
+});
+
 test('exit codes and stderr come back; a missing command is 127', async () => {
   const r = await run(ex, ['sh', '-c', 'echo out; echo "to stderr" >&2; exit 7']);
   assert.deepEqual(r, { stdout: 'out\n', code: 7, signal: null, stderr: 'to stderr\n' });
@@ -172,7 +177,7 @@ test('when the remote command ends first, a pipeline writing into its stdin fail
 });
 
 test('the longest command line the remote shell accepts runs; one byte more is refused before sending', async () => {
-  const overhead = "'printf' '%s' ''".length;
+  const overhead = "LC_ALL=C 'printf' '%s' ''".length;
   const arg = 'x'.repeat(MAX_REMOTE_COMMAND_BYTES - overhead);
   const r = await run(ex, ['printf', '%s', arg]);
   assert.equal(r.code, 0, r.stderr);
