@@ -91,7 +91,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .fail((msg, err) => {
       // yargs' own parse errors (a flag missing its value, ...) are usage errors; a command's errors pass through
       if (err && err.name !== 'YError') throw err;
-      throw new UsageError(usageMessage(msg ?? err?.message ?? 'invalid arguments'));
+      throw new UsageError(usageMessage(msg ?? err?.message ?? 'invalid arguments', computeCommandWord(argv)));
     });
   skipHelpCache(parser);
   let output = '';
@@ -169,14 +169,34 @@ function skipHelpCache(parser: unknown): void {
 }
 
 /** yargs' messages in zform's words where they are unclear ("Not enough arguments following: job"). Pure. */
-export function usageMessage(msg: string): string {
+export function usageMessage(msg: string, commandWord?: string): string {
   const missing = /^Not enough arguments following: (.+)$/.exec(msg);
   if (missing) {
     const name = missing[1]!;
     return `${name.length === 1 ? '-' : '--'}${name} needs a value`;
   }
+  // yargs says only "Did you mean plan?" for `zform plna`, and "Unknown argument: foo" for `zform foo`
+  if (commandWord !== undefined) {
+    const suggested = /^Did you mean (\S+)\?$/.exec(msg);
+    if (suggested) return `unknown command "${commandWord}" (did you mean ${suggested[1]}?)`;
+    if (msg === `Unknown argument: ${commandWord}`) return `unknown command "${commandWord}"`;
+  }
   // one line: yargs' "Invalid values:\n  Argument: ..." joined
   return msg.split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' ');
+}
+
+/** The global options that take a value (the next word, unless given as --name=value). */
+const GLOBAL_VALUE_OPTIONS = new Set(['-c', '--config', '--log-format', '--log-level', '--trace']);
+
+/** The word of argv in the command's place: the first that is neither an option nor a global option's value. Pure. */
+export function computeCommandWord(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return argv[i + 1];
+    if (GLOBAL_VALUE_OPTIONS.has(a)) { i++; continue; }
+    if (!a.startsWith('-') || a === '-') return a;
+  }
+  return undefined;
 }
 
 /** One line per error (plus detail lines), stack traces only with --verbose. */

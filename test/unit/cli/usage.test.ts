@@ -155,6 +155,21 @@ test('zform holds, test or import without a subcommand, import zrepl without a f
   }
 });
 
+test('an unknown command is named as one, with the nearest command when there is one; options before it are skipped', async () => {
+  const cases: [string[], string][] = [
+    [['plna'], 'unknown command "plna" (did you mean plan?)'],
+    [['-c', 'x.yml', '--log-level', 'info', 'statsu', '--json'], 'unknown command "statsu" (did you mean status?)'],
+    [['--config=x.yml', 'foo'], 'unknown command "foo"'],
+    // a known command's stray word stays yargs' own message
+    [['validate', 'extra'], 'Unknown argument: extra'],
+  ];
+  for (const [args, message] of cases) {
+    const r = await zform(args);
+    assert.equal(r.code, 64, args.join(' '));
+    assert.equal(r.err, `zform: ${message}\nRun 'zform --help' for usage.\n`, args.join(' '));
+  }
+});
+
 test("each command's --help lists the exit codes that apply to it (apply: 64, 75, 129, 130, 143), all in man EXIT STATUS", async () => {
   const man = await readFile(new URL('man/zform.1', ROOT), 'utf8');
   const exitStatus = man.split(/^\.SH EXIT STATUS$/m)[1]!.split(/^\.SH /m)[0]!;
