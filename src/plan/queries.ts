@@ -34,17 +34,18 @@ export function jobBlocker(job: JobPlan): Diagnostic | undefined {
   return job.diagnostics.find(isBlocking);
 }
 
-/** Can this dataset of the job not proceed? An error on it, or a job's error that stops the whole job (and no
- *  actions). Another error of the job (a source root gone) stops only what it names. */
-export function isDatasetBlocked(job: JobPlan, d: DatasetPlan): boolean {
-  return d.diagnostics.some((x) => x.severity === 'error') || (d.actions.length === 0 && jobBlocker(job) !== undefined);
+/** Can this dataset not proceed? An error on it, or its job's blocker (jobBlocker) and no actions. Another error of
+ *  the job (a source root gone) stops only what it names. */
+export function isDatasetBlocked(d: DatasetPlan, blocker: Diagnostic | undefined): boolean {
+  return d.diagnostics.some((x) => x.severity === 'error') || (d.actions.length === 0 && blocker !== undefined);
 }
 
 /** Datasets that cannot proceed (isDatasetBlocked), and a job with an error that selected none counts as one. */
 export function blockedDatasets(plan: Plan): number {
   let n = 0;
   for (const j of plan.jobs) {
-    for (const d of j.datasets) if (isDatasetBlocked(j, d)) n++;
+    const blocker = jobBlocker(j);
+    for (const d of j.datasets) if (isDatasetBlocked(d, blocker)) n++;
     if (j.datasets.length === 0 && j.diagnostics.some((d) => d.severity === 'error')) n++;
   }
   return n;

@@ -6,7 +6,7 @@ import type { Action, Conflict, DatasetPlan, Diagnostic, JobPlan, Plan, PlanSumm
 import { formatBytes, formatDuration } from '../config/units.js';
 import { CURSOR_PREFIX, TENTATIVE_CURSOR_PREFIX } from '../zfs/names.js';
 import { MAX_ARGV_BYTES } from '../zfs/argv.js';
-import { blockedDatasets, isDatasetBlocked, planErrors } from '../plan/queries.js';
+import { blockedDatasets, isDatasetBlocked, jobBlocker, planErrors } from '../plan/queries.js';
 import { plural } from '../text.js';
 import { writePieces } from './write-pieces.js';
 
@@ -284,7 +284,8 @@ export function* renderPlanHumanPieces(plan: Plan, opts: PlanHumanOptions): Gene
       const datasets = job.datasets.filter((d) => d.actions.length > 0);
       const count = job.snapshots.length + datasets.length;
       if (count === 0) continue;
-      const upToDate = job.datasets.filter((d) => d.actions.length === 0 && !isDatasetBlocked(job, d)).length;
+      const blocker = jobBlocker(job);
+      const upToDate = job.datasets.filter((d) => d.actions.length === 0 && !isDatasetBlocked(d, blocker)).length;
       const route = job.targetHost ? `${job.sourceHost} → ${job.targetHost}` : `${job.sourceHost}, no target`;
       const s = jobSummary(job);
       const jobUnknown = unknownSizeSends(job.datasets.flatMap((d) => d.actions));

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { G, dsPlan, job, lines, plan } from '../../support/dsl.js';
 import { renderPlanHuman } from '../../../src/views/plan-human.js';
+import { blockedDatasets, jobBlocker, planErrors } from '../../../src/plan/queries.js';
 import { validatePlanJson } from '../../support/plan-schema.js';
 
 const DAY = 86_400_000;
@@ -72,6 +73,20 @@ test('a missing source root is an error, never "all destroyed"; a deselected tar
   // a target the filter does not select is not "gone"
   const q = plan({ job: job({ filesystems: { 'tank<': true, 'tank/off': false }, replication: { destroyMissingMs: DAY } }), src: 'tank\ntank/keep @s1:g1', dst: `backup\nbackup/tank placeholder\nbackup/tank/off @a:g3[hold=${LR}]` });
   assert.equal(q.jobs[0]!.datasets.some((d) => d.source === 'tank/off'), false);
+});
+
+test('a missing source root stops only what it names: the job\'s other datasets are not blocked, and the plan does not say "ZFS matches"', () => {
+  const J = job({ filesystems: { 'tank/data<': true, 'tank/other<': true }, replication: { protection: { initial: 'guarantee_nothing', incremental: 'guarantee_nothing' } } });
+  const p = plan({ job: J, src: 'tank\ntank/other @a:g5', dst: `backup\nbackup/tank placeholder\nbackup/tank/data @a:g1[hold=${LR}]\nbackup/tank/other @a:g5` });
+  const other = dsPlan(p, 'tank/other');
+  assert.deepEqual([other.actions, other.diagnostics], [[], []], 'up to date');
+  assert.deepEqual(planErrors(p), { errors: 1, jobErrors: 1, unlistedHosts: 0, blockingErrors: 0, anyActions: false });
+  assert.equal(jobBlocker(p.jobs[0]!), undefined);
+  assert.equal(blockedDatasets(p), 0);
+  const text = renderPlanHuman(p, { color: false });
+  assert.match(text, /Error: source root tank\/data does not exist on local/);
+  assert.match(text, /\nNo changes planned\.\n/);
+  assert.doesNotMatch(text, /ZFS matches|cannot proceed/);
 });
 
 const RENAMED = {
