@@ -175,11 +175,12 @@ export function usageMessage(msg: string, commandWord?: string): string {
     const name = missing[1]!;
     return `${name.length === 1 ? '-' : '--'}${name} needs a value`;
   }
-  // yargs says only "Did you mean plan?" for `zform plna`, and "Unknown argument: foo" for `zform foo`
+  // yargs says only "Did you mean plan?" for `zform plna`, and "Unknown argument: foo" for `zform foo`; the word is
+  // quoted as JSON, so that a newline or an escape sequence in it stays on the one line, inert
   if (commandWord !== undefined) {
     const suggested = /^Did you mean (\S+)\?$/.exec(msg);
-    if (suggested) return `unknown command "${commandWord}" (did you mean ${suggested[1]}?)`;
-    if (msg === `Unknown argument: ${commandWord}`) return `unknown command "${commandWord}"`;
+    if (suggested) return `unknown command ${JSON.stringify(commandWord)} (did you mean ${suggested[1]}?)`;
+    if (msg === `Unknown argument: ${commandWord}`) return `unknown command ${JSON.stringify(commandWord)}`;
   }
   // one line: yargs' "Invalid values:\n  Argument: ..." joined
   return msg.split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' ');
