@@ -7,8 +7,22 @@ import { readFileSync } from 'node:fs';
 import { STREAM_HIGH_WATER_MARK, type ArgvBudget, type ExecOptions, type ExecProcess, type ExecResult, type Executor } from './exec.js';
 import { LINUX_ARGV_OVERHEAD, MAX_ARGV_BYTES, computeLocalArgvBudget } from './argv.js';
 
-/** What every child gets on top of our environment. */
-const CHILD_ENV = { LC_ALL: 'C' };
+/** Where OpenZFS installs zfs (/usr/sbin on Debian and most distributions, /sbin on FreeBSD and older layouts), which
+ *  the PATH of cron and of users other than root often lacks: searched after the user's own PATH. */
+export const ZFS_DIRS = ['/usr/sbin', '/sbin'];
+
+/** A child's PATH: `path` (an unset or empty one as /usr/bin:/bin), then each of ZFS_DIRS it lacks. Pure. */
+export function computeChildPath(path: string | undefined): string {
+  const base = path === undefined || path === '' ? '/usr/bin:/bin' : path;
+  const dirs = base.split(':');
+  return [base, ...ZFS_DIRS.filter((d) => !dirs.includes(d))].join(':');
+}
+
+/** What every child gets on top of our environment: zfs's messages in English, and zfs found where it is installed
+ *  (from PATH as it is at the spawn). */
+function childEnv(): { LC_ALL: string; PATH: string } {
+  return { LC_ALL: 'C', PATH: computeChildPath(process.env.PATH) };
+}
 
 /** The stack's soft limit from /proc/self/limits (children inherit it; it sets Linux's argv limit): bytes, null for
  *  unlimited, undefined when not known (not Linux). */
@@ -25,7 +39,7 @@ function readLocalArgvBudget(): ArgvBudget {
   const stack = readStackSoftLimit();
   if (stack === undefined) return { bytes: MAX_ARGV_BYTES, perArgument: 1 };
   let env = 0;
-  for (const [k, v] of Object.entries({ ...process.env, ...CHILD_ENV })) env += Buffer.byteLength(`${k}=${v ?? ''}`) + LINUX_ARGV_OVERHEAD;
+  for (const [k, v] of Object.entries({ ...process.env, ...childEnv() })) env += Buffer.byteLength(`${k}=${v ?? ''}`) + LINUX_ARGV_OVERHEAD;
   return { bytes: computeLocalArgvBudget(stack, env), perArgument: LINUX_ARGV_OVERHEAD };
 }
 
@@ -60,7 +74,7 @@ export class LocalExecutor implements Executor {
       reject: false,
       stripFinalNewline: false,
       // our children never need a terminal or our environment's LANG quirks: keep zfs's messages in English
-      env: CHILD_ENV,
+      env: childEnv(),
       extendEnv: true,
       cleanup: true,
       // its own process group, so that kill() reaches every process of a pipeline (execa's cleanup does not apply)
@@ -150,7 +164,7 @@ function waitExit(sub: Pick<ChildProcess, 'once' | 'stderr'>, file: string, err:
  *  before zform exits, and if zform dies first the command ends on its closed stdout (or completes, as a destroy would
  *  under execa had the signal come a moment later). */
 function spawnToEnd(file: string, args: string[], opts: ExecOptions): ExecProcess {
-  const sub = spawnChild(file, args, { stdio: [opts.stdin === 'pipe' ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { ...process.env, ...CHILD_ENV } });
+  const sub = spawnChild(file, args, { stdio: [opts.stdin === 'pipe' ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { ...process.env, ...childEnv() } });
   const err = collectStderr(sub, opts.stderrFilter);
   sub.stdin?.on('error', () => {});
   sub.stdout!.on('error', () => {});

@@ -54,9 +54,10 @@ export interface SshExecutorOptions {
   agent?: string;
 }
 
-/** Before every remote command (a POSIX shell's assignment, for that command and its children): zfs's messages in
- *  English and its numbers unlocalised whatever the remote user's locale, as for local commands (local.ts). */
-export const REMOTE_ENV = 'LC_ALL=C ';
+/** Before every remote command (a POSIX shell's assignments, for that command and its children), as for local
+ *  commands (local.ts): zfs's messages in English and its numbers unlocalised whatever the remote user's locale, and
+ *  zfs found in /usr/sbin or /sbin, which the PATH sshd gives a user other than root lacks (Debian's has neither). */
+export const REMOTE_ENV = 'LC_ALL=C PATH="${PATH:-/usr/bin:/bin}:/usr/sbin:/sbin" ';
 
 /** sshd runs `$SHELL -c COMMAND`: COMMAND is one argument, which Linux limits to 128 KiB (MAX_ARG_STRLEN, NUL included). */
 export const MAX_REMOTE_COMMAND_BYTES = 128 * 1024 - 1;

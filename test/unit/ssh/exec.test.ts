@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { SshExecutor, MAX_REMOTE_COMMAND_BYTES } from '../../../src/zfs/ssh.js';
+import { SshExecutor, MAX_REMOTE_COMMAND_BYTES, REMOTE_ENV } from '../../../src/zfs/ssh.js';
 import { ZformError } from '../../../src/errors.js';
 import { readText, run, startSshd, waitFor, type Sshd } from './sshd.js';
 
@@ -48,6 +48,20 @@ test('a command runs with its arguments intact; exit code 0 and empty stderr', a
 test('a remote command runs in the C locale whatever the remote user\'s (LC_ALL=C, as for local commands)', async () => {
   const r = await run(ex, ['sh', '-c', 'printf "%s|" "$LC_ALL"; sh -c \'printf %s "$LC_ALL"\'']);
   assert.deepEqual(r, { stdout: 'C|C', code: 0, signal: null, stderr: '' });
+});
+
+test('a remote command finds programs in /usr/sbin and /sbin after the remote PATH (zfs there, for a user whose PATH lacks them, as Debian\'s sshd gives)', async () => {
+  const narrow = await startSshd({ path: '/usr/bin:/bin' });
+  narrow.knownHosts('known_hosts', [`${narrow.hostField} ${narrow.hostKey}`]);
+  const nx = new SshExecutor('nas', narrow.config());
+  try {
+    assert.deepEqual(await run(nx, ['sh', '-c', 'printf %s "$PATH"']), { stdout: '/usr/bin:/bin:/usr/sbin:/sbin', code: 0, signal: null, stderr: '' });
+    // sshd itself lives in /usr/sbin only: found through the appended directories
+    assert.deepEqual(await run(nx, ['sh', '-c', 'command -v sshd']), { stdout: '/usr/sbin/sshd\n', code: 0, signal: null, stderr: '' });
+  } finally {
+    await nx.close();
+    await narrow.stop();
+  }
 });
 
 test('exit codes and stderr come back; a missing command is 127', async () => {
@@ -177,7 +191,7 @@ test('when the remote command ends first, a pipeline writing into its stdin fail
 });
 
 test('the longest command line the remote shell accepts runs; one byte more is refused before sending', async () => {
-  const overhead = "LC_ALL=C 'printf' '%s' ''".length;
+  const overhead = `${REMOTE_ENV}'printf' '%s' ''`.length;
   const arg = 'x'.repeat(MAX_REMOTE_COMMAND_BYTES - overhead);
   const r = await run(ex, ['printf', '%s', arg]);
   assert.equal(r.code, 0, r.stderr);

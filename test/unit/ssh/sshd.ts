@@ -53,7 +53,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startSshd(opts: { maxSessions?: number; rsa?: boolean } = {}): Promise<Sshd> {
+export async function startSshd(opts: { maxSessions?: number; rsa?: boolean; path?: string } = {}): Promise<Sshd> {
   mkdirSync('/run/sshd', { recursive: true }); // sshd's privilege separation directory
   const dir = mkdtempSync(join(tmpdir(), 'zform-sshd-'));
   const hostKey = makeKey(join(dir, 'host_ed25519'));
@@ -72,7 +72,7 @@ export async function startSshd(opts: { maxSessions?: number; rsa?: boolean } = 
     'PidFile none',
     'LogLevel VERBOSE',
     // root's login shell is bash, which sources ~/.bashrc for SSH commands (slow and noisy here) unless SHLVL says it is nested
-    'SetEnv SHLVL=1',
+    `SetEnv SHLVL=1${opts.path !== undefined ? ` PATH=${opts.path}` : ''}`,
     `MaxSessions ${opts.maxSessions ?? 10}`,
     '',
   ].join('\n'));

@@ -2,7 +2,8 @@
 // and a consumer that throws stops the command (closed pipe) and its error is what the caller sees.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LocalExecutor, readStackSoftLimit } from '../../../src/zfs/local.js';
+import { LocalExecutor, computeChildPath, readStackSoftLimit } from '../../../src/zfs/local.js';
+import { execFileSync } from 'node:child_process';
 import { runZfsResult } from '../../../src/zfs/run.js';
 
 const exec = new LocalExecutor('here');
@@ -69,4 +70,29 @@ test('a command run to its end (the lighter path) ends as a streamed one does: o
   }
   const r = await runZfsResult(exec, ['sh', '-c', 'printf "a\\tb\\n"; exit 1']);
   assert.deepEqual({ ...r }, { stdout: 'a\tb\n', stderr: '', code: 1, signal: null });
+});
+
+test('computeChildPath: the user\'s PATH first, then /usr/sbin and /sbin where it lacks them; unset or empty as /usr/bin:/bin', () => {
+  assert.equal(computeChildPath('/usr/bin:/bin'), '/usr/bin:/bin:/usr/sbin:/sbin');
+  assert.equal(computeChildPath('/usr/local/sbin:/usr/sbin:/usr/bin'), '/usr/local/sbin:/usr/sbin:/usr/bin:/sbin');
+  assert.equal(computeChildPath('/sbin:/usr/sbin'), '/sbin:/usr/sbin');
+  assert.equal(computeChildPath(undefined), '/usr/bin:/bin:/usr/sbin:/sbin');
+  assert.equal(computeChildPath(''), '/usr/bin:/bin:/usr/sbin:/sbin');
+});
+
+test('under a PATH without the sbin folders (cron\'s, a user\'s), a local command still finds a program that lives only in /usr/sbin, both ways it is run', () => {
+  // a fresh process with cron's PATH; sshd lives in /usr/sbin only
+  const script = `
+    import { LocalExecutor } from ${JSON.stringify(new URL('../../../src/zfs/local.js', import.meta.url).href)};
+    const exec = new LocalExecutor('here');
+    for (const runToEnd of [true, false]) {
+      const p = exec.spawn(['sh', '-c', 'command -v sshd; printf %s "$PATH"'], { runToEnd, stdin: 'ignore' });
+      const chunks = [];
+      p.stdout.on('data', (c) => chunks.push(c));
+      const r = await p.exited;
+      console.log(JSON.stringify({ out: Buffer.concat(chunks).toString(), code: r.code }));
+    }`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: '/usr/bin:/bin' }, encoding: 'utf8' });
+  const expected = JSON.stringify({ out: '/usr/sbin/sshd\n/usr/bin:/bin:/usr/sbin:/sbin', code: 0 });
+  assert.deepEqual(out.trim().split('\n'), [expected, expected]);
 });
