@@ -83,7 +83,7 @@ test('fresh nested dataset: placeholders for root_fs and the parents, a planned 
   await write(`${SRC}/a/b`, 512);
   counts.clear();
   const p = await planFor(nested);
-  assert.deepEqual(Object.fromEntries(counts), { local: 3, nas: 1 }, 'source: list of the datasets, of their snapshots and bookmarks, get of zform:placeholder (no candidate); target: list (root_fs missing)');
+  assert.deepEqual(Object.fromEntries(counts), { local: 3, nas: 2 }, 'source: list of the datasets, of their snapshots and bookmarks, get of zform:placeholder (no candidate); target: list (root_fs missing), then whether its pool exists');
   const name = p.jobs[0]!.snapshots[0]!.kind === 'snapshot' ? p.jobs[0]!.snapshots[0]!.snapshots[0]!.split('@')[1]! : '';
   assert.deepEqual(changes(p), [
     `snapshot ${SRC}/a/b@${name}`,
