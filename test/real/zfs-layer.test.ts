@@ -122,7 +122,7 @@ describe('ZFS layer core on real OpenZFS', () => {
     assert.deepEqual(r5, ['s1', 's2', 's3', 's4', 's5']);
   });
 
-  it('a missing root among several contributes nothing; all missing is one command', async () => {
+  it('a missing root among several contributes nothing; all missing: the listing, then whether their pool exists', async () => {
     const c = await commands(async () => {
       const l = await host.list(['zl/ten/c3', 'zl/nope', 'zl/ten/c4']);
       assert.deepEqual(l.datasets.map((d) => d.name), ['zl/ten/c3', 'zl/ten/c4']);
@@ -130,7 +130,12 @@ describe('ZFS layer core on real OpenZFS', () => {
     });
     assert.equal(c.length, 3); // datasets, their versions, the get of zform:placeholder (no candidate); no held snapshots: no holds
     const c2 = await commands(async () => assert.deepEqual(await host.list(['zl/nope', 'zl/nope2']), { datasets: [], versions: [], holds: [] }));
-    assert.equal(c2.length, 1);
+    assert.deepEqual(c2.map((e) => e.argv.slice(1).join(' ')), [
+      'list -H -p -r -t filesystem,volume -o name,type,guid,createtxg,creation,userrefs,written,encryption,encryptionroot,keystatus,receive_resume_token zl/nope zl/nope2',
+      'list -H -o name -d 0 zl',
+    ]);
+    const c3 = await commands(async () => assert.deepEqual(await host.list(['zlnopool/x']), { datasets: [], versions: [], holds: [], absentPools: ['zlnopool'] }));
+    assert.equal(c3.length, 2);
   });
 
   it('every ZfsHost method against a real pool, with idempotent helpers', async () => {
