@@ -141,6 +141,15 @@ test('man pages: no control characters (a form feed rendered ".FILE.pid.tmR"), a
   assert.equal(th[0]![1], `zform ${ZFORM_VERSION}`);
 });
 
+/** Each argv is a usage error (64) with exactly this one line and the pointer to --help. */
+async function assertUsageErrors(cases: [string[], string][]): Promise<void> {
+  for (const [args, message] of cases) {
+    const r = await zform(args);
+    assert.equal(r.code, 64, args.join(' '));
+    assert.equal(r.err, `zform: ${message}\nRun 'zform --help' for usage.\n`, args.join(' '));
+  }
+}
+
 test('zform holds, test or import without a subcommand, import zrepl without a file: a usage error saying what to name', async () => {
   const cases: [string[], string][] = [
     [['holds'], 'Name a holds command: list or release-stale'],
@@ -148,11 +157,7 @@ test('zform holds, test or import without a subcommand, import zrepl without a f
     [['import'], 'Name the tool to import from: zrepl'],
     [['import', 'zrepl'], 'name the zrepl config files to convert: zform import zrepl FILE...'],
   ];
-  for (const [args, message] of cases) {
-    const r = await zform(args);
-    assert.equal(r.code, 64, args.join(' '));
-    assert.equal(r.err, `zform: ${message}\nRun 'zform --help' for usage.\n`, args.join(' '));
-  }
+  await assertUsageErrors(cases);
 });
 
 test('an unknown command is named as one, with the nearest command when there is one; options before it are skipped', async () => {
@@ -164,11 +169,7 @@ test('an unknown command is named as one, with the nearest command when there is
     // a known command's stray word stays yargs' own message
     [['validate', 'extra'], 'Unknown argument: extra'],
   ];
-  for (const [args, message] of cases) {
-    const r = await zform(args);
-    assert.equal(r.code, 64, args.join(' '));
-    assert.equal(r.err, `zform: ${message}\nRun 'zform --help' for usage.\n`, args.join(' '));
-  }
+  await assertUsageErrors(cases);
 });
 
 test("each command's --help lists the exit codes that apply to it (apply: 64, 75, 129, 130, 143), all in man EXIT STATUS", async () => {
