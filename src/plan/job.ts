@@ -11,7 +11,7 @@ import { computeDatasetChain } from './dataset.js';
 import { computeDatasetPruning } from './prune-job.js';
 import { computeFingerprint } from './fingerprint.js';
 import { computeJobSummary } from './summary.js';
-import { ancestorsBetween, comparePaths, isWithin } from './paths.js';
+import { ancestorsBetween, comparePaths, isWithin, poolOf } from './paths.js';
 import { selectDatasets } from './selection.js';
 import type { WireChoice } from './wire.js';
 import { computeJobHooks } from './hooks.js';
@@ -126,7 +126,7 @@ function replicationPlans(s: JobScope, target: NonNullable<JobConfig['target']>)
   if (!inventory.target) s.diagnostics.push(jobDiagnostic(job, 'error', `the target of job ${job.name} was not listed`));
   const targetFingerprint = (name: string): Fingerprint => ({ host: targetHost, dataset: name, digest: computeFingerprint(targetListing, name) });
   // root_fs is a pool that does not exist, or lies in one (a typo in the pool's name): no placeholder can be made there
-  const pool = rootFs.split('/')[0]!;
+  const pool = poolOf(rootFs);
   const rootMissingPool = !indexListing(targetListing).dataset(rootFs) && (!rootFs.includes('/') || (targetListing.absentPools ?? []).includes(pool));
   if (rootMissingPool) {
     const summary = rootFs.includes('/')

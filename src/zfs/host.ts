@@ -9,7 +9,7 @@ import { PLACEHOLDER_PROPERTY } from './names.js';
 import { ZfsError, computeErrorLines, makeOptionLikeError, parseItemFailures, type ZfsErrorCode } from './errors.js';
 import { makeZfsError, runZfs, runZfsResult, startZfs, type RunResult } from './run.js';
 import {
-  MAX_ARGV_BYTES, computeArgvBatches, computeOptionLikeOperand, computeDestroyPlan, computeListArgv, computePlaceholderArgv, computePoolCheckArgv, computePlaceholderCheckArgv, computeSlices, computeVersionListArgv, computeReceiveArgv,
+  MAX_ARGV_BYTES, computeArgvBatches, computeOptionLikeOperand, computeDestroyPlan, computeListArgv, computePlaceholderArgv, computePool, computePoolCheckArgv, computePlaceholderCheckArgv, computeSlices, computeVersionListArgv, computeReceiveArgv,
   computeSendArgv, computeSnapshotGroups,
 } from './argv.js';
 import { BOOKKEEPING_PROGRAM, computeOpFailureLine, computeOpPool, parseProgramResult, runBookmarkGroups, runOneByOne } from './program.js';
@@ -54,11 +54,6 @@ export function computeOnlyMissing(r: RunResult, names: string[]): boolean {
     const m = MISSING_LINE.exec(l);
     return m !== null && wanted.has(m[1]!);
   });
-}
-
-function poolOf(name: string): string {
-  const slash = name.indexOf('/');
-  return slash < 0 ? name : name.slice(0, slash);
 }
 
 function withAbsentPools(listing: Listing, pools: string[]): Listing {
@@ -143,8 +138,10 @@ export class CommandZfsHost implements ZfsHost {
   /** Of the pools of missing roots (below a pool: `backup/zform`, not `backup`), those that do not exist: one `zfs
    *  list` of their root datasets, only when a root is missing and no dataset of its pool was listed. */
   private async absentPoolsOf(missingRoots: string[], listed: DatasetRecord[]): Promise<string[]> {
-    const seen = new Set(listed.map((d) => poolOf(d.name)));
-    const pools = [...new Set(missingRoots.filter((r) => r.includes('/')).map(poolOf))].filter((p) => !seen.has(p)).sort();
+    const below = missingRoots.filter((r) => r.includes('/'));
+    if (below.length === 0) return []; // the usual listing: nothing more to do, not even a pass over the datasets
+    const seen = new Set(listed.map((d) => computePool(d.name)));
+    const pools = [...new Set(below.map(computePool))].filter((p) => !seen.has(p)).sort();
     if (pools.length === 0) return [];
     const args = computePoolCheckArgv(pools);
     const r = await this.runResult(args);
