@@ -6,6 +6,7 @@ import { CommandZfsHost } from '../../src/zfs/host.js';
 import { LocalExecutor } from '../../src/zfs/local.js';
 import { readInventories } from '../../src/plan/read.js';
 import { computePlan } from '../../src/plan/compute.js';
+import { planErrors } from '../../src/plan/queries.js';
 import { applyPlan } from '../../src/apply/execute.js';
 import type { HostPool } from '../../src/hosts.js';
 import type { JobConfig } from '../../src/config/types.js';
@@ -102,6 +103,18 @@ test('fresh nested dataset: placeholders for root_fs and the parents, a planned 
   assert.equal((await sh(`zfs list -H -o name -t bookmark ${SRC}/a/b`)).trim(), `${SRC}/a/b#zform_CURSOR_G_${BigInt(await guid(`${SRC}/a/b@${name}`)).toString(16).padStart(16, '0')}_J_nested`);
   assert.equal((await sh(`zfs get -H -o value zform:placeholder ${DST}/backup/${SRC}/a`)).trim(), 'on');
   assert.deepEqual(changes(await planFor(nested)), [], 'up to date, interval not passed');
+});
+
+test('a root_fs in a pool that does not exist (a typo): the job\'s error, and no placeholder, send or prune planned', async () => {
+  const typo: JobConfig = { ...nested, name: 'typo', target: { ...nested.target!, rootFs: 'zpnopool/backup' } };
+  counts.clear();
+  const p = await planFor(typo);
+  assert.equal(counts.get('nas'), 2, 'the target: its listing, then whether pool zpnopool exists');
+  assert.deepEqual(p.jobs[0]!.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.summary, d.blocksDatasets]), [
+    ['root_fs zpnopool/backup is in pool zpnopool, which does not exist on nas, and zform does not create pools', true],
+  ]);
+  assert.deepEqual(p.jobs[0]!.datasets.flatMap((d) => d.actions), []);
+  assert.deepEqual(planErrors(p).blockingErrors, 1);
 });
 
 test('incremental: -i across a snapshot replication.snapshots excludes, -I for the rest; then nothing to do', async () => {
