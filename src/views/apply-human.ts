@@ -8,7 +8,7 @@ import type { Io } from '../io.js';
 import type { ApplyEvent, ApplyResult } from '../apply/events.js';
 import { describeAction } from '../plan/describe.js';
 import { formatBytes } from '../config/units.js';
-import { totalsLine } from './apply-totals.js';
+import { NOTHING_CHANGED, totalsLine } from './apply-totals.js';
 
 function rate(bytes: number, ms: number): string {
   return ms > 0 ? `${formatBytes((bytes * 1000) / ms)}/s` : '';
@@ -98,18 +98,24 @@ function createLiveSteps(spinner: ProgressLine) {
   };
 }
 
+/** What an apply did, for a line that goes on (`2 sends (1.2 GiB), 3 holds done`, or `nothing changed`). */
+function doneText(r: ApplyResult): string {
+  const totals = totalsLine(r);
+  return totals === NOTHING_CHANGED ? totals : `${totals} done`;
+}
+
 export function renderApplySummary(r: ApplyResult, color: boolean): string {
   const c = new Chalk({ level: color ? 1 : 0 });
   const bad = r.outcomes.filter((o) => o.status === 'failed' || o.status === 'skipped' || o.status === 'conflict');
   const interrupted = r.outcomes.filter((o) => o.status === 'interrupted');
   const lines: string[] = [''];
   if (r.interrupted) {
-    lines.push(c.yellow.bold(`Apply interrupted: ${totalsLine(r)} done.`));
+    lines.push(c.yellow.bold(`Apply interrupted: ${doneText(r)}.`));
     lines.push(`${interrupted.length} dataset(s) not completed; run zform plan to see how the next apply resumes them.`);
   } else if (bad.length === 0 && r.snapshotFailures.length === 0) {
     lines.push(c.green.bold(`Apply complete! ${totalsLine(r)}.`));
   } else {
-    lines.push(c.red.bold(`Apply failed: ${totalsLine(r)} done; ${bad.length + r.snapshotFailures.length} problem(s):`));
+    lines.push(c.red.bold(`Apply failed: ${doneText(r)}; ${bad.length + r.snapshotFailures.length} problem(s):`));
   }
   for (const f of r.snapshotFailures) lines.push(`  ${c.red('error')} ${f}`);
   for (const o of bad) lines.push(`  ${c.red(o.status === 'skipped' ? 'skipped' : o.status === 'conflict' ? 'conflict' : 'failed')} ${o.job}: ${o.target ?? o.source}: ${o.reason ?? ''}`);

@@ -2,6 +2,9 @@
 import type { ApplyResult } from '../apply/events.js';
 import { formatBytes } from '../config/units.js';
 
+/** totalsLine when the apply changed nothing. */
+export const NOTHING_CHANGED = 'nothing changed';
+
 export function totalsLine(r: ApplyResult): string {
   const t = r.totals;
   const parts: string[] = [];
@@ -15,5 +18,5 @@ export function totalsLine(r: ApplyResult): string {
   n(t.destroys, 'destroy', 'destroys');
   n(t.rollbacks, 'rollback', 'rollbacks');
   n(t.aborts, 'aborted resume', 'aborted resumes');
-  return parts.length ? parts.join(', ') : 'nothing changed';
+  return parts.length ? parts.join(', ') : NOTHING_CHANGED;
 }
