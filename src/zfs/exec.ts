@@ -7,6 +7,10 @@ import type { Readable, Writable } from 'node:stream';
  *  bounded by a few of these per transfer. */
 export const STREAM_HIGH_WATER_MARK = 256 * 1024;
 
+/** How long `exited` waits for stderr to close once the process has exited: a process it left behind (a hook's
+ *  daemon) may hold stderr open for as long as it runs. */
+export const STDERR_GRACE_MS = 2000;
+
 export interface ExecResult {
   /** exit code, null when killed by a signal */
   code: number | null;

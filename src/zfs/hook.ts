@@ -6,7 +6,7 @@
 // the hook in a process group of its own and, past SECONDS, sends SIGTERM to the whole group, SIGKILL 5 s later;
 // that works over SSH too, where a root session ignores our signal requests (ssh.ts). Exit 124 (or 137 after the
 // SIGKILL) is a timeout (so is a hook's own exit 124: `timeout` cannot tell them apart). Locally the process also leads a group of ours, killed as a backstop 15 s past the timeout.
-import type { CommandObserver, Executor, StderrFilter } from './exec.js';
+import { STDERR_GRACE_MS, type CommandObserver, type Executor, type StderrFilter } from './exec.js';
 import { monotonicMs } from '../clock.js';
 
 export interface HookRun {
@@ -69,8 +69,11 @@ export async function runHookCommand(exec: Executor, run: HookRun, observer?: Co
   let backstop = false;
   const timer = setTimeout(() => { backstop = true; p.kill('SIGKILL'); }, run.timeoutMs + BACKSTOP_MS);
   const r = await p.exited.finally(() => clearTimeout(timer));
-  // what it printed last, unless a process it left behind keeps stdout open
-  await Promise.race([outDone, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+  // what it printed last, unless a process it left behind (a daemon it started) keeps stdout open: then our end of
+  // the pipe is closed, or zform would stay alive (and keep its lock) for as long as that process runs, and over SSH
+  // the channel would stay open
+  const ended = await Promise.race([outDone.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), STDERR_GRACE_MS).unref())]);
+  if (!ended) p.stdout.destroy();
   const durationMs = monotonicMs() - t0;
   const stderr = errs.text() + r.stderr; // r.stderr: only what the executor adds (a spawn or transport failure)
   observer?.({ host: exec.host, argv, durationMs, code: r.code, stderr });

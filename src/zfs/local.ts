@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
-import { STREAM_HIGH_WATER_MARK, type ArgvBudget, type ExecOptions, type ExecProcess, type ExecResult, type Executor } from './exec.js';
+import { STDERR_GRACE_MS, STREAM_HIGH_WATER_MARK, type ArgvBudget, type ExecOptions, type ExecProcess, type ExecResult, type Executor } from './exec.js';
 import { LINUX_ARGV_OVERHEAD, MAX_ARGV_BYTES, computeLocalArgvBudget } from './argv.js';
 
 /** Where OpenZFS installs zfs (/usr/sbin on Debian and most distributions, /sbin on FreeBSD and older layouts), which
@@ -43,8 +43,6 @@ function readLocalArgvBudget(): ArgvBudget {
   return { bytes: computeLocalArgvBudget(stack, env), perArgument: LINUX_ARGV_OVERHEAD };
 }
 
-/** How long `exited` waits for stderr to close once the process has exited. */
-const STDERR_GRACE_MS = 2000;
 
 export class LocalExecutor implements Executor {
   readonly host: string;

@@ -14,7 +14,9 @@
 // connectionError: SshError }` (SshExecResult): callers that know nothing of SSH see a failed command whose stderr
 // explains it; the ZFS layer can surface `connectionError` (kind 'ssh') instead of a ZfsError.
 //
-// Stderr is collected (through ExecOptions.stderrFilter when given: `zfs send -v -P` of a compressed send).
+// Stderr is collected (through ExecOptions.stderrFilter when given: `zfs send -v -P` of a compressed send). Once the
+// exit status has come, `exited` waits for the end of stderr STDERR_GRACE_MS at most, as locally: a process the
+// command left behind (a hook's daemon) may hold it open for as long as it runs.
 // Streams: stdout is a PassThrough fed from the channel with backpressure (the SSH window is only reopened as it is
 // read); stdin ('pipe') is a PassThrough piped into the channel; ending it sends EOF. Memory stays constant.
 // When the remote command ends, an unfinished stdin is destroyed (a pipeline writing into it fails with a premature
@@ -30,7 +32,7 @@
 import { PassThrough } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import type { SshOptions } from './options.js';
-import { STREAM_HIGH_WATER_MARK, type ExecOptions, type ExecProcess, type ExecResult, type Executor, type StderrFilter } from './exec.js';
+import { STDERR_GRACE_MS, STREAM_HIGH_WATER_MARK, type ExecOptions, type ExecProcess, type ExecResult, type Executor, type StderrFilter } from './exec.js';
 import { ZformError } from '../errors.js';
 import { quoteCommand } from './quote.js';
 import { renderTarget, runSshConnect, KEEPALIVE_COUNT_MAX, type SshClient, type SshTarget } from './ssh-connect.js';
@@ -75,6 +77,8 @@ class SshProcess implements SshExecProcess {
   private channel: ClientChannel | null = null;
   private exit: { code: number | null; signal: string | null } | null = null;
   private stderrEnded = false;
+  /** set at the exit status while stderr has not ended: finishes without its end (STDERR_GRACE_MS) */
+  private grace: NodeJS.Timeout | null = null;
   private done = false;
   /** the signal of kill(), once called */
   killedWith: NodeJS.Signals | null = null;
@@ -121,6 +125,7 @@ class SshProcess implements SshExecProcess {
     ch.on('exit', (code: number | null, signal?: string) => {
       this.exit = { code: code ?? null, signal: code === null || code === undefined ? signal ?? null : null };
       this.maybeFinish();
+      if (!this.done && this.grace === null) this.grace = setTimeout(() => { this.stderrEnded = true; this.maybeFinish(); }, STDERR_GRACE_MS);
     });
     ch.once('close', () => {
       onClose();
@@ -176,6 +181,7 @@ class SshProcess implements SshExecProcess {
 
   private finish(r: SshExecResult): void {
     this.done = true;
+    if (this.grace !== null) clearTimeout(this.grace);
     if (this.filter) { // an unfinished last line of what the filter reads
       const rest = this.filter.end();
       this.stderrText += rest;
