@@ -9,7 +9,7 @@ import type { DueSnapshot } from './snapshots.js';
 import { refOf } from './listing-index.js';
 import { computeResumeCheck, type ResumeCheck } from './resume.js';
 import { computeSteps, estimateBytes, type Step, type TimelineEntry } from './steps.js';
-import { createAbstractionTracker, type AbstractionTracker } from './protection.js';
+import { createAbstractionTracker, findCursorElsewhere, type AbstractionTracker, type ProtectionScope } from './protection.js';
 import { computeIncrementalPath, incrementalBase, newestCommonSnapshot, type IncrementalConflict } from './incremental-path.js';
 import { makeLastReceivedHoldTag } from '../zfs/names.js';
 import { formatBytes } from '../config/units.js';
@@ -61,6 +61,8 @@ interface ChainContext {
   targetVersions: readonly VersionRecord[];
   targetSnapshots: VersionRecord[];
   tracker: AbstractionTracker;
+  /** what the tracker was made from */
+  scope: ProtectionScope;
   diag: (severity: Diagnostic['severity'], summary: string, detail: string[], conflict?: Conflict) => Diagnostic;
 }
 
@@ -114,7 +116,8 @@ export function computeDatasetChain(input: DatasetChainInput): DatasetChain {
   // send.compression needs its program on both hosts (src/plan/wire.ts)
   const wireProblem = steps.length === 0 ? null : input.wire?.problem ?? null;
   if (wireProblem) return blocked(ctx.diag('error', wireProblem.summary, wireProblem.detail));
-  const diagnostics = [...(planned.warnings ?? []), ...(token.note ? [token.note(true)] : [])];
+  const elsewhere = cursorElsewhere(ctx);
+  const diagnostics = [...(planned.warnings ?? []), ...(token.note ? [token.note(true)] : []), ...(elsewhere ? [elsewhere] : [])];
   const actions: Action[] = [...token.pre, ...middle, ...stepActions(ctx, steps, force)];
   if (tidyAt) actions.push(...ctx.tracker.tidy(job.replication.protection.incremental, tidyAt));
   return { actions, diagnostics, createsTarget: token.targetAbsent && steps.length > 0 };
@@ -131,15 +134,16 @@ function chainContext(input: DatasetChainInput): ChainContext {
   }
   const targetVersions = target ? input.targetIndex.versions(T) : [];
   const targetSnapshots = targetVersions.filter((v) => v.kind === 'snapshot');
-  const tracker = createAbstractionTracker({
+  const scope: ProtectionScope = {
     job: job.name, sourceHost: input.sourceHost, targetHost: input.targetHost, sourceDataset: S, targetDataset: T,
     sourceVersions, targetSnapshots,
     sourceHolds: (s) => input.sourceIndex.holds(s),
     targetHolds: (s) => input.targetIndex.holds(s),
-  });
+  };
+  const tracker = createAbstractionTracker(scope);
   return {
     input, S, T, flags: sendFlagsOf(job), sourceEncrypted: source.encryption !== 'off', timeline,
-    sourceVersions, targetVersions, targetSnapshots, tracker,
+    sourceVersions, targetVersions, targetSnapshots, tracker, scope,
     diag: (severity, summary, detail, conflict) => ({ severity, summary, detail, job: job.name, dataset: S, ...(conflict ? { conflict } : {}) }),
   };
 }
@@ -159,6 +163,20 @@ class ListedEntry implements TimelineEntry {
   get written(): number { return this.v.kind === 'snapshot' ? this.v.written : 0; }
   get ref(): VersionRef { return (this.made ??= refOf(this.v)); }
   get replicable(): boolean { return (this.matches ??= this.v.kind === 'snapshot' && this.isReplicable(this.v.name)); }
+}
+
+/** A warning when this job's cursor is on a snapshot the target does not have (findCursorElsewhere): most likely
+ *  another configuration file's job of the same name, which this plan's cursor move will undo. */
+function cursorElsewhere(ctx: ChainContext): Diagnostic | null {
+  const cursor = findCursorElsewhere(ctx.scope);
+  if (cursor === null) return null;
+  const job = ctx.input.job.name;
+  const at = ctx.sourceVersions.find((v) => v.kind === 'snapshot' && v.guid === cursor.guid);
+  return ctx.diag('warning', `the replication cursor of job ${job} on ${ctx.S} is on ${at ? `@${at.name}` : `a snapshot no longer there`}, which ${ctx.T} does not have`, [
+    `${ctx.S}#${cursor.name} (guid ${cursor.guid})`,
+    `if another configuration file has a job named ${job} that replicates ${ctx.S} to another target, the two move each other's cursor, and one's pruning can destroy the other's incremental base: job names must be unique on a source host across configuration files (renaming a job orphans its old holds and bookmarks: zform holds list shows them)`,
+    'this plan moves the cursor to this target\'s replication as usual',
+  ]);
 }
 
 /** A source the job cannot send as configured (encryption), or null. */

@@ -204,6 +204,30 @@ class Tracker implements AbstractionTracker {
   }
 }
 
+/**
+ * This job's replication cursor when it is on no snapshot the target has, although the target carries this job's
+ * last-received hold: the cursor was moved by a replication of this dataset to another target under the same job
+ * name (another configuration file), whose cursor this plan will destroy as superseded. Else null. Each completed
+ * step leaves the cursor and the last-received hold on one snapshot (crash points in between keep the old cursor,
+ * whose snapshot the target still has), so a cursor the target lacks is someone else's, or left from a target that
+ * was replaced. The usual cursor is the target's newest snapshot: found by the first comparison.
+ */
+export function findCursorElsewhere(scope: ProtectionScope): VersionRecord | null {
+  const { sourceVersions, targetSnapshots } = scope;
+  if (targetSnapshots.length === 0) return null;
+  let cursor: VersionRecord | null = null;
+  for (let i = sourceVersions.length - 1; i >= 0; i--) {
+    const v = sourceVersions[i]!;
+    if (v.kind !== 'bookmark') continue;
+    const p = parseOwnedBookmark(v);
+    if (p === null || p.type !== 'cursor' || p.job !== scope.job) continue;
+    for (let j = targetSnapshots.length - 1; j >= 0; j--) if (targetSnapshots[j]!.guid === v.guid) return null;
+    cursor ??= v;
+  }
+  if (cursor === null) return null;
+  return snapshotsHeldWith(targetSnapshots, scope.targetHolds, makeLastReceivedHoldTag(scope.job)).length > 0 ? cursor : null;
+}
+
 /** This job's step holds, last-received holds and bookmarks as listed. */
 function listedAbstractions(scope: ProtectionScope, stepTag: string, lrTag: string): { stepHolds: VersionRef[]; lastReceived: VersionRef[]; bookmarks: TrackedBookmark[] } {
   const stepHolds = snapshotsHeldWith(scope.sourceVersions, scope.sourceHolds, stepTag).map(refOf);
