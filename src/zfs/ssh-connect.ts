@@ -1,6 +1,7 @@
 // Opens one authenticated ssh2 connection with strict host key checking; every failure is a one-line SshError.
 import { readFileAsync as readFile } from '../read-file.js';
 import { homedir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import type { Client, ConnectConfig } from 'ssh2';
 import type { SshOptions } from './options.js';
 import {
@@ -50,8 +51,15 @@ export async function readCredentials(t: SshTarget): Promise<SshCredentials> {
     const file = computeExpandedPath(t.ssh.identityFile);
     let key: Buffer;
     try {
+      // OpenSSH's rule (sshkey_perm_ok): this user's own key must be readable by no one else
+      const st = await stat(file);
+      const uid = process.getuid?.();
+      if (st.isFile() && uid !== undefined && st.uid === uid && (st.mode & 0o077) !== 0) {
+        throw new SshError('identity_file', t.hostName, `${where}: identity file ${file} is accessible by others (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}), so ssh refuses it too: chmod 600 ${file}, and replace the key if others may have read it`);
+      }
       key = await readFile(file);
     } catch (err) {
+      if (err instanceof SshError) throw err;
       const code = (err as NodeJS.ErrnoException).code ?? '';
       throw new SshError('identity_file', t.hostName, `${where}: cannot read identity file ${file}: ${FS_REASONS[code] ?? (err as Error).message}`, { cause: err });
     }

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SshExecutor } from '../../../src/zfs/ssh.js';
 import type { SshConfig } from '../../../src/config/types.js';
@@ -100,6 +100,21 @@ test('a passphrase-protected identity file is refused with advice to use the age
   const locked = join(sshd.dir, 'locked');
   makeKey(locked, 'ed25519', 'secret passphrase');
   assert.deepEqual(await attempt({ knownHosts: kh, identityFile: locked }), refused('identity_file', `ssh root@127.0.0.1:${sshd.port} (host nas): identity file ${locked} is protected by a passphrase, which zform does not ask for: load it into ssh-agent (ssh-add ${locked}) and remove identity_file from the host's ssh settings`));
+});
+
+test('an identity file of this user that others may read or write is refused, as ssh refuses it; 0600 and 0400 are used', async () => {
+  const kh = sshd.knownHosts('known_hosts', [`${sshd.hostField} ${sshd.hostKey}`]);
+  const key = join(sshd.dir, 'open-key');
+  copyFileSync(sshd.userKey, key);
+  for (const mode of [0o644, 0o640, 0o604, 0o660]) {
+    chmodSync(key, mode);
+    const m = mode.toString(8).padStart(4, '0');
+    assert.deepEqual(await attempt({ knownHosts: kh, identityFile: key }), refused('identity_file', `ssh root@127.0.0.1:${sshd.port} (host nas): identity file ${key} is accessible by others (mode ${m}), so ssh refuses it too: chmod 600 ${key}, and replace the key if others may have read it`), m);
+  }
+  for (const mode of [0o600, 0o400]) {
+    chmodSync(key, mode);
+    assert.deepEqual(await attempt({ knownHosts: kh, identityFile: key }), OK, mode.toString(8));
+  }
 });
 
 test('no identity file and no agent: a clear error', async () => {
