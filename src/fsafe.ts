@@ -159,3 +159,49 @@ export async function readAtMost(fh: fs.FileHandle, max: number, sizeHint = 0): 
   }
   return total > max ? null : buf.subarray(0, total);
 }
+
+/** Why someone other than root and `uid` can change a file or folder, from its stat, or null. A sticky folder
+ *  (/tmp) lets others add names but not replace ours, whose owners are checked in turn. Group write is accepted for
+ *  root's group only, whose members could become root anyway (sudo's rule for sudoers). */
+function exposure(what: string, st: Stats, uid: number): string | null {
+  if (st.uid !== 0 && st.uid !== uid) return `${what} is owned by uid ${st.uid}`;
+  const sticky = st.isDirectory() && (st.mode & 0o1000) !== 0;
+  if (sticky) return null;
+  if (st.mode & 0o002) return `${what} is writable by others (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
+  if (st.mode & 0o020 && st.gid !== 0) return `${what} is writable by its group, gid ${st.gid} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
+  return null;
+}
+
+/**
+ * Why a file zform trusts (its configuration, a known_hosts file) could be changed by a user other than root and
+ * `uid` (the file, the file a link points at, or a folder above either, which could replace it), or null. Such a
+ * file is refused, as sshd refuses such an authorized_keys file and sudo such a sudoers. What is not a regular file
+ * (a pipe: `-c <(...)`) is not checked.
+ */
+export async function computeWriteExposure(file: string, uid: number): Promise<string | null> {
+  let real: string;
+  let st: Stats;
+  try {
+    real = await fs.realpath(file);
+    st = await fs.stat(real);
+  } catch {
+    return null; // read just now: gone meanwhile, which the read that follows reports
+  }
+  if (!st.isFile()) return null;
+  const own = exposure(`the file ${real === path.resolve(file) ? '' : `${real} `}`.trimEnd(), st, uid);
+  if (own !== null) return own;
+  const folders = new Set<string>();
+  for (const start of [path.dirname(path.resolve(file)), path.dirname(real)]) {
+    for (let dir = start; ; dir = path.dirname(dir)) {
+      folders.add(dir);
+      if (path.dirname(dir) === dir) break;
+    }
+  }
+  for (const dir of folders) {
+    let ds: Stats;
+    try { ds = await fs.stat(dir); } catch { continue; }
+    const why = exposure(`its folder ${dir}`, ds, uid);
+    if (why !== null) return why;
+  }
+  return null;
+}

@@ -16,6 +16,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileAsync as readFile } from '../read-file.js';
 import { SshError } from './ssh-error.js';
+import { computeWriteExposure } from '../fsafe.js';
 
 export type KnownHostsNames =
   | { kind: 'patterns'; patterns: string[] }
@@ -219,6 +220,15 @@ export async function readKnownHosts(file: string, target: { hostName: string; h
       target.hostName,
       `host key verification failed for ${target.host}:${target.port}: cannot read known_hosts file ${file}: ${why}${hint}`,
       { cause: err },
+    );
+  }
+  const uid = process.getuid?.();
+  const why = uid === undefined ? null : await computeWriteExposure(file, uid);
+  if (why !== null) {
+    throw new SshError(
+      'known_hosts_unsafe',
+      target.hostName,
+      `host key verification failed for ${target.host}:${target.port}: known_hosts file ${file}: ${why}; whoever can change it can make zform trust any host: make it and its folders writable only by ${uid === 0 ? 'root' : `root or uid ${uid}`}`,
     );
   }
   return parseKnownHosts(text, file);

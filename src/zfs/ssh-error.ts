@@ -6,6 +6,7 @@ export type SshErrorReason =
   | 'host_key_changed'       // entries exist, none has the offered key
   | 'host_key_revoked'       // the offered key is marked @revoked
   | 'known_hosts_unreadable'
+  | 'known_hosts_unsafe'     // a user other than root and ours may change it (or a folder above it)
   | 'no_credentials'         // neither identity_file nor SSH_AUTH_SOCK
   | 'identity_file'          // unreadable, unparsable or passphrase-protected
   | 'auth_failed'            // the server accepted none of our keys

@@ -7,7 +7,7 @@ import { chmod, chown, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { computeConfigExposure } from '../../../src/config/load.js';
+import { computeWriteExposure as computeConfigExposure } from '../../../src/fsafe.js';
 import { run } from '../../../src/cli.js';
 import type { Io } from '../../../src/io.js';
 

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SshExecutor } from '../../../src/zfs/ssh.js';
 import type { SshConfig } from '../../../src/config/types.js';
@@ -115,6 +115,22 @@ test('an identity file of this user that others may read or write is refused, as
     chmodSync(key, mode);
     assert.deepEqual(await attempt({ knownHosts: kh, identityFile: key }), OK, mode.toString(8));
   }
+});
+
+test('a known_hosts file another user could change (the file, or a folder above it) is refused before connecting', async () => {
+  const open = join(sshd.dir, 'open-kh');
+  mkdirSync(open);
+  const kh = join(open, 'known_hosts');
+  writeFileSync(kh, `${sshd.hostField} ${sshd.hostKey}\n`);
+  chmodSync(kh, 0o666);
+  const who = process.getuid!() === 0 ? 'root' : `root or uid ${process.getuid!()}`;
+  const tail = `; whoever can change it can make zform trust any host: make it and its folders writable only by ${who}`;
+  assert.deepEqual(await attempt({ knownHosts: kh }), refused('known_hosts_unsafe', `host key verification failed for 127.0.0.1:${sshd.port}: known_hosts file ${kh}: the file is writable by others (mode 0666)${tail}`));
+  chmodSync(kh, 0o644);
+  chmodSync(open, 0o777);
+  assert.deepEqual(await attempt({ knownHosts: kh }), refused('known_hosts_unsafe', `host key verification failed for 127.0.0.1:${sshd.port}: known_hosts file ${kh}: its folder ${open} is writable by others (mode 0777)${tail}`));
+  chmodSync(open, 0o755);
+  assert.deepEqual(await attempt({ knownHosts: kh }), OK);
 });
 
 test('no identity file and no agent: a clear error', async () => {
