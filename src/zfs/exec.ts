@@ -77,6 +77,8 @@ export interface Executor {
   readonly argvBudget?: ArgvBudget;
   /** whether spawn can join two of its processes by a pipe (stdout: 'direct' and an ExecPipe stdin): local only */
   readonly directPipes?: boolean;
+  /** whether it runs commands on this machine, whose files zform can check (a hook's executable) */
+  readonly local?: boolean;
   /** start argv[0] with argv[1..] (no shell on our side; SSH quotes every argument) */
   spawn(argv: string[], opts?: ExecOptions): ExecProcess;
   close(): Promise<void>;

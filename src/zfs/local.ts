@@ -47,6 +47,7 @@ function readLocalArgvBudget(): ArgvBudget {
 export class LocalExecutor implements Executor {
   readonly host: string;
   readonly directPipes = true;
+  readonly local = true;
   private budget: ArgvBudget | null = null;
   constructor(hostName = 'local') {
     this.host = hostName;
