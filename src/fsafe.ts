@@ -160,6 +160,16 @@ export async function readAtMost(fh: fs.FileHandle, max: number, sizeHint = 0): 
   return total > max ? null : buf.subarray(0, total);
 }
 
+/** A file's permission bits as `ls -l`'s octal (`0644`, `1777`). */
+export function formatMode(mode: number): string {
+  return (mode & 0o7777).toString(8).padStart(4, '0');
+}
+
+/** Who may write a file zform trusts, for the advice after computeWriteExposure's reason. */
+export function describeTrustedWriters(uid: number): string {
+  return uid === 0 ? 'root' : `root or uid ${uid}`;
+}
+
 /** Why someone other than root and `uid` can change a file or folder, from its stat, or null. A sticky folder
  *  (/tmp) lets others add names but not replace ours, whose owners are checked in turn. Group write is accepted for
  *  root's group only, whose members could become root anyway (sudo's rule for sudoers). */
@@ -167,8 +177,8 @@ function exposure(what: string, st: Stats, uid: number): string | null {
   if (st.uid !== 0 && st.uid !== uid) return `${what} is owned by uid ${st.uid}`;
   const sticky = st.isDirectory() && (st.mode & 0o1000) !== 0;
   if (sticky) return null;
-  if (st.mode & 0o002) return `${what} is writable by others (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
-  if (st.mode & 0o020 && st.gid !== 0) return `${what} is writable by its group, gid ${st.gid} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
+  if (st.mode & 0o002) return `${what} is writable by others (mode ${formatMode(st.mode)})`;
+  if (st.mode & 0o020 && st.gid !== 0) return `${what} is writable by its group, gid ${st.gid} (mode ${formatMode(st.mode)})`;
   return null;
 }
 

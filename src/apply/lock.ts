@@ -4,6 +4,7 @@ import { constants, promises as fs } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { LockedError, ZformError } from '../errors.js';
+import { formatMode } from '../fsafe.js';
 
 export interface LockInfo { pid: number; since: string; host: string }
 
@@ -55,7 +56,7 @@ export async function prepareLockDir(dir: string): Promise<void> {
   if (!st.isDirectory()) throw new LockedError(`lock folder ${dir} is not a folder (a symlink?): ${fix}`);
   if (uid !== undefined && st.uid !== uid) throw new LockedError(`lock folder ${dir} is owned by uid ${st.uid}, not this user (uid ${uid}): ${fix}`);
   const by = [...(st.mode & 0o020 ? ['its group'] : []), ...(st.mode & 0o002 ? ['others'] : [])].join(' and ');
-  if (by) throw new LockedError(`lock folder ${dir} is writable by ${by} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}): ${fix}`);
+  if (by) throw new LockedError(`lock folder ${dir} is writable by ${by} (mode ${formatMode(st.mode)}): ${fix}`);
 }
 
 /**

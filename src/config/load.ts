@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileAsync as readFile } from '../read-file.js';
 import { ConfigError, ZformError } from '../errors.js';
 import { parseConfig } from './parse.js';
-import { computeWriteExposure } from '../fsafe.js';
+import { computeWriteExposure, describeTrustedWriters } from '../fsafe.js';
 import type { Config } from './types.js';
 
 import { DEFAULT_CONFIG_PATH } from './default-path.js';
@@ -28,7 +28,7 @@ export async function loadConfig(file: string): Promise<Config> {
   if (uid !== undefined) {
     const why = await computeWriteExposure(file, uid);
     if (why !== null) {
-      throw new ZformError('config', `config ${file}: ${why}; whoever can change it decides what zform destroys and which hooks it runs: make it and its folders writable only by ${uid === 0 ? 'root' : `root or uid ${uid}`}`);
+      throw new ZformError('config', `config ${file}: ${why}; whoever can change it decides what zform destroys and which hooks it runs: make it and its folders writable only by ${describeTrustedWriters(uid)}`);
     }
   }
   let text: string;

@@ -8,7 +8,7 @@
 // SIGKILL) is a timeout (so is a hook's own exit 124: `timeout` cannot tell them apart). Locally the process also leads a group of ours, killed as a backstop 15 s past the timeout.
 import { STDERR_GRACE_MS, type CommandObserver, type Executor, type StderrFilter } from './exec.js';
 import { monotonicMs } from '../clock.js';
-import { computeWriteExposure } from '../fsafe.js';
+import { computeWriteExposure, describeTrustedWriters } from '../fsafe.js';
 
 export interface HookRun {
   /** absolute path of the executable (no "=": it follows env's NAME=VALUE words) */
@@ -66,7 +66,7 @@ export async function runHookCommand(exec: Executor, run: HookRun, observer?: Co
   const uid = process.getuid?.();
   const exposed = exec.local && uid !== undefined ? await computeWriteExposure(run.path, uid) : null;
   if (exposed !== null) {
-    const stderr = `not run: ${run.path}: ${exposed}; whoever can change it would run their code as this user: make it and its folders writable only by ${uid === 0 ? 'root' : `root or uid ${uid}`}\n`;
+    const stderr = `not run: ${run.path}: ${exposed}; whoever can change it would run their code as this user: make it and its folders writable only by ${describeTrustedWriters(uid!)}\n`;
     return { code: null, signal: null, timedOut: false, stdout: '', stderr, durationMs: monotonicMs() - t0 };
   }
   const errs = tailFilter();

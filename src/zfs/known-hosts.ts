@@ -16,7 +16,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileAsync as readFile } from '../read-file.js';
 import { SshError } from './ssh-error.js';
-import { computeWriteExposure } from '../fsafe.js';
+import { computeWriteExposure, describeTrustedWriters } from '../fsafe.js';
 
 export type KnownHostsNames =
   | { kind: 'patterns'; patterns: string[] }
@@ -228,7 +228,7 @@ export async function readKnownHosts(file: string, target: { hostName: string; h
     throw new SshError(
       'known_hosts_unsafe',
       target.hostName,
-      `host key verification failed for ${target.host}:${target.port}: known_hosts file ${file}: ${why}; whoever can change it can make zform trust any host: make it and its folders writable only by ${uid === 0 ? 'root' : `root or uid ${uid}`}`,
+      `host key verification failed for ${target.host}:${target.port}: known_hosts file ${file}: ${why}; whoever can change it can make zform trust any host: make it and its folders writable only by ${describeTrustedWriters(uid!)}`,
     );
   }
   return parseKnownHosts(text, file);

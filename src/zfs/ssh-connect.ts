@@ -2,6 +2,7 @@
 import { readFileAsync as readFile } from '../read-file.js';
 import { homedir } from 'node:os';
 import { stat } from 'node:fs/promises';
+import { formatMode } from '../fsafe.js';
 import type { Client, ConnectConfig } from 'ssh2';
 import type { SshOptions } from './options.js';
 import {
@@ -55,7 +56,7 @@ export async function readCredentials(t: SshTarget): Promise<SshCredentials> {
       const st = await stat(file);
       const uid = process.getuid?.();
       if (st.isFile() && uid !== undefined && st.uid === uid && (st.mode & 0o077) !== 0) {
-        throw new SshError('identity_file', t.hostName, `${where}: identity file ${file} is accessible by others (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}), so ssh refuses it too: chmod 600 ${file}, and replace the key if others may have read it`);
+        throw new SshError('identity_file', t.hostName, `${where}: identity file ${file} is accessible by others (mode ${formatMode(st.mode)}), so ssh refuses it too: chmod 600 ${file}, and replace the key if others may have read it`);
       }
       key = await readFile(file);
     } catch (err) {
