@@ -9,7 +9,7 @@ import type { DueSnapshot } from './snapshots.js';
 import { refOf } from './listing-index.js';
 import { computeResumeCheck, type ResumeCheck } from './resume.js';
 import { computeSteps, estimateBytes, type Step, type TimelineEntry } from './steps.js';
-import { createAbstractionTracker, findCursorElsewhere, type AbstractionTracker, type ProtectionScope } from './protection.js';
+import { createAbstractionTracker, type AbstractionTracker } from './protection.js';
 import { computeIncrementalPath, incrementalBase, newestCommonSnapshot, type IncrementalConflict } from './incremental-path.js';
 import { makeLastReceivedHoldTag } from '../zfs/names.js';
 import { formatBytes } from '../config/units.js';
@@ -61,8 +61,6 @@ interface ChainContext {
   targetVersions: readonly VersionRecord[];
   targetSnapshots: VersionRecord[];
   tracker: AbstractionTracker;
-  /** what the tracker was made from */
-  scope: ProtectionScope;
   diag: (severity: Diagnostic['severity'], summary: string, detail: string[], conflict?: Conflict) => Diagnostic;
 }
 
@@ -134,16 +132,15 @@ function chainContext(input: DatasetChainInput): ChainContext {
   }
   const targetVersions = target ? input.targetIndex.versions(T) : [];
   const targetSnapshots = targetVersions.filter((v) => v.kind === 'snapshot');
-  const scope: ProtectionScope = {
+  const tracker = createAbstractionTracker({
     job: job.name, sourceHost: input.sourceHost, targetHost: input.targetHost, sourceDataset: S, targetDataset: T,
     sourceVersions, targetSnapshots,
     sourceHolds: (s) => input.sourceIndex.holds(s),
     targetHolds: (s) => input.targetIndex.holds(s),
-  };
-  const tracker = createAbstractionTracker(scope);
+  });
   return {
     input, S, T, flags: sendFlagsOf(job), sourceEncrypted: source.encryption !== 'off', timeline,
-    sourceVersions, targetVersions, targetSnapshots, tracker, scope,
+    sourceVersions, targetVersions, targetSnapshots, tracker,
     diag: (severity, summary, detail, conflict) => ({ severity, summary, detail, job: job.name, dataset: S, ...(conflict ? { conflict } : {}) }),
   };
 }
@@ -165,10 +162,10 @@ class ListedEntry implements TimelineEntry {
   get replicable(): boolean { return (this.matches ??= this.v.kind === 'snapshot' && this.isReplicable(this.v.name)); }
 }
 
-/** A warning when this job's cursor is on a snapshot the target does not have (findCursorElsewhere): most likely
+/** A warning when this job's cursor is on a snapshot the target does not have (tracker.cursorElsewhere): most likely
  *  another configuration file's job of the same name, which this plan's cursor move will undo. */
 function cursorElsewhere(ctx: ChainContext): Diagnostic | null {
-  const cursor = findCursorElsewhere(ctx.scope);
+  const cursor = ctx.tracker.cursorElsewhere();
   if (cursor === null) return null;
   const job = ctx.input.job.name;
   const at = ctx.sourceVersions.find((v) => v.kind === 'snapshot' && v.guid === cursor.guid);

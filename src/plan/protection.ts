@@ -51,6 +51,15 @@ export interface AbstractionTracker {
   tidy(mode: ProtectionMode, targetNewest: VersionRecord): NewAction[];
   /** before a rollback: release this job's last-received holds on the target snapshots it destroys */
   releaseTargetHolds(destroyed: VersionRef[], reason: string): NewAction[];
+  /**
+   * This job's newest listed cursor when no listed cursor is on a snapshot the target has, although the target
+   * carries this job's last-received hold, else null: the cursor was moved by a replication of this dataset to another
+   * target under the same job name (another configuration file), and this plan will destroy it as superseded. Each
+   * completed step leaves the cursor and the last-received hold on one snapshot (a crash between those lines keeps
+   * the old cursor, whose snapshot the target still has). The usual cursor is the target's newest snapshot: found by
+   * the first comparison.
+   */
+  cursorElsewhere(): VersionRef | null;
 }
 
 /**
@@ -70,6 +79,10 @@ class Tracker implements AbstractionTracker {
   /** this job's last-received holds on the target */
   private readonly lastReceived: VersionRef[];
   private bookmarks: TrackedBookmark[];
+  /** this job's cursors as listed, oldest first, and whether the target had a last-received hold (the lists above
+   *  change as the plan is made) */
+  private readonly listedCursors: VersionRef[];
+  private readonly listedLastReceived: boolean;
 
   constructor(private readonly scope: ProtectionScope) {
     this.stepTag = makeStepHoldTag(scope.job);
@@ -78,6 +91,8 @@ class Tracker implements AbstractionTracker {
     this.stepHolds = listed.stepHolds;
     this.lastReceived = listed.lastReceived;
     this.bookmarks = listed.bookmarks;
+    this.listedCursors = listed.bookmarks.filter((b) => b.role === 'cursor').map((b) => b.ref!);
+    this.listedLastReceived = listed.lastReceived.length > 0;
   }
 
   private src(a: ActionBaseless): NewAction { return ({ id: '', host: this.scope.sourceHost, side: 'source', ...a }) as NewAction; }
@@ -202,30 +217,13 @@ class Tracker implements AbstractionTracker {
   releaseTargetHolds(destroyed: VersionRef[], reason: string): NewAction[] {
     return this.releaseLastReceived((r) => !destroyed.some((d) => d.name === r.name), reason);
   }
-}
 
-/**
- * This job's replication cursor when it is on no snapshot the target has, although the target carries this job's
- * last-received hold: the cursor was moved by a replication of this dataset to another target under the same job
- * name (another configuration file), whose cursor this plan will destroy as superseded. Else null. Each completed
- * step leaves the cursor and the last-received hold on one snapshot (crash points in between keep the old cursor,
- * whose snapshot the target still has), so a cursor the target lacks is someone else's, or left from a target that
- * was replaced. The usual cursor is the target's newest snapshot: found by the first comparison.
- */
-export function findCursorElsewhere(scope: ProtectionScope): VersionRecord | null {
-  const { sourceVersions, targetSnapshots } = scope;
-  if (targetSnapshots.length === 0) return null;
-  let cursor: VersionRecord | null = null;
-  for (let i = sourceVersions.length - 1; i >= 0; i--) {
-    const v = sourceVersions[i]!;
-    if (v.kind !== 'bookmark') continue;
-    const p = parseOwnedBookmark(v);
-    if (p === null || p.type !== 'cursor' || p.job !== scope.job) continue;
-    for (let j = targetSnapshots.length - 1; j >= 0; j--) if (targetSnapshots[j]!.guid === v.guid) return null;
-    cursor ??= v;
+  cursorElsewhere(): VersionRef | null {
+    if (!this.listedLastReceived || this.listedCursors.length === 0) return null;
+    const target = this.scope.targetSnapshots;
+    for (const c of this.listedCursors) for (let j = target.length - 1; j >= 0; j--) if (target[j]!.guid === c.guid) return null;
+    return this.listedCursors[this.listedCursors.length - 1]!;
   }
-  if (cursor === null) return null;
-  return snapshotsHeldWith(targetSnapshots, scope.targetHolds, makeLastReceivedHoldTag(scope.job)).length > 0 ? cursor : null;
 }
 
 /** This job's step holds, last-received holds and bookmarks as listed. */

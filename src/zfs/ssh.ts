@@ -125,7 +125,7 @@ class SshProcess implements SshExecProcess {
     ch.on('exit', (code: number | null, signal?: string) => {
       this.exit = { code: code ?? null, signal: code === null || code === undefined ? signal ?? null : null };
       this.maybeFinish();
-      if (!this.done && this.grace === null) this.grace = setTimeout(() => { this.stderrEnded = true; this.maybeFinish(); }, STDERR_GRACE_MS);
+      if (!this.done && this.grace === null) this.grace = setTimeout(() => { if (!this.done) this.finish({ ...this.exit!, stderr: this.stderrText }); }, STDERR_GRACE_MS);
     });
     ch.once('close', () => {
       onClose();
