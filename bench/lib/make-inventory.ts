@@ -57,7 +57,13 @@ export function writeInventory(dir: string, spec: Parameters<typeof computeInven
     closeSync(fd);
     writeFileSync(join(dir, `${file}.index`), index.join(''));
   };
-  writeVersions('versions', (l) => l.split('\t').slice(0, VERSION_COLUMNS.split(',').length).join('\t'));
+  // a version listing's columns from the 11 of a line, and numclones (no clones in an inventory: 0, `-` for a bookmark)
+  const all = COLUMNS.split(',');
+  const pick = VERSION_COLUMNS.split(',').map((c) => all.indexOf(c));
+  writeVersions('versions', (l) => {
+    const cols = l.split('\t');
+    return pick.map((k) => (k >= 0 ? cols[k]! : cols[1] === 'snapshot' ? '0' : '-')).join('\t');
+  });
   writeVersions('versions-11', (l) => l);
   for (const [root, text] of Object.entries(inv.placeholders)) writeFileSync(join(dir, 'get', fileKey(root)), text);
   for (const [token, text] of Object.entries(inv.tokens)) writeFileSync(join(dir, 'tokens', token), text);

@@ -318,6 +318,13 @@ function computeRollback(
       'zform never releases holds it did not place; release them, then plan again',
     ], c.conflict)) };
   }
+  const cloned = destroyed.filter((v) => v.kind === 'snapshot' && v.clones > 0).map((v) => `@${v.name} (${plural(v.clones, 'clone')})`);
+  if (cloned.length > 0) {
+    return { blocked: conflicts.map((c) => ctx.diag('error', c.summary, [
+      `cannot roll back to @${point.name}: snapshots with clones would be destroyed: ${cloned.join(', ')}`,
+      'zfs rollback refuses while they have clones, and zform never destroys a clone; destroy the clones (zfs get clones SNAPSHOT names them), then plan again',
+    ], c.conflict)) };
+  }
   const destroyedRefs = destroyed.map(refOf);
   const actions: Action[] = [
     ...ctx.tracker.releaseTargetHolds(destroyedRefs.filter((r) => r.kind === 'snapshot'), `the rollback to @${point.name} destroys the snapshot`),

@@ -226,6 +226,8 @@ function keepReason(
   if (!holds.some((h) => h.tag === lrTag)) return `kept: no snapshot of ${T} carries this job's hold ${lrTag}, so zform cannot tell it replicated into it (replication.destroy_missing destroys only its own targets)`;
   const foreign = g.snapshots.filter((v) => v.userrefs > holds.filter((h) => h.v === v && h.tag === lrTag).length).map((v) => `@${v.name}`);
   if (foreign.length > 0) return `kept: held by holds zform did not place (${foreign.join(', ')}); release them to let replication.destroy_missing destroy it`;
+  const cloned = g.snapshots.filter((v) => v.clones > 0).map((v) => `@${v.name}`);
+  if (cloned.length > 0) return `kept: datasets were cloned from its snapshots (${cloned.join(', ')}); zform never destroys a clone: destroy the clones to let replication.destroy_missing destroy it`;
   if (g.target.resumeToken !== null) return `kept: an interrupted receive waits on ${T} (receive_resume_token)`;
   const staying = children.filter((c) => !byTarget.has(c) || verdicts.get(c) !== null);
   if (staying.length > 0) return `kept: child datasets stay (${staying.join(', ')}); zform destroys a dataset only with every child also destroyed`;

@@ -48,6 +48,8 @@ export function computeDatasetPruning(input: DatasetPruneInput): { actions: Acti
     if (r.action) actions.push(r.action);
     const note = foreignHoldNote(job.name, source.name, ownTags, side, dataset, r);
     if (note) diagnostics.push(note);
+    const cloned = clonedNote(job.name, source.name, side, dataset, r);
+    if (cloned) diagnostics.push(cloned);
   };
   if (job.pruning.keepSource.length > 0 || job.pruning.destroyEmpty) add('source', source.name, pruneSource(ctx));
   if (input.target) add('target', input.target.name, pruneTarget(ctx, input.target));
@@ -96,6 +98,19 @@ function foreignHoldNote(job: string, sourceName: string, ownTags: Set<string>, 
     severity: 'warning', job, dataset: sourceName,
     summary: `pruning keeps ${foreign.length} ${side} snapshot(s) of ${dataset} that no rule keeps, because they are held`,
     detail: foreign.map((k) => `@${k.name}: ${k.tags.join(', ')} (zform never releases holds it did not place)`),
+  };
+}
+
+/** A warning naming the snapshots kept because datasets were cloned from them, or null. */
+function clonedNote(job: string, sourceName: string, side: string, dataset: string, r: PruneSideResult): Diagnostic | null {
+  if (r.keptCloned.length === 0) return null;
+  return {
+    severity: 'warning', job, dataset: sourceName,
+    summary: `pruning keeps ${r.keptCloned.length} ${side} snapshot(s) of ${dataset} that no rule keeps, because datasets were cloned from them`,
+    detail: [
+      ...r.keptCloned.map((k) => `@${k.name}: ${k.clones} clone(s) (zfs get clones ${dataset}@${k.name})`),
+      'zfs destroy refuses a snapshot with clones, and zform never destroys a clone: once a clone is no longer needed, destroy it and pruning goes on',
+    ],
   };
 }
 

@@ -1,5 +1,5 @@
 // Pruning of one side of one dataset: the keep rules over the snapshots the side will have after the
-// plan's earlier lines, minus what must never go (held snapshots, incremental bases), as one batched
+// plan's earlier lines, minus what must never go (held snapshots, snapshots with clones, incremental bases), as one batched
 // destroy_snapshots line.
 import type { PruneRule } from '../config/types.js';
 import type { Action, Side, VersionRef } from './types.js';
@@ -30,6 +30,11 @@ export class SideSnapshots {
 
   planned(i: number): boolean {
     return i >= this.listed.length && this.added[i - this.listed.length]!.planned;
+  }
+
+  /** how many datasets were cloned from a listed snapshot (0 for an added one) */
+  clones(i: number): number {
+    return i < this.listed.length ? this.listed[i]!.clones : 0;
   }
 
   /** a listed snapshot's `written` (bytes since the previous snapshot); undefined for an added one */
@@ -66,6 +71,9 @@ export interface PruneSideResult {
   action: Action | null;
   /** snapshots the rules let go that are kept anyway because they are held: name → hold tags */
   keptHeld: { name: string; tags: string[] }[];
+  /** snapshots the rules let go that are kept anyway because datasets were cloned from them (`zfs destroy` refuses
+   *  them): name → numclones */
+  keptCloned: { name: string; clones: number }[];
 }
 
 /** Exactly a VersionRef's fields, in its order (a side's snapshot may be a listing's whole record). */
@@ -79,6 +87,7 @@ export function computePruneSide(input: PruneSideInput): PruneSideResult {
   // no rules (destroy_empty alone): the rules keep everything
   const verdict = input.rules.length > 0 ? evaluateKeepRules(input.rules, candidates, { replicatedUpTo: input.replicatedUpTo }) : new Map<PruneCandidate, string>();
   const keptHeld: PruneSideResult['keptHeld'] = [];
+  const keptCloned: PruneSideResult['keptCloned'] = [];
   const destroy: { ref: VersionRef; reason: string }[] = [];
   // whether the state of the previous snapshot survives this plan (it stays, or it is empty and its own predecessor's does)
   let prevStateKept = false;
@@ -89,6 +98,8 @@ export function computePruneSide(input: PruneSideInput): PruneSideResult {
     if (!stays) {
       const tags = input.heldBy(name);
       if (tags.length > 0) { keptHeld.push({ name, tags }); prevStateKept = true; continue; }
+      const clones = snaps.clones(i);
+      if (clones > 0) { keptCloned.push({ name, clones }); prevStateKept = true; continue; }
       destroy.push({ ref: copyRef(snaps.ref(i)), reason: reason! });
       prevStateKept = false;
       continue;
@@ -104,20 +115,20 @@ export function computePruneSide(input: PruneSideInput): PruneSideResult {
   // target's planned snapshots arrive by the chain's sends, which already come first).
   const assumes = input.side === 'source' ? snaps.added.filter((s) => s.planned).map((s) => s.ref) : [];
   if (action && action.kind === 'destroy_snapshots' && assumes.length > 0) action.assumes = assumes;
-  return { action, keptHeld };
+  return { action, keptHeld, keptCloned };
 }
 
 /**
  * pruning.destroy_empty: why the snapshot at position i, which the rules keep, goes anyway, or null. Only a listed
  * snapshot with written 0 (it holds no block its predecessor does not), whose predecessor's state survives this plan
- * (a snapshot is never empty relative to one this plan destroys), that is not the side's newest, not protected and
- * not held.
+ * (a snapshot is never empty relative to one this plan destroys), that is not the side's newest, not protected,
+ * not held and not the origin of a clone.
  */
 function computeEmptyReason(input: PruneSideInput, i: number, prevStateKept: boolean): string | null {
   const de = input.destroyEmpty;
   const snaps = input.snapshots;
   if (!de || snaps.planned(i) || snaps.written(i) !== 0 || i === 0 || !prevStateKept || i === snaps.length - 1) return null;
   const name = snaps.ref(i).name;
-  if (input.protect.has(name) || de.protect.has(name) || input.heldBy(name).length > 0) return null;
+  if (input.protect.has(name) || de.protect.has(name) || input.heldBy(name).length > 0 || snaps.clones(i) > 0) return null;
   return `empty: written 0 since @${snaps.ref(i - 1).name} (pruning.destroy_empty)`;
 }

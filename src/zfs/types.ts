@@ -39,6 +39,9 @@ export interface VersionRecord {
   userrefs: number;
   /** `written` of a snapshot: bytes since the previous snapshot (0 for bookmarks) */
   written: number;
+  /** `numclones` of a snapshot: datasets cloned from it, which `zfs destroy` refuses to leave without (0 for
+   *  bookmarks, and in a listing that did not ask) */
+  clones: number;
 }
 
 export interface HoldRecord {

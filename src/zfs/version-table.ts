@@ -6,7 +6,7 @@
 // touched twice: a chunk is filled once, never grown or copied (on the benchmark machine, fresh memory costs about
 // 3 ms per MiB in page faults: bench/01 prints it); a table of several listings (the slices listed at once) keeps
 // their segments as they are. A dataset's records are made when the planner asks for that dataset, and die young.
-// For the same reason a row is narrow, 40 bytes: a GUID is its decimal digits two to a byte; creation and written
+// For the same reason a row is narrow, 42 bytes: a GUID is its decimal digits two to a byte; creation and written
 // are 32 bits, a value that does not fit (written past 4 GiB, a time past 2106) kept in its chunk's `wide` map.
 import type { Listing, VersionRecord } from './types.js';
 
@@ -41,7 +41,7 @@ export function computeSortedVersions(versions: VersionRecord[]): VersionRecord[
   return out;
 }
 
-/** Rows per chunk: a chunk is one ArrayBuffer of CHUNK_ROWS * ROW_BYTES (320 KiB). */
+/** Rows per chunk: a chunk is one ArrayBuffer of CHUNK_ROWS * 42 bytes (336 KiB). */
 const CHUNK_BITS = 13;
 const CHUNK_ROWS = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_ROWS - 1;
@@ -67,12 +67,14 @@ class Chunk {
   readonly nameIds: Int32Array;
   readonly userrefs: Uint32Array;
   readonly kinds: Uint8Array;
+  /** numclones, at most 65535 (only whether it is 0 matters to the planner) */
+  readonly clones: Uint16Array;
   /** the creations and writtens at WIDE, by CREATION or WRITTEN + row (null until one is) */
   wide: Map<number, number> | null = null;
 
   constructor() {
     const n = CHUNK_ROWS;
-    const buffer = new ArrayBuffer(n * (8 + 5 * 4 + GUID_BYTES + 2));
+    const buffer = new ArrayBuffer(n * (8 + 5 * 4 + GUID_BYTES + 2 + 2));
     this.createtxgs = new Float64Array(buffer, 0, n);
     this.creations = new Uint32Array(buffer, 8 * n, n);
     this.writtens = new Uint32Array(buffer, 12 * n, n);
@@ -82,6 +84,7 @@ class Chunk {
     this.guids = new Uint8Array(buffer, 28 * n, GUID_BYTES * n);
     this.guidLengths = new Uint8Array(buffer, (28 + GUID_BYTES) * n, n);
     this.kinds = new Uint8Array(buffer, (29 + GUID_BYTES) * n, n);
+    this.clones = new Uint16Array(buffer, (30 + GUID_BYTES) * n, n);
   }
 
   creation(r: number): number {
@@ -122,7 +125,7 @@ const DIGITS = Buffer.alloc(GUID_BYTES * 2);
 
 /** The columns a row is moved by as they are (sortRange, swap); creation and written move through
  *  setCreationWritten. */
-const NUMERIC: readonly (keyof Chunk)[] = ['createtxgs', 'guidLengths', 'datasetIds', 'nameIds', 'userrefs', 'kinds'];
+const NUMERIC: readonly (keyof Chunk)[] = ['createtxgs', 'guidLengths', 'datasetIds', 'nameIds', 'userrefs', 'kinds', 'clones'];
 
 /** The rows of one listing (one parser's, or records'), in chunks; ids of datasets and names index its own lists. */
 export class Segment {
@@ -157,7 +160,7 @@ export class Segment {
     return {
       kind: c.kinds[r] === SNAPSHOT ? 'snapshot' : 'bookmark', dataset: this.datasetNames[c.datasetIds[r]!]!, name: this.names[c.nameIds[r]!]!,
       guid: this.guidStrings !== null ? this.guidStrings[i]! : c.guid(r),
-      createtxg: c.createtxgs[r]!, creation: c.creation(r), userrefs: c.userrefs[r]!, written: c.written(r),
+      createtxg: c.createtxgs[r]!, creation: c.creation(r), userrefs: c.userrefs[r]!, written: c.written(r), clones: c.clones[r]!,
     };
   }
 
@@ -205,7 +208,7 @@ export class VersionTable {
       if (d === undefined) datasets.set(v.dataset, (d = b.addDataset(v.dataset)));
       let n = names.get(v.name);
       if (n === undefined) names.set(v.name, (n = b.addName(v.name)));
-      b.pushRecord(v.kind === 'snapshot', d, n, v.guid, v.createtxg, v.creation, v.userrefs, v.written);
+      b.pushRecord(v.kind === 'snapshot', d, n, v.guid, v.createtxg, v.creation, v.userrefs, v.written, v.clones);
     }
     return b.finish();
   }
@@ -246,7 +249,7 @@ export class VersionTableBuilder extends Segment {
   }
 
   /** A version whose GUID is the ASCII digits buf[from, to): 1 to 20, no leading zero unless it is 0. */
-  push(snapshot: boolean, dataset: number, name: number, buf: Buffer, from: number, to: number, createtxg: number, creation: number, userrefs: number, written: number): void {
+  push(snapshot: boolean, dataset: number, name: number, buf: Buffer, from: number, to: number, createtxg: number, creation: number, userrefs: number, written: number, clones: number): void {
     const i = this.row();
     const c = this.chunks[i >>> CHUNK_BITS]!;
     const r = i & CHUNK_MASK;
@@ -255,16 +258,16 @@ export class VersionTableBuilder extends Segment {
     // two digits to a byte; an odd count's last half is 0 (guidLengths says where the digits end)
     for (let k = from; k < to; k += 2) bytes[at + ((k - from) >>> 1)] = ((buf[k]! - 48) << 4) | (k + 1 < to ? buf[k + 1]! - 48 : 0);
     c.guidLengths[r] = to - from;
-    fill(c, r, snapshot, dataset, name, createtxg, creation, userrefs, written);
+    fill(c, r, snapshot, dataset, name, createtxg, creation, userrefs, written, clones);
   }
 
   /** A version whose GUID is a string (a builder made with guidStrings). */
-  pushRecord(snapshot: boolean, dataset: number, name: number, guid: string, createtxg: number, creation: number, userrefs: number, written: number): void {
+  pushRecord(snapshot: boolean, dataset: number, name: number, guid: string, createtxg: number, creation: number, userrefs: number, written: number, clones: number): void {
     const i = this.row();
     this.guidStrings!.push(guid);
     const c = this.chunks[i >>> CHUNK_BITS]!;
     const r = i & CHUNK_MASK;
-    fill(c, r, snapshot, dataset, name, createtxg, creation, userrefs, written);
+    fill(c, r, snapshot, dataset, name, createtxg, creation, userrefs, written, clones);
   }
 
   /** createtxg, then kind (a bookmark first), then name, of the rows i and j of one dataset. */
@@ -373,13 +376,14 @@ export class VersionTableBuilder extends Segment {
   }
 }
 
-function fill(c: Chunk, r: number, snapshot: boolean, dataset: number, name: number, createtxg: number, creation: number, userrefs: number, written: number): void {
+function fill(c: Chunk, r: number, snapshot: boolean, dataset: number, name: number, createtxg: number, creation: number, userrefs: number, written: number, clones: number): void {
   c.kinds[r] = snapshot ? SNAPSHOT : BOOKMARK;
   c.datasetIds[r] = dataset;
   c.nameIds[r] = name;
   c.createtxgs[r] = createtxg;
   c.setCreationWritten(r, creation, written);
   c.userrefs[r] = userrefs;
+  c.clones[r] = Math.min(clones, 0xffff);
 }
 
 const TABLE = Symbol('zform.versionTable');

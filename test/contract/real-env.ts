@@ -27,6 +27,7 @@ export async function createRealEnv(
     unloadKey: async (_on, dataset) => {
       await sh(`zfs list -H -o name -r ${q(dataset)} | sort -r | while read -r d; do zfs unmount "$d" 2>/dev/null; done; zfs unload-key ${q(dataset)}`);
     },
+    clone: async (_on, snapshot, filesystem) => { await sh(`zfs clone ${q(snapshot)} ${q(filesystem)}`); },
     encryptionProps: encryptionProps(src),
     commands: (on) => counts.get(on.name) ?? 0,
     cleanup: async () => {

@@ -17,6 +17,8 @@ export interface ContractEnv {
   write(on: ZfsHost, dataset: string, bytes: number): Promise<void>;
   /** unmounts an encryption root and unloads its key */
   unloadKey(on: ZfsHost, dataset: string): Promise<void>;
+  /** `zfs clone SNAPSHOT FILESYSTEM` (zform never makes clones; an admin does, e.g. to look into a backup) */
+  clone(on: ZfsHost, snapshot: string, filesystem: string): Promise<void>;
   /** create() properties that make a new encryption root whose key loads without a prompt */
   encryptionProps: Record<string, string>;
   /** zfs commands run on that host so far */
@@ -326,6 +328,28 @@ export function zfsHostContract(name: string, setup: () => Promise<ContractEnv>)
       assert.deepEqual(names(l, r), ['@1', '#b2', '@2']);
       assert.equal(l.datasets[0]!.written, 0);
       await rejectsWith(host.rollback(`${r}@nope`, false), 'dataset_does_not_exist');
+    });
+
+    it('clones: numclones listed; destroy and rollback -r refuse snapshots with clones, destroying nothing; gone with the clone', async () => {
+      const r = `${P}/clones`;
+      await host.create(r, {});
+      for (const n of ['1', '2', '3']) await host.snapshot([`${r}@${n}`]);
+      await host.bookmark(`${r}@2`, `${r}#b2`);
+      await env.clone(host, `${r}@2`, `${P}/clone2`);
+      await env.clone(host, `${r}@2`, `${P}/clone2b`);
+      await env.clone(host, `${r}@3`, `${P}/clone3`);
+      let l = await host.list([r]);
+      assert.deepEqual(l.versions.map((v) => `${v.kind === 'snapshot' ? '@' : '#'}${v.name}:${v.clones}`), ['@1:0', '#b2:0', '@2:2', '@3:1']);
+      await rejectsWith(host.destroy([`${r}@1`, `${r}@2`]), 'unknown', /cannot destroy '[^']*@2': snapshot has dependent clones/);
+      await rejectsWith(host.rollback(`${r}@1`, true), 'unknown', /clones of previous snapshots exist/);
+      l = await host.list([r]);
+      assert.deepEqual(names(l, r).filter((n) => n !== '@1'), ['#b2', '@2', '@3'], 'nothing with clones destroyed, the rollback destroyed nothing');
+      await host.destroyDataset(`${P}/clone3`);
+      await host.destroyDataset(`${P}/clone2`);
+      await host.destroyDataset(`${P}/clone2b`);
+      assert.ok((await host.list([r])).versions.every((v) => v.clones === 0), 'no clones left');
+      await host.destroy([`${r}@2`, `${r}@3`]);
+      assert.deepEqual(names(await host.list([r]), r).filter((n) => n !== '@1'), ['#b2']);
     });
 
     it('hold and release across datasets in one command: each snapshot on its own; the error names only real failures', async () => {

@@ -10,7 +10,7 @@
 // sides = the same GUID, so the sides match); without one the GUID is derived from the full name.
 // Version options in [...]: txg=N (default: 10, 20, 30... in order of appearance in the listing; a
 // bookmark with the label of an earlier snapshot of its dataset shares that snapshot's txg), w=SIZE
-// (`written`, default 1M), c=ISO (creation, default 2026-01-01T00:00Z + txg minutes), hold=tag+tag.
+// (`written`, default 1M), c=ISO (creation, default 2026-01-01T00:00Z + txg minutes), hold=tag+tag, clones=N (numclones, default 0).
 // Dataset options: written=SIZE (default 0), guid=gN, token=TEXT, enc=CIPHER, key=available|unavailable,
 // placeholder, volume. Sizes: plain bytes or K/M/G (binary).
 import { createHash } from 'node:crypto';
@@ -95,6 +95,7 @@ export function listing(text: string): Listing {
           creation: opts.has('c') ? Date.parse(opts.get('c')!) / 1000 : BASE_TIME + t * 60,
           userrefs: kind === 'snapshot' ? tags.length : 0,
           written: kind === 'snapshot' ? parseSize(opts.get('w') ?? '1M') : 0,
+          clones: kind === 'snapshot' ? Number(opts.get('clones') ?? 0) : 0,
         });
         continue;
       }

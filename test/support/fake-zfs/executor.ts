@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { ExecOptions, ExecProcess, Executor } from '../../../src/zfs/exec.js';
 import type { SendArgs, SendFlags } from '../../../src/zfs/types.js';
 import { BOOKKEEPING_PROGRAM } from '../../../src/zfs/program.js';
-import { FakeFailure, FakeState, type FakeDataset } from './state.js';
+import { FakeFailure, FakeState, originKey, type FakeDataset } from './state.js';
 import { parseFakeToken, type FakeStreamHeader } from './stream.js';
 import type { CrashSwitch } from './crash.js';
 import {
@@ -202,6 +202,12 @@ export class FakeExecutor implements Executor {
         s.create(o.rest[0]!, Object.fromEntries(o.values.map(([, kv]) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])));
         return;
       }
+      case 'clone': {
+        const o = parseOpts(rest, 'o');
+        if (o.values.length > 0 || o.rest.length !== 2) throw new Error('FakeExecutor: only `zfs clone SNAPSHOT FILESYSTEM` is emulated');
+        s.cloneSnapshot(o.rest[0]!, o.rest[1]!);
+        return;
+      }
       case 'rename': {
         const o = parseOpts(rest, '');
         if (o.flags.size > 0 || o.rest.length !== 2) fail(`${o.rest.length < 2 ? 'missing' : 'too many'} arguments\nusage:\n\trename [-f] <filesystem|volume|snapshot> <filesystem|volume|snapshot>\n`, 2);
@@ -246,6 +252,7 @@ export class FakeExecutor implements Executor {
     let out = '';
     let err = '';
     const roots = o.rest.length > 0 ? o.rest : [...this.state.pools.keys()].sort();
+    const clones = cols.includes('numclones') ? this.state.cloneCounts() : new Map<string, number>();
     for (const root of roots) {
       const all = this.tree(root);
       if (!all) { err += `cannot open '${root}': dataset does not exist\n`; continue; }
@@ -255,15 +262,16 @@ export class FakeExecutor implements Executor {
         // without -r or -d: the root, with its own snapshots and bookmarks
         const own = depth === null ? k === 0 : k <= depth;
         const versions = depth === null ? k === 0 : k + 1 <= depth;
-        if (own && types.has(d.type)) out += this.row(d, null, cols);
-        if (versions && types.has('snapshot')) d.snapshots.forEach((_, i) => { out += this.row(d, { kind: 'snapshot', i }, cols); });
-        if (versions && types.has('bookmark')) d.bookmarks.forEach((_, i) => { out += this.row(d, { kind: 'bookmark', i }, cols); });
+        if (own && types.has(d.type)) out += this.row(d, null, cols, clones);
+        if (versions && types.has('snapshot')) d.snapshots.forEach((_, i) => { out += this.row(d, { kind: 'snapshot', i }, cols, clones); });
+        if (versions && types.has('bookmark')) d.bookmarks.forEach((_, i) => { out += this.row(d, { kind: 'bookmark', i }, cols, clones); });
       }
     }
     return { stdout: out, stderr: err, code: err === '' ? 0 : 1 };
   }
 
-  private row(d: FakeDataset, v: { kind: 'snapshot' | 'bookmark'; i: number } | null, cols: string[]): string {
+  /** `clones`: numclones by originKey (FakeState.cloneCounts). */
+  private row(d: FakeDataset, v: { kind: 'snapshot' | 'bookmark'; i: number } | null, cols: string[], clones: Map<string, number>): string {
     const s = this.state;
     const enc = d.encryption !== 'off';
     const keystatus = enc ? (s.keyAvailable(d) ? 'available' : 'unavailable') : '-';
@@ -279,7 +287,7 @@ export class FakeExecutor implements Executor {
       values = {
         name: `${d.name}@${x.name}`, type: 'snapshot', guid: x.guid, createtxg: String(x.createtxg), creation: String(x.creation),
         userrefs: String(x.holds.size), written: String(s.snapshotWritten(d, v.i)), encryption: d.encryption,
-        encryptionroot: d.encryptionRoot ?? '-', keystatus, receive_resume_token: '-',
+        encryptionroot: d.encryptionRoot ?? '-', keystatus, receive_resume_token: '-', numclones: String(clones.get(originKey(d, x)) ?? 0),
       };
     } else {
       const x = d.bookmarks[v.i]!;

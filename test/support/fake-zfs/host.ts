@@ -89,6 +89,12 @@ export class FakeHost extends CommandZfsHost {
     return this;
   }
 
+  /** `zfs clone SNAPSHOT FILESYSTEM`. */
+  cloneSnapshot(snapshot: string, filesystem: string): this {
+    this.build(['zfs', 'clone', snapshot, filesystem], () => this.zfs.state.cloneSnapshot(snapshot, filesystem));
+    return this;
+  }
+
   loadKey(dataset: string): this {
     return this.apply(`load-key ${dataset}`);
   }

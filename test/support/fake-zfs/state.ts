@@ -22,6 +22,12 @@ function fail(stderr: string, exitCode = 1): never {
 /** Bytes a new, empty filesystem references (OpenZFS 2.1: `written` of a fresh filesystem is 24576). */
 export const EMPTY_FILESYSTEM_BYTES = 24576;
 
+/** A snapshot as a clone's origin: its dataset's GUID and its own, which stay as they are through renames (a GUID
+ *  alone does not tell a snapshot from its replica, which may be in the same pool). */
+export function originKey(d: FakeDataset, s: FakeSnapshot): string {
+  return `${d.guid}@${s.guid}`;
+}
+
 /** A random uint64 GUID as a decimal string (never 0). */
 export function makeGuid(): Guid {
   let v = 0n;
@@ -83,6 +89,8 @@ export interface FakeDataset {
   partial: FakePartial | null;
   /** a partially received new dataset (full receive -s cut) */
   inconsistent: boolean;
+  /** a clone's origin (`zfs clone`): originKey of the snapshot it was cloned from, else absent */
+  origin?: string;
 }
 
 interface ParsedName { dataset: string; sep: '@' | '#' | null; short: string }
@@ -247,6 +255,38 @@ export class FakeState {
     this.datasets.set(name, d);
   }
 
+  /** The datasets cloned from the snapshot (`clones`), in name order. */
+  clonesOf(d: FakeDataset, s: FakeSnapshot): string[] {
+    const key = originKey(d, s);
+    const out: string[] = [];
+    for (const x of this.datasets.values()) if (x.origin === key) out.push(x.name);
+    return out.sort(byName);
+  }
+
+  /** `zfs clone SNAPSHOT FILESYSTEM`: a filesystem (or volume) whose head is the snapshot's state, in the same pool. */
+  cloneSnapshot(snapshot: string, name: string): void {
+    const n = splitName(snapshot);
+    const from = this.datasets.get(n.dataset);
+    const s = n.sep === '@' ? from?.snapshots.find((x) => x.name === n.short) : undefined;
+    if (!from || !s) fail(`cannot open '${snapshot}': dataset does not exist`);
+    const why = datasetNamecheck(name);
+    if (why !== null) fail(`cannot create '${name}': ${why}`);
+    if (poolOf(name) !== poolOf(n.dataset)) fail(`cannot create '${name}': source and target pools differ`);
+    if (this.datasets.has(name)) fail(`cannot create '${name}': dataset already exists`);
+    const parentName = parentOf(name);
+    if (parentName === null || !this.datasets.has(parentName)) fail(`cannot create '${name}': parent does not exist`);
+    const d = this.makeDataset(name, from.type, this.nextTxg(name), s.referenced);
+    d.encryption = from.encryption;
+    d.encryptionRoot = from.encryptionRoot;
+    d.origin = originKey(from, s);
+    this.datasets.set(name, d);
+  }
+
+  /** "use '-R'" lists of the clones of these snapshots of d outside `except` (the datasets destroyed with them). */
+  private dependentClones(d: FakeDataset, snaps: FakeSnapshot[], except: (name: string) => boolean = () => false): string[] {
+    return snaps.flatMap((s) => this.clonesOf(d, s)).filter((c) => !except(c));
+  }
+
   /** `zfs destroy [-r] name`: without -r it fails while the dataset has snapshots or children (bookmarks go with it). */
   destroyDataset(name: string, recursive: boolean): void {
     const d = this.datasets.get(name);
@@ -255,6 +295,9 @@ export class FakeState {
     if (!recursive && (kids.length > 0 || d.snapshots.length > 0)) {
       fail(`cannot destroy '${name}': filesystem has children\nuse '-r' to destroy the following datasets:\n${[...kids, ...d.snapshots.map((s) => `${name}@${s.name}`)].join('\n')}`);
     }
+    const inside = (c: string) => c === name || c.startsWith(name + '/');
+    const clones = [d, ...kids.map((k) => this.datasets.get(k)!)].flatMap((x) => this.dependentClones(x, x.snapshots, inside));
+    if (clones.length > 0) fail(`cannot destroy '${name}': filesystem has dependent clones\nuse '-R' to destroy the following datasets:\n${clones.join('\n')}`);
     if (d.snapshots.some((s) => s.holds.size > 0)) fail(`cannot destroy '${name}': dataset is busy`);
     for (const k of kids) this.datasets.delete(k);
     this.datasets.delete(name);
@@ -460,6 +503,10 @@ export class FakeState {
     if (origin) {
       fail(`cannot destroy '${dataset}@${origin.name}': snapshot has dependent clones\nuse '-R' to destroy the following datasets:\n${dataset}/%recv`);
     }
+    const cloned = found.find((s) => this.clonesOf(d, s).length > 0);
+    if (cloned) {
+      fail(`cannot destroy '${dataset}@${cloned.name}': snapshot has dependent clones\nuse '-R' to destroy the following datasets:\n${this.clonesOf(d, cloned).join('\n')}`);
+    }
     const held = found.filter((s) => s.holds.size > 0);
     if (held.length > 0) fail(held.map((s) => `cannot destroy snapshot ${dataset}@${s.name}: dataset is busy`).join('\n'));
     d.snapshots = d.snapshots.filter((s) => !found.includes(s));
@@ -487,6 +534,9 @@ export class FakeState {
       const list = [...newerSnaps.map((x) => `${d.name}@${x.name}`), ...newerBms.map((x) => `${d.name}#${x.name}`)];
       fail(`cannot rollback to '${snapshot}': more recent snapshots or bookmarks exist\nuse '-r' to force deletion of the following snapshots and bookmarks:\n${list.join('\n')}`);
     }
+    // clones of the snapshots it would destroy stop it before anything is destroyed
+    const clones = this.dependentClones(d, newerSnaps);
+    if (clones.length > 0) fail(`cannot rollback to '${snapshot}': clones of previous snapshots exist\nuse '-R' to force deletion of the following clones and dependents:\n${clones.join('\n')}`);
     const busy = newerSnaps.filter((x) => x.holds.size > 0 || d.partial?.origin === x.guid);
     d.snapshots = d.snapshots.filter((x) => !newerSnaps.includes(x) || busy.includes(x));
     d.bookmarks = d.bookmarks.filter((x) => !newerBms.includes(x));
@@ -513,13 +563,14 @@ export class FakeState {
       written: this.datasetWritten(d),
     }));
     const versions: VersionRecord[] = [];
+    const clones = this.cloneCounts();
     for (const d of ds) {
       d.snapshots.forEach((s, i) => versions.push({
         kind: 'snapshot', dataset: d.name, name: s.name, guid: s.guid, createtxg: s.createtxg, creation: s.creation,
-        userrefs: s.holds.size, written: this.snapshotWritten(d, i),
+        userrefs: s.holds.size, written: this.snapshotWritten(d, i), clones: clones.get(originKey(d, s)) ?? 0,
       }));
       for (const b of d.bookmarks) {
-        versions.push({ kind: 'bookmark', dataset: d.name, name: b.name, guid: b.guid, createtxg: b.createtxg, creation: b.creation, userrefs: 0, written: 0 });
+        versions.push({ kind: 'bookmark', dataset: d.name, name: b.name, guid: b.guid, createtxg: b.createtxg, creation: b.creation, userrefs: 0, written: 0, clones: 0 });
       }
     }
     const sorted = computeSortedVersions(versions);
@@ -530,6 +581,13 @@ export class FakeState {
       for (const tag of [...s.holds.keys()].sort(byName)) holds.push({ snapshot: `${v.dataset}@${v.name}`, tag });
     }
     return { datasets, versions: sorted, holds };
+  }
+
+  /** numclones by originKey (only of snapshots with clones), one pass over the datasets. */
+  cloneCounts(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const d of this.datasets.values()) if (d.origin !== undefined) out.set(d.origin, (out.get(d.origin) ?? 0) + 1);
+    return out;
   }
 
   // ---- send ----

@@ -46,6 +46,21 @@ test('diverged with rollback allowed: own hold released, rollback shown with wha
   }
 });
 
+test('no rollback when a snapshot it would destroy has clones (zfs rollback -r refuses: "clones of previous snapshots exist")', () => {
+  const p = plan({ job: J, allowRollback: true, src: 'tank @s1:g1 @s2:g2', dst: 'backup\nbackup/tank @s1:g1[clones=3] @x:g7[clones=1] @y:g8' });
+  assert.deepEqual(lines(p, 'tank'), []);
+  const diag = dsPlan(p, 'tank').diagnostics[0]!;
+  assert.equal(diag.severity, 'error');
+  assert.equal(diag.conflict?.type, 'diverged');
+  assert.deepEqual(diag.detail, [
+    'cannot roll back to @s1: snapshots with clones would be destroyed: @x (1 clone)',
+    'zfs rollback refuses while they have clones, and zform never destroys a clone; destroy the clones (zfs get clones SNAPSHOT names them), then plan again',
+  ]);
+  // clones of the snapshot it rolls back to do not stop it
+  const q = plan({ job: J, allowRollback: true, src: 'tank @s1:g1 @s2:g2', dst: 'backup\nbackup/tank @s1:g1[clones=3] @x:g7 @y:g8' });
+  assert.ok(lines(q, 'tank').some((l) => l.startsWith('rollback')), lines(q, 'tank').join('\n'));
+});
+
 test('no rollback when a snapshot it would destroy has a hold zform did not place', () => {
   const p = plan({ job: J, allowRollback: true, src: 'tank @s1:g1 @s2:g2', dst: 'backup\nbackup/tank @s1:g1 @x:g7[hold=keep+zform_last_received_J_j] @y:g8[hold=zform_STEP_J_other]' });
   assert.deepEqual(lines(p, 'tank'), []);

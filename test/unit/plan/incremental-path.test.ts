@@ -8,7 +8,7 @@ import { computeIncrementalPath, incrementalBase, newestCommonSnapshot } from '.
 function versions(dataset: string, spec: string): VersionRecord[] {
   return spec.split(' ').filter(Boolean).map((w) => {
     const [name, guid, txg] = w.slice(1).split(':');
-    return { kind: w[0] === '@' ? 'snapshot' : 'bookmark', dataset, name: name!, guid: guid!, createtxg: Number(txg), creation: 0, userrefs: 0, written: 0 };
+    return { kind: w[0] === '@' ? 'snapshot' : 'bookmark', dataset, name: name!, guid: guid!, createtxg: Number(txg), creation: 0, userrefs: 0, written: 0, clones: 0 };
   });
 }
 const names = (vs: VersionRecord[]) => vs.map((v) => `${v.kind === 'snapshot' ? '@' : '#'}${v.name}`).join(' ');

@@ -57,6 +57,7 @@ test('destroy_missing never destroys a target with foreign holds, without this j
   assert.match(kept('backup/tank/gone @a:g5 @b:g6'), /^kept: no snapshot of backup\/tank\/gone carries this job's hold/);
   assert.match(kept(`backup/tank/gone @b:g6[hold=${LR}]\nbackup/tank/gone/kid @k:g7`), /^kept: child datasets stay \(backup\/tank\/gone\/kid\)/);
   assert.match(kept(`backup/tank/gone @b:g6[hold=${LR}] token=T1`), /^kept: an interrupted receive waits/);
+  assert.match(kept(`backup/tank/gone @a:g5[clones=1] @b:g6[hold=${LR}]`), /^kept: datasets were cloned from its snapshots \(@a\); zform never destroys a clone/);
   // a child that is gone too and destroyable goes first: the parent's chain depends on it
   const p = plan({ job: J, src: 'tank', dst: `backup\nbackup/tank placeholder\nbackup/tank/gone @b:g6[hold=${LR}]\nbackup/tank/gone/kid @k:g7[hold=${LR}]` });
   assert.deepEqual(lines(p, 'tank/gone/kid'), ['release last_received backup/tank/gone/kid@k', 'destroy dataset backup/tank/gone/kid with backup/tank/gone/kid@k']);

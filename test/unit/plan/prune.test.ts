@@ -161,6 +161,26 @@ test('held snapshots are never destroyed; foreign holds are reported, this job\'
   assert.deepEqual(w[0]!.detail, ['@zf_1: keep (zform never releases holds it did not place)']);
 });
 
+test('snapshots with clones are never destroyed (zfs destroy refuses them), on either side, nor as empty; a warning names them', () => {
+  const p = plan({
+    job: job({ pruning: { keepSource: [{ type: 'last_n', count: 1 }], keepTarget: [{ type: 'last_n', count: 1 }], destroyEmpty: true } }),
+    src: `tank ${hourlyDsl(4, (i) => (i === 2 ? 'clones=2' : i === 3 ? 'w=0,clones=1' : ''))}`,
+    dst: `backup\nbackup/tank ${hourlyDsl(4, (i) => (i === 1 ? 'clones=1' : i === 4 ? 'hold=zform_last_received_J_j' : ''))}`,
+  });
+  assert.deepEqual(lines(p, 'tank').filter((l) => l.startsWith('destroy')), ['destroy tank@zf_1', 'destroy backup/tank@zf_2,@zf_3']);
+  const w = dsPlan(p, 'tank').diagnostics.filter((d) => d.severity === 'warning');
+  assert.deepEqual(w.map((d) => d.summary), [
+    'pruning keeps 2 source snapshot(s) of tank that no rule keeps, because datasets were cloned from them',
+    'pruning keeps 1 target snapshot(s) of backup/tank that no rule keeps, because datasets were cloned from them',
+  ]);
+  assert.deepEqual(w[0]!.detail, [
+    '@zf_2: 2 clone(s) (zfs get clones tank@zf_2)',
+    '@zf_3: 1 clone(s) (zfs get clones tank@zf_3)',
+    'zfs destroy refuses a snapshot with clones, and zform never destroys a clone: once a clone is no longer needed, destroy it and pruning goes on',
+  ]);
+  assert.match(renderPlanHuman(p, { color: false }), /Warning: pruning keeps 1 target snapshot\(s\) of backup\/tank that no rule keeps, because datasets were cloned from them/);
+});
+
 test('target: the last-received hold moves to the new newest, so the old one may go; the new newest stays', () => {
   const p = plan({
     job: job({ pruning: { keepTarget: [{ type: 'last_n', count: 1 }] } }),

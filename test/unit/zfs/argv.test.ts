@@ -16,7 +16,7 @@ test('list and placeholder argv: the datasets under all roots in one command, no
   // no user property in the listing: its value could end a line and forge the rows after it
   assert.deepEqual(computeListArgv(['p/a', 'q']), ['list', '-H', '-p', '-r', '-t', 'filesystem,volume', '-o', COLS, 'p/a', 'q']);
   assert.deepEqual(computeListArgv([]).slice(-2), ['-o', COLS]);
-  assert.deepEqual(computeVersionListArgv(['p/a', 'p/a/b']), ['list', '-H', '-p', '-d', '1', '-t', 'snapshot,bookmark', '-o', 'name,type,guid,createtxg,creation,userrefs,written', 'p/a', 'p/a/b']);
+  assert.deepEqual(computeVersionListArgv(['p/a', 'p/a/b']), ['list', '-H', '-p', '-d', '1', '-t', 'snapshot,bookmark', '-o', 'name,type,guid,createtxg,creation,userrefs,written,numclones', 'p/a', 'p/a/b']);
   assert.equal(computeOptionLikeOperand(computeVersionListArgv(['p/a'])), null, '-d is one of zform\'s own options');
   assert.deepEqual(computePlaceholderArgv(['p/a'], 'zform:placeholder'),
     ['get', '-H', '-p', '-r', '-s', 'local', '-t', 'filesystem,volume', '-o', 'name,value', 'zform:placeholder', 'p/a']);

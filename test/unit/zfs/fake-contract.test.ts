@@ -15,6 +15,7 @@ zfsHostContract('FakeHost', async () => {
     host, peer, pool: 'src', peerPool: 'dst',
     write: async (on, dataset, bytes) => { fake(on).write(dataset, bytes); },
     unloadKey: async (on, dataset) => { fake(on).unloadKey(dataset); },
+    clone: async (on, snapshot, filesystem) => { fake(on).cloneSnapshot(snapshot, filesystem); },
     encryptionProps: { encryption: 'on', keyformat: 'hex', keylocation: 'file:///etc/zform/key' },
     commands: (on) => fake(on).commands,
     cleanup: async () => {},

@@ -10,7 +10,7 @@ import { readFixture } from './fixtures.js';
 
 const COLS = 'name,type,guid,createtxg,creation,userrefs,written,encryption,encryptionroot,keystatus,receive_resume_token';
 const LIST = `zfs list -H -p -r -t filesystem,volume -o ${COLS}`;
-const VCOLS = 'name,type,guid,createtxg,creation,userrefs,written';
+const VCOLS = 'name,type,guid,createtxg,creation,userrefs,written,numclones';
 const LIST_V = `zfs list -H -p -d 1 -t snapshot,bookmark -o ${VCOLS}`;
 const GET_PH = 'zfs get -H -p -r -s local -t filesystem,volume -o name,value zform:placeholder';
 const CHECK_PH = 'zfs get -H -p -o name,value,source zform:placeholder';
@@ -45,8 +45,8 @@ function splitListing(text: string): { datasets: string; names: string[]; versio
   return {
     datasets: ds.map((l) => `${l}\n`).join(''),
     names: ds.map((l) => l.slice(0, l.indexOf('\t'))),
-    // a version's own 7 columns (the captured lines have all 11)
-    versionsOf: (names) => names.flatMap((n) => byDataset.get(n) ?? []).map((l) => l.split('\t').slice(0, 7).join('\t') + '\n').join(''),
+    // a version's own 7 columns (the captured lines have all 11), and numclones (none of the captured has clones)
+    versionsOf: (names) => names.flatMap((n) => byDataset.get(n) ?? []).map((l) => [...l.split('\t').slice(0, 7), l.split('\t')[1] === 'snapshot' ? '0' : '-'].join('\t') + '\n').join(''),
   };
 }
 
@@ -151,7 +151,7 @@ test('list: a dataset destroyed between the two listings is listed as gone, with
 test('list: a wide tree goes in up to 4 slices at once, each a contiguous run of the names in order; their versions join in order', async () => {
   const names = Array.from({ length: 70 }, (_, i) => `tank/d${String(69 - i).padStart(2, '0')}`); // listed in reverse
   const sorted = [...names].sort();
-  const row = (n: string, type: string, i: number) => `${n}\t${type}\t${1000 + i}\t${10 + i}\t1700000000\t${type === 'snapshot' ? 0 : '-'}\t0${type === 'snapshot' ? '' : '\toff\t-\t-\t-'}`;
+  const row = (n: string, type: string, i: number) => `${n}\t${type}\t${1000 + i}\t${10 + i}\t1700000000\t${type === 'snapshot' ? 0 : '-'}\t0${type === 'snapshot' ? '\t0' : '\toff\t-\t-\t-'}`;
   const calls: string[][] = [];
   const ex = new ScriptedExecutor('here', (argv) => {
     if (argv.includes('-r') && argv[1] === 'list') return { stdout: names.map((n, i) => row(n, 'filesystem', i) + '\n').join('') };
@@ -175,7 +175,7 @@ test('list: holds of many snapshots are batched by argv size; a snapshot destroy
   for (let i = 0; i < 3000; i++) {
     const n = `tank/ds@zform_20240101_000000_with_a_long_suffix_${String(i).padStart(4, '0')}`;
     names.push(n);
-    rows.push(`${n}\tsnapshot\t${i + 2}\t${i + 2}\t1\t1\t0`);
+    rows.push(`${n}\tsnapshot\t${i + 2}\t${i + 2}\t1\t1\t0\t0`);
   }
   const { ex, host } = hostWith({
     [`${LIST} tank/ds`]: { stdout: 'tank/ds\tfilesystem\t1\t1\t1\t-\t0\toff\t-\t-\t-\n' },
@@ -199,7 +199,7 @@ test('list: an executor with a larger argv budget (local Linux) gets the holds o
   for (let i = 0; i < 3000; i++) {
     const n = `tank/ds@zform_20240101_000000_with_a_long_suffix_${String(i).padStart(4, '0')}`;
     names.push(n);
-    rows.push(`${n}\tsnapshot\t${i + 2}\t${i + 2}\t1\t1\t0`);
+    rows.push(`${n}\tsnapshot\t${i + 2}\t${i + 2}\t1\t1\t0\t0`);
   }
   const ex = new ScriptedExecutor('here', (argv) => {
     if (argv[1] === 'list') return { stdout: argv.includes('-r') ? 'tank/ds\tfilesystem\t1\t1\t1\t-\t0\toff\t-\t-\t-\n' : rows.join('\n') + '\n' };
@@ -450,7 +450,7 @@ test('list: placeholders: the recursive get names candidates, each checked by na
 
 test('list: holds: a tag with a newline forges no hold of another snapshot, and the rest of it fails nothing', async () => {
   const ds = (name: string) => `${name}\tfilesystem\t7\t7\t1\t-\t0\toff\t-\t-\t-\n`;
-  const snap = (name: string, guid: number) => `${name}\tsnapshot\t${guid}\t${guid}\t1\t1\t0\n`;
+  const snap = (name: string, guid: number) => `${name}\tsnapshot\t${guid}\t${guid}\t1\t1\t0\t0\n`;
   const date = 'Sat Dec  5 11:01 2026';
   // alice may hold her own snapshot: her tag ends its line, forges one of bob's, and leaves a line of no snapshot
   const tag = 'x\np1/x/bob@t\tzform_LR_J_job\t' + date + '\nrest of the tag';
@@ -491,7 +491,7 @@ test('list: zform:placeholder is asked for while the snapshots are listed, not a
         if (line !== `${LIST_V} p1/x p1/x/y`) return scripted.spawn(argv, opts);
         const ended = Promise.race([started, new Promise<void>((resolve) => { setTimeout(resolve, 1000).unref(); })]).then(() => { listingEnded = true; });
         const stdout = new PassThrough();
-        void ended.then(() => stdout.end('p1/x@s1\tsnapshot\t11\t5\t1\t0\t0\n'));
+        void ended.then(() => stdout.end('p1/x@s1\tsnapshot\t11\t5\t1\t0\t0\t0\n'));
         return { stdin: null, stdout, exited: ended.then(() => ({ code: 0, signal: null, stderr: '' })), stderr: () => '', kill: () => {} };
       },
     };

@@ -34,9 +34,9 @@ test('parseList: snapshots and bookmarks, GUIDs as exact decimal strings', () =>
   assert.equal(versions.length, 21);
   const a = versions.filter((v) => v.dataset === 'p1/a');
   assert.deepEqual(a, [
-    { kind: 'bookmark', dataset: 'p1/a', name: 'b1', guid: '17263245281104857866', createtxg: 19, creation: 1795294156, userrefs: 0, written: 0 },
-    { kind: 'snapshot', dataset: 'p1/a', name: 's1', guid: '17263245281104857866', createtxg: 19, creation: 1795294156, userrefs: 2, written: 24576 },
-    { kind: 'snapshot', dataset: 'p1/a', name: 's2', guid: '14671475770161301313', createtxg: 20, creation: 1795294157, userrefs: 0, written: 0 },
+    { kind: 'bookmark', dataset: 'p1/a', name: 'b1', guid: '17263245281104857866', createtxg: 19, creation: 1795294156, userrefs: 0, written: 0, clones: 0 },
+    { kind: 'snapshot', dataset: 'p1/a', name: 's1', guid: '17263245281104857866', createtxg: 19, creation: 1795294156, userrefs: 2, written: 24576, clones: 0 },
+    { kind: 'snapshot', dataset: 'p1/a', name: 's2', guid: '14671475770161301313', createtxg: 20, creation: 1795294157, userrefs: 0, written: 0, clones: 0 },
   ]);
   // above 2^53: a number would have lost digits
   assert.ok(BigInt(a[0]!.guid) > BigInt(Number.MAX_SAFE_INTEGER));
@@ -97,34 +97,37 @@ test('parseList rejects lines of another shape with their line number', () => {
   assert.throws(() => parseList('p1\tclone\t1\t1\t1\t-\t0\toff\t-\t-\t-\n'), ZfsParseError);
 });
 
-test('ListParser of a version listing (versionsOnly): a version\'s 7 columns; a dataset line or all 11 columns refused', () => {
+test('ListParser of a version listing (versionsOnly): a version\'s 8 columns, numclones last; a dataset line or all 11 columns refused', () => {
   const parse = (text: string) => {
     const p = new ListParser({ nested: false, versionsOnly: true });
     p.push(Buffer.from(text));
     return p.end().table.records();
   };
-  assert.deepEqual(parse('p1/a@s1\tsnapshot\t0017\t19\t1795294156\t2\t24576\np1/a#b1\tbookmark\t17\t19\t1795294156\t-\t-\n'), [
-    { kind: 'bookmark', dataset: 'p1/a', name: 'b1', guid: '17', createtxg: 19, creation: 1795294156, userrefs: 0, written: 0 },
-    { kind: 'snapshot', dataset: 'p1/a', name: 's1', guid: '17', createtxg: 19, creation: 1795294156, userrefs: 2, written: 24576 },
+  // as OpenZFS 2.1 and 2.3 print them (a bookmark's userrefs, written and numclones are `-`)
+  assert.deepEqual(parse('p1/a@s1\tsnapshot\t0017\t19\t1795294156\t2\t24576\t2\np1/a@s2\tsnapshot\t18\t20\t1795294157\t0\t0\t0\np1/a#b1\tbookmark\t17\t19\t1795294156\t-\t-\t-\n'), [
+    { kind: 'bookmark', dataset: 'p1/a', name: 'b1', guid: '17', createtxg: 19, creation: 1795294156, userrefs: 0, written: 0, clones: 0 },
+    { kind: 'snapshot', dataset: 'p1/a', name: 's1', guid: '17', createtxg: 19, creation: 1795294156, userrefs: 2, written: 24576, clones: 2 },
+    { kind: 'snapshot', dataset: 'p1/a', name: 's2', guid: '18', createtxg: 20, creation: 1795294157, userrefs: 0, written: 0, clones: 0 },
   ]);
   assert.throws(() => parse('p1/a@s1\tsnapshot\t17\t19\t1795294156\t2\t24576\toff\t-\t-\t-\n'), (e: unknown) => e instanceof ZfsParseError && /line 1/.test(e.shortMessage));
-  assert.throws(() => parse('p1/a@s1\tsnapshot\t17\t19\t1\t2\t3\np1/a\tfilesystem\t7\t7\t1\t-\t0\n'), (e: unknown) => e instanceof ZfsParseError && /line 2/.test(e.shortMessage));
+  assert.throws(() => parse('p1/a@s1\tsnapshot\t17\t19\t1795294156\t2\t24576\n'), (e: unknown) => e instanceof ZfsParseError && /line 1/.test(e.shortMessage));
+  assert.throws(() => parse('p1/a@s1\tsnapshot\t17\t19\t1\t2\t3\t0\np1/a\tfilesystem\t7\t7\t1\t-\t0\t-\n'), (e: unknown) => e instanceof ZfsParseError && /line 2/.test(e.shortMessage));
 });
 
 test('ListParser of a version listing: the one-pass read of usual lines gives what the line-by-line read gives, in any chunks', () => {
   // nested: true keeps every line on the line-by-line read (the one-pass read leaves the duplicate check to it)
   const text = [
-    'p1/a@s1\tsnapshot\t0017\t19\t1795294156\t2\t24576', // the first of a dataset: line by line
-    'p1/a@s2\tsnapshot\t18446744073709551615\t20\t1795294157\t0\t0', // usual: one pass
-    'p1/a@s3\tsnapshot\t000\t21\t1795294158\t-\t-', // `-` counts: line by line
-    'p1/a@s4\tsnapshot\t5\t22\t1795294159\t0\t12345678901234567', // a 17-digit count: line by line
-    'p1/a@s@5\tsnapshot\t6\t23\t1795294160\t1\t7', // an @ in the short name, as the line-by-line read takes it
-    'p1/a#b1\tbookmark\t17\t19\t1795294156\t-\t-',
-    'p1/a@s6\tsnapshot\t8\t18\t1795294155\t3\t9', // out of createtxg order
-    'p1/ab@s1\tsnapshot\t9\t30\t1795294170\t0\t1', // a dataset whose name starts with the one before
-    'p1/ab@s2\tsnapshot\t10\t31\t1795294171\t0\t2',
-    'p1/b@s1\tsnapshot\t11\t40\t1795294180\t0\t3',
-    'p1/b@s2\tsnapshot\t12\t41\t1795294181\t0\t4',
+    'p1/a@s1\tsnapshot\t0017\t19\t1795294156\t2\t24576\t0', // the first of a dataset: line by line
+    'p1/a@s2\tsnapshot\t18446744073709551615\t20\t1795294157\t0\t0\t0', // usual: one pass
+    'p1/a@s3\tsnapshot\t000\t21\t1795294158\t-\t-\t-', // `-` counts: line by line
+    'p1/a@s4\tsnapshot\t5\t22\t1795294159\t0\t12345678901234567\t0', // a 17-digit count: line by line
+    'p1/a@s@5\tsnapshot\t6\t23\t1795294160\t1\t7\t0', // an @ in the short name, as the line-by-line read takes it
+    'p1/a#b1\tbookmark\t17\t19\t1795294156\t-\t-\t-',
+    'p1/a@s6\tsnapshot\t8\t18\t1795294155\t3\t9\t1', // out of createtxg order
+    'p1/ab@s1\tsnapshot\t9\t30\t1795294170\t0\t1\t0', // a dataset whose name starts with the one before
+    'p1/ab@s2\tsnapshot\t10\t31\t1795294171\t0\t2\t0',
+    'p1/b@s1\tsnapshot\t11\t40\t1795294180\t0\t3\t0',
+    'p1/b@s2\tsnapshot\t12\t41\t1795294181\t0\t4\t12345678901234567',
   ].join('\n') + '\n';
   const parse = (nested: boolean, cut: number) => {
     const p = new ListParser({ nested, versionsOnly: true });
@@ -135,8 +138,10 @@ test('ListParser of a version listing: the one-pass read of usual lines gives wh
   };
   const expected = parse(true, 0);
   assert.equal(expected.length, 11);
-  assert.deepEqual(expected.find((v) => v.name === 's2'), { kind: 'snapshot', dataset: 'p1/a', name: 's2', guid: '18446744073709551615', createtxg: 20, creation: 1795294157, userrefs: 0, written: 0 });
+  assert.deepEqual(expected.find((v) => v.name === 's2'), { kind: 'snapshot', dataset: 'p1/a', name: 's2', guid: '18446744073709551615', createtxg: 20, creation: 1795294157, userrefs: 0, written: 0, clones: 0 });
   assert.equal(expected.find((v) => v.name === 's@5')!.dataset, 'p1/a');
+  assert.equal(expected.find((v) => v.name === 's6')!.clones, 1);
+  assert.equal(expected.find((v) => v.dataset === 'p1/b' && v.name === 's2')!.clones, 0xffff, 'more clones than a row counts: the most it counts');
   for (let cut = 0; cut <= text.length; cut++) assert.deepEqual(parse(false, cut), expected, `cut at ${cut}`);
   // the last line without its newline counts
   const p = new ListParser({ nested: false, versionsOnly: true });
@@ -145,7 +150,7 @@ test('ListParser of a version listing: the one-pass read of usual lines gives wh
 });
 
 test('ListParser of a version listing: a line the one-pass read leaves is judged line by line, with its line number', () => {
-  const good = (i: number) => `p1/a@s${i}\tsnapshot\t${i + 1}\t${i + 10}\t1795294156\t0\t4096\n`;
+  const good = (i: number) => `p1/a@s${i}\tsnapshot\t${i + 1}\t${i + 10}\t1795294156\t0\t4096\t0\n`;
   const parse = (text: string) => {
     const p = new ListParser({ nested: false, versionsOnly: true });
     p.push(Buffer.from(text));
@@ -153,14 +158,15 @@ test('ListParser of a version listing: a line the one-pass read leaves is judged
   };
   const lines = [good(1), good(2), good(3)];
   for (const bad of [
-    'p1/a@x\tsnapshot\t1x\t5\t1\t0\t0\n', // a GUID that is not digits
-    'p1/a@x\tsnapshot\t184467440737095516150\t5\t1\t0\t0\n', // beyond uint64
-    'p1/a@x\tsnapshot\t\t5\t1\t0\t0\n', // no GUID
-    'p1/a@x\tsnapshot\t7\t5\t1\t0\n', // a column short
-    'p1/a@x\tsnapshot\t7\t5\t1\t0\t0\toff\n', // a column more
-    'p1/a@x\tsnapshop\t7\t5\t1\t0\t0\n', // neither snapshot nor bookmark
-    'p1/a@x\tsnapshot\t7\t5x\t1\t0\t0\n',
-    'p1/a@x\tsnapshot\t7\t5\t1\t0\t\n', // an empty count
+    'p1/a@x\tsnapshot\t1x\t5\t1\t0\t0\t0\n', // a GUID that is not digits
+    'p1/a@x\tsnapshot\t184467440737095516150\t5\t1\t0\t0\t0\n', // beyond uint64
+    'p1/a@x\tsnapshot\t\t5\t1\t0\t0\t0\n', // no GUID
+    'p1/a@x\tsnapshot\t7\t5\t1\t0\t0\n', // a column short
+    'p1/a@x\tsnapshot\t7\t5\t1\t0\t0\t0\toff\n', // a column more
+    'p1/a@x\tsnapshop\t7\t5\t1\t0\t0\t0\n', // neither snapshot nor bookmark
+    'p1/a@x\tsnapshot\t7\t5x\t1\t0\t0\t0\n',
+    'p1/a@x\tsnapshot\t7\t5\t1\t0\t0\t\n', // an empty count
+    'p1/a@x\tsnapshot\t7\t5\t1\t0\t0\tx\n', // numclones not a number
   ]) {
     assert.throws(() => parse(lines.join('') + bad + good(4)), (e: unknown) => e instanceof ZfsParseError && /line 4:/.test(e.shortMessage), bad);
   }
@@ -178,7 +184,7 @@ test('parseList: a version\'s GUID loses its leading zeros and is at most a uint
 
 test('computeSortedVersions: dataset, then createtxg, bookmark before snapshot', () => {
   const v = (dataset: string, kind: 'snapshot' | 'bookmark', name: string, createtxg: number): VersionRecord =>
-    ({ kind, dataset, name, guid: '1', createtxg, creation: 0, userrefs: 0, written: 0 });
+    ({ kind, dataset, name, guid: '1', createtxg, creation: 0, userrefs: 0, written: 0, clones: 0 });
   const sorted = computeSortedVersions([v('p/b', 'snapshot', 'x', 1), v('p/a', 'snapshot', 's', 5), v('p/a', 'bookmark', 'c', 5), v('p/a', 'snapshot', 'r', 2)]);
   assert.deepEqual(sorted.map((x) => `${x.dataset}${x.kind === 'bookmark' ? '#' : '@'}${x.name}`), ['p/a@r', 'p/a#c', 'p/a@s', 'p/b@x']);
 });

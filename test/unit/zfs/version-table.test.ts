@@ -6,7 +6,7 @@ import { indexListing } from '../../../src/plan/listing-index.js';
 
 const v = (dataset: string, kind: VersionRecord['kind'], name: string, createtxg: number, extra: Partial<VersionRecord> = {}): VersionRecord => ({
   kind, dataset, name, guid: `${createtxg}${name.length}00${kind === 'bookmark' ? 1 : 2}`, createtxg, creation: 1700000000 + createtxg,
-  userrefs: kind === 'snapshot' ? createtxg % 3 : 0, written: kind === 'snapshot' ? createtxg * 4096 : 0, ...extra,
+  userrefs: kind === 'snapshot' ? createtxg % 3 : 0, written: kind === 'snapshot' ? createtxg * 4096 : 0, clones: kind === 'snapshot' ? createtxg % 2 : 0, ...extra,
 });
 const key = (r: VersionRecord) => `${r.dataset}${r.kind === 'snapshot' ? '@' : '#'}${r.name}`;
 
@@ -30,8 +30,8 @@ function build(rows: VersionRecord[], strings: boolean): VersionTableBuilder {
   for (const r of rows) {
     const d = id(`d:${r.dataset}`, () => b.addDataset(r.dataset));
     const n = id(`n:${r.name}`, () => b.addName(r.name));
-    if (strings) b.pushRecord(r.kind === 'snapshot', d, n, r.guid, r.createtxg, r.creation, r.userrefs, r.written);
-    else b.push(r.kind === 'snapshot', d, n, Buffer.from(`x${r.guid}y`), 1, 1 + r.guid.length, r.createtxg, r.creation, r.userrefs, r.written);
+    if (strings) b.pushRecord(r.kind === 'snapshot', d, n, r.guid, r.createtxg, r.creation, r.userrefs, r.written, r.clones);
+    else b.push(r.kind === 'snapshot', d, n, Buffer.from(`x${r.guid}y`), 1, 1 + r.guid.length, r.createtxg, r.creation, r.userrefs, r.written, r.clones);
   }
   return b;
 }
