@@ -1,7 +1,8 @@
 // What an admin's setup can get wrong, on real OpenZFS: two configuration files whose jobs share a name (each moves
 // the other's replication cursor: the plan of the one whose cursor moved warns), a replication hook that starts a
-// daemon (apply ends anyway, the daemon keeps running, the hook is ok), and a configuration file others may write
-// (refused with exit 78 before anything runs).
+// daemon (apply ends anyway, the daemon keeps running, the hook is ok), a configuration file others may write
+// (refused with exit 78 before anything runs), and clones made of snapshots that pruning would destroy (kept with a
+// warning, apply ok; pruned once the clones are gone).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -73,4 +74,33 @@ test('a replication hook that starts a daemon: apply ends with the hook ok and t
   assertExit(refused, 78, 'a world-writable config');
   assert.equal(refused.stderr, `zform: config ${file}: the file is writable by others (mode 0666); whoever can change it decides what zform destroys and which hooks it runs: make it and its folders writable only by root\n`);
   assert.equal((await sh(`zfs list -H -t snapshot -o name -r ${D}/hooked | wc -l`)).trim(), '1', 'nothing ran');
+});
+
+test('clones of a source and a target snapshot that pruning lets go: kept with a warning and apply exits 0; pruned once the clones are gone', { timeout: 900_000 }, async () => {
+  await sh(`zfs create ${S}/c && zfs snapshot ${S}/c@c1 && zfs snapshot ${S}/c@c2`);
+  const file = z.config('clones.yml', `jobs:
+  - name: cl
+    source: { host: local, filesystems: { "${S}/c": true } }
+    target: { host: local, root_fs: ${D}/cl }
+    replication: { initial: all }
+    pruning:
+      keep_source: [ { type: not_replicated }, { type: last_n, count: 1 } ]
+      keep_target: [ { type: last_n, count: 1 } ]
+`);
+  await sh(`zfs create ${D}/cl`);
+  // the first apply sends both and prunes @c1 on both sides; then @c2 is cloned on both, and @c3 taken
+  assertExit(await z.run(['apply', '-c', file, '--auto-approve']), 0, 'first apply');
+  await sh(`zfs clone ${S}/c@c2 ${S}/look && zfs clone -o mountpoint=none ${D}/cl/${S}/c@c2 ${D}/restore && zfs snapshot ${S}/c@c3`);
+  assert.deepEqual(warnings(await z.plan(file)), [
+    `pruning keeps 1 source snapshot(s) of ${S}/c that no rule keeps, because datasets were cloned from them`,
+    `pruning keeps 1 target snapshot(s) of ${D}/cl/${S}/c that no rule keeps, because datasets were cloned from them`,
+  ]);
+  const r = await z.run(['apply', '-c', file, '--auto-approve']);
+  assertExit(r, 0, 'apply with the clones');
+  assert.doesNotMatch(r.stdout + r.stderr, /dependent clones|failed/);
+  const snaps = async () => (await sh(`zfs list -H -t snapshot -o name -s createtxg -d 1 ${S}/c; zfs list -H -t snapshot -o name -s createtxg -d 1 ${D}/cl/${S}/c`)).trim().split('\n');
+  assert.deepEqual(await snaps(), [`${S}/c@c2`, `${S}/c@c3`, `${D}/cl/${S}/c@c2`, `${D}/cl/${S}/c@c3`]);
+  await sh(`zfs destroy ${S}/look && zfs destroy ${D}/restore`);
+  assertExit(await z.run(['apply', '-c', file, '--auto-approve']), 0, 'apply after the clones are gone');
+  assert.deepEqual(await snaps(), [`${S}/c@c3`, `${D}/cl/${S}/c@c3`]);
 });
