@@ -7,11 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { run } from '../../../src/cli.js';
+import { runCli, type CliRun } from '../../support/cli.js';
 import { FakeHost } from '../../support/fake-zfs/host.js';
-import { staticHosts } from '../../../src/hosts.js';
-import type { Io } from '../../../src/io.js';
 
 interface World { dir: string; host: FakeHost; clock: { now: Date } }
 
@@ -31,16 +28,8 @@ async function world(): Promise<World> {
   return { dir, host, clock };
 }
 
-async function zform(w: World, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough(); const err = new PassThrough();
-  let o = ''; let e = '';
-  out.on('data', (c) => (o += c)); err.on('data', (c) => (e += c));
-  const io: Io = {
-    stdout: out, stderr: err, stdin: new PassThrough(), env: { ZFORM_LOCK_DIR: path.join(w.dir, 'lock'), NO_COLOR: '1' }, now: () => w.clock.now,
-    openHosts: () => staticHosts({ local: w.host }),
-  };
-  const code = await run([args[0]!, '-c', path.join(w.dir, 'zform.yml'), ...args.slice(1)], io);
-  return { code, out: o, err: e };
+function zform(w: World, args: string[]): Promise<CliRun> {
+  return runCli([args[0]!, '-c', path.join(w.dir, 'zform.yml'), ...args.slice(1)], { hosts: { local: w.host }, now: () => w.clock.now, env: { ZFORM_LOCK_DIR: path.join(w.dir, 'lock') } });
 }
 
 async function snapshots(w: World, dataset: string): Promise<string[]> {
