@@ -181,6 +181,20 @@ test('snapshots with clones are never destroyed (zfs destroy refuses them), on e
   assert.match(renderPlanHuman(p, { color: false }), /Warning: pruning keeps 1 target snapshot\(s\) of backup\/tank that no rule keeps, because datasets were cloned from them/);
 });
 
+test('destroy_empty never takes an empty snapshot a clone was made from; the next empty one still goes, its state kept there', () => {
+  const p = plan({
+    job: job({ target: null, filesystems: { tank: true }, pruning: { keepSource: [{ type: 'last_n', count: 10 }], destroyEmpty: true } }),
+    src: `tank ${hourlyDsl(5, (i) => (i === 1 || i === 5 ? 'w=1M' : i === 3 ? 'w=0,clones=1' : 'w=0'))}`,
+  });
+  const [d] = actionsOf(p, 'tank', 'destroy_snapshots');
+  assert.deepEqual(d!.snapshots.map((s) => [s.ref.name, s.reason]), [
+    ['zf_2', 'empty: written 0 since @zf_1 (pruning.destroy_empty)'],
+    ['zf_4', 'empty: written 0 since @zf_3 (pruning.destroy_empty)'],
+  ]);
+  // kept by the rules, so no warning: the clone only stops destroy_empty
+  assert.deepEqual(dsPlan(p, 'tank').diagnostics, []);
+});
+
 test('target: the last-received hold moves to the new newest, so the old one may go; the new newest stays', () => {
   const p = plan({
     job: job({ pruning: { keepTarget: [{ type: 'last_n', count: 1 }] } }),
