@@ -252,7 +252,7 @@ export class FakeExecutor implements Executor {
     let out = '';
     let err = '';
     const roots = o.rest.length > 0 ? o.rest : [...this.state.pools.keys()].sort();
-    const clones = cols.includes('numclones') ? this.state.cloneCounts() : new Map<string, number>();
+    const clones = cols.includes('numclones') ? this.state.clonesByOrigin() : new Map<string, string[]>();
     for (const root of roots) {
       const all = this.tree(root);
       if (!all) { err += `cannot open '${root}': dataset does not exist\n`; continue; }
@@ -270,8 +270,8 @@ export class FakeExecutor implements Executor {
     return { stdout: out, stderr: err, code: err === '' ? 0 : 1 };
   }
 
-  /** `clones`: numclones by originKey (FakeState.cloneCounts). */
-  private row(d: FakeDataset, v: { kind: 'snapshot' | 'bookmark'; i: number } | null, cols: string[], clones: Map<string, number>): string {
+  /** `clones`: the clones by originKey (FakeState.clonesByOrigin). */
+  private row(d: FakeDataset, v: { kind: 'snapshot' | 'bookmark'; i: number } | null, cols: string[], clones: Map<string, string[]>): string {
     const s = this.state;
     const enc = d.encryption !== 'off';
     const keystatus = enc ? (s.keyAvailable(d) ? 'available' : 'unavailable') : '-';
@@ -287,7 +287,7 @@ export class FakeExecutor implements Executor {
       values = {
         name: `${d.name}@${x.name}`, type: 'snapshot', guid: x.guid, createtxg: String(x.createtxg), creation: String(x.creation),
         userrefs: String(x.holds.size), written: String(s.snapshotWritten(d, v.i)), encryption: d.encryption,
-        encryptionroot: d.encryptionRoot ?? '-', keystatus, receive_resume_token: '-', numclones: String(clones.get(originKey(d, x)) ?? 0),
+        encryptionroot: d.encryptionRoot ?? '-', keystatus, receive_resume_token: '-', numclones: String(clones.get(originKey(d, x))?.length ?? 0),
       };
     } else {
       const x = d.bookmarks[v.i]!;

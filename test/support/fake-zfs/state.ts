@@ -255,12 +255,13 @@ export class FakeState {
     this.datasets.set(name, d);
   }
 
-  /** The datasets cloned from the snapshot (`clones`), in name order. */
-  clonesOf(d: FakeDataset, s: FakeSnapshot): string[] {
-    const key = originKey(d, s);
-    const out: string[] = [];
-    for (const x of this.datasets.values()) if (x.origin === key) out.push(x.name);
-    return out.sort(byName);
+  /** The clones of every snapshot that has any (`clones`, in name order), by originKey: one pass over the datasets. */
+  clonesByOrigin(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const x of [...this.datasets.values()].sort((a, b) => byName(a.name, b.name))) {
+      if (x.origin !== undefined) out.set(x.origin, [...(out.get(x.origin) ?? []), x.name]);
+    }
+    return out;
   }
 
   /** `zfs clone SNAPSHOT FILESYSTEM`: a filesystem (or volume) whose head is the snapshot's state, in the same pool. */
@@ -282,9 +283,11 @@ export class FakeState {
     this.datasets.set(name, d);
   }
 
-  /** "use '-R'" lists of the clones of these snapshots of d outside `except` (the datasets destroyed with them). */
-  private dependentClones(d: FakeDataset, snaps: FakeSnapshot[], except: (name: string) => boolean = () => false): string[] {
-    return snaps.flatMap((s) => this.clonesOf(d, s)).filter((c) => !except(c));
+  /** "use '-R'" lists of the clones of the snapshots of these datasets (all, or `snaps` of one) outside `except`
+   *  (the datasets destroyed with them). */
+  private dependentClones(datasets: FakeDataset[], snaps?: FakeSnapshot[], except: (name: string) => boolean = () => false): string[] {
+    const clones = this.clonesByOrigin();
+    return datasets.flatMap((d) => (snaps ?? d.snapshots).flatMap((s) => clones.get(originKey(d, s)) ?? [])).filter((c) => !except(c));
   }
 
   /** `zfs destroy [-r] name`: without -r it fails while the dataset has snapshots or children (bookmarks go with it). */
@@ -296,7 +299,7 @@ export class FakeState {
       fail(`cannot destroy '${name}': filesystem has children\nuse '-r' to destroy the following datasets:\n${[...kids, ...d.snapshots.map((s) => `${name}@${s.name}`)].join('\n')}`);
     }
     const inside = (c: string) => c === name || c.startsWith(name + '/');
-    const clones = [d, ...kids.map((k) => this.datasets.get(k)!)].flatMap((x) => this.dependentClones(x, x.snapshots, inside));
+    const clones = this.dependentClones([d, ...kids.map((k) => this.datasets.get(k)!)], undefined, inside);
     if (clones.length > 0) fail(`cannot destroy '${name}': filesystem has dependent clones\nuse '-R' to destroy the following datasets:\n${clones.join('\n')}`);
     if (d.snapshots.some((s) => s.holds.size > 0)) fail(`cannot destroy '${name}': dataset is busy`);
     for (const k of kids) this.datasets.delete(k);
@@ -499,13 +502,12 @@ export class FakeState {
     if (!d) fail(`cannot open '${dataset}': dataset does not exist`);
     const found = d.snapshots.filter((s) => shorts.includes(s.name));
     if (found.length === 0) fail('could not find any snapshots to destroy; check snapshot names.');
-    const origin = found.find((s) => d.partial?.origin === s.guid);
-    if (origin) {
-      fail(`cannot destroy '${dataset}@${origin.name}': snapshot has dependent clones\nuse '-R' to destroy the following datasets:\n${dataset}/%recv`);
-    }
-    const cloned = found.find((s) => this.clonesOf(d, s).length > 0);
+    // a snapshot's dependents: the hidden clone of a partial incremental receive (`%recv`), and `zfs clone`s
+    const clones = this.clonesByOrigin();
+    const dependents = (s: FakeSnapshot) => [...(d.partial?.origin === s.guid ? [`${dataset}/%recv`] : []), ...(clones.get(originKey(d, s)) ?? [])];
+    const cloned = found.find((s) => dependents(s).length > 0);
     if (cloned) {
-      fail(`cannot destroy '${dataset}@${cloned.name}': snapshot has dependent clones\nuse '-R' to destroy the following datasets:\n${this.clonesOf(d, cloned).join('\n')}`);
+      fail(`cannot destroy '${dataset}@${cloned.name}': snapshot has dependent clones\nuse '-R' to destroy the following datasets:\n${dependents(cloned).join('\n')}`);
     }
     const held = found.filter((s) => s.holds.size > 0);
     if (held.length > 0) fail(held.map((s) => `cannot destroy snapshot ${dataset}@${s.name}: dataset is busy`).join('\n'));
@@ -535,7 +537,7 @@ export class FakeState {
       fail(`cannot rollback to '${snapshot}': more recent snapshots or bookmarks exist\nuse '-r' to force deletion of the following snapshots and bookmarks:\n${list.join('\n')}`);
     }
     // clones of the snapshots it would destroy stop it before anything is destroyed
-    const clones = this.dependentClones(d, newerSnaps);
+    const clones = this.dependentClones([d], newerSnaps);
     if (clones.length > 0) fail(`cannot rollback to '${snapshot}': clones of previous snapshots exist\nuse '-R' to force deletion of the following clones and dependents:\n${clones.join('\n')}`);
     const busy = newerSnaps.filter((x) => x.holds.size > 0 || d.partial?.origin === x.guid);
     d.snapshots = d.snapshots.filter((x) => !newerSnaps.includes(x) || busy.includes(x));
@@ -563,11 +565,11 @@ export class FakeState {
       written: this.datasetWritten(d),
     }));
     const versions: VersionRecord[] = [];
-    const clones = this.cloneCounts();
+    const clones = this.clonesByOrigin();
     for (const d of ds) {
       d.snapshots.forEach((s, i) => versions.push({
         kind: 'snapshot', dataset: d.name, name: s.name, guid: s.guid, createtxg: s.createtxg, creation: s.creation,
-        userrefs: s.holds.size, written: this.snapshotWritten(d, i), clones: clones.get(originKey(d, s)) ?? 0,
+        userrefs: s.holds.size, written: this.snapshotWritten(d, i), clones: clones.get(originKey(d, s))?.length ?? 0,
       }));
       for (const b of d.bookmarks) {
         versions.push({ kind: 'bookmark', dataset: d.name, name: b.name, guid: b.guid, createtxg: b.createtxg, creation: b.creation, userrefs: 0, written: 0, clones: 0 });
@@ -581,13 +583,6 @@ export class FakeState {
       for (const tag of [...s.holds.keys()].sort(byName)) holds.push({ snapshot: `${v.dataset}@${v.name}`, tag });
     }
     return { datasets, versions: sorted, holds };
-  }
-
-  /** numclones by originKey (only of snapshots with clones), one pass over the datasets. */
-  cloneCounts(): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const d of this.datasets.values()) if (d.origin !== undefined) out.set(d.origin, (out.get(d.origin) ?? 0) + 1);
-    return out;
   }
 
   // ---- send ----
