@@ -121,7 +121,7 @@ export function computeInventory(spec: InventorySpec): Inventory {
   let bookmarks = 0;
   let snapshotsPerSide = 0;
   const dsLine = (name: string, g: string, txg: number, w: number, token = '-') =>
-    `${name}\tfilesystem\t${g}\t${txg}\t${creation(0) - 86400}\t-\t${w}\toff\t-\t-\t${token}`;
+    `${name}\tfilesystem\t${g}\t${txg}\t${creation(0) - 86400}\t-\t${w}\toff\t-\t-\t${token}\t-`;
 
   // the target's root_fs is a placeholder zform created; its parent `dst` is the pool (not listed: root is dst/backup)
   dst.push(dsLine(TARGET_ROOT, guid(), 20, 0));
@@ -136,13 +136,13 @@ export function computeInventory(spec: InventorySpec): Inventory {
     for (let k = 0; k < have; k++) {
       const held = k === 0 && leaf !== null && hasForeignHold(leaf);
       if (held) srcHolds.push(`${name}@${names[k]}\tkeep\t${holdTime(creation(k) + 60)}`);
-      src.push(`${name}@${names[k]}\tsnapshot\t${guids[k]}\t${srcTxg(k)}\t${creation(k)}\t${held ? 1 : 0}\t${written(k)}\toff\t-\t-\t-`);
+      src.push(`${name}@${names[k]}\tsnapshot\t${guids[k]}\t${srcTxg(k)}\t${creation(k)}\t${held ? 1 : 0}\t${written(k)}\toff\t-\t-\t-\t-`);
     }
     snapshotsPerSide += have;
     if (onTarget > 0) {
       // guarantee_incremental leaves the replication cursor on the source at the target's newest snapshot
       const c = onTarget - 1;
-      src.push(`${name}#${makeCursorName(guids[c]!, spec.job)}\tbookmark\t${guids[c]}\t${srcTxg(c)}\t${creation(c)}\t-\t-\t-\t-\t-\t-`);
+      src.push(`${name}#${makeCursorName(guids[c]!, spec.job)}\tbookmark\t${guids[c]}\t${srcTxg(c)}\t${creation(c)}\t-\t-\t-\t-\t-\t-\t-`);
       bookmarks++;
     }
     if (kind === 'new') return;
@@ -161,7 +161,7 @@ export function computeInventory(spec: InventorySpec): Inventory {
     for (let k = 0; k < onTarget; k++) {
       const held = k === onTarget - 1;
       if (held) dstHolds.push(`${T}@${names[k]}\t${lrTag}\t${holdTime(creation(k) + 120)}`);
-      dst.push(`${T}@${names[k]}\tsnapshot\t${guids[k]}\t${dstTxg(k)}\t${creation(k)}\t${held ? 1 : 0}\t${written(k)}\toff\t-\t-\t-`);
+      dst.push(`${T}@${names[k]}\tsnapshot\t${guids[k]}\t${dstTxg(k)}\t${creation(k)}\t${held ? 1 : 0}\t${written(k)}\toff\t-\t-\t-\t-`);
     }
   });
 

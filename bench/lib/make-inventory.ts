@@ -1,7 +1,7 @@
 // Writes a synthetic inventory (bench/lib/inventory.ts) as the files the stand-in `zfs` serves:
-//   DIR/list/<root> (its datasets, with zform:placeholder's value), DIR/versions (every dataset's snapshots and bookmarks
+//   DIR/list/<root> (its datasets: LIST_COLUMNS, then zform:placeholder's value), DIR/versions (every dataset's snapshots and bookmarks
 //   with a version's own columns, the datasets in name order) with DIR/versions.index (name, offset, length),
-//   DIR/versions-11 and its index (the same with all 11 columns, which the builds of sessions 13 and 14 ask for),
+//   DIR/versions-11 and its index (the same with the 11 columns before `origin`, which the builds of sessions 13 and 14 ask for),
 //   DIR/full/<root> (one recursive listing of everything), DIR/get/<root> ("/" as "%"), DIR/holds, DIR/tokens/<token>,
 //   DIR/columns, DIR/version-columns,
 //   DIR/zform.yml and DIR/counts.json.
@@ -26,9 +26,11 @@ export function writeInventory(dir: string, spec: Parameters<typeof computeInven
     for (let at = name.length; at > 0; at = name.lastIndexOf('/', at - 1)) if (placeholders.has(name.slice(0, at))) return 'on';
     return '-';
   };
+  // the 11 columns before `origin`, which builds before session 27 ask for
+  const first11 = (line: string) => line.slice(0, line.lastIndexOf('\t'));
   for (const [root, text] of Object.entries(inv.list)) {
     // the whole recursive listing, which builds before session 13 ask for (bench/01's BENCH_PLAN_BEFORE)
-    writeFileSync(join(dir, 'full', fileKey(root)), text);
+    writeFileSync(join(dir, 'full', fileKey(root)), text.split('\n').map((l) => (l === '' ? l : first11(l))).join('\n'));
     const datasets: string[] = [];
     for (const line of text.split('\n')) {
       if (line === '') continue;
@@ -57,14 +59,14 @@ export function writeInventory(dir: string, spec: Parameters<typeof computeInven
     closeSync(fd);
     writeFileSync(join(dir, `${file}.index`), index.join(''));
   };
-  // a version listing's columns from the 11 of a line, and numclones (no clones in an inventory: 0, `-` for a bookmark)
+  // a version listing's columns from the 12 of a line, and numclones (no clones in an inventory: 0, `-` for a bookmark)
   const all = COLUMNS.split(',');
   const pick = VERSION_COLUMNS.split(',').map((c) => all.indexOf(c));
   writeVersions('versions', (l) => {
     const cols = l.split('\t');
     return pick.map((k) => (k >= 0 ? cols[k]! : cols[1] === 'snapshot' ? '0' : '-')).join('\t');
   });
-  writeVersions('versions-11', (l) => l);
+  writeVersions('versions-11', first11);
   for (const [root, text] of Object.entries(inv.placeholders)) writeFileSync(join(dir, 'get', fileKey(root)), text);
   for (const [token, text] of Object.entries(inv.tokens)) writeFileSync(join(dir, 'tokens', token), text);
   writeFileSync(join(dir, 'holds'), inv.holds);

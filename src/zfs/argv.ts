@@ -97,12 +97,13 @@ export function computeSendArgv(args: SendArgs, dryRun = false, progress = false
   }
 }
 
-/** `receive [-s] [-F] [-u] [-o p=v]... [-x p]... DATASET` (the stream names the snapshot). */
+/** `receive [-s] [-F] [-u] [-o origin=S] [-o p=v]... [-x p]... DATASET` (the stream names the snapshot). */
 export function computeReceiveArgv(args: ReceiveArgs): string[] {
   const out = ['receive'];
   if (args.resumable) out.push('-s');
   if (args.force) out.push('-F');
   if (args.noMount) out.push('-u');
+  if (args.origin !== undefined) out.push('-o', `origin=${args.origin}`);
   for (const [k, v] of Object.entries(args.override)) out.push('-o', `${k}=${v}`);
   for (const p of args.inherit) out.push('-x', p);
   out.push(args.dataset);

@@ -9,7 +9,7 @@ import { TabbedLineSplitter } from './lines.js';
  *  (delegated `userprop`): in a `-H` listing such a value could end its line and forge the rows after it. */
 export const LIST_COLUMNS = [
   'name', 'type', 'guid', 'createtxg', 'creation', 'userrefs', 'written',
-  'encryption', 'encryptionroot', 'keystatus', 'receive_resume_token',
+  'encryption', 'encryptionroot', 'keystatus', 'receive_resume_token', 'origin',
 ] as const;
 
 /** The columns of the snapshot and bookmark listing (see computeVersionListArgv): a version's own. The rest of
@@ -364,6 +364,7 @@ export class ListParser {
     const encryptionroot = col(8);
     const keystatus = col(9);
     const token = col(10);
+    const origin = col(11);
     this.datasets.push({
       name,
       type,
@@ -373,6 +374,7 @@ export class ListParser {
       encryptionRoot: encryptionroot === '-' || encryptionroot === '' ? null : encryptionroot,
       keyStatus: keystatus === 'available' || keystatus === 'unavailable' ? keystatus : null,
       resumeToken: token === '-' || token === '' ? null : token,
+      origin: origin === '-' || origin === '' ? null : origin,
       placeholder: false,
       written: parseCountAt(l, tabs[5]! + 1, tabs[6]!),
     });

@@ -19,6 +19,8 @@ export interface DatasetRecord {
   keyStatus: 'available' | 'unavailable' | null;
   /** `receive_resume_token`, null when "-" */
   resumeToken: string | null;
+  /** `origin`: the snapshot a clone was made from (`pool/fs@snap`), null when "-" */
+  origin: string | null;
   /** `zform:placeholder=on` set locally (inherited values do not count) */
   placeholder: boolean;
   /** bytes written since the newest snapshot (`written`) */
@@ -102,6 +104,8 @@ export interface ReceiveArgs {
   noMount: boolean;
   override: Record<string, string>; // -o p=v
   inherit: string[];                // -x p
+  /** -o origin=SNAPSHOT: receive an incremental stream from a clone's origin as a clone of this snapshot */
+  origin?: string;
 }
 
 /** One bookmark operation of a batch (ZfsHost.bookmarkGroups). */

@@ -66,7 +66,7 @@ export function listing(text: string): Listing {
     const [name, ...tokens] = line.split(/\s+/) as [string, ...string[]];
     const ds: DatasetRecord = {
       name, type: 'filesystem', guid: derivedGuid(name), createtxg: ++txg, encryption: 'off', encryptionRoot: null,
-      keyStatus: null, resumeToken: null, placeholder: false, written: 0,
+      keyStatus: null, resumeToken: null, origin: null, placeholder: false, written: 0,
     };
     const snapTxg = new Map<string, number>();
     for (const tok of tokens) {
@@ -104,6 +104,7 @@ export function listing(text: string): Listing {
         case 'written': ds.written = parseSize(val!); break;
         case 'guid': ds.guid = G(val!); break;
         case 'token': ds.resumeToken = val!; break;
+        case 'origin': ds.origin = val!; break;
         case 'enc': ds.encryption = val!; ds.encryptionRoot = name; ds.keyStatus = 'available'; break;
         case 'key': ds.keyStatus = val as 'available' | 'unavailable'; break;
         case 'placeholder': ds.placeholder = true; break;

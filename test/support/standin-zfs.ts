@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 /** A filesystem's row of zform's dataset listing (`zfs list -H -p -r -t filesystem,volume -o ...`). */
 export function filesystemRow(name: string, guid: bigint): string {
-  return `${name}\tfilesystem\t${guid}\t1\t1795294151\t-\t0\toff\t-\t-\t-`;
+  return `${name}\tfilesystem\t${guid}\t1\t1795294151\t-\t0\toff\t-\t-\t-\t-`;
 }
 
 /**

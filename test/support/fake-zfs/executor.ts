@@ -280,7 +280,7 @@ export class FakeExecutor implements Executor {
       values = {
         name: d.name, type: d.type, guid: d.guid, createtxg: String(d.createtxg), creation: String(d.creation), userrefs: '-',
         written: String(s.datasetWritten(d)), encryption: d.encryption, encryptionroot: d.encryptionRoot ?? '-', keystatus,
-        receive_resume_token: d.partial?.token ?? '-',
+        receive_resume_token: d.partial?.token ?? '-', origin: s.originName(d) ?? '-',
       };
     } else if (v.kind === 'snapshot') {
       const x = d.snapshots[v.i]!;

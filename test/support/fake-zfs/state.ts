@@ -264,6 +264,13 @@ export class FakeState {
     return out;
   }
 
+  /** A clone's `origin` property: its origin snapshot's full name as it is now (renames follow), else null. */
+  originName(d: FakeDataset): string | null {
+    if (d.origin === undefined) return null;
+    for (const x of this.datasets.values()) for (const s of x.snapshots) if (originKey(x, s) === d.origin) return `${x.name}@${s.name}`;
+    return null;
+  }
+
   /** `zfs clone SNAPSHOT FILESYSTEM`: a filesystem (or volume) whose head is the snapshot's state, in the same pool. */
   cloneSnapshot(snapshot: string, name: string): void {
     const n = splitName(snapshot);
@@ -561,6 +568,7 @@ export class FakeState {
       encryptionRoot: d.encryptionRoot,
       keyStatus: d.encryption === 'off' ? null : this.keyAvailable(d) ? 'available' : 'unavailable',
       resumeToken: d.partial?.token ?? null,
+      origin: this.originName(d),
       placeholder: d.props.get('zform:placeholder') === 'on',
       written: this.datasetWritten(d),
     }));

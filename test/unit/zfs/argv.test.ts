@@ -12,7 +12,7 @@ const NONE: SendFlags = { raw: false, properties: false, backupProperties: false
 const ALL: SendFlags = { raw: true, properties: true, backupProperties: true, largeBlocks: true, compressed: true, embeddedData: true };
 
 test('list and placeholder argv: the datasets under all roots in one command, none = all pools; then the snapshots and bookmarks of named datasets; slices', () => {
-  const COLS = 'name,type,guid,createtxg,creation,userrefs,written,encryption,encryptionroot,keystatus,receive_resume_token';
+  const COLS = 'name,type,guid,createtxg,creation,userrefs,written,encryption,encryptionroot,keystatus,receive_resume_token,origin';
   // no user property in the listing: its value could end a line and forge the rows after it
   assert.deepEqual(computeListArgv(['p/a', 'q']), ['list', '-H', '-p', '-r', '-t', 'filesystem,volume', '-o', COLS, 'p/a', 'q']);
   assert.deepEqual(computeListArgv([]).slice(-2), ['-o', COLS]);

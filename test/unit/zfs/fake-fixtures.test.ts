@@ -41,7 +41,7 @@ function assertSameLines(name: string, fake: string, real: string): void {
   }
 }
 
-const cols = 'name,type,guid,createtxg,creation,userrefs,written,encryption,encryptionroot,keystatus,receive_resume_token';
+const cols = 'name,type,guid,createtxg,creation,userrefs,written,encryption,encryptionroot,keystatus,receive_resume_token,origin';
 const OUTPUT: [string, string[]][] = [
   ['list-p1', ['list', '-H', '-p', '-r', '-t', 'filesystem,volume,snapshot,bookmark', '-o', cols, 'p1']],
   ['list-missing-root', ['list', '-H', '-p', '-r', '-t', 'filesystem,volume,snapshot,bookmark', '-o', cols, 'p1/a', 'p1/missing', 'p1/vol']],

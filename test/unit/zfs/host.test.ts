@@ -8,7 +8,7 @@ import type { CommandObserver } from '../../../src/zfs/exec.js';
 import { ScriptedExecutor, type Reply } from './scripted.js';
 import { readFixture } from './fixtures.js';
 
-const COLS = 'name,type,guid,createtxg,creation,userrefs,written,encryption,encryptionroot,keystatus,receive_resume_token';
+const COLS = 'name,type,guid,createtxg,creation,userrefs,written,encryption,encryptionroot,keystatus,receive_resume_token,origin';
 const LIST = `zfs list -H -p -r -t filesystem,volume -o ${COLS}`;
 const VCOLS = 'name,type,guid,createtxg,creation,userrefs,written,numclones';
 const LIST_V = `zfs list -H -p -d 1 -t snapshot,bookmark -o ${VCOLS}`;
@@ -151,7 +151,7 @@ test('list: a dataset destroyed between the two listings is listed as gone, with
 test('list: a wide tree goes in up to 4 slices at once, each a contiguous run of the names in order; their versions join in order', async () => {
   const names = Array.from({ length: 70 }, (_, i) => `tank/d${String(69 - i).padStart(2, '0')}`); // listed in reverse
   const sorted = [...names].sort();
-  const row = (n: string, type: string, i: number) => `${n}\t${type}\t${1000 + i}\t${10 + i}\t1700000000\t${type === 'snapshot' ? 0 : '-'}\t0${type === 'snapshot' ? '\t0' : '\toff\t-\t-\t-'}`;
+  const row = (n: string, type: string, i: number) => `${n}\t${type}\t${1000 + i}\t${10 + i}\t1700000000\t${type === 'snapshot' ? 0 : '-'}\t0${type === 'snapshot' ? '\t0' : '\toff\t-\t-\t-\t-'}`;
   const calls: string[][] = [];
   const ex = new ScriptedExecutor('here', (argv) => {
     if (argv.includes('-r') && argv[1] === 'list') return { stdout: names.map((n, i) => row(n, 'filesystem', i) + '\n').join('') };
@@ -178,7 +178,7 @@ test('list: holds of many snapshots are batched by argv size; a snapshot destroy
     rows.push(`${n}\tsnapshot\t${i + 2}\t${i + 2}\t1\t1\t0\t0`);
   }
   const { ex, host } = hostWith({
-    [`${LIST} tank/ds`]: { stdout: 'tank/ds\tfilesystem\t1\t1\t1\t-\t0\toff\t-\t-\t-\n' },
+    [`${LIST} tank/ds`]: { stdout: 'tank/ds\tfilesystem\t1\t1\t1\t-\t0\toff\t-\t-\t-\t-\n' },
     [`${LIST_V} tank/ds`]: { stdout: rows.join('\n') + '\n' },
     [`${GET_PH} tank/ds`]: {},
     'zfs holds -H': [
@@ -202,7 +202,7 @@ test('list: an executor with a larger argv budget (local Linux) gets the holds o
     rows.push(`${n}\tsnapshot\t${i + 2}\t${i + 2}\t1\t1\t0\t0`);
   }
   const ex = new ScriptedExecutor('here', (argv) => {
-    if (argv[1] === 'list') return { stdout: argv.includes('-r') ? 'tank/ds\tfilesystem\t1\t1\t1\t-\t0\toff\t-\t-\t-\n' : rows.join('\n') + '\n' };
+    if (argv[1] === 'list') return { stdout: argv.includes('-r') ? 'tank/ds\tfilesystem\t1\t1\t1\t-\t0\toff\t-\t-\t-\t-\n' : rows.join('\n') + '\n' };
     if (argv[1] === 'holds') return { stdout: `${names[7]}\tt\tx\n` };
     return {};
   });
@@ -402,7 +402,7 @@ test('send and receive start one process each with the right argv and stdin', as
 });
 
 test('list: placeholders: the recursive get names candidates, each checked by name; a line forged in a value makes none, and fails nothing', async () => {
-  const ds = (name: string) => `${name}\tfilesystem\t7\t7\t1\t-\t0\toff\t-\t-\t-\n`;
+  const ds = (name: string) => `${name}\tfilesystem\t7\t7\t1\t-\t0\toff\t-\t-\t-\t-\n`;
   const names = ['p1/x', 'p1/x/alice', 'p1/x/bob', 'p1/x/ph'];
   const listing = names.map(ds).join('');
   // alice (who may set properties on her own dataset) put a newline and a line for bob in her value: the get shows
@@ -449,7 +449,7 @@ test('list: placeholders: the recursive get names candidates, each checked by na
 });
 
 test('list: holds: a tag with a newline forges no hold of another snapshot, and the rest of it fails nothing', async () => {
-  const ds = (name: string) => `${name}\tfilesystem\t7\t7\t1\t-\t0\toff\t-\t-\t-\n`;
+  const ds = (name: string) => `${name}\tfilesystem\t7\t7\t1\t-\t0\toff\t-\t-\t-\t-\n`;
   const snap = (name: string, guid: number) => `${name}\tsnapshot\t${guid}\t${guid}\t1\t1\t0\t0\n`;
   const date = 'Sat Dec  5 11:01 2026';
   // alice may hold her own snapshot: her tag ends its line, forges one of bob's, and leaves a line of no snapshot
@@ -468,7 +468,7 @@ test('list: holds: a tag with a newline forges no hold of another snapshot, and 
 });
 
 test('list: zform:placeholder is asked for while the snapshots are listed, not after; a failed get fails the listing', async () => {
-  const ds = (name: string) => `${name}\tfilesystem\t7\t7\t1\t-\t0\toff\t-\t-\t-\n`;
+  const ds = (name: string) => `${name}\tfilesystem\t7\t7\t1\t-\t0\toff\t-\t-\t-\t-\n`;
   const run = async (getReply: Reply) => {
     // the snapshot listing stays open until the get starts (or a second passes): the get must not wait for it
     let listingEnded = false;

@@ -17,16 +17,21 @@ test('parseList: filesystems, a zvol, encrypted datasets, a resume token', () =>
   const by = new Map(datasets.map((d) => [d.name, d]));
   assert.deepEqual(by.get('p1/a'), {
     name: 'p1/a', type: 'filesystem', guid: '7057395065368500489', createtxg: 6, encryption: 'off', encryptionRoot: null,
-    keyStatus: null, resumeToken: null, placeholder: false, written: 0,
+    keyStatus: null, resumeToken: null, origin: null, placeholder: false, written: 0,
   });
   assert.deepEqual(by.get('p1/enc/child'), {
     name: 'p1/enc/child', type: 'filesystem', guid: '17415657371891314900', createtxg: 16, encryption: 'aes-256-gcm',
-    encryptionRoot: 'p1/enc', keyStatus: 'available', resumeToken: null, placeholder: false, written: 0,
+    encryptionRoot: 'p1/enc', keyStatus: 'available', resumeToken: null, origin: null, placeholder: false, written: 0,
   });
   assert.equal(by.get('p1/encrecv')!.keyStatus, 'unavailable');
   assert.equal(by.get('p1/partial')!.resumeToken, readFixture('resume-token.txt').trim());
   assert.equal(by.get('p1/partial')!.written, 1359872);
   assert.equal(by.get('p1/vol')!.guid, '7265810561207077850');
+});
+
+test('parseList: a clone\'s origin is the snapshot it was made from; "-" is none', () => {
+  const { datasets } = parseList('p1/c\tfilesystem\t5\t9\t1\t-\t0\toff\t-\t-\t-\tp1/tmpl@base\np1/d\tfilesystem\t6\t10\t1\t-\t0\toff\t-\t-\t-\t-\n');
+  assert.deepEqual(datasets.map((d) => [d.name, d.origin]), [['p1/c', 'p1/tmpl@base'], ['p1/d', null]]);
 });
 
 test('parseList: snapshots and bookmarks, GUIDs as exact decimal strings', () => {
@@ -45,7 +50,7 @@ test('parseList: snapshots and bookmarks, GUIDs as exact decimal strings', () =>
 });
 
 test('parseList: a version\'s dataset is the name before its first @ or #, line after line of one dataset too', () => {
-  const row = (name: string, type: string, guid: string, txg: number) => `${name}\t${type}\t${guid}\t${txg}\t1700000000\t0\t0\toff\t-\t-\t-`;
+  const row = (name: string, type: string, guid: string, txg: number) => `${name}\t${type}\t${guid}\t${txg}\t1700000000\t0\t0\toff\t-\t-\t-\t-`;
   const text = [
     row('p/a', 'filesystem', '1', 1), row('p/a@s1', 'snapshot', '0002', 2), row('p/a@s2', 'snapshot', '0', 3), row('p/a#b1', 'bookmark', '2', 2),
     row('p/a@s3', 'snapshot', '4', 4), row('p/ab@s1', 'snapshot', '5', 5), row('p/a@x@y', 'snapshot', '6', 6),
@@ -92,9 +97,9 @@ test('parseList: the output for a missing root among several still parses', () =
 
 test('parseList rejects lines of another shape with their line number', () => {
   assert.throws(() => parseList('p1\tfilesystem\t1\n'), (e: unknown) => e instanceof ZfsParseError && e.shortMessage === 'cannot parse zfs list line 1: "p1\\tfilesystem\\t1"');
-  const bad = 'p1@x\tsnapshot\tabc\t1\t1\t0\t0\toff\t-\t-\t-\n';
+  const bad = 'p1@x\tsnapshot\tabc\t1\t1\t0\t0\toff\t-\t-\t-\t-\n';
   assert.throws(() => parseList(readFixture('list-two-roots.stdout') + bad), /line 14/);
-  assert.throws(() => parseList('p1\tclone\t1\t1\t1\t-\t0\toff\t-\t-\t-\n'), ZfsParseError);
+  assert.throws(() => parseList('p1\tclone\t1\t1\t1\t-\t0\toff\t-\t-\t-\t-\n'), ZfsParseError);
 });
 
 test('ListParser of a version listing (versionsOnly): a version\'s 8 columns, numclones last; a dataset line or all 11 columns refused', () => {
@@ -109,7 +114,7 @@ test('ListParser of a version listing (versionsOnly): a version\'s 8 columns, nu
     { kind: 'snapshot', dataset: 'p1/a', name: 's1', guid: '17', createtxg: 19, creation: 1795294156, userrefs: 2, written: 24576, clones: 2 },
     { kind: 'snapshot', dataset: 'p1/a', name: 's2', guid: '18', createtxg: 20, creation: 1795294157, userrefs: 0, written: 0, clones: 0 },
   ]);
-  assert.throws(() => parse('p1/a@s1\tsnapshot\t17\t19\t1795294156\t2\t24576\toff\t-\t-\t-\n'), (e: unknown) => e instanceof ZfsParseError && /line 1/.test(e.shortMessage));
+  assert.throws(() => parse('p1/a@s1\tsnapshot\t17\t19\t1795294156\t2\t24576\toff\t-\t-\t-\t-\n'), (e: unknown) => e instanceof ZfsParseError && /line 1/.test(e.shortMessage));
   assert.throws(() => parse('p1/a@s1\tsnapshot\t17\t19\t1795294156\t2\t24576\n'), (e: unknown) => e instanceof ZfsParseError && /line 1/.test(e.shortMessage));
   assert.throws(() => parse('p1/a@s1\tsnapshot\t17\t19\t1\t2\t3\t0\np1/a\tfilesystem\t7\t7\t1\t-\t0\t-\n'), (e: unknown) => e instanceof ZfsParseError && /line 2/.test(e.shortMessage));
 });
@@ -173,13 +178,13 @@ test('ListParser of a version listing: a line the one-pass read leaves is judged
 });
 
 test('parseList: a version\'s GUID loses its leading zeros and is at most a uint64\'s 20 digits', () => {
-  const line = (guid: string) => `p1\tfilesystem\t5\t1\t1\t-\t0\toff\t-\t-\t-\np1@s\tsnapshot\t${guid}\t2\t1\t0\t0\toff\t-\t-\t-\n`;
+  const line = (guid: string) => `p1\tfilesystem\t5\t1\t1\t-\t0\toff\t-\t-\t-\t-\np1@s\tsnapshot\t${guid}\t2\t1\t0\t0\toff\t-\t-\t-\t-\n`;
   assert.equal(parseList(line('000018446744073709551615')).versions[0]!.guid, '18446744073709551615');
   assert.equal(parseList(line('000')).versions[0]!.guid, '0');
   assert.throws(() => parseList(line('184467440737095516150')), (e: unknown) => e instanceof ZfsParseError && /line 2/.test(e.shortMessage));
   // a dataset's GUID too
-  assert.equal(parseList('p1\tfilesystem\t0042\t1\t1\t-\t0\toff\t-\t-\t-\n').datasets[0]!.guid, '42');
-  assert.throws(() => parseList('p1\tfilesystem\t184467440737095516150\t1\t1\t-\t0\toff\t-\t-\t-\n'), (e: unknown) => e instanceof ZfsParseError && /line 1/.test(e.shortMessage));
+  assert.equal(parseList('p1\tfilesystem\t0042\t1\t1\t-\t0\toff\t-\t-\t-\t-\n').datasets[0]!.guid, '42');
+  assert.throws(() => parseList('p1\tfilesystem\t184467440737095516150\t1\t1\t-\t0\toff\t-\t-\t-\t-\n'), (e: unknown) => e instanceof ZfsParseError && /line 1/.test(e.shortMessage));
 });
 
 test('computeSortedVersions: dataset, then createtxg, bookmark before snapshot', () => {
@@ -190,7 +195,7 @@ test('computeSortedVersions: dataset, then createtxg, bookmark before snapshot',
 });
 
 test('ListParser: versions in order whatever order zfs lists them in (bookmarks after snapshots; datasets out of order)', () => {
-  const line = (name: string, type: string, txg: number) => `${name}\t${type}\t${txg}7\t${txg}\t1700000000\t${type === 'snapshot' ? '0' : '-'}\t${type === 'snapshot' ? '4096' : '-'}\toff\t-\t-\t-\n`;
+  const line = (name: string, type: string, txg: number) => `${name}\t${type}\t${txg}7\t${txg}\t1700000000\t${type === 'snapshot' ? '0' : '-'}\t${type === 'snapshot' ? '4096' : '-'}\toff\t-\t-\t-\t-\n`;
   const names = (text: string, nested: boolean) => {
     const p = new ListParser({ nested });
     p.push(Buffer.from(text));
@@ -251,8 +256,8 @@ function recordsOf(p: ListParser): ReturnType<typeof parseList> {
 
 test('ListParser: the same records whatever chunks the output arrives in, a name cut inside a UTF-8 character too', () => {
   const text = readFixture('list-p1.stdout')
-    + 'p1/k\u00f6ln\tfilesystem\t7\t40\t1795294160\t-\t0\toff\t-\t-\t-\n'
-    + 'p1/k\u00f6ln@sn\u00e4p\tsnapshot\t8\t41\t1795294161\t0\t4096\toff\t-\t-\t-'; // no newline at the end
+    + 'p1/k\u00f6ln\tfilesystem\t7\t40\t1795294160\t-\t0\toff\t-\t-\t-\t-\n'
+    + 'p1/k\u00f6ln@sn\u00e4p\tsnapshot\t8\t41\t1795294161\t0\t4096\toff\t-\t-\t-\t-'; // no newline at the end
   const whole = parseList(text);
   assert.equal(whole.versions.filter((v) => v.dataset === 'p1/k\u00f6ln' && v.name === 'sn\u00e4p').length, 1);
   const size = Buffer.byteLength(text);
@@ -271,7 +276,7 @@ test('ListParser: the same records whatever chunks the output arrives in, a name
 test('ListParser: a bad line is reported with its number when it arrives, across chunks', () => {
   const p = new ListParser();
   const good = readFixture('list-two-roots.stdout');
-  pushCut(p, good + 'p1@x\tsnapshot\tabc\t1\t1\t0\t0\toff\t-\t-\t-', [5, good.length + 3]);
+  pushCut(p, good + 'p1@x\tsnapshot\tabc\t1\t1\t0\t0\toff\t-\t-\t-\t-', [5, good.length + 3]);
   assert.throws(() => p.end(), (e: unknown) => e instanceof ZfsParseError && /line 14: "p1@x\\tsnapshot\\tabc/.test(e.shortMessage));
 });
 
