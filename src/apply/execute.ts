@@ -370,6 +370,7 @@ async function executeTransfer(
     noMount: true,
     override: action.receive.override,
     inherit: action.receive.inherit,
+    ...(action.receive.origin !== undefined ? { origin: action.receive.origin } : {}),
   };
   const expected = await guidOf(action.host, action.to);
   const started = clock().getTime();

@@ -33,6 +33,12 @@ export interface DatasetChainInput {
   allowRollback: boolean;
   /** the job's compression on the wire; a problem blocks the dataset when it has something to send */
   wire?: WireChoice;
+  /** a source clone whose origin is on the target (or arrives there first, in this plan): its first step is sent
+   *  incrementally from the origin and received as a clone of `targetOrigin` (job.ts, cloneSends) */
+  cloneFrom?: { origin: VersionRecord; targetOrigin: string };
+  /** snapshots of this dataset that new clones in the job's selection were made from: a first replication starts at
+   *  the oldest of them, so that they reach the target and the clones can be received as clones */
+  cloneOrigins?: readonly VersionRecord[];
 }
 
 export interface DatasetChain {
@@ -92,6 +98,7 @@ export function computeDatasetChain(input: DatasetChainInput): DatasetChain {
     decoded: input.target?.resumeToken ? input.resumeTokens[input.target.resumeToken] : undefined,
     sourceDataset: ctx.S, sourceEncrypted: ctx.sourceEncrypted, jobRaw: ctx.flags.raw, sourceVersions: ctx.sourceVersions, targetNewest,
     targetWritten: input.target?.written ?? 0, replicable: input.replicable,
+    ...(input.cloneFrom ? { origin: input.cloneFrom.origin } : {}),
   });
   const token = tokenAbort(ctx, resume);
   const blocked = (...errors: Diagnostic[]): DatasetChain =>
@@ -212,7 +219,9 @@ function tokenAbort(ctx: ChainContext, resume: ResumeCheck): { pre: Action[]; ta
 
 function resumeSteps(ctx: ChainContext, resume: Extract<ResumeCheck, { kind: 'valid' }>, emptyPlaceholder: boolean): ChainSteps {
   const protection = ctx.input.job.replication.protection;
-  const estimate = resume.bytesDone === null ? null : Math.max(0, estimateBytes(ctx.timeline, resume.from, resume.to) - resume.bytesDone);
+  // a clone's first step resumes from its origin, in another dataset: the estimate counts from the clone's start
+  const from = resume.from && resume.from.dataset === ctx.S ? resume.from : null;
+  const estimate = resume.bytesDone === null ? null : Math.max(0, estimateBytes(ctx.timeline, from, resume.to) - resume.bytesDone);
   const resumeStep: Step = {
     mode: 'resume', from: resume.from, to: resume.to, intermediates: false, includes: [resume.to],
     protection: resume.from ? protection.incremental : protection.initial, token: resume.token, estimatedBytes: estimate,
@@ -232,13 +241,32 @@ function initialSteps(ctx: ChainContext, emptyPlaceholder: boolean): ChainSteps 
       : `configure snapshotting for job ${job.name}, or take a snapshot of ${ctx.S}`], { type: 'source_has_no_snapshots' })] };
   }
   const mostRecent = job.replication.initial === 'most_recent';
-  const chosen = mostRecent ? [candidates[candidates.length - 1]!] : candidates;
-  const fullReason = (mostRecent
-    ? 'initial replication (initial: most_recent): full send of the newest snapshot'
-    : `initial replication (initial: all): full send of the oldest snapshot${chosen.length > 1 ? ', the others follow incrementally' : ''}`)
+  // most_recent starts at the oldest snapshot a new clone was made from, if any: it must reach the target first
+  const originAt = mostRecent ? oldestOrigin(candidates, ctx.input.cloneOrigins ?? []) : -1;
+  const chosen = originAt >= 0 ? candidates.slice(originAt) : mostRecent ? [candidates[candidates.length - 1]!] : candidates;
+  const clone = ctx.input.cloneFrom && !emptyPlaceholder ? ctx.input.cloneFrom : null;
+  const origin = clone ? `${clone.origin.dataset}@${clone.origin.name}` : '';
+  const more = chosen.length > 1 ? ', the others follow incrementally' : '';
+  const startsAtOrigin = originAt >= 0 ? `@${chosen[0]!.name}, the oldest snapshot a dataset of the job was cloned from (so that the clone is received as a clone)` : '';
+  const fullReason = (clone
+    ? `initial replication of a clone (initial: ${job.replication.initial}): incremental from its origin ${origin}, received as a clone of ${clone.targetOrigin} (zfs receive -o origin)${startsAtOrigin ? `; starts at ${startsAtOrigin}` : ''}${more}`
+    : startsAtOrigin
+      ? `initial replication (initial: most_recent): full send of ${startsAtOrigin}${more}`
+      : mostRecent
+        ? 'initial replication (initial: most_recent): full send of the newest snapshot'
+        : `initial replication (initial: all): full send of the oldest snapshot${more}`)
     + (emptyPlaceholder ? `; replaces placeholder ${ctx.T}, which holds no data (receive -F)` : '');
   const steps = computeSteps({ timeline: ctx.timeline, start: null, targets: chosen, protection: job.replication.protection, fullReason, firstIsInitial: true });
+  // a clone: the first step comes from its origin, a snapshot of another dataset (zfs send -i allows exactly that one)
+  if (clone && steps.length > 0) steps[0] = { ...steps[0]!, mode: 'incremental', from: refOf(clone.origin) };
   return { steps, force: emptyPlaceholder, middle: [], tidyAt: null };
+}
+
+/** The position in `candidates` of the oldest of `origins` (by GUID), or -1. */
+function oldestOrigin(candidates: TimelineEntry[], origins: readonly VersionRecord[]): number {
+  if (origins.length === 0) return -1;
+  const guids = new Set(origins.map((o) => o.guid));
+  return candidates.findIndex((e) => e.guid !== null && guids.has(e.guid));
 }
 
 /** An existing target with data: incremental from the newest common snapshot, after a rollback if allowed and needed. */
@@ -393,7 +421,11 @@ function stepActions(ctx: ChainContext, steps: Step[], force: boolean): Action[]
       id: '', host: input.sourceHost, side: 'source' as const, kind: 'send' as const, mode: step.mode, targetHost: input.targetHost, sourceDataset: S, targetDataset: T,
       from: step.from, to: step.to, intermediates: step.intermediates, includes: step.includes, token: step.token,
       flags: { ...ctx.flags },
-      receive: { resumable: true, force: force && i === 0, override: { ...job.recv.properties.override }, inherit: [...job.recv.properties.inherit] },
+      receive: {
+        resumable: true, force: force && i === 0, override: { ...job.recv.properties.override }, inherit: [...job.recv.properties.inherit],
+        // the first step of a clone, from its origin: received as a clone of the origin's replica
+        ...(i === 0 && step.mode === 'incremental' && step.from && step.from.dataset !== S && input.cloneFrom ? { origin: input.cloneFrom.targetOrigin } : {}),
+      },
       protection: step.protection, estimatedBytes: step.estimatedBytes, reason: step.reason,
       ...(input.wire?.compression ? { compression: renderCompression(input.wire.compression) } : {}),
     },

@@ -19,7 +19,9 @@ export function describeAction(a: Action): string {
     case 'rename_dataset': return `rename ${on(a.host, a.dataset)} to ${a.to}`;
     case 'destroy_dataset': return `destroy dataset ${on(a.host, a.dataset)} and its ${a.destroys.length} snapshot(s)/bookmark(s)`;
     case 'send': {
-      const what = a.mode === 'resume' ? `resume ${short(a.to)}` : a.from ? `incremental ${short(a.from)} → ${short(a.to)}${a.intermediates ? ` (-I, ${a.includes.length} snapshots)` : ''}` : `full ${short(a.to)}`;
+      // a clone's first step comes from its origin, in another dataset: named in full
+      const from = a.from && a.from.dataset !== a.sourceDataset ? ref(a.from) : a.from && short(a.from);
+      const what = a.mode === 'resume' ? `resume ${short(a.to)}` : from ? `incremental ${from} → ${short(a.to)}${a.intermediates ? ` (-I, ${a.includes.length} snapshots)` : ''}` : `full ${short(a.to)}`;
       return `send ${on(a.host, a.sourceDataset)} ${what} to ${on(a.targetHost, a.targetDataset)}`;
     }
   }

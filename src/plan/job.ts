@@ -1,7 +1,7 @@
 // One job's plan: selected source datasets, snapshots due, each dataset's chain, placeholders for missing
 // target parents, fingerprints, stable ids.
 import type { JobConfig } from '../config/types.js';
-import type { DatasetRecord, Listing } from '../zfs/types.js';
+import type { DatasetRecord, Listing, VersionRecord } from '../zfs/types.js';
 import type { Action, DatasetPlan, Diagnostic, Fingerprint, JobPlan } from './types.js';
 import type { DecodedResumeToken, JobInventory } from './input.js';
 import { compileRegex, type ConfigRegex } from '../config/regex.js';
@@ -143,34 +143,45 @@ function replicationPlans(s: JobScope, target: NonNullable<JobConfig['target']>)
   const targetIndex = indexListing(gone?.targetListing ?? targetListing);
   const replicable = job.replication.snapshots !== undefined ? ((re: ConfigRegex) => (n: string) => re.test(n))(compileRegex(job.replication.snapshots)) : () => true;
   const parents = new TargetParents(rootFs, targetHost, targetIndex, job, ctx.fingerprints === false ? null : targetFingerprint);
+  const clones = new CloneSends(rootFs, targetIndex, s.selected, s.sourceIndex);
 
-  for (const d of s.selected) {
+  for (const d of clones.ordered) {
     const T = `${rootFs}/${d.name}`;
     const rename = gone?.renames.get(d.name);
+    const clone = clones.sendFrom(d.name, parents.plans);
     const chain = rootMissingPool
       ? { actions: [], diagnostics: [], createsTarget: false }
       : computeDatasetChain({
         job, sourceHost: job.source.host, targetHost, source: d, sourceIndex: s.sourceIndex, targetName: T, target: targetIndex.dataset(T), targetIndex,
         planned: s.due.due.get(d.name), replicable, resumeTokens: ctx.resumeTokens, allowRollback: ctx.allowRollback || job.replication.allowRollback,
         wire: ctx.wire,
+        ...(clone && 'targetOrigin' in clone ? { cloneFrom: clone } : {}),
+        ...(clones.originsIn(d.name) ? { cloneOrigins: clones.originsIn(d.name) } : {}),
       });
     const plan: DatasetPlan = {
       source: d.name, target: T, dependsOn: [], actions: [...(rename ? [renameAction(rename, targetHost)] : []), ...chain.actions],
       diagnostics: [...snapshotNotes(s, d.name), ...(gone?.notes.get(d.name) ?? []), ...chain.diagnostics],
       fingerprints: fingerprintsOf(s, () => sourceFingerprint(s, d.name), () => targetFingerprint(T), ...(rename ? [() => targetFingerprint(rename.from)] : [])),
     };
+    const sentAsClone = clone && 'targetOrigin' in clone && chain.actions.some((a) => a.kind === 'send' && a.receive.origin !== undefined);
+    if (clone && 'note' in clone && chain.createsTarget) plan.diagnostics.push({ severity: 'warning', job: job.name, dataset: d.name, ...clone.note });
     parents.plans.set(d.name, plan);
     // Pruning after the chain (it sees the snapshots the chain sends), never for a job whose target side is
     // unknown (not listed, or a missing pool): what the target has decides what the source may let go.
     if (inventory.target && !rootMissingPool) {
       const pruning = computeDatasetPruning({
         job, now: ctx.now, plan, source: d, sourceIndex: s.sourceIndex, planned: s.due.due.get(d.name),
-        target: { host: targetHost, name: T, record: targetIndex.dataset(T), index: targetIndex },
+        target: { host: targetHost, name: T, record: targetIndex.dataset(T), index: targetIndex, keep: clones.keepOnTarget(d.name) },
       });
       plan.actions.push(...pruning.actions);
       plan.diagnostics.push(...pruning.diagnostics);
     }
     if (chain.createsTarget || rename) parents.creates(plan, T);
+    // a clone received as a clone: after the chain that delivers its origin, and only while the origin's replica is as listed
+    if (sentAsClone) {
+      if (clone.after !== null && !plan.dependsOn.includes(clone.after)) plan.dependsOn.push(clone.after);
+      plan.fingerprints.push(...fingerprintsOf(s, () => targetFingerprint(clone.originTarget)));
+    }
   }
   for (const p of gone?.plans ?? []) parents.plans.set(p.source, p);
   // a dataset that a rename moves waits for it
@@ -228,4 +239,97 @@ class TargetParents {
     plan.dependsOn = deps;
     this.creators.set(T, plan.source);
   }
+}
+
+/** A clone's first replication from its origin: received as a clone of `targetOrigin`, after the chain `after` (the
+ *  one that delivers the origin in this plan; null when the target has it already). */
+interface CloneSend { origin: VersionRecord; targetOrigin: string; originTarget: string; after: string | null }
+
+/**
+ * Source clones (`origin` set) whose origin dataset the job replicates too, like syncoid's clone handling: a clone
+ * whose target does not exist yet is sent incrementally from its origin and received as a clone of the origin's
+ * replica, so that the target shares the origin's blocks as the source does, instead of a full copy. The origin
+ * datasets come first (`ordered`); a first replication of one starts at the oldest snapshot a new clone needs
+ * (`originsIn`), and its target's pruning keeps those snapshots until the clones are received (`keepOnTarget`).
+ * A clone whose origin cannot be on the target in time is sent in full, with a warning.
+ */
+class CloneSends {
+  /** the selection, every clone after the dataset it was cloned from and every dataset after its selected parent */
+  readonly ordered: DatasetRecord[];
+  /** source clone → its origin snapshot, for clones whose target has no snapshot yet */
+  private readonly pending = new Map<string, { dataset: string; origin: VersionRecord }>();
+  private readonly origins = new Map<string, VersionRecord[]>();
+
+  constructor(private readonly rootFs: string, private readonly targetIndex: ListingIndex, selected: DatasetRecord[], sourceIndex: ListingIndex) {
+    const names = new Map(selected.map((d) => [d.name, d]));
+    for (const d of selected) {
+      if (d.origin === null || d.placeholder) continue;
+      const at = d.origin.indexOf('@');
+      const dataset = d.origin.slice(0, at);
+      const x = names.get(dataset);
+      if (at < 0 || !x || x.placeholder || dataset === d.name) continue;
+      if (targetIndex.snapshots(`${rootFs}/${d.name}`).length > 0) continue; // replicated already
+      const origin = sourceIndex.snapshots(dataset).find((v) => v.name === d.origin!.slice(at + 1));
+      if (!origin) continue;
+      this.pending.set(d.name, { dataset, origin });
+      this.origins.set(dataset, [...(this.origins.get(dataset) ?? []), origin]);
+    }
+    this.ordered = this.pending.size === 0 ? selected : orderAfterOrigins(selected, names, this.pending);
+  }
+
+  /** origin snapshots in `dataset` that new clones are sent from, or undefined */
+  originsIn(dataset: string): VersionRecord[] | undefined {
+    return this.origins.get(dataset);
+  }
+
+  /** GUIDs of the target snapshots of `dataset` that its pruning keeps for the clones this plan sends */
+  keepOnTarget(dataset: string): Set<string> | undefined {
+    const o = this.origins.get(dataset);
+    return o ? new Set(o.map((v) => v.guid)) : undefined;
+  }
+
+  /** How a pending clone's first step goes, given the plans made so far (its origin dataset's among them): from
+   *  the origin, or in full with the reason. */
+  sendFrom(clone: string, plans: Map<string, DatasetPlan>): CloneSend | { note: { summary: string; detail: string[] } } | undefined {
+    const p = this.pending.get(clone);
+    if (!p) return undefined;
+    const originTarget = `${this.rootFs}/${p.dataset}`;
+    const there = this.targetIndex.snapshots(originTarget).find((v) => v.guid === p.origin.guid);
+    if (there) return { origin: p.origin, targetOrigin: `${originTarget}@${there.name}`, originTarget, after: null };
+    const delivers = plans.get(p.dataset)?.actions.some((a) => a.kind === 'send' && a.includes.some((r) => r.guid === p.origin.guid)) ?? false;
+    if (delivers) return { origin: p.origin, targetOrigin: `${originTarget}@${p.origin.name}`, originTarget, after: p.dataset };
+    const name = `${p.dataset}@${p.origin.name}`;
+    return {
+      note: {
+        summary: `${clone} is a clone of ${name}, which is not on the target: sent in full`,
+        detail: [
+          `${originTarget} does not have @${p.origin.name} (guid ${p.origin.guid}), and this plan does not send it there${this.targetIndex.dataset(originTarget) ? ' (its replication started after that snapshot, or is blocked)' : ''}`,
+          `the full copy takes its own space on the target; received as a clone of ${originTarget}@${p.origin.name} it would share that snapshot's blocks`,
+        ],
+      },
+    };
+  }
+}
+
+/** `selected` (in path order) with every clone after its origin dataset and every dataset after its nearest selected
+ *  ancestor, otherwise in path order. A cycle of origins (no real pool has one) orders nothing. */
+function orderAfterOrigins(selected: DatasetRecord[], names: Map<string, DatasetRecord>, pending: Map<string, { dataset: string }>): DatasetRecord[] {
+  const level = new Map<string, number>();
+  const visiting = new Set<string>();
+  const levelOf = (name: string): number => {
+    const known = level.get(name);
+    if (known !== undefined) return known;
+    if (visiting.has(name)) return 0;
+    visiting.add(name);
+    let l = 0;
+    for (let at = name.lastIndexOf('/'); at > 0; at = name.lastIndexOf('/', at - 1)) {
+      if (names.has(name.slice(0, at))) { l = levelOf(name.slice(0, at)); break; }
+    }
+    const p = pending.get(name);
+    if (p) l = Math.max(l, levelOf(p.dataset) + 1);
+    visiting.delete(name);
+    level.set(name, l);
+    return l;
+  };
+  return selected.map((d, i) => ({ d, i, l: levelOf(d.name) })).sort((a, b) => a.l - b.l || a.i - b.i).map((x) => x.d);
 }

@@ -173,8 +173,11 @@ class Tracker implements AbstractionTracker {
   }
 
   protect(step: Step): NewAction[] {
+    // a clone's first step comes from its origin, in another dataset: zfs keeps that snapshot while the clone exists,
+    // and this dataset's holds and bookmarks belong on its own snapshots
+    const from = step.from && step.from.kind === 'snapshot' && step.from.dataset === this.scope.sourceDataset ? step.from : null;
     if (step.protection === 'guarantee_resumability') {
-      const want = [...(step.from && step.from.kind === 'snapshot' ? [step.from] : []), ...step.includes];
+      const want = [...(from ? [from] : []), ...step.includes];
       const missing = want.filter((r) => !this.stepHolds.some((h) => sameSnapshot(h, r)));
       if (missing.length === 0) return [];
       this.stepHolds.push(...missing);
@@ -182,7 +185,7 @@ class Tracker implements AbstractionTracker {
     }
     if (step.protection === 'guarantee_incremental') {
       const out: NewAction[] = [];
-      if (step.from && step.from.kind === 'snapshot' && !this.hasBookmark(step.from, ['cursor', 'tentative_cursor'])) out.push(this.addBookmark('tentative_cursor', step.from));
+      if (from && !this.hasBookmark(from, ['cursor', 'tentative_cursor'])) out.push(this.addBookmark('tentative_cursor', from));
       // every snapshot the step delivers (an -I stream cut short leaves the target at any of them)
       for (const r of step.includes) if (!this.hasBookmark(r, ['cursor', 'tentative_cursor'])) out.push(this.addBookmark('tentative_cursor', r));
       return out;

@@ -22,7 +22,7 @@ export interface DatasetPruneInput {
   sourceIndex: ListingIndex;
   planned: DueSnapshot | undefined;
   /** present only for a job with a target whose side was listed */
-  target: { host: string; name: string; record: DatasetRecord | undefined; index: ListingIndex } | null;
+  target: { host: string; name: string; record: DatasetRecord | undefined; index: ListingIndex; keep?: Set<string> | undefined } | null;
 }
 
 type Send = Extract<Action, { kind: 'send' }>;
@@ -190,8 +190,9 @@ function pruneTarget(ctx: PruneContext, t: NonNullable<DatasetPruneInput['target
     }
   }
   const snaps = new SideSnapshots(kept, added);
-  // the target's newest snapshot is the base of the next incremental
+  // the target's newest snapshot is the base of the next incremental; `keep`: origins of clones this plan receives
   const protect = new Set(snaps.length > 0 ? [snaps.ref(snaps.length - 1).name] : []);
+  if (t.keep) for (let i = 0; i < snaps.length; i++) { const r = snaps.ref(i); if (r.guid !== null && t.keep.has(r.guid)) protect.add(r.name); }
   return computePruneSide({
     host: t.host, side: 'target', dataset: t.name, rules: job.pruning.keepTarget, snapshots: snaps, replicatedUpTo: null,
     heldBy: heldAfterChain(ctx.released, t.index, t.name, listed),

@@ -22,6 +22,8 @@ export interface ResumeCheckInput {
   targetNewest: VersionRecord | null;
   targetWritten: number;
   replicable: (snapshotName: string) => boolean;
+  /** a clone's origin snapshot (in another dataset), from which its first step is sent */
+  origin?: VersionRecord;
 }
 
 /** A source version with this GUID, a snapshot preferred over a bookmark. */
@@ -49,12 +51,8 @@ export function computeResumeCheck(a: ResumeCheckInput): ResumeCheck {
   if (!to) return invalid(`the resume token's snapshot ${info.toname} (toguid ${info.toguid}) no longer exists on the source`);
   let from: VersionRecord | null = null;
   if (info.fromguid !== undefined) {
-    const f = findByGuid(a.sourceVersions, info.fromguid);
-    if (!f) return invalid(`the resume token's incremental source (fromguid ${info.fromguid}) no longer exists on the source`);
-    if (!a.targetNewest || a.targetNewest.guid !== info.fromguid) {
-      const newest = a.targetNewest ? `@${a.targetNewest.name} (guid ${a.targetNewest.guid})` : 'none';
-      return invalid(`the resume token's incremental source ${f.kind === 'snapshot' ? '@' : '#'}${f.name} (fromguid ${info.fromguid}) is not the target's newest snapshot (${newest})`);
-    }
+    const f = incrementalSource(a, info.fromguid);
+    if (typeof f === 'string') return invalid(f);
     from = f;
   } else if (a.targetNewest) {
     return invalid(`the resume token is for a full send, but the target already has snapshots (newest @${a.targetNewest.name})`);
@@ -69,4 +67,17 @@ export function computeResumeCheck(a: ResumeCheckInput): ResumeCheck {
   if (!a.replicable(to.name)) return invalid(`the resume token's snapshot @${to.name} does not match replication.snapshots`);
   if (a.targetNewest && a.targetWritten > 0) return invalid(`the target was modified since its newest snapshot @${a.targetNewest.name}`);
   return { kind: 'valid', token: a.token, from: from ? refOf(from) : null, to: refOf(to), bytesDone: info.bytes ?? null };
+}
+
+/** The source version an incremental token continues from, or why it cannot be resumed. A clone's first receive comes
+ *  from its origin, a snapshot of another dataset, into a target that has no snapshot yet. */
+function incrementalSource(a: ResumeCheckInput, fromguid: string): VersionRecord | string {
+  if (a.origin && fromguid === a.origin.guid && !a.targetNewest) return a.origin;
+  const f = findByGuid(a.sourceVersions, fromguid);
+  if (!f) return `the resume token's incremental source (fromguid ${fromguid}) no longer exists on the source`;
+  if (!a.targetNewest || a.targetNewest.guid !== fromguid) {
+    const newest = a.targetNewest ? `@${a.targetNewest.name} (guid ${a.targetNewest.guid})` : 'none';
+    return `the resume token's incremental source ${f.kind === 'snapshot' ? '@' : '#'}${f.name} (fromguid ${fromguid}) is not the target's newest snapshot (${newest})`;
+  }
+  return f;
 }

@@ -52,7 +52,9 @@ export type Action =
       token: string | null;
       flags: SendFlags;
       /** force (-F) only ever to replace a placeholder that holds no data; shown in the plan */
-      receive: { resumable: boolean; force: boolean; override: Record<string, string>; inherit: string[] };
+      /** origin: receive as a clone of this target snapshot (`-o origin=`), for the first step of a source clone sent
+       *  incrementally from its origin (`from` is then a snapshot of another dataset) */
+      receive: { resumable: boolean; force: boolean; override: Record<string, string>; inherit: string[]; origin?: string };
       protection: ProtectionMode;
       estimatedBytes: number | null;
       /** why this shape (e.g. "batched -I: guarantee_resumability holds every snapshot in the range") */
