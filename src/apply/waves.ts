@@ -11,6 +11,7 @@ import type { ApplyHooks, DatasetOutcome } from './events.js';
 import { ZformError } from '../errors.js';
 import { addTo } from '../multimap.js';
 import { jobBlocker } from '../plan/queries.js';
+import { isWithin } from '../plan/paths.js';
 
 export type SendAction = Extract<Action, { kind: 'send' }>;
 export type BatchKind = 'hold' | 'release';
@@ -176,7 +177,10 @@ export class ChainBook {
     if (blockedBy || missing) {
       c.state = 'done';
       c.outcome.status = 'skipped';
-      c.outcome.reason = blockedBy ? `parent ${blockedBy.source || blockedBy.target} did not complete` : missing!;
+      // a chain waits for its parents, and a clone's for the chain that delivers its origin
+      c.outcome.reason = blockedBy
+        ? `${blockedBy.source === '' || isWithin(c.ds.source, blockedBy.source) ? 'parent' : 'origin dataset'} ${blockedBy.source || blockedBy.target} did not complete`
+        : missing!;
       ops.hooks({ type: 'dataset_skipped', at: ops.clock(), job: this.job, dataset: c.ds.target ?? c.ds.source, reason: c.outcome.reason });
       return c.state;
     }

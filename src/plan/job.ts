@@ -143,7 +143,7 @@ function replicationPlans(s: JobScope, target: NonNullable<JobConfig['target']>)
   const targetIndex = indexListing(gone?.targetListing ?? targetListing);
   const replicable = job.replication.snapshots !== undefined ? ((re: ConfigRegex) => (n: string) => re.test(n))(compileRegex(job.replication.snapshots)) : () => true;
   const parents = new TargetParents(rootFs, targetHost, targetIndex, job, ctx.fingerprints === false ? null : targetFingerprint);
-  const clones = new CloneSends(rootFs, targetIndex, s.selected, s.sourceIndex);
+  const clones = new CloneSends(rootFs, targetIndex, s.selected, s.sourceIndex, replicable);
 
   for (const d of clones.ordered) {
     const T = `${rootFs}/${d.name}`;
@@ -260,7 +260,10 @@ class CloneSends {
   private readonly pending = new Map<string, { dataset: string; origin: VersionRecord }>();
   private readonly origins = new Map<string, VersionRecord[]>();
 
-  constructor(private readonly rootFs: string, private readonly targetIndex: ListingIndex, selected: DatasetRecord[], sourceIndex: ListingIndex) {
+  constructor(
+    private readonly rootFs: string, private readonly targetIndex: ListingIndex, selected: DatasetRecord[], sourceIndex: ListingIndex,
+    private readonly replicable: (snapshotName: string) => boolean,
+  ) {
     const names = new Map(selected.map((d) => [d.name, d]));
     for (const d of selected) {
       if (d.origin === null || d.placeholder) continue;
@@ -295,7 +298,9 @@ class CloneSends {
     if (!p) return undefined;
     const originTarget = `${this.rootFs}/${p.dataset}`;
     const there = this.targetIndex.snapshots(originTarget).find((v) => v.guid === p.origin.guid);
-    if (there) return { origin: p.origin, targetOrigin: `${originTarget}@${there.name}`, originTarget, after: null };
+    // the origin's replica is there; its chain goes first only when it renames that replica (follow_renames)
+    const renames = plans.get(p.dataset)?.actions.some((a) => a.kind === 'rename_dataset') ?? false;
+    if (there) return { origin: p.origin, targetOrigin: `${originTarget}@${there.name}`, originTarget, after: renames ? p.dataset : null };
     const delivers = plans.get(p.dataset)?.actions.some((a) => a.kind === 'send' && a.includes.some((r) => r.guid === p.origin.guid)) ?? false;
     if (delivers) return { origin: p.origin, targetOrigin: `${originTarget}@${p.origin.name}`, originTarget, after: p.dataset };
     const name = `${p.dataset}@${p.origin.name}`;
@@ -303,7 +308,9 @@ class CloneSends {
       note: {
         summary: `${clone} is a clone of ${name}, which is not on the target: sent in full`,
         detail: [
-          `${originTarget} does not have @${p.origin.name} (guid ${p.origin.guid}), and this plan does not send it there${this.targetIndex.dataset(originTarget) ? ' (its replication started after that snapshot, or is blocked)' : ''}`,
+          `${originTarget} does not have @${p.origin.name} (guid ${p.origin.guid}), and this plan does not send it there${!this.replicable(p.origin.name)
+            ? `: it does not match replication.snapshots`
+            : this.targetIndex.dataset(originTarget) ? ' (its replication started after that snapshot, or is blocked)' : ''}`,
           `the full copy takes its own space on the target; received as a clone of ${originTarget}@${p.origin.name} it would share that snapshot's blocks`,
         ],
       },

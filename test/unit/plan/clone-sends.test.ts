@@ -107,3 +107,12 @@ test('a clone already replicated continues incrementally from its own snapshots,
   assert.deepEqual(lines(p, 'tank/vm').filter((l) => l.startsWith('send')), ['send -i tank/vm@b -> @c']);
   assert.equal(actionsOf(p, 'tank/vm', 'send')[0]!.receive.origin, undefined);
 });
+
+test('an origin that replication.snapshots excludes never reaches the target: the clone is sent in full, and the warning says why', () => {
+  const p = plan({ job: job({ replication: { snapshots: '^(s2|a|b)$' } }), src: `tank\n${TMPL}\n${VM}`, dst: 'backup' });
+  assert.deepEqual(lines(p, 'tank/tmpl').filter((l) => l.startsWith('send')), ['send full tank/tmpl@s2'], 'most_recent as usual: @base cannot go');
+  assert.equal(actionsOf(p, 'tank/vm', 'send')[0]!.mode, 'full');
+  const [w] = dsPlan(p, 'tank/vm').diagnostics;
+  assert.equal(w!.summary, 'tank/vm is a clone of tank/tmpl@base, which is not on the target: sent in full');
+  assert.match(w!.detail[0]!, /this plan does not send it there: it does not match replication\.snapshots$/);
+});
