@@ -18,7 +18,7 @@ let dst: Pool;
 const z = new Zform();
 
 before(async () => {
-  src = await createPool(S);
+  src = await createPool(S, { mounted: true });
   dst = await createPool(D);
 });
 after(async () => {
