@@ -435,7 +435,8 @@ export class FakeExecutor implements Executor {
       throw e;
     }
     const total = headers.reduce((n, h) => n + h.size - h.offset, 0);
-    const from = send.kind === 'incremental' ? send.from : null;
+    // a resume names its source by GUID: zfs prints the full name it finds (a clone's origin is another dataset's)
+    const from = send.kind === 'incremental' ? send.from : send.kind === 'resume' ? this.state.tokenFromName(send.token) : null;
     for (const [i, h] of headers.entries()) {
       const size = h.size - h.offset;
       if (parsable) {

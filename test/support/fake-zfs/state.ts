@@ -264,11 +264,17 @@ export class FakeState {
     return out;
   }
 
+  /** A clone's origin snapshot and its dataset, else null. */
+  originOf(d: FakeDataset): { dataset: FakeDataset; snapshot: FakeSnapshot } | null {
+    if (d.origin === undefined) return null;
+    for (const x of this.datasets.values()) for (const s of x.snapshots) if (originKey(x, s) === d.origin) return { dataset: x, snapshot: s };
+    return null;
+  }
+
   /** A clone's `origin` property: its origin snapshot's full name as it is now (renames follow), else null. */
   originName(d: FakeDataset): string | null {
-    if (d.origin === undefined) return null;
-    for (const x of this.datasets.values()) for (const s of x.snapshots) if (originKey(x, s) === d.origin) return `${x.name}@${s.name}`;
-    return null;
+    const o = this.originOf(d);
+    return o === null ? null : `${o.dataset.name}@${o.snapshot.name}`;
   }
 
   /** `zfs clone SNAPSHOT FILESYSTEM`: a filesystem (or volume) whose head is the snapshot's state, in the same pool. */
@@ -612,26 +618,31 @@ export class FakeState {
     const fd = this.datasets.get(f.dataset);
     const from = f.sep === '@' ? fd?.snapshots.find((x) => x.name === f.short) : f.sep === '#' ? fd?.bookmarks.find((x) => x.name === f.short) : undefined;
     if (!fd || !from) fail(`cannot open '${fromRaw}': dataset does not exist`);
-    if (f.dataset !== to.dataset || from.createtxg >= s.createtxg) fail(`warning: cannot send '${args.snapshot}': not an earlier snapshot from the same fs`);
-    if (!args.intermediates) return [base(s, Math.max(0, s.referenced - from.referenced), 'incremental', from.guid)];
+    // from another dataset only when it is this clone's origin snapshot (the stream then makes a clone on receive)
+    const fromOrigin = f.dataset !== to.dataset && f.sep === '@' && d.origin === originKey(fd, from as FakeSnapshot);
+    if ((f.dataset !== to.dataset && !fromOrigin) || from.createtxg >= s.createtxg) {
+      fail(`warning: cannot send '${args.snapshot}': not an earlier snapshot from the same fs`);
+    }
+    if (!args.intermediates) return [this.header(d, s, Math.max(0, s.referenced - from.referenced), 'incremental', args.flags, from.guid, fromOrigin)];
     if (f.sep === '#') fail('Error: multiple snapshots cannot be sent from a bookmark.');
     const out: FakeStreamHeader[] = [];
     let prev: { guid: Guid; referenced: number } = from;
     for (const x of d.snapshots) {
       if (x.createtxg <= from.createtxg || x.createtxg > s.createtxg) continue;
-      out.push(base(x, Math.max(0, x.referenced - prev.referenced), 'incremental', prev.guid));
+      out.push(this.header(d, x, Math.max(0, x.referenced - prev.referenced), 'incremental', args.flags, prev.guid, fromOrigin && out.length === 0));
       prev = x;
     }
     return out;
   }
 
-  private header(d: FakeDataset, s: FakeSnapshot, size: number, kind: 'full' | 'incremental', flags: SendFlags, fromguid?: Guid): FakeStreamHeader {
+  private header(d: FakeDataset, s: FakeSnapshot, size: number, kind: 'full' | 'incremental', flags: SendFlags, fromguid?: Guid, clone = false): FakeStreamHeader {
     const h: FakeStreamHeader = {
       kind, toname: `${d.name}@${s.name}`, toguid: s.guid, size, offset: 0, resume: false, creation: s.creation,
       referenced: s.referenced, type: d.type, raw: flags.raw, compressed: flags.compressed, embedded: flags.embeddedData,
       largeBlocks: flags.largeBlocks, encryption: flags.raw ? d.encryption : 'off',
     };
     if (fromguid !== undefined) h.fromguid = fromguid;
+    if (clone) h.clone = true;
     return h;
   }
 
@@ -641,8 +652,9 @@ export class FakeState {
     return t;
   }
 
-  /** The snapshot (and from) a token names, checked as libzfs's zfs_send_resume_impl does. */
-  private resolveToken(t: FakeTokenFields): { d: FakeDataset; s: FakeSnapshot; from: { guid: Guid; referenced: number } | null } {
+  /** The snapshot (and from, with its full name) a token names, checked as libzfs's zfs_send_resume_impl does; from
+   *  is a snapshot or bookmark of the same dataset, or a clone's origin snapshot. */
+  private resolveToken(t: FakeTokenFields): { d: FakeDataset; s: FakeSnapshot; from: { guid: Guid; referenced: number; name: string; origin: boolean } | null } {
     const n = splitName(t.toname);
     const d = this.datasets.get(n.dataset);
     const s = d?.snapshots.find((x) => x.guid === t.toguid);
@@ -653,9 +665,25 @@ export class FakeState {
         : `cannot resume send: '${t.toname}' used in the initial send no longer exists`, 255);
     }
     if (t.fromguid === undefined) return { d, s, from: null };
-    const from = d.snapshots.find((x) => x.guid === t.fromguid) ?? d.bookmarks.find((x) => x.guid === t.fromguid);
-    if (!from) fail(`cannot resume send: incremental source 0x${BigInt(t.fromguid).toString(16)} no longer exists`, 255);
-    return { d, s, from };
+    const snap = d.snapshots.find((x) => x.guid === t.fromguid);
+    if (snap) return { d, s, from: { guid: snap.guid, referenced: snap.referenced, name: `${d.name}@${snap.name}`, origin: false } };
+    const bm = d.bookmarks.find((x) => x.guid === t.fromguid);
+    if (bm) return { d, s, from: { guid: bm.guid, referenced: bm.referenced, name: `${d.name}#${bm.name}`, origin: false } };
+    const o = this.originOf(d);
+    if (o && o.snapshot.guid === t.fromguid) {
+      return { d, s, from: { guid: o.snapshot.guid, referenced: o.snapshot.referenced, name: `${o.dataset.name}@${o.snapshot.name}`, origin: true } };
+    }
+    fail(`cannot resume send: incremental source 0x${BigInt(t.fromguid).toString(16)} no longer exists`, 255);
+  }
+
+  /** The full name of a token's incremental source (a snapshot, bookmark or the clone's origin), else null. */
+  tokenFromName(token: string): string | null {
+    try {
+      return this.resolveToken(this.parseToken(token)).from?.name ?? null;
+    } catch (e) {
+      if (e instanceof FakeFailure) return null;
+      throw e;
+    }
   }
 
   private resumeHeader(token: string, dryRun: boolean): FakeStreamHeader {
@@ -663,7 +691,8 @@ export class FakeState {
     const { d, s, from } = this.resolveToken(t);
     if (!dryRun && !t.rawok && !this.keyAvailable(d)) fail(`warning: cannot send '${d.name}@${s.name}': dataset key must be loaded`);
     const flags: SendFlags = { raw: t.rawok, compressed: t.compressok, embeddedData: t.embedok, largeBlocks: t.largeblockok, properties: false, backupProperties: false };
-    const h = from === null ? this.header(d, s, s.referenced, 'full', flags) : this.header(d, s, Math.max(0, s.referenced - from.referenced), 'incremental', flags, from.guid);
+    const h = from === null ? this.header(d, s, s.referenced, 'full', flags)
+      : this.header(d, s, Math.max(0, s.referenced - from.referenced), 'incremental', flags, from.guid, from.origin);
     h.resume = true;
     h.offset = Math.min(t.bytes, h.size);
     return h;
