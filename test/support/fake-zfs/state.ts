@@ -119,7 +119,7 @@ function byName(a: string, b: string): number {
 const CIPHERS = new Set(['aes-128-ccm', 'aes-192-ccm', 'aes-256-ccm', 'aes-128-gcm', 'aes-192-gcm', 'aes-256-gcm']);
 const READONLY_PROPS = new Set([
   'name', 'type', 'guid', 'createtxg', 'creation', 'written', 'referenced', 'used', 'encryption', 'encryptionroot',
-  'keystatus', 'receive_resume_token', 'userrefs', 'inconsistent',
+  'keystatus', 'receive_resume_token', 'userrefs', 'inconsistent', 'origin',
 ]);
 const NOT_INHERITED = new Set(['canmount', 'volsize', 'keyformat', 'keylocation', 'pbkdf2iters']);
 const NATIVE_DEFAULTS: Record<string, string> = {
@@ -139,6 +139,8 @@ export interface FakePending {
   force: boolean;
   /** incremental: the target's snapshot matching fromguid */
   fromGuid?: Guid;
+  /** new: the dataset is a clone of this snapshot (originKey) */
+  cloneOf?: string;
 }
 
 export class FakeState {
@@ -396,7 +398,7 @@ export class FakeState {
         written: String(this.datasetWritten(d)), referenced: String(d.referenced), used: String(d.referenced),
         encryption: d.encryption, encryptionroot: d.encryptionRoot ?? '-',
         keystatus: enc ? (this.keyAvailable(d) ? 'available' : 'unavailable') : '-',
-        receive_resume_token: d.partial?.token ?? '-', inconsistent: d.inconsistent ? '1' : '0',
+        receive_resume_token: d.partial?.token ?? '-', inconsistent: d.inconsistent ? '1' : '0', origin: this.originName(d) ?? '-',
       };
       out[p] = native[p] ?? this.inheritedValue(d, p);
     }
@@ -714,10 +716,14 @@ export class FakeState {
   // ---- receive ----
 
   /** Decides what a substream does to `target` when its header arrives, or fails as `zfs receive` does. */
-  beginReceive(target: string, h: FakeStreamHeader, opts: { force: boolean; override: Record<string, string> }): FakePending {
+  beginReceive(target: string, h: FakeStreamHeader, opts: { force: boolean; override: Record<string, string>; origin?: string | undefined }): FakePending {
     const base = { target, header: h, override: opts.override, force: opts.force };
     const d = this.datasets.get(target);
     const short = splitName(h.toname).short;
+    // -o origin=: libzfs checks the name exists (a filesystem, volume or snapshot) before it reads the stream
+    if (opts.origin !== undefined && (splitName(opts.origin).sep === '#' || this.guidOf(opts.origin) === undefined)) {
+      fail(`cannot receive: specified origin fs (${opts.origin}) does not exist`);
+    }
     if (h.resume) {
       if (!d) fail(`cannot receive resume stream: destination '${target}' does not exist`);
       if (!d.partial) fail('cannot receive resume stream: kernel modules must be upgraded to receive this stream.');
@@ -727,11 +733,23 @@ export class FakeState {
       }
       return { ...base, mode: 'resume' };
     }
-    if (h.kind === 'full') {
+    // a clone's stream from its origin finds the origin here by its GUID (libzfs, before anything else)
+    let origin: { dataset: FakeDataset; snapshot: FakeSnapshot } | null = null;
+    if (h.kind === 'incremental' && h.clone === true && opts.origin === undefined) {
+      origin = this.findSnapshotByGuid(target, h.fromguid!);
+      if (!origin) fail(`cannot receive: local origin for clone ${target}@${short} does not exist`);
+    }
+    // streams that make a new dataset: full ones, a clone's from its origin, and any incremental with -o origin=
+    if (h.kind === 'full' || h.clone === true || opts.origin !== undefined) {
+      if (h.kind === 'full' && opts.origin !== undefined) fail('fake: receive -o origin= of a full stream is not emulated');
       if (d) {
         if (d.inconsistent || !opts.force) fail(`cannot receive new filesystem stream: destination '${target}' exists\nmust specify -F to overwrite it`);
         const first = d.snapshots[0];
         if (first) fail(`cannot receive new filesystem stream: destination has snapshots (eg. ${target}@${first.name})\nmust destroy them to overwrite it`);
+        if (h.kind === 'incremental') {
+          if (d.origin !== undefined) fail(`cannot receive new filesystem stream: destination '${target}' is a clone\nmust destroy it to overwrite it`);
+          fail(`fake: receive -F of a clone stream over an existing dataset ('${target}') is not emulated`);
+        }
         if (d.encryption !== 'off' || h.encryption !== 'off') {
           fail('cannot receive new filesystem stream: zfs receive -F cannot be used to destroy an encrypted filesystem or overwrite an unencrypted one with an encrypted one');
         }
@@ -740,10 +758,18 @@ export class FakeState {
       const parentName = parentOf(target);
       const parent = parentName === null ? undefined : this.datasets.get(parentName);
       if (!parent) fail(`cannot open '${parentName ?? target}': dataset does not exist\ncannot receive new filesystem stream: unable to restore to destination`);
-      if (h.encryption === 'off' && parent.encryption !== 'off' && !this.keyAvailable(parent)) {
+      if (opts.origin !== undefined) {
+        const n = splitName(opts.origin);
+        if (n.sep !== '@') fail('cannot receive new filesystem stream: invalid backup stream');
+        if (poolOf(opts.origin) !== poolOf(target)) fail(`fake: receive -o origin= from another pool ('${opts.origin}') is not emulated`);
+        const od = this.datasets.get(n.dataset)!;
+        origin = { dataset: od, snapshot: od.snapshots.find((x) => x.name === n.short)! };
+        if (origin.snapshot.guid !== h.fromguid) fail(`cannot receive new filesystem stream: most recent snapshot of ${target} does not\nmatch incremental source`);
+      }
+      if (origin === null && h.encryption === 'off' && parent.encryption !== 'off' && !this.keyAvailable(parent)) {
         fail('cannot receive new filesystem stream: inherited key must be loaded');
       }
-      return { ...base, mode: 'new' };
+      return origin === null ? { ...base, mode: 'new' } : { ...base, mode: 'new', cloneOf: originKey(origin.dataset, origin.snapshot) };
     }
     if (!d) fail(`cannot receive incremental stream: destination '${target}' does not exist`);
     if (d.partial || d.inconsistent) fail(`cannot receive incremental stream: destination ${target} contains partially-complete state from "zfs receive -s".`);
@@ -768,6 +794,25 @@ export class FakeState {
     return { ...base, mode: 'incremental', fromGuid: d.snapshots[fi]!.guid };
   }
 
+  /** The snapshot with this GUID nearest `target` (libzfs's guid_to_name: under its parent, then under each
+   *  ancestor up to the pool), else null. */
+  private findSnapshotByGuid(target: string, guid: Guid): { dataset: FakeDataset; snapshot: FakeSnapshot } | null {
+    const all = [...this.datasets.values()].sort((a, b) => byName(a.name, b.name));
+    for (let a = parentOf(target); a !== null; a = parentOf(a)) {
+      for (const x of all) {
+        if (x.name !== a && !x.name.startsWith(a + '/')) continue;
+        const s = x.snapshots.find((y) => y.guid === guid);
+        if (s) return { dataset: x, snapshot: s };
+      }
+    }
+    return null;
+  }
+
+  /** What a partially received new dataset references before its payload: its origin's data when a clone. */
+  private partialBase(d: FakeDataset): number {
+    return this.originOf(d)?.snapshot.referenced ?? 0;
+  }
+
   /** Applies a substream whose payload arrived completely. */
   commitReceive(p: FakePending): void {
     if (p.mode === 'skip') return;
@@ -788,7 +833,7 @@ export class FakeState {
     }
     const h = p.header;
     if (p.mode === 'new') {
-      const d = this.newReceivedDataset(p.target, h);
+      const d = this.newReceivedDataset(p.target, h, p.cloneOf);
       d.referenced = h.referenced;
       this.addReceivedSnapshot(d, h);
       this.applyOverrides(d, p.override);
@@ -811,10 +856,16 @@ export class FakeState {
     this.applyOverrides(d, p.override);
   }
 
-  private newReceivedDataset(target: string, h: FakeStreamHeader): FakeDataset {
+  /** cloneOf: the originKey of the snapshot the new dataset is a clone of (it shares the origin's encryption). */
+  private newReceivedDataset(target: string, h: FakeStreamHeader, cloneOf?: string): FakeDataset {
     const parent = this.datasets.get(parentOf(target)!)!;
     const d = this.makeDataset(target, h.type, this.nextTxg(target), 0);
-    if (h.raw && h.encryption !== 'off') {
+    if (cloneOf !== undefined) d.origin = cloneOf;
+    const origin = this.originOf(d);
+    if (origin) {
+      d.encryption = origin.dataset.encryption;
+      d.encryptionRoot = origin.dataset.encryptionRoot;
+    } else if (h.raw && h.encryption !== 'off') {
       d.encryption = h.encryption;
       d.encryptionRoot = target;
       d.keyLoaded = false;
@@ -847,16 +898,16 @@ export class FakeState {
       const partial = d!.partial!;
       partial.bytes += bytes;
       partial.token = this.renderToken(partial.header, partial.bytes);
-      if (partial.mode === 'new') d!.referenced = partial.bytes;
+      if (partial.mode === 'new') d!.referenced = this.partialBase(d!) + partial.bytes;
       return partial.token;
     }
     if (!resumable) return null;
     const h = p.header;
     const partial: FakePartial = { header: h, bytes, mode: p.mode, origin: null, token: this.renderToken(h, bytes) };
     if (p.mode === 'new') {
-      const nd = this.newReceivedDataset(p.target, h);
+      const nd = this.newReceivedDataset(p.target, h, p.cloneOf);
       nd.inconsistent = true;
-      nd.referenced = bytes;
+      nd.referenced = this.partialBase(nd) + bytes;
       nd.partial = partial;
       this.applyOverrides(nd, p.override);
     } else {
