@@ -352,6 +352,46 @@ export function zfsHostContract(name: string, setup: () => Promise<ContractEnv>)
       assert.deepEqual(names(await host.list([r]), r).filter((n) => n !== '@1'), ['#b2']);
     });
 
+    it('clone-aware replication: -i from a clone\'s origin is received as a clone of the peer\'s copy of the origin', async () => {
+      const r = `${P}/cltmpl`;
+      const c = `${P}/clvm`;
+      const t = `${Q}/cltmpl`;
+      const u = `${Q}/clvm`;
+      await host.create(r, {});
+      await env.write(host, r, 128 * KiB);
+      await host.snapshot([`${r}@base`]);
+      await env.clone(host, `${r}@base`, c);
+      await env.write(host, c, 64 * KiB);
+      await host.snapshot([`${c}@a`]);
+      assert.deepEqual((await host.list([c])).datasets.map((d) => [d.name, d.origin]), [[c, `${r}@base`]]);
+      // the peer has no snapshot with the origin's GUID yet
+      await rejectsWith(runTransfer(host.send(incr(`${r}@base`, `${c}@a`)), peer.receive(recv(u))), 'unknown',
+        new RegExp(`cannot receive: local origin for clone ${u}@a does not exist`));
+      assert.deepEqual((await peer.list([u])).datasets, []);
+      await runTransfer(host.send(full(`${r}@base`)), peer.receive(recv(t)));
+      await peer.snapshot([`${t}@other`]);
+      await rejectsWith(runTransfer(host.send(incr(`${r}@base`, `${c}@a`)), peer.receive(recv(u, { origin: `${t}@other` }))), 'unknown',
+        /most recent snapshot of .* does not\s+match incremental source/);
+      assert.deepEqual((await peer.list([u])).datasets, [], 'nothing created');
+      await runTransfer(host.send(incr(`${r}@base`, `${c}@a`)), peer.receive(recv(u, { origin: `${t}@base` })));
+      let l = await peer.list([u]);
+      assert.deepEqual(l.datasets.map((d) => [d.name, d.origin, d.resumeToken]), [[u, `${t}@base`, null]]);
+      assert.deepEqual(names(l, u), ['@a']);
+      assert.equal(version(l, `${u}@a`).guid, version(await host.list([c]), `${c}@a`).guid);
+      assert.equal(version(await peer.list([t]), `${t}@base`).clones, 1);
+      await rejectsWith(peer.destroy([`${t}@base`]), 'unknown', /cannot destroy '[^']*@base': snapshot has dependent clones/);
+      await peer.bookmark(`${u}@a`, `${u}#ba`);
+      // and on from there as for any dataset
+      await env.write(host, c, 64 * KiB);
+      await host.snapshot([`${c}@b`]);
+      await runTransfer(host.send(incr(`${c}@a`, `${c}@b`)), peer.receive(recv(u)));
+      l = await peer.list([u]);
+      assert.deepEqual(l.datasets.map((d) => [d.name, d.origin]), [[u, `${t}@base`]]);
+      assert.deepEqual(names(l, u), ['#ba', '@a', '@b']);
+      assert.equal(version(l, `${u}#ba`).guid, version(l, `${u}@a`).guid);
+      assert.equal(version(l, `${u}@b`).guid, version(await host.list([c]), `${c}@b`).guid);
+    });
+
     it('hold and release across datasets in one command: each snapshot on its own; the error names only real failures', async () => {
       const r = `${P}/holdmany`;
       await host.create(r, {});

@@ -10,7 +10,7 @@ import { FakeFailure, FakeState, originKey, type FakeDataset } from './state.js'
 import { parseFakeToken, type FakeStreamHeader } from './stream.js';
 import type { CrashSwitch } from './crash.js';
 import {
-  FakeDoneProcess, FakeFrozenProcess, FakeReceiveProcess, FakeSendProcess, FakeStdinProcess, computeReply, type CrashSlot, type Reply,
+  FakeDoneProcess, FakeFrozenProcess, FakeReceiveProcess, FakeSendProcess, FakeStdinProcess, computeReply, type CrashSlot, type ReceiveOptions, type Reply,
 } from './process.js';
 
 const FIXTURES = new URL('../../../../test/fixtures/zfs/2.1/', import.meta.url);
@@ -435,7 +435,8 @@ export class FakeExecutor implements Executor {
       throw e;
     }
     const total = headers.reduce((n, h) => n + h.size - h.offset, 0);
-    const from = send.kind === 'incremental' ? send.from : null;
+    // a resume names its source by GUID: zfs prints the full name it finds (a clone's origin is another dataset's)
+    const from = send.kind === 'incremental' ? send.from : send.kind === 'resume' ? this.state.tokenFromName(send.token) : null;
     for (const [i, h] of headers.entries()) {
       const size = h.size - h.offset;
       if (parsable) {
@@ -452,7 +453,10 @@ export class FakeExecutor implements Executor {
   private receive(args: string[], crash: CrashSlot | null, injected: Reply | undefined): ExecProcess {
     const o = parseOpts(args.slice(1), 'ox');
     const override = Object.fromEntries(o.values.filter(([f]) => f === 'o').map(([, kv]) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-    const opts = { dataset: o.rest[0]!, resumable: o.flags.has('s'), force: o.flags.has('F'), override };
+    // -o origin=SNAPSHOT is no property: it names the snapshot a new dataset is a clone of
+    const { origin, ...props } = override;
+    const opts: ReceiveOptions = { dataset: o.rest[0]!, resumable: o.flags.has('s'), force: o.flags.has('F'), override: props };
+    if (origin !== undefined) opts.origin = origin;
     return new FakeReceiveProcess(this.state, opts, crash, injected);
   }
 }

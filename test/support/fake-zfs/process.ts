@@ -166,6 +166,8 @@ export interface ReceiveOptions {
   resumable: boolean;
   force: boolean;
   override: Record<string, string>;
+  /** -o origin=SNAPSHOT */
+  origin?: string;
 }
 
 /** `zfs receive`: applies each substream when its payload is complete; a stream cut mid-way is an interrupted
@@ -178,10 +180,13 @@ export class FakeReceiveProcess extends FakeProcess implements CrashVictim {
 
   constructor(private readonly state: FakeState, private readonly args: ReceiveOptions, crash: CrashSlot | null, injected?: Reply) {
     super(crash);
+    // -o origin= makes the first substream's new dataset a clone; those after it (-I) are plain incrementals into it
+    let origin = args.origin;
     this.parser = new FakeStreamParser({
       header: (h) => {
         if (crash) crash.sw.noteSubstream(crash.k, h.size - h.offset);
-        this.pending = state.beginReceive(args.dataset, h, { force: args.force, override: args.override });
+        this.pending = state.beginReceive(args.dataset, h, { force: args.force, override: args.override, origin });
+        origin = undefined;
       },
       complete: () => { const p = this.pending!; this.pending = null; state.commitReceive(p); },
     });
@@ -247,7 +252,8 @@ export class FakeReceiveProcess extends FakeProcess implements CrashVictim {
     const p = this.pending;
     if (p) {
       const token = this.interrupt();
-      const what = p.mode === 'resume' ? 'resume' : p.header.kind === 'full' ? 'new filesystem' : 'incremental';
+      // a clone's stream from its origin makes a new filesystem too
+      const what = p.mode === 'resume' ? 'resume' : p.header.kind === 'full' || p.mode === 'new' ? 'new filesystem' : 'incremental';
       this.err += (token === null || token === undefined
         ? `cannot receive ${what} stream: incomplete stream`
         : `cannot receive ${what} stream: checksum mismatch or incomplete stream.\nPartially received snapshot is saved.\n`

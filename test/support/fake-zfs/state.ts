@@ -119,7 +119,7 @@ function byName(a: string, b: string): number {
 const CIPHERS = new Set(['aes-128-ccm', 'aes-192-ccm', 'aes-256-ccm', 'aes-128-gcm', 'aes-192-gcm', 'aes-256-gcm']);
 const READONLY_PROPS = new Set([
   'name', 'type', 'guid', 'createtxg', 'creation', 'written', 'referenced', 'used', 'encryption', 'encryptionroot',
-  'keystatus', 'receive_resume_token', 'userrefs', 'inconsistent',
+  'keystatus', 'receive_resume_token', 'userrefs', 'inconsistent', 'origin',
 ]);
 const NOT_INHERITED = new Set(['canmount', 'volsize', 'keyformat', 'keylocation', 'pbkdf2iters']);
 const NATIVE_DEFAULTS: Record<string, string> = {
@@ -139,6 +139,8 @@ export interface FakePending {
   force: boolean;
   /** incremental: the target's snapshot matching fromguid */
   fromGuid?: Guid;
+  /** new: the dataset is a clone of this snapshot (originKey) */
+  cloneOf?: string;
 }
 
 export class FakeState {
@@ -264,11 +266,17 @@ export class FakeState {
     return out;
   }
 
+  /** A clone's origin snapshot and its dataset, else null. */
+  originOf(d: FakeDataset): { dataset: FakeDataset; snapshot: FakeSnapshot } | null {
+    if (d.origin === undefined) return null;
+    for (const x of this.datasets.values()) for (const s of x.snapshots) if (originKey(x, s) === d.origin) return { dataset: x, snapshot: s };
+    return null;
+  }
+
   /** A clone's `origin` property: its origin snapshot's full name as it is now (renames follow), else null. */
   originName(d: FakeDataset): string | null {
-    if (d.origin === undefined) return null;
-    for (const x of this.datasets.values()) for (const s of x.snapshots) if (originKey(x, s) === d.origin) return `${x.name}@${s.name}`;
-    return null;
+    const o = this.originOf(d);
+    return o === null ? null : `${o.dataset.name}@${o.snapshot.name}`;
   }
 
   /** `zfs clone SNAPSHOT FILESYSTEM`: a filesystem (or volume) whose head is the snapshot's state, in the same pool. */
@@ -390,7 +398,7 @@ export class FakeState {
         written: String(this.datasetWritten(d)), referenced: String(d.referenced), used: String(d.referenced),
         encryption: d.encryption, encryptionroot: d.encryptionRoot ?? '-',
         keystatus: enc ? (this.keyAvailable(d) ? 'available' : 'unavailable') : '-',
-        receive_resume_token: d.partial?.token ?? '-', inconsistent: d.inconsistent ? '1' : '0',
+        receive_resume_token: d.partial?.token ?? '-', inconsistent: d.inconsistent ? '1' : '0', origin: this.originName(d) ?? '-',
       };
       out[p] = native[p] ?? this.inheritedValue(d, p);
     }
@@ -612,26 +620,31 @@ export class FakeState {
     const fd = this.datasets.get(f.dataset);
     const from = f.sep === '@' ? fd?.snapshots.find((x) => x.name === f.short) : f.sep === '#' ? fd?.bookmarks.find((x) => x.name === f.short) : undefined;
     if (!fd || !from) fail(`cannot open '${fromRaw}': dataset does not exist`);
-    if (f.dataset !== to.dataset || from.createtxg >= s.createtxg) fail(`warning: cannot send '${args.snapshot}': not an earlier snapshot from the same fs`);
-    if (!args.intermediates) return [base(s, Math.max(0, s.referenced - from.referenced), 'incremental', from.guid)];
+    // from another dataset only when it is this clone's origin snapshot (the stream then makes a clone on receive)
+    const fromOrigin = f.dataset !== to.dataset && f.sep === '@' && d.origin === originKey(fd, from as FakeSnapshot);
+    if ((f.dataset !== to.dataset && !fromOrigin) || from.createtxg >= s.createtxg) {
+      fail(`warning: cannot send '${args.snapshot}': not an earlier snapshot from the same fs`);
+    }
+    if (!args.intermediates) return [this.header(d, s, Math.max(0, s.referenced - from.referenced), 'incremental', args.flags, from.guid, fromOrigin)];
     if (f.sep === '#') fail('Error: multiple snapshots cannot be sent from a bookmark.');
     const out: FakeStreamHeader[] = [];
     let prev: { guid: Guid; referenced: number } = from;
     for (const x of d.snapshots) {
       if (x.createtxg <= from.createtxg || x.createtxg > s.createtxg) continue;
-      out.push(base(x, Math.max(0, x.referenced - prev.referenced), 'incremental', prev.guid));
+      out.push(this.header(d, x, Math.max(0, x.referenced - prev.referenced), 'incremental', args.flags, prev.guid, fromOrigin && out.length === 0));
       prev = x;
     }
     return out;
   }
 
-  private header(d: FakeDataset, s: FakeSnapshot, size: number, kind: 'full' | 'incremental', flags: SendFlags, fromguid?: Guid): FakeStreamHeader {
+  private header(d: FakeDataset, s: FakeSnapshot, size: number, kind: 'full' | 'incremental', flags: SendFlags, fromguid?: Guid, clone = false): FakeStreamHeader {
     const h: FakeStreamHeader = {
       kind, toname: `${d.name}@${s.name}`, toguid: s.guid, size, offset: 0, resume: false, creation: s.creation,
       referenced: s.referenced, type: d.type, raw: flags.raw, compressed: flags.compressed, embedded: flags.embeddedData,
       largeBlocks: flags.largeBlocks, encryption: flags.raw ? d.encryption : 'off',
     };
     if (fromguid !== undefined) h.fromguid = fromguid;
+    if (clone) h.clone = true;
     return h;
   }
 
@@ -641,8 +654,9 @@ export class FakeState {
     return t;
   }
 
-  /** The snapshot (and from) a token names, checked as libzfs's zfs_send_resume_impl does. */
-  private resolveToken(t: FakeTokenFields): { d: FakeDataset; s: FakeSnapshot; from: { guid: Guid; referenced: number } | null } {
+  /** The snapshot (and from, with its full name) a token names, checked as libzfs's zfs_send_resume_impl does; from
+   *  is a snapshot or bookmark of the same dataset, or a clone's origin snapshot. */
+  private resolveToken(t: FakeTokenFields): { d: FakeDataset; s: FakeSnapshot; from: { guid: Guid; referenced: number; name: string; origin: boolean } | null } {
     const n = splitName(t.toname);
     const d = this.datasets.get(n.dataset);
     const s = d?.snapshots.find((x) => x.guid === t.toguid);
@@ -653,9 +667,25 @@ export class FakeState {
         : `cannot resume send: '${t.toname}' used in the initial send no longer exists`, 255);
     }
     if (t.fromguid === undefined) return { d, s, from: null };
-    const from = d.snapshots.find((x) => x.guid === t.fromguid) ?? d.bookmarks.find((x) => x.guid === t.fromguid);
-    if (!from) fail(`cannot resume send: incremental source 0x${BigInt(t.fromguid).toString(16)} no longer exists`, 255);
-    return { d, s, from };
+    const snap = d.snapshots.find((x) => x.guid === t.fromguid);
+    if (snap) return { d, s, from: { guid: snap.guid, referenced: snap.referenced, name: `${d.name}@${snap.name}`, origin: false } };
+    const bm = d.bookmarks.find((x) => x.guid === t.fromguid);
+    if (bm) return { d, s, from: { guid: bm.guid, referenced: bm.referenced, name: `${d.name}#${bm.name}`, origin: false } };
+    const o = this.originOf(d);
+    if (o && o.snapshot.guid === t.fromguid) {
+      return { d, s, from: { guid: o.snapshot.guid, referenced: o.snapshot.referenced, name: `${o.dataset.name}@${o.snapshot.name}`, origin: true } };
+    }
+    fail(`cannot resume send: incremental source 0x${BigInt(t.fromguid).toString(16)} no longer exists`, 255);
+  }
+
+  /** The full name of a token's incremental source (a snapshot, bookmark or the clone's origin), else null. */
+  tokenFromName(token: string): string | null {
+    try {
+      return this.resolveToken(this.parseToken(token)).from?.name ?? null;
+    } catch (e) {
+      if (e instanceof FakeFailure) return null;
+      throw e;
+    }
   }
 
   private resumeHeader(token: string, dryRun: boolean): FakeStreamHeader {
@@ -663,7 +693,8 @@ export class FakeState {
     const { d, s, from } = this.resolveToken(t);
     if (!dryRun && !t.rawok && !this.keyAvailable(d)) fail(`warning: cannot send '${d.name}@${s.name}': dataset key must be loaded`);
     const flags: SendFlags = { raw: t.rawok, compressed: t.compressok, embeddedData: t.embedok, largeBlocks: t.largeblockok, properties: false, backupProperties: false };
-    const h = from === null ? this.header(d, s, s.referenced, 'full', flags) : this.header(d, s, Math.max(0, s.referenced - from.referenced), 'incremental', flags, from.guid);
+    const h = from === null ? this.header(d, s, s.referenced, 'full', flags)
+      : this.header(d, s, Math.max(0, s.referenced - from.referenced), 'incremental', flags, from.guid, from.origin);
     h.resume = true;
     h.offset = Math.min(t.bytes, h.size);
     return h;
@@ -685,10 +716,14 @@ export class FakeState {
   // ---- receive ----
 
   /** Decides what a substream does to `target` when its header arrives, or fails as `zfs receive` does. */
-  beginReceive(target: string, h: FakeStreamHeader, opts: { force: boolean; override: Record<string, string> }): FakePending {
+  beginReceive(target: string, h: FakeStreamHeader, opts: { force: boolean; override: Record<string, string>; origin?: string | undefined }): FakePending {
     const base = { target, header: h, override: opts.override, force: opts.force };
     const d = this.datasets.get(target);
     const short = splitName(h.toname).short;
+    // -o origin=: libzfs checks the name exists (a filesystem, volume or snapshot) before it reads the stream
+    if (opts.origin !== undefined && (splitName(opts.origin).sep === '#' || this.guidOf(opts.origin) === undefined)) {
+      fail(`cannot receive: specified origin fs (${opts.origin}) does not exist`);
+    }
     if (h.resume) {
       if (!d) fail(`cannot receive resume stream: destination '${target}' does not exist`);
       if (!d.partial) fail('cannot receive resume stream: kernel modules must be upgraded to receive this stream.');
@@ -698,11 +733,23 @@ export class FakeState {
       }
       return { ...base, mode: 'resume' };
     }
-    if (h.kind === 'full') {
+    // a clone's stream from its origin finds the origin here by its GUID (libzfs, before anything else)
+    let origin: { dataset: FakeDataset; snapshot: FakeSnapshot } | null = null;
+    if (h.kind === 'incremental' && h.clone === true && opts.origin === undefined) {
+      origin = this.findSnapshotByGuid(target, h.fromguid!);
+      if (!origin) fail(`cannot receive: local origin for clone ${target}@${short} does not exist`);
+    }
+    // streams that make a new dataset: full ones, a clone's from its origin, and any incremental with -o origin=
+    if (h.kind === 'full' || h.clone === true || opts.origin !== undefined) {
+      if (h.kind === 'full' && opts.origin !== undefined) fail('fake: receive -o origin= of a full stream is not emulated');
       if (d) {
         if (d.inconsistent || !opts.force) fail(`cannot receive new filesystem stream: destination '${target}' exists\nmust specify -F to overwrite it`);
         const first = d.snapshots[0];
         if (first) fail(`cannot receive new filesystem stream: destination has snapshots (eg. ${target}@${first.name})\nmust destroy them to overwrite it`);
+        if (h.kind === 'incremental') {
+          if (d.origin !== undefined) fail(`cannot receive new filesystem stream: destination '${target}' is a clone\nmust destroy it to overwrite it`);
+          fail(`fake: receive -F of a clone stream over an existing dataset ('${target}') is not emulated`);
+        }
         if (d.encryption !== 'off' || h.encryption !== 'off') {
           fail('cannot receive new filesystem stream: zfs receive -F cannot be used to destroy an encrypted filesystem or overwrite an unencrypted one with an encrypted one');
         }
@@ -711,10 +758,18 @@ export class FakeState {
       const parentName = parentOf(target);
       const parent = parentName === null ? undefined : this.datasets.get(parentName);
       if (!parent) fail(`cannot open '${parentName ?? target}': dataset does not exist\ncannot receive new filesystem stream: unable to restore to destination`);
-      if (h.encryption === 'off' && parent.encryption !== 'off' && !this.keyAvailable(parent)) {
+      if (opts.origin !== undefined) {
+        const n = splitName(opts.origin);
+        if (n.sep !== '@') fail('cannot receive new filesystem stream: invalid backup stream');
+        if (poolOf(opts.origin) !== poolOf(target)) fail(`fake: receive -o origin= from another pool ('${opts.origin}') is not emulated`);
+        const od = this.datasets.get(n.dataset)!;
+        origin = { dataset: od, snapshot: od.snapshots.find((x) => x.name === n.short)! };
+        if (origin.snapshot.guid !== h.fromguid) fail(`cannot receive new filesystem stream: most recent snapshot of ${target} does not\nmatch incremental source`);
+      }
+      if (origin === null && h.encryption === 'off' && parent.encryption !== 'off' && !this.keyAvailable(parent)) {
         fail('cannot receive new filesystem stream: inherited key must be loaded');
       }
-      return { ...base, mode: 'new' };
+      return origin === null ? { ...base, mode: 'new' } : { ...base, mode: 'new', cloneOf: originKey(origin.dataset, origin.snapshot) };
     }
     if (!d) fail(`cannot receive incremental stream: destination '${target}' does not exist`);
     if (d.partial || d.inconsistent) fail(`cannot receive incremental stream: destination ${target} contains partially-complete state from "zfs receive -s".`);
@@ -739,6 +794,25 @@ export class FakeState {
     return { ...base, mode: 'incremental', fromGuid: d.snapshots[fi]!.guid };
   }
 
+  /** The snapshot with this GUID nearest `target` (libzfs's guid_to_name: under its parent, then under each
+   *  ancestor up to the pool), else null. */
+  private findSnapshotByGuid(target: string, guid: Guid): { dataset: FakeDataset; snapshot: FakeSnapshot } | null {
+    const all = [...this.datasets.values()].sort((a, b) => byName(a.name, b.name));
+    for (let a = parentOf(target); a !== null; a = parentOf(a)) {
+      for (const x of all) {
+        if (x.name !== a && !x.name.startsWith(a + '/')) continue;
+        const s = x.snapshots.find((y) => y.guid === guid);
+        if (s) return { dataset: x, snapshot: s };
+      }
+    }
+    return null;
+  }
+
+  /** What a partially received new dataset references before its payload: its origin's data when a clone. */
+  private partialBase(d: FakeDataset): number {
+    return this.originOf(d)?.snapshot.referenced ?? 0;
+  }
+
   /** Applies a substream whose payload arrived completely. */
   commitReceive(p: FakePending): void {
     if (p.mode === 'skip') return;
@@ -759,7 +833,7 @@ export class FakeState {
     }
     const h = p.header;
     if (p.mode === 'new') {
-      const d = this.newReceivedDataset(p.target, h);
+      const d = this.newReceivedDataset(p.target, h, p.cloneOf);
       d.referenced = h.referenced;
       this.addReceivedSnapshot(d, h);
       this.applyOverrides(d, p.override);
@@ -782,10 +856,16 @@ export class FakeState {
     this.applyOverrides(d, p.override);
   }
 
-  private newReceivedDataset(target: string, h: FakeStreamHeader): FakeDataset {
+  /** cloneOf: the originKey of the snapshot the new dataset is a clone of (it shares the origin's encryption). */
+  private newReceivedDataset(target: string, h: FakeStreamHeader, cloneOf?: string): FakeDataset {
     const parent = this.datasets.get(parentOf(target)!)!;
     const d = this.makeDataset(target, h.type, this.nextTxg(target), 0);
-    if (h.raw && h.encryption !== 'off') {
+    if (cloneOf !== undefined) d.origin = cloneOf;
+    const origin = this.originOf(d);
+    if (origin) {
+      d.encryption = origin.dataset.encryption;
+      d.encryptionRoot = origin.dataset.encryptionRoot;
+    } else if (h.raw && h.encryption !== 'off') {
       d.encryption = h.encryption;
       d.encryptionRoot = target;
       d.keyLoaded = false;
@@ -818,16 +898,16 @@ export class FakeState {
       const partial = d!.partial!;
       partial.bytes += bytes;
       partial.token = this.renderToken(partial.header, partial.bytes);
-      if (partial.mode === 'new') d!.referenced = partial.bytes;
+      if (partial.mode === 'new') d!.referenced = this.partialBase(d!) + partial.bytes;
       return partial.token;
     }
     if (!resumable) return null;
     const h = p.header;
     const partial: FakePartial = { header: h, bytes, mode: p.mode, origin: null, token: this.renderToken(h, bytes) };
     if (p.mode === 'new') {
-      const nd = this.newReceivedDataset(p.target, h);
+      const nd = this.newReceivedDataset(p.target, h, p.cloneOf);
       nd.inconsistent = true;
-      nd.referenced = bytes;
+      nd.referenced = this.partialBase(nd) + bytes;
       nd.partial = partial;
       this.applyOverrides(nd, p.override);
     } else {

@@ -10,6 +10,9 @@ export interface FakeStreamHeader {
   toguid: Guid;
   /** incremental only */
   fromguid?: Guid;
+  /** a clone's first substream sent from its origin (`-i ORIGIN clone@snap`; OpenZFS's DRR_FLAG_CLONE): a receive
+   *  into a missing dataset makes it a clone of the target's snapshot with GUID fromguid */
+  clone?: boolean;
   /** payload bytes of the whole snapshot's stream */
   size: number;
   /** payload bytes already delivered by an interrupted receive (resume streams start there) */
