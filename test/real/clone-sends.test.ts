@@ -40,14 +40,14 @@ test('clones of a template: received as clones of its replica, after it; then in
   }
   await sh(`zfs clone ${S}/vms/tmpl@base ${S}/other/vm9 && zfs snapshot ${S}/other/vm9@v1`);
   await writeFile(`${S}/vms/tmpl`, 'more', MiB);
-  await sh(`zfs snapshot ${S}/vms/tmpl@later && zfs create ${D}/bk`);
+  await sh(`zfs snapshot ${S}/vms/tmpl@later && zfs create ${D}/bk && zfs create ${D}/bk2`);
   const file = z.config('clones.yml', `jobs:
   - name: vms
     source: { host: local, filesystems: { "${S}/vms<": true } }
     target: { host: local, root_fs: ${D}/bk }
   - name: other
     source: { host: local, filesystems: { "${S}/other<": true } }
-    target: { host: local, root_fs: ${D}/bk }
+    target: { host: local, root_fs: ${D}/bk2 }
 `);
   const plan = await z.plan(file);
   const vms = plan.jobs.find((j) => j.job === 'vms')!;
@@ -63,8 +63,8 @@ test('clones of a template: received as clones of its replica, after it; then in
     const used = Number(await prop(`${T}/vms/${vm}`, 'used'));
     assert.ok(used < 3 * MiB, `${vm} holds only its own blocks: ${used} bytes`);
   }
-  assert.equal(await prop(`${T}/other/vm9`, 'origin'), '-', 'its template is not in the job: a full copy');
-  assert.ok(Number(await prop(`${T}/other/vm9`, 'used')) > 7 * MiB);
+  assert.equal(await prop(`${D}/bk2/${S}/other/vm9`, 'origin'), '-', 'its template is not in the job: a full copy');
+  assert.ok(Number(await prop(`${D}/bk2/${S}/other/vm9`, 'used')) > 7 * MiB);
   assert.equal(await prop(`${T}/vms/tmpl@base`, 'numclones'), '2');
   assert.equal(await prop(`${T}/vms/tmpl@later`, 'guid'), await prop(`${S}/vms/tmpl@later`, 'guid'));
 

@@ -282,6 +282,26 @@ function incremental(protection: string, concurrency?: number): Case {
   return c;
 }
 
+/** A clone of tank/a/b@s1 inside the tree (and a clone named before its origin's tree is irrelevant here: planning
+ *  orders by origin): received as a clone of the origin's replica, after the chain that delivers it. */
+function cloneCase(concurrency: number): Case {
+  const c: Case = {
+    name: `a source clone received as a clone${concurrency > 1 ? `, concurrency ${concurrency}` : ''}`,
+    config: config({ filesystems: '"tank/a/b<": true', protection: 'guarantee_resumability', ...(concurrency > 1 ? { concurrency } : {}) }),
+    allowRollback: false,
+    async prepare() {
+      const pools = build(T0, TREE);
+      const host = new FakeHost('local', { state: pools.src, clock: () => new Date(T0) });
+      host.cloneSnapshot('tank/a/b@s1', 'tank/a/b/k');
+      host.apply('write tank/a/b/k 50K', 'snapshot tank/a/b/k@k1', 'write tank/a/b/k 20K', 'snapshot tank/a/b/k@k2');
+      const sends = (await planAt(c, pools, T0)).jobs[0]!.datasets.flatMap((d) => d.actions).filter((a) => a.kind === 'send');
+      assert.ok(sends.some((a) => a.receive.origin === 'backup/tank/a/b@s1'), 'the plan under test receives the clone as a clone');
+      return { pools, now: T0 };
+    },
+  };
+  return c;
+}
+
 const cases: Case[] = [
   {
     name: 'initial full with placeholders',
@@ -395,6 +415,8 @@ const cases: Case[] = [
     };
     return c;
   })(),
+  cloneCase(1),
+  cloneCase(3),
   (() => {
     const c: Case = {
       name: 'a target destroyed after its source (destroy_missing)',
@@ -411,7 +433,7 @@ const cases: Case[] = [
   })(),
 ];
 
-test('every crash point of eleven kinds of plans (three with concurrent chains): nothing unplanned destroyed, incrementals kept, convergence', async () => {
+test('every crash point of thirteen kinds of plans (four with concurrent chains): nothing unplanned destroyed, incrementals kept, convergence', async () => {
   let points = 0;
   let resumable = 0;
   const violations: string[] = [];
