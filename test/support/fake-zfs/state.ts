@@ -185,12 +185,19 @@ export class FakeState {
 
   /** `written` of the head: bytes since the newest snapshot. */
   datasetWritten(d: FakeDataset): number {
-    return Math.max(0, d.referenced - (this.newest(d)?.referenced ?? 0));
+    return Math.max(0, d.referenced - (this.newest(d)?.referenced ?? this.originReferenced(d)));
   }
 
   snapshotWritten(d: FakeDataset, i: number): number {
     const s = d.snapshots[i]!;
-    return Math.max(0, s.referenced - (i > 0 ? d.snapshots[i - 1]!.referenced : 0));
+    return Math.max(0, s.referenced - (i > 0 ? d.snapshots[i - 1]!.referenced : this.originReferenced(d)));
+  }
+
+  /** What a clone's origin snapshot references (a clone's `written` counts from there, as in OpenZFS), else 0. */
+  private originReferenced(d: FakeDataset): number {
+    if (d.origin === undefined) return 0;
+    for (const x of this.datasets.values()) for (const s of x.snapshots) if (originKey(x, s) === d.origin) return s.referenced;
+    return 0;
   }
 
   /** Full name → GUID of a dataset, snapshot or bookmark (undefined when absent). */
