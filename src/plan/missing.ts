@@ -190,8 +190,12 @@ function goneDatasetPlans(input: GoneInput, targetIndex: ListingIndex, gone: Gon
     const T = g.target.name;
     const kept = verdicts.get(T)!;
     const newest = g.snapshots[g.snapshots.length - 1] ?? null;
-    const summary = `source gone: ${g.source} no longer exists on ${job.source.host}${kept === null ? '' : `; ${onHost(input.targetHost, T)} and its ${plural(g.snapshots.length, 'snapshot')} are kept`}`;
-    const detail = [
+    // a clone made on the target (an admin's look into a backup) was never a replica: no source ever existed
+    const madeHere = g.target.origin !== null && kept !== null && !receivedBy(input, targetIndex, g);
+    const summary = madeHere
+      ? `not a replica: ${onHost(input.targetHost, T)} is a clone of ${g.target.origin} made on the target, with no source ${g.source} on ${job.source.host}; it is kept`
+      : `source gone: ${g.source} no longer exists on ${job.source.host}${kept === null ? '' : `; ${onHost(input.targetHost, T)} and its ${plural(g.snapshots.length, 'snapshot')} are kept`}`;
+    const detail = madeHere ? [`zform never destroys a clone it did not receive; to replicate without this note, move it out of ${input.rootFs} (zfs rename) or destroy it when done`] : [
       ...(g.renamedTo !== null ? [`it looks renamed to ${g.renamedTo} (same snapshot GUIDs); replication.follow_renames: true would rename ${T} to follow it`] : []),
       kept === null ? `planned: destroy ${T} (replication.destroy_missing ${limitText(job.replication.destroyMissingMs!)})` : kept,
     ];
@@ -205,6 +209,12 @@ function goneDatasetPlans(input: GoneInput, targetIndex: ListingIndex, gone: Gon
     }
     return plan;
   });
+}
+
+/** Whether a snapshot of the gone target carries this job's last-received hold (zform received into it). */
+function receivedBy(input: GoneInput, targetIndex: ListingIndex, g: Gone): boolean {
+  const lrTag = makeLastReceivedHoldTag(input.job.name);
+  return g.snapshots.some((v) => targetIndex.holds(`${g.target.name}@${v.name}`).some((h) => h.tag === lrTag));
 }
 
 /** Why a gone target is kept, or null when the plan destroys it (`children`: the target datasets right below it). */

@@ -148,3 +148,23 @@ test('recreated with the same name: a conflict with both GUIDs and how to resolv
   const human = renderPlanHuman(p, { color: false });
   assert.match(human, /newest on the target: backup\/tank\/a@o2 \(guid 10000000000000000002/);
 });
+
+test('a clone made on the target inside root_fs is no replica: a note says so, nothing is destroyed, even with destroy_missing', () => {
+  const p = plan({
+    job: job({ replication: { destroyMissingMs: 60_000 } }),
+    src: 'tank @s1:g1',
+    dst: 'backup\nbackup/tank @s1:g1[hold=zform_last_received_J_j,clones=1]\nbackup/tank/restore origin=backup/tank@s1 @mine:g9',
+  });
+  const d = dsPlan(p, 'tank/restore');
+  assert.deepEqual(d.actions, []);
+  assert.deepEqual(d.diagnostics.map((x) => [x.severity, x.summary, x.detail]), [['warning',
+    'not a replica: backup/tank/restore is a clone of backup/tank@s1 made on the target, with no source tank/restore on local; it is kept',
+    ['zform never destroys a clone it did not receive; to replicate without this note, move it out of backup (zfs rename) or destroy it when done']]]);
+  // a clone zform received (its last-received hold) whose source is gone is a gone replica like any other
+  const q = plan({
+    job: job(),
+    src: 'tank @s1:g1',
+    dst: 'backup\nbackup/tank @s1:g1[hold=zform_last_received_J_j,clones=1]\nbackup/tank/vm origin=backup/tank@s1 @v1:g5[hold=zform_last_received_J_j]',
+  });
+  assert.match(dsPlan(q, 'tank/vm').diagnostics[0]!.summary, /^source gone: tank\/vm no longer exists on local; backup\/tank\/vm and its 1 snapshot are kept$/);
+});
