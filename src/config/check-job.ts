@@ -88,6 +88,8 @@ function checkRecvProperties(report: Report, path: KeyPath, props: unknown, rawS
   const checkName = (name: string, where: KeyPath, at: 'value' | 'key'): void => {
     if (!PROPERTY_RE.test(name) || Buffer.byteLength(name) > 256) report(where, `"${name}" is not a ZFS property name`, at);
     else if (name === PLACEHOLDER_PROPERTY) report(where, `"${name}" is managed by zform and cannot be set or inherited`, at);
+    // zfs receive -o origin= makes the received dataset a clone: zform sets it only for a clone's first step
+    else if (name === 'origin') report(where, '"origin" cannot be set or inherited on receive: zform receives a source clone as a clone of its origin\'s replica by itself', at);
     else if (rawSend && ENCRYPTION_PROPERTIES.has(name)) {
       report(where, `"${name}" cannot be set or inherited on receive because the stream is raw (send.raw or send.encrypted): OpenZFS refuses to change encryption properties of raw streams`, at);
     }

@@ -315,6 +315,13 @@ export const INVALID_CASES: { name: string; yaml: string; issues: string[] }[] =
     ],
   },
   {
+    name: 'origin on receive: zform\'s to set, for clones only',
+    yaml: y(...HEAD, '    target: { root_fs: backup }', '    recv:', '      properties: { override: { origin: "backup/t@s" } }'),
+    issues: [
+      'zform.yml:7:33: jobs[0].recv.properties.override.origin: "origin" cannot be set or inherited on receive: zform receives a source clone as a clone of its origin\'s replica by itself',
+    ],
+  },
+  {
     name: 'a prefix that makes invalid snapshot names',
     yaml: y(...HEAD, '    snapshotting: { prefix: "zform/", interval: 1h, timestamp_format: human }'),
     issues: ['zform.yml:5:29: jobs[0].snapshotting.prefix: makes invalid snapshot names such as "zform/2006-01-02_15:04:05": invalid character \'/\' in name'],
