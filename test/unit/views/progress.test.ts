@@ -113,8 +113,8 @@ async function standIn(snapSleep: number): Promise<{ dir: string; pidFile: strin
 }
 
 /** bin/zform apply inside `script` on a pty of `cols` columns; resolves with the exit code (script -e passes it on)
- *  and the bytes the terminal received. Killed after 30 s (then code is null). */
-function applyOnPty(s: { dir: string; config: string }, cols: number, onStarted?: (kill: () => void) => void, stalled?: Promise<void>) {
+ *  and the bytes the terminal received. Killed after `killAfterMs` (then code is null). */
+function applyOnPty(s: { dir: string; config: string }, cols: number, onStarted?: (kill: () => void) => void, stalled?: Promise<void>, killAfterMs = 30_000) {
   const cmd = `stty cols ${cols} rows 24; exec "${BIN}" apply --auto-approve -c "${s.config}"`;
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${s.dir}:${process.env.PATH}`, ZFORM_LOCK_DIR: join(s.dir, 'lock'), NO_COLOR: '1' };
   delete env.FORCE_COLOR;
@@ -129,7 +129,7 @@ function applyOnPty(s: { dir: string; config: string }, cols: number, onStarted?
   const read = () => child.stdout.on('data', (d: Buffer) => { bytes += d.length; if (out.length < 100_000) out += d.toString(); });
   if (stalled) void stalled.then(read); else read();
   child.stderr.on('data', (d: Buffer) => { bytes += d.length; });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
   if (onStarted) onStarted(() => child.kill('SIGKILL'));
   return new Promise<{ code: number | null; bytes: number; out: string }>((resolve) => {
     child.on('close', (code) => { clearTimeout(timer); resolve({ code, bytes, out }); });
@@ -183,10 +183,12 @@ test('a terminal that stops reading (Ctrl-S, a stalled SSH session) does not sto
   const config = await writeStandInZfs(dir, `cat ${join(dir, 'datasets')}`, `echo $PPID > ${pidFile}`);
   let resume!: () => void;
   const stalled = new Promise<void>((r) => { resume = r; });
-  const result = applyOnPty({ dir, config }, 80, undefined, stalled);
+  // generous bounds: planning 20,000 datasets takes seconds, many more on a machine busy with the real-ZFS guests
+  // (CI runs the unit tests beside them); a zform stuck in a write never gets there at all
+  const result = applyOnPty({ dir, config }, 80, undefined, stalled, 180_000);
   const started = Date.now();
   let pid = 0;
-  while (!pid && Date.now() - started < 15_000) {
+  while (!pid && Date.now() - started < 120_000) {
     await new Promise((r) => setTimeout(r, 100));
     pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim()) || 0;
   }
