@@ -70,7 +70,7 @@ cold() { zpool export src; zpool export dst; zpool import -d $D src; zpool impor
 # ms COMMAND...: cold, then the command's wall time in ms (its output must be whole: exit 0)
 ms() { cold; local a; a=$(date +%s%N); "$@" >/tmp/out.txt 2>/tmp/err.txt || { note "failed: $*"; cat /tmp/err.txt >&2; exit 1; }; echo $(( ($(date +%s%N) - a) / 1000000 )); }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-COLS=name,type,guid,createtxg,creation,userrefs,written,encryption,encryptionroot,keystatus,receive_resume_token
+COLS=name,type,guid,createtxg,creation,userrefs,written,encryption,encryptionroot,keystatus,receive_resume_token,origin
 VCOLS=name,type,guid,createtxg,creation,userrefs,written,numclones
 zfs list -H -p -r -t snapshot -o name src > /tmp/all.txt
 total=$(wc -l </tmp/all.txt)

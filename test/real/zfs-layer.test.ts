@@ -131,7 +131,7 @@ describe('ZFS layer core on real OpenZFS', () => {
     assert.equal(c.length, 3); // datasets, their versions, the get of zform:placeholder (no candidate); no held snapshots: no holds
     const c2 = await commands(async () => assert.deepEqual(await host.list(['zl/nope', 'zl/nope2']), { datasets: [], versions: [], holds: [] }));
     assert.deepEqual(c2.map((e) => e.argv.slice(1).join(' ')), [
-      'list -H -p -r -t filesystem,volume -o name,type,guid,createtxg,creation,userrefs,written,encryption,encryptionroot,keystatus,receive_resume_token zl/nope zl/nope2',
+      'list -H -p -r -t filesystem,volume -o name,type,guid,createtxg,creation,userrefs,written,encryption,encryptionroot,keystatus,receive_resume_token,origin zl/nope zl/nope2',
       'list -H -o name -d 0 zl',
     ]);
     const c3 = await commands(async () => assert.deepEqual(await host.list(['zlnopool/x']), { datasets: [], versions: [], holds: [], absentPools: ['zlnopool'] }));
