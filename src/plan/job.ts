@@ -268,9 +268,10 @@ class CloneSends {
     for (const d of selected) {
       if (d.origin === null || d.placeholder) continue;
       const at = d.origin.indexOf('@');
+      if (at < 0) continue;
       const dataset = d.origin.slice(0, at);
       const x = names.get(dataset);
-      if (at < 0 || !x || x.placeholder || dataset === d.name) continue;
+      if (!x || x.placeholder || dataset === d.name) continue;
       if (targetIndex.snapshots(`${rootFs}/${d.name}`).length > 0) continue; // replicated already
       const origin = sourceIndex.snapshots(dataset).find((v) => v.name === d.origin!.slice(at + 1));
       if (!origin) continue;
@@ -298,10 +299,11 @@ class CloneSends {
     if (!p) return undefined;
     const originTarget = `${this.rootFs}/${p.dataset}`;
     const there = this.targetIndex.snapshots(originTarget).find((v) => v.guid === p.origin.guid);
+    const actions = plans.get(p.dataset)?.actions ?? [];
     // the origin's replica is there; its chain goes first only when it renames that replica (follow_renames)
-    const renames = plans.get(p.dataset)?.actions.some((a) => a.kind === 'rename_dataset') ?? false;
+    const renames = actions.some((a) => a.kind === 'rename_dataset');
     if (there) return { origin: p.origin, targetOrigin: `${originTarget}@${there.name}`, originTarget, after: renames ? p.dataset : null };
-    const delivers = plans.get(p.dataset)?.actions.some((a) => a.kind === 'send' && a.includes.some((r) => r.guid === p.origin.guid)) ?? false;
+    const delivers = actions.some((a) => a.kind === 'send' && a.includes.some((r) => r.guid === p.origin.guid));
     if (delivers) return { origin: p.origin, targetOrigin: `${originTarget}@${p.origin.name}`, originTarget, after: p.dataset };
     const name = `${p.dataset}@${p.origin.name}`;
     return {

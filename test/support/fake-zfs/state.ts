@@ -195,9 +195,7 @@ export class FakeState {
 
   /** What a clone's origin snapshot references (a clone's `written` counts from there, as in OpenZFS), else 0. */
   private originReferenced(d: FakeDataset): number {
-    if (d.origin === undefined) return 0;
-    for (const x of this.datasets.values()) for (const s of x.snapshots) if (originKey(x, s) === d.origin) return s.referenced;
-    return 0;
+    return this.originOf(d)?.snapshot.referenced ?? 0;
   }
 
   /** Full name → GUID of a dataset, snapshot or bookmark (undefined when absent). */
@@ -815,11 +813,6 @@ export class FakeState {
     return null;
   }
 
-  /** What a partially received new dataset references before its payload: its origin's data when a clone. */
-  private partialBase(d: FakeDataset): number {
-    return this.originOf(d)?.snapshot.referenced ?? 0;
-  }
-
   /** Applies a substream whose payload arrived completely. */
   commitReceive(p: FakePending): void {
     if (p.mode === 'skip') return;
@@ -905,7 +898,7 @@ export class FakeState {
       const partial = d!.partial!;
       partial.bytes += bytes;
       partial.token = this.renderToken(partial.header, partial.bytes);
-      if (partial.mode === 'new') d!.referenced = this.partialBase(d!) + partial.bytes;
+      if (partial.mode === 'new') d!.referenced = this.originReferenced(d!) + partial.bytes;
       return partial.token;
     }
     if (!resumable) return null;
@@ -914,7 +907,7 @@ export class FakeState {
     if (p.mode === 'new') {
       const nd = this.newReceivedDataset(p.target, h, p.cloneOf);
       nd.inconsistent = true;
-      nd.referenced = this.partialBase(nd) + bytes;
+      nd.referenced = this.originReferenced(nd) + bytes;
       nd.partial = partial;
       this.applyOverrides(nd, p.override);
     } else {
