@@ -8,7 +8,7 @@ import type { Io } from '../io.js';
 import type { ApplyEvent, ApplyResult } from '../apply/events.js';
 import { describeAction } from '../plan/describe.js';
 import { formatBytes } from '../config/units.js';
-import { NOTHING_CHANGED, totalsLine } from './apply-totals.js';
+import { doneText, totalsLine } from './apply-totals.js';
 
 function rate(bytes: number, ms: number): string {
   return ms > 0 ? `${formatBytes((bytes * 1000) / ms)}/s` : '';
@@ -99,11 +99,6 @@ function createLiveSteps(spinner: ProgressLine) {
 }
 
 /** What an apply did, for a line that goes on (`2 sends (1.2 GiB), 3 holds done`, or `nothing changed`). */
-function doneText(r: ApplyResult): string {
-  const totals = totalsLine(r);
-  return totals === NOTHING_CHANGED ? totals : `${totals} done`;
-}
-
 export function renderApplySummary(r: ApplyResult, color: boolean): string {
   const c = new Chalk({ level: color ? 1 : 0 });
   const bad = r.outcomes.filter((o) => o.status === 'failed' || o.status === 'skipped' || o.status === 'conflict');

@@ -2,7 +2,7 @@
 import type { Io } from '../io.js';
 import type { ApplyEvent, ApplyResult } from '../apply/events.js';
 import { describeAction } from '../plan/describe.js';
-import { totalsLine } from './apply-totals.js';
+import { doneText, totalsLine } from './apply-totals.js';
 
 function wire(bytes: number | undefined): { wire_bytes?: number } {
   return bytes === undefined ? {} : { wire_bytes: bytes };
@@ -43,7 +43,7 @@ export function createJsonApplyView(io: Io) {
     io.stdout.write(JSON.stringify({
       type: 'change_summary',
       '@timestamp': at.toISOString(),
-      '@message': `${r.interrupted ? 'Apply interrupted' : 'Apply finished'}: ${totalsLine(r)}`,
+      '@message': r.interrupted ? `Apply interrupted: ${doneText(r)}` : `Apply finished: ${totalsLine(r)}`,
       changes: r.totals,
       interrupted: r.interrupted,
       outcomes: r.outcomes.filter((o) => o.status !== 'unchanged'),

@@ -20,3 +20,9 @@ export function totalsLine(r: ApplyResult): string {
   n(t.aborts, 'aborted resume', 'aborted resumes');
   return parts.length ? parts.join(', ') : NOTHING_CHANGED;
 }
+
+/** totalsLine of an interrupted apply: what it changed is "done" (it did not finish the plan). */
+export function doneText(r: ApplyResult): string {
+  const totals = totalsLine(r);
+  return totals === NOTHING_CHANGED ? totals : `${totals} done`;
+}

@@ -2,6 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderApplySummary } from '../../../src/views/apply-human.js';
+import { createJsonApplyView } from '../../../src/views/apply-json.js';
+import { captureIo } from '../../support/terminal.js';
 import { emptyTotals, type ApplyResult, type DatasetOutcome } from '../../../src/apply/events.js';
 
 function result(over: Partial<ApplyResult>): ApplyResult {
@@ -36,4 +38,15 @@ test('an interrupted apply: "nothing changed." or what was done', () => {
 test('a complete apply names its totals, or that nothing changed', () => {
   assert.equal(renderApplySummary(result({}), false), '\nApply complete! nothing changed.\n');
   assert.equal(renderApplySummary(result({ totals: { ...emptyTotals(), destroys: 3 } }), false), '\nApply complete! 3 destroys.\n');
+});
+
+test('--json: the change_summary message says the same as the human summary ("done" when interrupted)', () => {
+  const message = (r: ApplyResult): unknown => {
+    const { io, out } = captureIo();
+    createJsonApplyView(io).finish(r, new Date('2026-12-06T10:00:00Z'));
+    return (JSON.parse(out()) as { '@message': unknown })['@message'];
+  };
+  assert.equal(message(result({ interrupted: true, totals: { ...emptyTotals(), holds: 2 } })), 'Apply interrupted: 2 holds done');
+  assert.equal(message(result({ interrupted: true })), 'Apply interrupted: nothing changed');
+  assert.equal(message(result({ totals: { ...emptyTotals(), holds: 2 } })), 'Apply finished: 2 holds');
 });
