@@ -256,15 +256,19 @@ interface CloneSend { origin: VersionRecord; targetOrigin: string; originTarget:
 class CloneSends {
   /** the selection, every clone after the dataset it was cloned from and every dataset after its selected parent */
   readonly ordered: DatasetRecord[];
-  /** source clone → its origin snapshot, for clones whose target has no snapshot yet */
-  private readonly pending = new Map<string, { dataset: string; origin: VersionRecord }>();
+  /** source clone → its origin snapshot, for clones whose target has no snapshot yet; `elsewhere`: the origin is
+   *  not in its dataset's replica but in another selected dataset's (a `zfs promote` on the source moved it) */
+  private readonly pending = new Map<string, { dataset: string; origin: VersionRecord; elsewhere: { dataset: string; name: string } | null }>();
   private readonly origins = new Map<string, VersionRecord[]>();
+  /** source dataset → GUIDs of its replica's snapshots that new clones are received from */
+  private readonly kept = new Map<string, Set<string>>();
 
   constructor(
     private readonly rootFs: string, private readonly targetIndex: ListingIndex, selected: DatasetRecord[], sourceIndex: ListingIndex,
     private readonly replicable: (snapshotName: string) => boolean,
   ) {
     const names = new Map(selected.map((d) => [d.name, d]));
+    let byGuid: Map<string, { dataset: string; name: string }[]> | null = null;
     for (const d of selected) {
       if (d.origin === null || d.placeholder) continue;
       const at = d.origin.indexOf('@');
@@ -275,8 +279,19 @@ class CloneSends {
       if (targetIndex.snapshots(`${rootFs}/${d.name}`).length > 0) continue; // replicated already
       const origin = sourceIndex.snapshots(dataset).find((v) => v.name === d.origin!.slice(at + 1));
       if (!origin) continue;
-      this.pending.set(d.name, { dataset, origin });
-      this.origins.set(dataset, [...(this.origins.get(dataset) ?? []), origin]);
+      let elsewhere: { dataset: string; name: string } | null = null;
+      if (!targetIndex.snapshots(`${rootFs}/${dataset}`).some((v) => v.guid === origin.guid)) {
+        // After `zfs promote` on the source, the snapshots up to the clone point belong to the promoted clone, and
+        // their replicas stay where they were received: the origin is on the target, in another dataset's replica.
+        // Found by GUID among the replicas of this job's selection, and used when exactly one has it.
+        byGuid ??= replicaSnapshotsByGuid(rootFs, targetIndex, selected);
+        const found = byGuid.get(origin.guid);
+        if (found?.length === 1 && found[0]!.dataset !== d.name) elsewhere = found[0]!;
+      }
+      this.pending.set(d.name, { dataset, origin, elsewhere });
+      const keptIn = elsewhere?.dataset ?? dataset;
+      this.kept.set(keptIn, (this.kept.get(keptIn) ?? new Set()).add(origin.guid));
+      if (!elsewhere) this.origins.set(dataset, [...(this.origins.get(dataset) ?? []), origin]);
     }
     this.ordered = this.pending.size === 0 ? selected : orderAfterOrigins(selected, names, this.pending);
   }
@@ -288,8 +303,7 @@ class CloneSends {
 
   /** GUIDs of the target snapshots of `dataset` that its pruning keeps for the clones this plan sends */
   keepOnTarget(dataset: string): Set<string> | undefined {
-    const o = this.origins.get(dataset);
-    return o ? new Set(o.map((v) => v.guid)) : undefined;
+    return this.kept.get(dataset);
   }
 
   /** How a pending clone's first step goes, given the plans made so far (its origin dataset's among them): from
@@ -297,13 +311,16 @@ class CloneSends {
   sendFrom(clone: string, plans: Map<string, DatasetPlan>): CloneSend | { note: { summary: string; detail: string[] } } | undefined {
     const p = this.pending.get(clone);
     if (!p) return undefined;
+    // the origin's replica is there; its chain goes first only when it renames that replica (follow_renames)
+    const renames = (dataset: string) => (plans.get(dataset)?.actions ?? []).some((a) => a.kind === 'rename_dataset');
     const originTarget = `${this.rootFs}/${p.dataset}`;
     const there = this.targetIndex.snapshots(originTarget).find((v) => v.guid === p.origin.guid);
-    const actions = plans.get(p.dataset)?.actions ?? [];
-    // the origin's replica is there; its chain goes first only when it renames that replica (follow_renames)
-    const renames = actions.some((a) => a.kind === 'rename_dataset');
-    if (there) return { origin: p.origin, targetOrigin: `${originTarget}@${there.name}`, originTarget, after: renames ? p.dataset : null };
-    const delivers = actions.some((a) => a.kind === 'send' && a.includes.some((r) => r.guid === p.origin.guid));
+    if (there) return { origin: p.origin, targetOrigin: `${originTarget}@${there.name}`, originTarget, after: renames(p.dataset) ? p.dataset : null };
+    if (p.elsewhere) {
+      const replica = `${this.rootFs}/${p.elsewhere.dataset}`;
+      return { origin: p.origin, targetOrigin: `${replica}@${p.elsewhere.name}`, originTarget: replica, after: renames(p.elsewhere.dataset) ? p.elsewhere.dataset : null };
+    }
+    const delivers = (plans.get(p.dataset)?.actions ?? []).some((a) => a.kind === 'send' && a.includes.some((r) => r.guid === p.origin.guid));
     if (delivers) return { origin: p.origin, targetOrigin: `${originTarget}@${p.origin.name}`, originTarget, after: p.dataset };
     const name = `${p.dataset}@${p.origin.name}`;
     return {
@@ -320,9 +337,22 @@ class CloneSends {
   }
 }
 
+/** The snapshots of the selection's replicas (`rootFs/<source name>`) by GUID. */
+function replicaSnapshotsByGuid(rootFs: string, targetIndex: ListingIndex, selected: DatasetRecord[]): Map<string, { dataset: string; name: string }[]> {
+  const byGuid = new Map<string, { dataset: string; name: string }[]>();
+  for (const d of selected) {
+    for (const v of targetIndex.snapshots(`${rootFs}/${d.name}`)) {
+      const list = byGuid.get(v.guid);
+      if (list) list.push({ dataset: d.name, name: v.name });
+      else byGuid.set(v.guid, [{ dataset: d.name, name: v.name }]);
+    }
+  }
+  return byGuid;
+}
+
 /** `selected` (in path order) with every clone after its origin dataset and every dataset after its nearest selected
  *  ancestor, otherwise in path order. A cycle of origins (no real pool has one) orders nothing. */
-function orderAfterOrigins(selected: DatasetRecord[], names: Map<string, DatasetRecord>, pending: Map<string, { dataset: string }>): DatasetRecord[] {
+function orderAfterOrigins(selected: DatasetRecord[], names: Map<string, DatasetRecord>, pending: Map<string, { dataset: string; elsewhere: { dataset: string } | null }>): DatasetRecord[] {
   const level = new Map<string, number>();
   const visiting = new Set<string>();
   const levelOf = (name: string): number => {
@@ -335,7 +365,7 @@ function orderAfterOrigins(selected: DatasetRecord[], names: Map<string, Dataset
       if (names.has(name.slice(0, at))) { l = levelOf(name.slice(0, at)); break; }
     }
     const p = pending.get(name);
-    if (p) l = Math.max(l, levelOf(p.dataset) + 1);
+    if (p) l = Math.max(l, levelOf(p.dataset) + 1, p.elsewhere ? levelOf(p.elsewhere.dataset) + 1 : 0);
     visiting.delete(name);
     level.set(name, l);
     return l;

@@ -74,4 +74,19 @@ test('clones of a template: received as clones of its replica, after it; then in
   assert.equal(await prop(`${T}/vms/vm1@v2`, 'guid'), await prop(`${S}/vms/vm1@v2`, 'guid'));
   assert.equal(await prop(`${T}/vms/vm1`, 'origin'), `${T}/vms/tmpl@base`);
   await z.assertNoChanges(file);
+
+  // zfs promote on the source (how a template is retired): vm1 takes over @base, the template becomes its clone. The
+  // replicas stay as they were received; a new clone of vm1@base is received as a clone of the replica that has
+  // that GUID (the template's), and the promoted datasets go on incrementally.
+  await sh(`zfs promote ${S}/vms/vm1`);
+  assert.equal(await prop(`${S}/vms/tmpl`, 'origin'), `${S}/vms/vm1@base`);
+  await sh(`zfs clone ${S}/vms/vm1@base ${S}/vms/vm2`);
+  await writeFile(`${S}/vms/vm2`, 'own', MiB / 4);
+  await writeFile(`${S}/vms/tmpl`, 'after-promote', MiB / 4);
+  await sh(`zfs snapshot ${S}/vms/vm2@v1 ${S}/vms/tmpl@after`);
+  assertExit(await z.run(['apply', '-c', file, '--auto-approve']), 0, 'apply after the promote');
+  assert.equal(await prop(`${T}/vms/vm2`, 'origin'), `${T}/vms/tmpl@base`, 'a clone on the target, of the replica that has @base');
+  assert.ok(Number(await prop(`${T}/vms/vm2`, 'used')) < 2 * MiB);
+  assert.equal(await prop(`${T}/vms/tmpl@after`, 'guid'), await prop(`${S}/vms/tmpl@after`, 'guid'));
+  await z.assertNoChanges(file);
 });

@@ -116,3 +116,31 @@ test('an origin that replication.snapshots excludes never reaches the target: th
   assert.equal(w!.summary, 'tank/vm is a clone of tank/tmpl@base, which is not on the target: sent in full');
   assert.match(w!.detail[0]!, /this plan does not send it there: it does not match replication\.snapshots$/);
 });
+
+test('after zfs promote on the source, a new clone\'s origin is found by GUID in the replica it was received into', () => {
+  // promoted: tank/vm now owns @base (g10); tank/tmpl is a clone of it. The target is as zform left it before the
+  // promote: backup/tank/tmpl has @base, backup/tank/vm is a clone of it.
+  const src = 'tank\ntank/tmpl origin=tank/vm@base @s2:g11\ntank/vm @base:g10[clones=2] @a:g20 @b:g21\ntank/vm2 origin=tank/vm@base @x:g30';
+  const dst = 'backup\nbackup/tank\nbackup/tank/tmpl @base:g10[clones=1] @s2:g11[hold=zform_last_received_J_j]\n'
+    + 'backup/tank/vm origin=backup/tank/tmpl@base @a:g20 @b:g21[hold=zform_last_received_J_j]';
+  const p = plan({ job: job({ pruning: { keepTarget: [{ type: 'last_n', count: 1 }] } }), src, dst });
+  const [send] = actionsOf(p, 'tank/vm2', 'send');
+  assert.equal(send!.mode, 'incremental');
+  assert.deepEqual([send!.from?.dataset, send!.from?.name], ['tank/vm', 'base'], 'sent from the source\'s origin, where the promote moved it');
+  assert.equal(send!.receive.origin, 'backup/tank/tmpl@base', 'received as a clone of the replica that has that GUID');
+  assert.deepEqual(dsPlan(p, 'tank/vm2').dependsOn, []);
+  assert.deepEqual(dsPlan(p, 'tank/vm2').diagnostics, []);
+  assert.deepEqual(lines(p, 'tank/vm').filter((l) => l.startsWith('send')), [], 'the promoted clone is not sent again from @base');
+  assert.equal(actionsOf(p, 'tank/tmpl', 'destroy_snapshots').length, 0, 'the replica\'s @base is kept for the clone received from it');
+});
+
+test('an origin\'s GUID in two replicas of the selection (which to name is not knowable): sent in full, with the warning', () => {
+  const src = 'tank\ntank/a @base:g10 @s:g11\ntank/b @p:g12\ntank/c @q:g13\ntank/vm origin=tank/a@base @x:g30';
+  const dst = 'backup\nbackup/tank\nbackup/tank/a @s:g11[hold=zform_last_received_J_j]\n'
+    + 'backup/tank/b @x1:g10 @p:g12[hold=zform_last_received_J_j]\nbackup/tank/c @x2:g10 @q:g13[hold=zform_last_received_J_j]';
+  const p = plan({ job: job(), src, dst });
+  const [send] = actionsOf(p, 'tank/vm', 'send');
+  assert.equal(send!.mode, 'full');
+  assert.equal(send!.receive.origin, undefined);
+  assert.deepEqual(dsPlan(p, 'tank/vm').diagnostics.map((d) => d.summary), ['tank/vm is a clone of tank/a@base, which is not on the target: sent in full']);
+});
