@@ -221,7 +221,9 @@ function resumeSteps(ctx: ChainContext, resume: Extract<ResumeCheck, { kind: 'va
   const protection = ctx.input.job.replication.protection;
   // a clone's first step resumes from its origin, in another dataset: the estimate counts from the clone's start
   const from = resume.from && resume.from.dataset === ctx.S ? resume.from : null;
-  const estimate = resume.bytesDone === null ? null : Math.max(0, estimateBytes(ctx.timeline, from, resume.to) - resume.bytesDone);
+  // a clone's full stream (no incremental source) carries its origin's data too
+  const base = resume.from ? 0 : originBytes(ctx.input.sourceIndex, ctx.input.source.origin);
+  const estimate = resume.bytesDone === null ? null : Math.max(0, base + estimateBytes(ctx.timeline, from, resume.to) - resume.bytesDone);
   const resumeStep: Step = {
     mode: 'resume', from: resume.from, to: resume.to, intermediates: false, includes: [resume.to],
     protection: resume.from ? protection.incremental : protection.initial, token: resume.token, estimatedBytes: estimate,
@@ -259,7 +261,28 @@ function initialSteps(ctx: ChainContext, emptyPlaceholder: boolean): ChainSteps 
   const steps = computeSteps({ timeline: ctx.timeline, start: null, targets: chosen, protection: job.replication.protection, fullReason, firstIsInitial: true });
   // a clone: the first step comes from its origin, a snapshot of another dataset (zfs send -i allows exactly that one)
   if (clone && steps.length > 0) steps[0] = { ...steps[0]!, mode: 'incremental', from: refOf(clone.origin) };
+  // a clone sent in full: its stream carries the origin's data too
+  else if (steps.length > 0 && steps[0]!.estimatedBytes !== null) steps[0] = { ...steps[0]!, estimatedBytes: steps[0]!.estimatedBytes + originBytes(ctx.input.sourceIndex, ctx.input.source.origin) };
   return { steps, force: emptyPlaceholder, middle: [], tidyAt: null };
+}
+
+/** What a full stream of a clone carries beyond its own snapshots' `written` (which counts from the origin): the
+ *  origin dataset's data up to the origin snapshot, and so up a clone of a clone, as far as the listing has them. */
+export function originBytes(index: ListingIndex, origin: string | null): number {
+  let sum = 0;
+  const seen = new Set<string>();
+  while (origin !== null && !seen.has(origin)) {
+    seen.add(origin);
+    const at = origin.indexOf('@');
+    if (at < 0) break;
+    const dataset = origin.slice(0, at);
+    const snapshots = index.snapshots(dataset);
+    const end = snapshots.findIndex((v) => v.name === origin!.slice(at + 1));
+    if (end < 0) break;
+    for (let i = 0; i <= end; i++) sum += snapshots[i]!.written;
+    origin = index.dataset(dataset)?.origin ?? null;
+  }
+  return sum;
 }
 
 /** The position in `candidates` of the oldest of `origins` (by GUID), or -1. */

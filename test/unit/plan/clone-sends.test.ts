@@ -70,6 +70,7 @@ test('an origin outside the job\'s selection: the clone is sent in full, as any 
   const p = plan({ job: job({ filesystems: { 'tank/vm': true } }), src: `tank\n${TMPL}\n${VM}`, dst: 'backup\nbackup/tank' });
   const [send] = actionsOf(p, 'tank/vm', 'send');
   assert.equal(send!.mode, 'full');
+  assert.equal(send!.estimatedBytes, 3 * 1024 * 1024, 'a full stream carries the origin\'s data (its @base) with the clone\'s own (@a, @b)');
   assert.deepEqual(dsPlan(p, 'tank/vm').diagnostics, []);
 });
 
