@@ -316,7 +316,9 @@ class CloneSends {
     const originTarget = `${this.rootFs}/${p.dataset}`;
     const there = this.targetIndex.snapshots(originTarget).find((v) => v.guid === p.origin.guid);
     if (there) return { origin: p.origin, targetOrigin: `${originTarget}@${there.name}`, originTarget, after: renames(p.dataset) ? p.dataset : null };
-    if (p.elsewhere) {
+    // (unless that dataset's plan rolls the snapshot away: pruning keeps it, keepOnTarget)
+    const rolledAway = (dataset: string) => (plans.get(dataset)?.actions ?? []).some((a) => a.kind === 'rollback' && a.destroys.some((r) => r.guid === p.origin.guid));
+    if (p.elsewhere && !rolledAway(p.elsewhere.dataset)) {
       const replica = `${this.rootFs}/${p.elsewhere.dataset}`;
       return { origin: p.origin, targetOrigin: `${replica}@${p.elsewhere.name}`, originTarget: replica, after: renames(p.elsewhere.dataset) ? p.elsewhere.dataset : null };
     }

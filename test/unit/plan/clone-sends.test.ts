@@ -145,3 +145,16 @@ test('an origin\'s GUID in two replicas of the selection (which to name is not k
   assert.equal(send!.receive.origin, undefined);
   assert.deepEqual(dsPlan(p, 'tank/vm').diagnostics.map((d) => d.summary), ['tank/vm is a clone of tank/a@base, which is not on the target: sent in full']);
 });
+
+test('an origin found in another replica that its own plan rolls back (allow_rollback) is not used: sent in full, with the warning', () => {
+  const src = 'tank\ntank/tmpl origin=tank/vm@base @s2:g11\ntank/vm @base:g10[clones=2] @a:g20\ntank/vm2 origin=tank/vm@base @x:g30';
+  const dst = 'backup\nbackup/tank\nbackup/tank/tmpl @s2:g11[hold=zform_last_received_J_j] @base:g10\n'
+    + 'backup/tank/vm @a:g20[hold=zform_last_received_J_j]';
+  const p = plan({ job: job({ replication: { allowRollback: true } }), src, dst });
+  const rollbacks = actionsOf(p, 'tank/tmpl', 'rollback');
+  assert.deepEqual(rollbacks.map((a) => a.destroys.map((r) => r.name)), [['base']], 'the premise: the replica\'s @base is rolled away');
+  const [send] = actionsOf(p, 'tank/vm2', 'send');
+  assert.equal(send!.mode, 'full');
+  assert.equal(send!.receive.origin, undefined);
+  assert.equal(dsPlan(p, 'tank/vm2').diagnostics.length, 1);
+});
