@@ -316,7 +316,8 @@ class CloneSends {
     const originTarget = `${this.rootFs}/${p.dataset}`;
     const there = this.targetIndex.snapshots(originTarget).find((v) => v.guid === p.origin.guid);
     if (there) return { origin: p.origin, targetOrigin: `${originTarget}@${there.name}`, originTarget, after: renames(p.dataset) ? p.dataset : null };
-    // (unless that dataset's plan rolls the snapshot away: pruning keeps it, keepOnTarget)
+    // or in another replica of the selection (after a zfs promote on the source), unless that replica's own plan
+    // rolls it back away (its pruning keeps it: keepOnTarget)
     const rolledAway = (dataset: string) => (plans.get(dataset)?.actions ?? []).some((a) => a.kind === 'rollback' && a.destroys.some((r) => r.guid === p.origin.guid));
     if (p.elsewhere && !rolledAway(p.elsewhere.dataset)) {
       const replica = `${this.rootFs}/${p.elsewhere.dataset}`;

@@ -98,7 +98,6 @@ function createLiveSteps(spinner: ProgressLine) {
   };
 }
 
-/** What an apply did, for a line that goes on (`2 sends (1.2 GiB), 3 holds done`, or `nothing changed`). */
 export function renderApplySummary(r: ApplyResult, color: boolean): string {
   const c = new Chalk({ level: color ? 1 : 0 });
   const bad = r.outcomes.filter((o) => o.status === 'failed' || o.status === 'skipped' || o.status === 'conflict');

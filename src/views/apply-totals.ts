@@ -21,7 +21,8 @@ export function totalsLine(r: ApplyResult): string {
   return parts.length ? parts.join(', ') : NOTHING_CHANGED;
 }
 
-/** totalsLine of an interrupted apply: what it changed is "done" (it did not finish the plan). */
+/** What an apply that did not finish did, for a line that goes on (`2 sends (1.2 GiB), 3 holds done`, or `nothing
+ *  changed`): the human and the JSON summary of an interrupted or failed apply. */
 export function doneText(r: ApplyResult): string {
   const totals = totalsLine(r);
   return totals === NOTHING_CHANGED ? totals : `${totals} done`;
