@@ -8,7 +8,7 @@ import type { Io } from '../io.js';
 import type { ApplyEvent, ApplyResult } from '../apply/events.js';
 import { describeAction } from '../plan/describe.js';
 import { formatBytes } from '../config/units.js';
-import { doneText, totalsLine } from './apply-totals.js';
+import { doneText, problemOutcomes, totalsLine } from './apply-totals.js';
 
 function rate(bytes: number, ms: number): string {
   return ms > 0 ? `${formatBytes((bytes * 1000) / ms)}/s` : '';
@@ -100,7 +100,7 @@ function createLiveSteps(spinner: ProgressLine) {
 
 export function renderApplySummary(r: ApplyResult, color: boolean): string {
   const c = new Chalk({ level: color ? 1 : 0 });
-  const bad = r.outcomes.filter((o) => o.status === 'failed' || o.status === 'skipped' || o.status === 'conflict');
+  const bad = problemOutcomes(r);
   const interrupted = r.outcomes.filter((o) => o.status === 'interrupted');
   const lines: string[] = [''];
   if (r.interrupted) {

@@ -2,7 +2,7 @@
 import type { Io } from '../io.js';
 import type { ApplyEvent, ApplyResult } from '../apply/events.js';
 import { describeAction } from '../plan/describe.js';
-import { doneText, totalsLine } from './apply-totals.js';
+import { doneText, problemOutcomes, totalsLine } from './apply-totals.js';
 
 function wire(bytes: number | undefined): { wire_bytes?: number } {
   return bytes === undefined ? {} : { wire_bytes: bytes };
@@ -40,10 +40,13 @@ export function createJsonApplyView(io: Io) {
   };
   const finish = (r: ApplyResult, at: Date) => {
     lastProgress = new Map();
+    const problems = problemOutcomes(r).length + r.snapshotFailures.length;
     io.stdout.write(JSON.stringify({
       type: 'change_summary',
       '@timestamp': at.toISOString(),
-      '@message': r.interrupted ? `Apply interrupted: ${doneText(r)}` : `Apply finished: ${totalsLine(r)}`,
+      // the human summary's words: what an apply that did not finish (or failed somewhere) did is "done"
+      '@message': r.interrupted ? `Apply interrupted: ${doneText(r)}`
+        : problems > 0 ? `Apply failed: ${doneText(r)}; ${problems} problem(s)` : `Apply finished: ${totalsLine(r)}`,
       changes: r.totals,
       interrupted: r.interrupted,
       outcomes: r.outcomes.filter((o) => o.status !== 'unchanged'),

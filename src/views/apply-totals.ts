@@ -27,3 +27,8 @@ export function doneText(r: ApplyResult): string {
   const totals = totalsLine(r);
   return totals === NOTHING_CHANGED ? totals : `${totals} done`;
 }
+
+/** The outcomes that the summary of an apply lists as problems (failed, skipped, in conflict). */
+export function problemOutcomes(r: ApplyResult): ApplyResult['outcomes'] {
+  return r.outcomes.filter((o) => o.status === 'failed' || o.status === 'skipped' || o.status === 'conflict');
+}

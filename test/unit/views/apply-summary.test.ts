@@ -40,7 +40,7 @@ test('a complete apply names its totals, or that nothing changed', () => {
   assert.equal(renderApplySummary(result({ totals: { ...emptyTotals(), destroys: 3 } }), false), '\nApply complete! 3 destroys.\n');
 });
 
-test('--json: the change_summary message says the same as the human summary ("done" when interrupted)', () => {
+test('--json: the change_summary message says what the human summary says (interrupted, failed: what was done)', () => {
   const message = (r: ApplyResult): unknown => {
     const { io, out } = captureIo();
     createJsonApplyView(io).finish(r, new Date('2026-12-06T10:00:00Z'));
@@ -49,4 +49,5 @@ test('--json: the change_summary message says the same as the human summary ("do
   assert.equal(message(result({ interrupted: true, totals: { ...emptyTotals(), holds: 2 } })), 'Apply interrupted: 2 holds done');
   assert.equal(message(result({ interrupted: true })), 'Apply interrupted: nothing changed');
   assert.equal(message(result({ totals: { ...emptyTotals(), holds: 2 } })), 'Apply finished: 2 holds');
+  assert.equal(message(result({ outcomes: [skipped], snapshotFailures: ['bk: snapshot of pool sp failed: out of space'], totals: { ...emptyTotals(), holds: 2 } })), 'Apply failed: 2 holds done; 2 problem(s)');
 });
