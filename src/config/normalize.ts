@@ -110,6 +110,7 @@ function computeJob(raw: unknown): JobConfig {
       initial: (repl.initial as 'most_recent' | 'all' | undefined) ?? DEFAULTS.initial,
       allowRollback: repl.allow_rollback === true,
       followRenames: repl.follow_renames === true,
+      clones: repl.clones !== false,
       concurrency: (repl.concurrency as number | undefined) ?? DEFAULTS.concurrency,
     },
     send: {

@@ -69,6 +69,8 @@ export interface JobConfig {
     destroyMissingMs?: number;
     /** plan `zfs rename` of a target whose source was renamed (recognised by GUID) instead of a full send */
     followRenames: boolean;
+    /** receive a source clone as a clone of its origin's replica (default true); false: every dataset in full */
+    clones: boolean;
     /** transfer steps of this job in flight at once (zrepl's replication.concurrency.steps); default 1 */
     concurrency: number;
   };

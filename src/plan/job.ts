@@ -143,7 +143,7 @@ function replicationPlans(s: JobScope, target: NonNullable<JobConfig['target']>)
   const targetIndex = indexListing(gone?.targetListing ?? targetListing);
   const replicable = job.replication.snapshots !== undefined ? ((re: ConfigRegex) => (n: string) => re.test(n))(compileRegex(job.replication.snapshots)) : () => true;
   const parents = new TargetParents(rootFs, targetHost, targetIndex, job, ctx.fingerprints === false ? null : targetFingerprint);
-  const clones = new CloneSends(rootFs, targetIndex, s.selected, s.sourceIndex, replicable);
+  const clones = new CloneSends(rootFs, targetIndex, s.selected, s.sourceIndex, replicable, job.replication.clones);
 
   for (const d of clones.ordered) {
     const T = `${rootFs}/${d.name}`;
@@ -265,9 +265,10 @@ class CloneSends {
 
   constructor(
     private readonly rootFs: string, private readonly targetIndex: ListingIndex, selected: DatasetRecord[], sourceIndex: ListingIndex,
-    private readonly replicable: (snapshotName: string) => boolean,
+    private readonly replicable: (snapshotName: string) => boolean, enabled: boolean,
   ) {
     const names = new Map(selected.map((d) => [d.name, d]));
+    if (!enabled) { this.ordered = selected; return; } // replication.clones: false, every dataset in full
     let byGuid: Map<string, { dataset: string; name: string }[]> | null = null;
     for (const d of selected) {
       if (d.origin === null || d.placeholder) continue;

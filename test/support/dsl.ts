@@ -140,7 +140,7 @@ export function job(o: JobOverrides = {}): JobConfig {
     source: { host: o.sourceHost ?? 'local', filesystems: o.filesystems ?? { 'tank<': true } },
     ...(o.target === null ? {} : { target: { host: o.target?.host ?? 'local', rootFs: o.target?.rootFs ?? 'backup' } }),
     ...(o.snapshotting ? { snapshotting: o.snapshotting } : {}),
-    replication: { initial: 'most_recent', allowRollback: false, followRenames: false, concurrency: 1, ...replicationRest, protection },
+    replication: { initial: 'most_recent', allowRollback: false, followRenames: false, clones: true, concurrency: 1, ...replicationRest, protection },
     send: { encrypted: false, raw: false, compressed: false, largeBlocks: false, embeddedData: false, properties: false, backupProperties: false, ...o.send },
     recv: { properties: { override: {}, inherit: [] }, placeholder: { encryption: 'inherit' }, ...o.recv },
     pruning: { keepSource: [], keepTarget: [], ...o.pruning },

@@ -101,11 +101,12 @@ export const INVALID_CASES: { name: string; yaml: string; issues: string[] }[] =
     ],
   },
   {
-    name: 'replication.destroy_missing not a duration, follow_renames not a boolean',
-    yaml: y(...HEAD, '    target: { root_fs: backup }', '    replication:', '      destroy_missing: 30 days', '      follow_renames: yes please'),
+    name: 'replication.destroy_missing not a duration, follow_renames and clones not booleans',
+    yaml: y(...HEAD, '    target: { root_fs: backup }', '    replication:', '      destroy_missing: 30 days', '      follow_renames: yes please', '      clones: no'),
     issues: [
       'zform.yml:7:24: jobs[0].replication.destroy_missing: must be a duration like "15m", "1h" or "7d" (a whole number followed by s, m, h, d or w), not "30 days"',
       'zform.yml:8:23: jobs[0].replication.follow_renames: must be true or false',
+      'zform.yml:9:15: jobs[0].replication.clones: must be true or false',
     ],
   },
   {

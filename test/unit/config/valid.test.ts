@@ -22,6 +22,7 @@ test('valid: a snapshot-only job gets every default', () => {
       initial: 'most_recent',
       allowRollback: false,
       followRenames: false,
+      clones: true,
       concurrency: 1,
     },
     send: { encrypted: false, raw: false, compressed: false, largeBlocks: false, embeddedData: false, properties: false, backupProperties: false },
@@ -81,6 +82,7 @@ test('valid: the issue\'s example, normalised', () => {
     initial: 'most_recent',
     allowRollback: false,
     followRenames: false,
+    clones: true,
     concurrency: 1,
   });
   assert.deepEqual(job.send, {
@@ -232,6 +234,7 @@ test('valid: every keep rule with its defaults and explicit values', () => {
     initial: 'all',
     allowRollback: true,
     followRenames: false,
+    clones: true,
     concurrency: 1,
   });
   assert.deepEqual(job.pruning.keepSource, [{ type: 'not_replicated', keepSnapshotAtCursor: false }, { type: 'last_n', count: 3 }]);

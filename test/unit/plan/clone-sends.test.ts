@@ -158,3 +158,13 @@ test('an origin found in another replica that its own plan rolls back (allow_rol
   assert.equal(send!.receive.origin, undefined);
   assert.equal(dsPlan(p, 'tank/vm2').diagnostics.length, 1);
 });
+
+test('replication.clones: false: every dataset in full, as syncoid --no-clone-handling (no wait, no warning, most_recent as usual)', () => {
+  const p = plan({ job: job({ replication: { clones: false } }), src: `tank\n${TMPL}\n${VM}`, dst: 'backup' });
+  assert.deepEqual(lines(p, 'tank/tmpl').filter((l) => l.startsWith('send')), ['send full tank/tmpl@s2']);
+  const [send] = actionsOf(p, 'tank/vm', 'send');
+  assert.deepEqual([send!.mode, send!.from, send!.receive.origin], ['full', null, undefined]);
+  assert.equal(send!.estimatedBytes, 3 * 1024 * 1024, 'the full stream carries the origin\'s data');
+  assert.deepEqual(dsPlan(p, 'tank/vm').dependsOn, ['tank'], 'its parent only, not its origin dataset');
+  assert.deepEqual(dsPlan(p, 'tank/vm').diagnostics, []);
+});
