@@ -133,6 +133,13 @@ test('after zfs promote on the source, a new clone\'s origin is found by GUID in
   assert.deepEqual(dsPlan(p, 'tank/vm2').diagnostics, []);
   assert.deepEqual(lines(p, 'tank/vm').filter((l) => l.startsWith('send')), [], 'the promoted clone is not sent again from @base');
   assert.equal(actionsOf(p, 'tank/tmpl', 'destroy_snapshots').length, 0, 'the replica\'s @base is kept for the clone received from it');
+  // kept by the plan itself, not only by zfs's numclones: the same with no clone of it on the target yet
+  const bare = plan({
+    job: job({ pruning: { keepTarget: [{ type: 'last_n', count: 1 }] } }), src,
+    dst: 'backup\nbackup/tank\nbackup/tank/tmpl @base:g10 @s2:g11[hold=zform_last_received_J_j]',
+  });
+  assert.equal(actionsOf(bare, 'tank/vm2', 'send')[0]!.receive.origin, 'backup/tank/tmpl@base');
+  assert.equal(actionsOf(bare, 'tank/tmpl', 'destroy_snapshots').length, 0, 'last_n 1 would let @base go');
 });
 
 test('an origin\'s GUID in two replicas of the selection (which to name is not knowable): sent in full, with the warning', () => {
