@@ -102,16 +102,18 @@ test('a lost connection ends running commands with connection_lost; later spawns
 
 test('a server that stops answering: keepalive timeout after 3 unanswered keepalives', async () => {
   await withSshd(async (sshd) => {
-    const ex = new SshExecutor('nas', sshd.config({ keepaliveIntervalMs: 200 }));
+    // every second: at 200 ms, an sshd short of CPU beside two QEMU guests (CI) missed 3 keepalives before the first
+    // command ended, and the connection was taken as lost while it still answered
+    const ex = new SshExecutor('nas', sshd.config({ keepaliveIntervalMs: 1000 }));
     assert.equal((await run(ex, ['true'])).code, 0);
-    const p = ex.spawn(['sleep', '1']);
+    const p = ex.spawn(['sleep', '5']);
     const [conn] = connectionPids(sshd);
     process.kill(conn!, 'SIGSTOP');
     try {
       const r = (await p.exited) as SshExecResult;
       assert.equal(r.connectionError?.reason, 'connection_lost');
       assert.equal(r.connectionError?.shortMessage,
-        `ssh root@127.0.0.1:${sshd.port} (host nas): connection lost: no answer to 3 keepalives sent every 200 ms`);
+        `ssh root@127.0.0.1:${sshd.port} (host nas): connection lost: no answer to 3 keepalives sent every 1000 ms`);
     } finally {
       for (const sig of ['SIGCONT', 'SIGTERM'] as const) {
         try { process.kill(conn!, sig); } catch { /* it may end on its own once continued */ }
