@@ -268,7 +268,7 @@ function initialSteps(ctx: ChainContext, emptyPlaceholder: boolean): ChainSteps 
 
 /** What a full stream of a clone carries beyond its own snapshots' `written` (which counts from the origin): the
  *  origin dataset's data up to the origin snapshot, and so up a clone of a clone, as far as the listing has them. */
-export function originBytes(index: ListingIndex, origin: string | null): number {
+function originBytes(index: ListingIndex, origin: string | null): number {
   let sum = 0;
   const seen = new Set<string>();
   while (origin !== null && !seen.has(origin)) {

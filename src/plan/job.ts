@@ -16,6 +16,7 @@ import { selectDatasets } from './selection.js';
 import type { WireChoice } from './wire.js';
 import { computeJobHooks } from './hooks.js';
 import { computeGoneTargets, type FollowedRename } from './missing.js';
+import { addTo } from '../multimap.js';
 
 export interface JobPlanContext {
   now: Date;
@@ -241,6 +242,9 @@ class TargetParents {
   }
 }
 
+/** A snapshot of the replica of the selected source dataset `dataset` (`rootFs/dataset@name`). */
+interface ReplicaSnapshot { dataset: string; name: string }
+
 /** A clone's first replication from its origin: received as a clone of `targetOrigin`, after the chain `after` (the
  *  one that delivers the origin in this plan; null when the target has it already). */
 interface CloneSend { origin: VersionRecord; targetOrigin: string; originTarget: string; after: string | null }
@@ -258,7 +262,7 @@ class CloneSends {
   readonly ordered: DatasetRecord[];
   /** source clone → its origin snapshot, for clones whose target has no snapshot yet; `elsewhere`: the origin is
    *  not in its dataset's replica but in another selected dataset's (a `zfs promote` on the source moved it) */
-  private readonly pending = new Map<string, { dataset: string; origin: VersionRecord; elsewhere: { dataset: string; name: string } | null }>();
+  private readonly pending = new Map<string, { dataset: string; origin: VersionRecord; elsewhere: ReplicaSnapshot | null }>();
   private readonly origins = new Map<string, VersionRecord[]>();
   /** source dataset → GUIDs of its replica's snapshots that new clones are received from */
   private readonly kept = new Map<string, Set<string>>();
@@ -269,7 +273,7 @@ class CloneSends {
   ) {
     const names = new Map(selected.map((d) => [d.name, d]));
     if (!enabled) { this.ordered = selected; return; } // replication.clones: false, every dataset in full
-    let byGuid: Map<string, { dataset: string; name: string }[]> | null = null;
+    let byGuid: Map<string, ReplicaSnapshot[]> | null = null;
     for (const d of selected) {
       if (d.origin === null || d.placeholder) continue;
       const at = d.origin.indexOf('@');
@@ -280,19 +284,19 @@ class CloneSends {
       if (targetIndex.snapshots(`${rootFs}/${d.name}`).length > 0) continue; // replicated already
       const origin = sourceIndex.snapshots(dataset).find((v) => v.name === d.origin!.slice(at + 1));
       if (!origin) continue;
-      let elsewhere: { dataset: string; name: string } | null = null;
+      let elsewhere: ReplicaSnapshot | null = null;
       if (!targetIndex.snapshots(`${rootFs}/${dataset}`).some((v) => v.guid === origin.guid)) {
         // After `zfs promote` on the source, the snapshots up to the clone point belong to the promoted clone, and
         // their replicas stay where they were received: the origin is on the target, in another dataset's replica.
         // Found by GUID among the replicas of this job's selection, and used when exactly one has it.
         byGuid ??= replicaSnapshotsByGuid(rootFs, targetIndex, selected);
         const found = byGuid.get(origin.guid);
-        if (found?.length === 1 && found[0]!.dataset !== d.name) elsewhere = found[0]!;
+        if (found?.length === 1) elsewhere = found[0]!;
       }
       this.pending.set(d.name, { dataset, origin, elsewhere });
       const keptIn = elsewhere?.dataset ?? dataset;
       this.kept.set(keptIn, (this.kept.get(keptIn) ?? new Set()).add(origin.guid));
-      if (!elsewhere) this.origins.set(dataset, [...(this.origins.get(dataset) ?? []), origin]);
+      if (!elsewhere) addTo(this.origins, dataset, origin);
     }
     this.ordered = this.pending.size === 0 ? selected : orderAfterOrigins(selected, names, this.pending);
   }
@@ -342,15 +346,9 @@ class CloneSends {
 }
 
 /** The snapshots of the selection's replicas (`rootFs/<source name>`) by GUID. */
-function replicaSnapshotsByGuid(rootFs: string, targetIndex: ListingIndex, selected: DatasetRecord[]): Map<string, { dataset: string; name: string }[]> {
-  const byGuid = new Map<string, { dataset: string; name: string }[]>();
-  for (const d of selected) {
-    for (const v of targetIndex.snapshots(`${rootFs}/${d.name}`)) {
-      const list = byGuid.get(v.guid);
-      if (list) list.push({ dataset: d.name, name: v.name });
-      else byGuid.set(v.guid, [{ dataset: d.name, name: v.name }]);
-    }
-  }
+function replicaSnapshotsByGuid(rootFs: string, targetIndex: ListingIndex, selected: DatasetRecord[]): Map<string, ReplicaSnapshot[]> {
+  const byGuid = new Map<string, ReplicaSnapshot[]>();
+  for (const d of selected) for (const v of targetIndex.snapshots(`${rootFs}/${d.name}`)) addTo(byGuid, v.guid, { dataset: d.name, name: v.name });
   return byGuid;
 }
 
