@@ -4,6 +4,8 @@
 # `zform plan` plans one dataset (config filesystems `src`, no children) over the planning benchmark's stand-in
 # `zfs` (bench/lib/zfs-standin, bash: its few commands are counted in the CPU, as zform waits for them).
 # The plan's row is also given less the stand-in's CPU (its logged commands replayed alone in the same rounds).
+# `over SSH, refused`: the same plan with its target on an SSH host at a local port just closed (ssh2 loaded, the
+# identity file parsed, the connection refused: exit 1), the fixed cost an SSH host adds before its handshake.
 # Environment: BENCH_STARTUP_RUNS (default 20), BENCH_STARTUP_BEFORE=PATH another build's bin/zform, measured in the
 # same rounds for a before/after comparison.
 set -euo pipefail
@@ -17,13 +19,19 @@ ln -s "$root/bench/lib/zfs-standin" "$work/bin/zfs"
 node dist/bench/lib/make-inventory.js --datasets 2 --snapshots 10 --out "$work/inv" >/dev/null
 sed -i 's/"src<": true/"src": true/' "$work/inv/zform.yml"
 export PATH="$work/bin:$PATH" ZFORM_BENCH_DATA=$work/inv
-unset ZFORM_TRACE ZFORM_CONFIG
+unset ZFORM_TRACE ZFORM_CONFIG SSH_AUTH_SOCK
+ssh-keygen -q -t ed25519 -N '' -f "$work/id_ed25519"
+: >"$work/known_hosts"
+port=$(node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })")
+{ printf 'hosts:\n  r: { ssh: { host: 127.0.0.1, port: %s, identity_file: %s, known_hosts: %s } }\n' "$port" "$work/id_ed25519" "$work/known_hosts"
+  sed -z 's/target:\n      host: local/target:\n      host: r/' "$work/inv/zform.yml"; } >"$work/ssh.yml"
+grep -q '^      host: r$' "$work/ssh.yml" || { echo "05-startup: no target to put on the SSH host" >&2; exit 1; }
 
 # The stand-in is zform's child and its CPU counts in zform's: the zfs commands of one plan are logged, then replayed
 # on their own in the same rounds (bench/lib/zfs-replay), so that the plan's row can be given less the stand-in's
 # part too.
-names=() cmds=()
-add() { names+=("$1"); cmds+=("$2"); }
+names=() cmds=() codes=()
+add() { names+=("$1"); cmds+=("$2"); codes+=("${3:-0}"); }
 add 'node -e 0' 'node -e 0'
 for build in ${before:+before} after; do
   bin=$root/bin/zform; [ "$build" = before ] && bin=$before
@@ -32,20 +40,23 @@ for build in ${before:+before} after; do
   add "zform --help ($build)" "node $bin --help"
   add "zform plan, 1 dataset ($build)" "node $bin plan -c $work/inv/zform.yml"
   add "the stand-in: the plan's $(wc -l <"$work/zfs-$build.log") zfs commands replayed ($build)" "$root/bench/lib/zfs-replay $work/zfs-$build.log"
+  add "zform plan, 1 dataset, target over SSH, refused ($build)" "node $bin plan -c $work/ssh.yml" 1
 done
 echo "Start-up CPU (user+sys, median of $runs paired rounds; node $(node --version), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg))"
 echo
 # CPU of each child from getrusage(RUSAGE_CHILDREN) around it (finer than /usr/bin/time's 10 ms)
 printf '%s\n' "${names[@]}" >"$work/names"
 printf '%s\n' "${cmds[@]}" >"$work/cmds"
+printf '%s\n' "${codes[@]}" >"$work/codes"
 python3 - "$runs" "$work" <<'PY'
 import resource, shlex, statistics, subprocess, sys
 runs, work = int(sys.argv[1]), sys.argv[2]
 names = open(f'{work}/names').read().splitlines()
 cmds = [shlex.split(c) for c in open(f'{work}/cmds').read().splitlines()]
-for c in cmds:
+codes = [int(c) for c in open(f'{work}/codes').read().splitlines()]
+for c, code in zip(cmds, codes):
     r = subprocess.run(c, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    if r.returncode != 0: sys.exit(f'failed ({r.returncode}): {shlex.join(c)}\n{r.stderr.decode()}')
+    if r.returncode != code: sys.exit(f'exit {r.returncode}, not {code}: {shlex.join(c)}\n{r.stderr.decode()}')
 cpu = [[] for _ in cmds]
 for _ in range(runs):
     for i, c in enumerate(cmds):

@@ -4,7 +4,7 @@
 // newer than dist/src/cli.js (a later `npx tsc` alone makes it fall back to dist/src).
 // One script, not ES modules: Node 20 takes a code cache only for a script (vm.Script). What a command loads with
 // import() stays lazy: esbuild wraps each such module in an initialiser run on first use, and V8 compiles a function
-// only when it first runs. ssh2 stays external (optional native parts; required on the first SSH connection).
+// only when it first runs. ssh2 is in it too (loaded on the first SSH connection), its native parts excepted (below).
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -44,6 +44,8 @@ const lazyPackages = {
     const filter = new RegExp(`^(${Object.keys(LAZY_EXPORTS).join('|')})$`);
     b.onResolve({ filter }, async (args) => {
       if (args.pluginData === LAZY) return undefined; // the stand-in's own import: the real module
+      // a CommonJS require may use any property of the module (ssh2's asn1 calls assert.ok): the real module
+      if (args.kind === 'require-call') return undefined;
       const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: LAZY });
       if (real.errors.length > 0) return { errors: real.errors };
       return { path: real.path, namespace: LAZY, pluginData: args.path };
@@ -95,6 +97,31 @@ const bundledValidator = {
   },
 };
 
+// ssh2 goes into the bundle: required from node_modules, its ~60 modules (asn1, bcrypt-pbkdf, tweetnacl among them)
+// took ~70 ms of CPU in every run with an SSH host, ~1 s in the emulated test guest; in the bundle, ~40 ms less
+// (bench/05-startup.sh). It is not in the code cache (the representative run makes no SSH connection): with it there,
+// every run, local ones too, read a larger cache (+23 ms measured), for 15 ms more saved on an SSH run. Its two
+// optional native parts stay in the package and are required from there, as ssh2 itself requires them: its crypto
+// binding (the .node file its install built, if any) and cpu-features (which decides the ciphers' order).
+// __zformSsh2Require resolves an id from ssh2's package folder, which is found from the bundle's path as the
+// external require found the package before (test/unit/bundle-loader.test.ts: the same algorithms offered).
+const SSH2_NATIVE = [
+  { file: /[/]node_modules[/]ssh2[/]lib[/]protocol[/]crypto\.js$/, call: "require('./crypto/build/Release/sshcrypto.node')", id: './lib/protocol/crypto/build/Release/sshcrypto.node' },
+  { file: /[/]node_modules[/]ssh2[/]lib[/]protocol[/]constants\.js$/, call: "require('cpu-features')", id: 'cpu-features' },
+];
+const ssh2Native = {
+  name: 'ssh2-native',
+  setup(b) {
+    for (const { file, call, id } of SSH2_NATIVE) {
+      b.onLoad({ filter: file }, async (args) => {
+        const text = await readFile(args.path, 'utf8');
+        if (text.split(call).length !== 2) throw new Error(`${args.path}: expected one ${call}`);
+        return { contents: text.replace(call, `__zformSsh2Require(${JSON.stringify(id)})`), loader: 'js' };
+      });
+    }
+  },
+};
+
 const outdir = new URL('../dist/bundle/', import.meta.url).pathname;
 rmSync(outdir, { recursive: true, force: true });
 await build({
@@ -104,12 +131,16 @@ await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  external: ['ssh2'],
-  // import() of ssh2 as require(); the package root is found from the bundle's own path (src/paths.ts)
+  // import() as esbuild's lazy initialisers (no ES module loader at run time)
   supported: { 'dynamic-import': false },
   define: { 'import.meta.url': '__zformBundleUrl' },
-  banner: { js: "const __zformBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [lazyPackages, yargsPackageRoot, bundledValidator],
+  banner: {
+    js: [
+      "const __zformBundleUrl = require('node:url').pathToFileURL(__filename).href;",
+      "const __zformSsh2Require = (id) => require('node:module').createRequire(require.resolve('ssh2/package.json'))(id);",
+    ].join('\n'),
+  },
+  plugins: [lazyPackages, yargsPackageRoot, bundledValidator, ssh2Native],
   inject: [new URL('bundle-validator.mjs', import.meta.url).pathname],
   logLevel: 'warning',
 });

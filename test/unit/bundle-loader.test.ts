@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, chownSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -102,4 +104,73 @@ test('the built bundle (with its code cache and the generated config validator i
     }));
     assert.deepEqual(outs[0], outs[1], argv.join(' '));
   }
+});
+
+/** A server that says an SSH version line and records the algorithm lists of each client's first KEXINIT (RFC 4253
+ *  7.1: kex, host key, ciphers and MACs each way, ...), then hangs up. */
+async function kexinitRecorder(): Promise<{ port: number; offers: string[][][]; close: () => void }> {
+  const offers: string[][][] = [];
+  const server = createServer((socket) => {
+    socket.write('SSH-2.0-OpenSSH_9.2 recorder\r\n');
+    let data = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      data = Buffer.concat([data, chunk]);
+      const lineEnd = data.indexOf('\r\n');
+      if (lineEnd < 0 || data.length < lineEnd + 6) return;
+      const packet = lineEnd + 2;
+      const length = data.readUInt32BE(packet);
+      if (data.length < packet + 4 + length) return;
+      let p = packet + 4 + 1 + 1 + 16; // length, padding length, SSH_MSG_KEXINIT, cookie
+      assert.equal(data[packet + 5], 20, 'the client\'s first packet is KEXINIT');
+      const lists: string[][] = [];
+      for (let i = 0; i < 10; i++) {
+        const n = data.readUInt32BE(p);
+        lists.push(data.toString('latin1', p + 4, p + 4 + n).split(','));
+        p += 4 + n;
+      }
+      offers.push(lists);
+      socket.destroy();
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as AddressInfo).port, offers, close: () => server.close() };
+}
+
+test('the bundled ssh2 offers what the package does: its native parts (crypto binding, cpu-features) are found', async () => {
+  const root = new URL('../../../', import.meta.url);
+  const { run: bundled } = loader.loadBundle(new URL('dist/bundle/zform.cjs', root).pathname).exports as { run: (argv: string[], io: unknown) => Promise<number> };
+  const { run: plain } = await import('../../src/cli.js');
+  const require = createRequire(import.meta.url);
+  const ssh2 = require('ssh2') as { utils: { generateKeyPairSync(type: string): { private: string } } };
+  const { DEFAULT_CIPHER } = require('ssh2/lib/protocol/constants.js') as { DEFAULT_CIPHER: string[] };
+  const recorder = await kexinitRecorder();
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'zform-bundle-ssh-'));
+    writeFileSync(join(dir, 'id'), ssh2.utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+    writeFileSync(join(dir, 'known_hosts'), '');
+    const config = join(dir, 'zform.yml');
+    writeFileSync(config, [
+      'hosts:',
+      `  r: { ssh: { host: 127.0.0.1, port: ${recorder.port}, identity_file: ${join(dir, 'id')}, known_hosts: ${join(dir, 'known_hosts')} } }`,
+      'jobs:',
+      '  - name: snap',
+      '    source: { host: r, filesystems: { "tank": true } }',
+      '    snapshotting: { prefix: zform_, interval: 1h }',
+      '',
+    ].join('\n'));
+    for (const run of [bundled, plain]) {
+      let text = '';
+      const sink = { write: (s: string) => { text += s; return true; }, isTTY: false, columns: 100 };
+      const io = { stdout: sink, stderr: sink, stdin: process.stdin, env: { NO_COLOR: '1' }, now: () => new Date(0) };
+      assert.equal(await run(['plan', '-c', config], io as never), 1, text);
+      assert.match(text, /ssh root@127\.0\.0\.1:\d+ \(host r\)/);
+    }
+  } finally {
+    recorder.close();
+  }
+  assert.equal(recorder.offers.length, 2);
+  const [fromBundle, fromPackage] = recorder.offers;
+  assert.deepEqual(fromBundle, fromPackage);
+  assert.deepEqual(fromBundle![2], DEFAULT_CIPHER); // client to server ciphers: the package's own default, in its order
 });
