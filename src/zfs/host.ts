@@ -56,6 +56,15 @@ export function computeOnlyMissing(r: RunResult, names: string[]): boolean {
   });
 }
 
+/** The held snapshots of a version listing (full name → userrefs): those whose holds are asked for. */
+function computeHeld(table: VersionTable): Map<string, number> {
+  const held = new Map<string, number>();
+  for (const seg of table.segments) {
+    for (let i = 0; i < seg.length; i++) if (seg.isSnapshot(i) && seg.userrefsAt(i) > 0) held.set(`${seg.dataset(i)}@${seg.name(i)}`, seg.userrefsAt(i));
+  }
+  return held;
+}
+
 function withAbsentPools(listing: Listing, pools: string[]): Listing {
   if (pools.length > 0) listing.absentPools = pools;
   return listing;
@@ -115,24 +124,22 @@ export class CommandZfsHost implements ZfsHost {
     const absentPools = await this.absentPoolsOf(computeMissingNames(lr), datasets);
     if (datasets.length === 0) return withAbsentPools(makeListing(datasets, VersionTable.EMPTY, []), absentPools);
     // which datasets have zform:placeholder=on set locally (inherited is not a placeholder), asked while the
-    // snapshots are listed (it walks every dataset of the roots: on a large target, seconds)
+    // snapshots and then their holds are listed (it walks every dataset of the roots: on a large target, seconds);
+    // the holds wait for the snapshots only, not for the placeholders' second command (one round less on a target)
     const versionsP = this.listVersions(datasets.map((d) => d.name));
+    const holdsP = versionsP.then(({ table }) => this.listHolds(computeHeld(table)));
     const placeholdersP = this.listPlaceholders(roots, datasets);
-    // both settled before either's failure is thrown: no command of this listing outlives it
-    const [versions, placeholderNames] = await Promise.allSettled([versionsP, placeholdersP]);
+    // all settled before any failure is thrown: no command of this listing outlives it
+    const [versions, holds, placeholderNames] = await Promise.allSettled([versionsP, holdsP, placeholdersP]);
     if (versions.status === 'rejected') throw versions.reason;
+    if (holds.status === 'rejected') throw holds.reason;
     if (placeholderNames.status === 'rejected') throw placeholderNames.reason;
     const { table, gone } = versions.value;
     const placeholders = placeholderNames.value;
     // a dataset destroyed or renamed between the two listings is listed as it is now: gone
     if (gone.size > 0) datasets = datasets.filter((d) => !gone.has(d.name));
     for (const d of datasets) d.placeholder = placeholders.has(d.name);
-
-    const held = new Map<string, number>();
-    for (const seg of table.segments) {
-      for (let i = 0; i < seg.length; i++) if (seg.isSnapshot(i) && seg.userrefsAt(i) > 0) held.set(`${seg.dataset(i)}@${seg.name(i)}`, seg.userrefsAt(i));
-    }
-    return withAbsentPools(makeListing(datasets, table, await this.listHolds(held)), absentPools);
+    return withAbsentPools(makeListing(datasets, table, holds.value), absentPools);
   }
 
   /** Of the pools of missing roots (below a pool: `backup/zform`, not `backup`), those that do not exist: one `zfs

@@ -506,3 +506,38 @@ test('list: zform:placeholder is asked for while the snapshots are listed, not a
   const failed = await run({ stderr: "cannot get property: permission denied\n", code: 1 });
   await assert.rejects(failed.listing, (e: unknown) => e instanceof ZfsError && /permission denied/.test(e.message));
 });
+
+test('list: the holds are asked for once the snapshots are listed, while the placeholders are still being checked', async () => {
+  const ds = (name: string) => `${name}\tfilesystem\t7\t7\t1\t-\t0\toff\t-\t-\t-\t-\n`;
+  const HOLDS = 'zfs holds -H p1/x/y@s1';
+  // the placeholder check by name stays open until the holds command starts (or a second passes)
+  let checkEnded = false;
+  let holdsWhileChecking: boolean | null = null;
+  let holdsStarted: () => void = () => {};
+  const started = new Promise<void>((resolve) => { holdsStarted = resolve; });
+  const scripted = new ScriptedExecutor('nas', (argv) => {
+    const line = argv.join(' ');
+    if (line === `${LIST} p1/x`) return { stdout: ds('p1/x') + ds('p1/x/y') };
+    if (line === `${LIST_V} p1/x p1/x/y`) return { stdout: 'p1/x/y@s1\tsnapshot\t11\t5\t1\t1\t0\t0\n' };
+    if (line === `${GET_PH} p1/x`) return { stdout: 'p1/x\ton\n' };
+    if (line === HOLDS) return { stdout: 'p1/x/y@s1\tzform_LR_J_job\tSat Dec  5 11:01 2026\n' };
+    throw new Error(`unexpected command: ${line}`);
+  });
+  const ex = {
+    host: 'nas',
+    close: async () => {},
+    spawn(argv: string[], opts: Parameters<ScriptedExecutor['spawn']>[1]) {
+      const line = argv.join(' ');
+      if (line === HOLDS) { holdsWhileChecking = !checkEnded; holdsStarted(); }
+      if (line !== `${CHECK_PH} p1/x`) return scripted.spawn(argv, opts);
+      const ended = Promise.race([started, new Promise<void>((resolve) => { setTimeout(resolve, 1000).unref(); })]).then(() => { checkEnded = true; });
+      const stdout = new PassThrough();
+      void ended.then(() => stdout.end('p1/x\ton\tlocal\n'));
+      return { stdin: null, stdout, exited: ended.then(() => ({ code: 0, signal: null, stderr: '' })), stderr: () => '', kill: () => {} };
+    },
+  };
+  const l = await new CommandZfsHost(ex, {}).list(['p1/x']);
+  assert.equal(holdsWhileChecking, true);
+  assert.deepEqual(l.datasets.map((d) => [d.name, d.placeholder]), [['p1/x', true], ['p1/x/y', false]]);
+  assert.deepEqual(l.holds, [{ snapshot: 'p1/x/y@s1', tag: 'zform_LR_J_job' }]);
+});
