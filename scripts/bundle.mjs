@@ -4,15 +4,16 @@
 // newer than dist/src/cli.js (a later `npx tsc` alone makes it fall back to dist/src).
 // One script, not ES modules: Node 20 takes a code cache only for a script (vm.Script). What a command loads with
 // import() stays lazy: esbuild wraps each such module in an initialiser run on first use, and V8 compiles a function
-// only when it first runs. ssh2 is in it too (loaded on the first SSH connection), its native parts excepted (below).
+// only when it first runs. ssh2 is bundled on its own (below), loaded on the first SSH connection.
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { wrapBundle } from '../bin/load-bundle.cjs';
 
-// Packages a short run need not load: every import of one gets a stand-in whose functions load the real module on
-// their first call (the same functions, the same results; in the bundle, `require` of it runs esbuild's initialiser).
+// Packages a short run need not load: every ES import of one gets a stand-in whose functions load the real module
+// on their first call (the same functions, the same results; in the bundle, `require` of it runs esbuild's
+// initialiser). A CommonJS require of one gets the real module (it may use any of its properties).
 // - string-width (both versions: yargs' and cliui's) makes an Intl.Segmenter and Unicode-set regular expressions
 //   when it is loaded, ~25 ms of a short run, although only drawing help measures text.
 // - execa (with human-signals, figures, yoctocolors, ...) starts only streams and pipelines (send, receive, hooks):
@@ -44,7 +45,7 @@ const lazyPackages = {
     const filter = new RegExp(`^(${Object.keys(LAZY_EXPORTS).join('|')})$`);
     b.onResolve({ filter }, async (args) => {
       if (args.pluginData === LAZY) return undefined; // the stand-in's own import: the real module
-      // a CommonJS require may use any property of the module (ssh2's asn1 calls assert.ok): the real module
+      // a CommonJS require may use any property of the module: the real module
       if (args.kind === 'require-call') return undefined;
       const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: LAZY });
       if (real.errors.length > 0) return { errors: real.errors };
@@ -97,13 +98,14 @@ const bundledValidator = {
   },
 };
 
-// ssh2 goes into the bundle: required from node_modules, its ~60 modules (asn1, bcrypt-pbkdf, tweetnacl among them)
-// took ~70 ms of CPU in every run with an SSH host, ~1 s in the emulated test guest; in the bundle, ~40 ms less
-// (bench/05-startup.sh). It is not in the code cache (the representative run makes no SSH connection): with it there,
-// every run, local ones too, read a larger cache (+23 ms measured), for 15 ms more saved on an SSH run. Its two
-// optional native parts stay in the package and are required from there, as ssh2 itself requires them: its crypto
-// binding (the .node file its install built, if any) and cpu-features (which decides the ciphers' order).
-// __zformSsh2Require resolves an id from ssh2's package folder, which is found from the bundle's path as the
+// ssh2 goes into a bundle of its own, dist/bundle/ssh2.cjs, which the main bundle requires on the first SSH
+// connection (import('ssh2') becomes require('./ssh2.cjs')): required from node_modules, its ~60 modules (asn1,
+// bcrypt-pbkdf, tweetnacl among them) took ~70 ms of CPU in every run with an SSH host (~0.6 s in the emulated test
+// guest); as one file, ~40 ms less (bench/05-startup.sh). Not in the main bundle: its 0.7 MB there cost every run,
+// local ones too, ~7 ms of reading and hashing; nor in the code cache: +23 ms for every run, 15 ms more saved on an
+// SSH run. Its two optional native parts stay in the package and are required from there, as ssh2 itself requires
+// them: its crypto binding (the .node file its install built, if any) and cpu-features (which decides the ciphers'
+// order). __zformSsh2Require resolves an id from ssh2's package folder, found from the bundle's folder as the
 // external require found the package before (test/unit/bundle-loader.test.ts: the same algorithms offered).
 const SSH2_NATIVE = [
   { file: /[/]node_modules[/]ssh2[/]lib[/]protocol[/]crypto\.js$/, call: "require('./crypto/build/Release/sshcrypto.node')", id: './lib/protocol/crypto/build/Release/sshcrypto.node' },
@@ -122,8 +124,26 @@ const ssh2Native = {
   },
 };
 
+const ssh2Chunk = {
+  name: 'ssh2-chunk',
+  setup(b) {
+    b.onResolve({ filter: /^ssh2$/ }, () => ({ path: './ssh2.cjs', external: true }));
+  },
+};
+
 const outdir = new URL('../dist/bundle/', import.meta.url).pathname;
 rmSync(outdir, { recursive: true, force: true });
+await build({
+  stdin: { contents: "module.exports = require('ssh2');\n", resolveDir: new URL('../', import.meta.url).pathname, loader: 'js' },
+  outfile: `${outdir}ssh2.cjs`,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  banner: { js: "const __zformSsh2Require = (id) => require('node:module').createRequire(require.resolve('ssh2/package.json'))(id);" },
+  plugins: [ssh2Native],
+  logLevel: 'warning',
+});
 await build({
   entryPoints: [new URL('../dist/src/cli.js', import.meta.url).pathname],
   outfile: `${outdir}zform.cjs`,
@@ -134,13 +154,8 @@ await build({
   // import() as esbuild's lazy initialisers (no ES module loader at run time)
   supported: { 'dynamic-import': false },
   define: { 'import.meta.url': '__zformBundleUrl' },
-  banner: {
-    js: [
-      "const __zformBundleUrl = require('node:url').pathToFileURL(__filename).href;",
-      "const __zformSsh2Require = (id) => require('node:module').createRequire(require.resolve('ssh2/package.json'))(id);",
-    ].join('\n'),
-  },
-  plugins: [lazyPackages, yargsPackageRoot, bundledValidator, ssh2Native],
+  banner: { js: "const __zformBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [lazyPackages, yargsPackageRoot, bundledValidator, ssh2Chunk],
   inject: [new URL('bundle-validator.mjs', import.meta.url).pathname],
   logLevel: 'warning',
 });
