@@ -467,14 +467,34 @@ test('list: holds: a tag with a newline forges no hold of another snapshot, and 
   assert.deepEqual(l.holds, [{ snapshot: 'p1/x/bob@t', tag: 'keep' }]);
 });
 
+/** An executor that answers as `scripted` does, except that the command `open` stays running until the command `other`
+ *  starts (or a second passes), then prints `stdout` and ends: `startedWhileOpen()` says whether `other` started while
+ *  `open` was still running (null: it never started). */
+function holdOpenUntil(scripted: ScriptedExecutor, open: string, other: string, stdout: string) {
+  let openEnded = false;
+  let whileOpen: boolean | null = null;
+  let otherStarted: () => void = () => {};
+  const started = new Promise<void>((resolve) => { otherStarted = resolve; });
+  const ex = {
+    host: 'nas',
+    close: async () => {},
+    spawn(argv: string[], opts: Parameters<ScriptedExecutor['spawn']>[1]) {
+      const line = argv.join(' ');
+      if (line === other) { whileOpen = !openEnded; otherStarted(); }
+      if (line !== open) return scripted.spawn(argv, opts);
+      const ended = Promise.race([started, new Promise<void>((resolve) => { setTimeout(resolve, 1000).unref(); })]).then(() => { openEnded = true; });
+      const out = new PassThrough();
+      void ended.then(() => out.end(stdout));
+      return { stdin: null, stdout: out, exited: ended.then(() => ({ code: 0, signal: null, stderr: '' })), stderr: () => '', kill: () => {} };
+    },
+  };
+  return { ex, startedWhileOpen: () => whileOpen };
+}
+
 test('list: zform:placeholder is asked for while the snapshots are listed, not after; a failed get fails the listing', async () => {
   const ds = (name: string) => `${name}\tfilesystem\t7\t7\t1\t-\t0\toff\t-\t-\t-\t-\n`;
-  const run = async (getReply: Reply) => {
+  const run = (getReply: Reply) => {
     // the snapshot listing stays open until the get starts (or a second passes): the get must not wait for it
-    let listingEnded = false;
-    let getStarted: () => void = () => {};
-    const started = new Promise<void>((resolve) => { getStarted = resolve; });
-    let getWhileListing: boolean | null = null;
     const scripted = new ScriptedExecutor('nas', (argv) => {
       const line = argv.join(' ');
       if (line === `${LIST} p1/x`) return { stdout: ds('p1/x') + ds('p1/x/y') };
@@ -482,39 +502,21 @@ test('list: zform:placeholder is asked for while the snapshots are listed, not a
       if (line === `${CHECK_PH} p1/x`) return { stdout: 'p1/x\ton\tlocal\n' };
       throw new Error(`unexpected command: ${line}`);
     });
-    const ex = {
-      host: 'nas',
-      close: async () => {},
-      spawn(argv: string[], opts: Parameters<ScriptedExecutor['spawn']>[1]) {
-        const line = argv.join(' ');
-        if (line === `${GET_PH} p1/x`) { getWhileListing = !listingEnded; getStarted(); }
-        if (line !== `${LIST_V} p1/x p1/x/y`) return scripted.spawn(argv, opts);
-        const ended = Promise.race([started, new Promise<void>((resolve) => { setTimeout(resolve, 1000).unref(); })]).then(() => { listingEnded = true; });
-        const stdout = new PassThrough();
-        void ended.then(() => stdout.end('p1/x@s1\tsnapshot\t11\t5\t1\t0\t0\t0\n'));
-        return { stdin: null, stdout, exited: ended.then(() => ({ code: 0, signal: null, stderr: '' })), stderr: () => '', kill: () => {} };
-      },
-    };
-    const host = new CommandZfsHost(ex, {});
-    return { listing: host.list(['p1/x']), getWhileListing: () => getWhileListing };
+    const { ex, startedWhileOpen } = holdOpenUntil(scripted, `${LIST_V} p1/x p1/x/y`, `${GET_PH} p1/x`, 'p1/x@s1\tsnapshot\t11\t5\t1\t0\t0\t0\n');
+    return { listing: new CommandZfsHost(ex, {}).list(['p1/x']), getWhileListing: startedWhileOpen };
   };
-  const ok = await run({ stdout: 'p1/x\ton\n' });
+  const ok = run({ stdout: 'p1/x\ton\n' });
   const l = await ok.listing;
   assert.equal(ok.getWhileListing(), true);
   assert.deepEqual(l.datasets.map((d) => [d.name, d.placeholder]), [['p1/x', true], ['p1/x/y', false]]);
   assert.deepEqual(l.versions.map((v) => `${v.dataset}@${v.name}`), ['p1/x@s1']);
-  const failed = await run({ stderr: "cannot get property: permission denied\n", code: 1 });
+  const failed = run({ stderr: "cannot get property: permission denied\n", code: 1 });
   await assert.rejects(failed.listing, (e: unknown) => e instanceof ZfsError && /permission denied/.test(e.message));
 });
 
 test('list: the holds are asked for once the snapshots are listed, while the placeholders are still being checked', async () => {
   const ds = (name: string) => `${name}\tfilesystem\t7\t7\t1\t-\t0\toff\t-\t-\t-\t-\n`;
   const HOLDS = 'zfs holds -H p1/x/y@s1';
-  // the placeholder check by name stays open until the holds command starts (or a second passes)
-  let checkEnded = false;
-  let holdsWhileChecking: boolean | null = null;
-  let holdsStarted: () => void = () => {};
-  const started = new Promise<void>((resolve) => { holdsStarted = resolve; });
   const scripted = new ScriptedExecutor('nas', (argv) => {
     const line = argv.join(' ');
     if (line === `${LIST} p1/x`) return { stdout: ds('p1/x') + ds('p1/x/y') };
@@ -523,21 +525,10 @@ test('list: the holds are asked for once the snapshots are listed, while the pla
     if (line === HOLDS) return { stdout: 'p1/x/y@s1\tzform_LR_J_job\tSat Dec  5 11:01 2026\n' };
     throw new Error(`unexpected command: ${line}`);
   });
-  const ex = {
-    host: 'nas',
-    close: async () => {},
-    spawn(argv: string[], opts: Parameters<ScriptedExecutor['spawn']>[1]) {
-      const line = argv.join(' ');
-      if (line === HOLDS) { holdsWhileChecking = !checkEnded; holdsStarted(); }
-      if (line !== `${CHECK_PH} p1/x`) return scripted.spawn(argv, opts);
-      const ended = Promise.race([started, new Promise<void>((resolve) => { setTimeout(resolve, 1000).unref(); })]).then(() => { checkEnded = true; });
-      const stdout = new PassThrough();
-      void ended.then(() => stdout.end('p1/x\ton\tlocal\n'));
-      return { stdin: null, stdout, exited: ended.then(() => ({ code: 0, signal: null, stderr: '' })), stderr: () => '', kill: () => {} };
-    },
-  };
+  // the placeholder check by name stays open until the holds command starts (or a second passes)
+  const { ex, startedWhileOpen } = holdOpenUntil(scripted, `${CHECK_PH} p1/x`, HOLDS, 'p1/x\ton\tlocal\n');
   const l = await new CommandZfsHost(ex, {}).list(['p1/x']);
-  assert.equal(holdsWhileChecking, true);
+  assert.equal(startedWhileOpen(), true);
   assert.deepEqual(l.datasets.map((d) => [d.name, d.placeholder]), [['p1/x', true], ['p1/x/y', false]]);
   assert.deepEqual(l.holds, [{ snapshot: 'p1/x/y@s1', tag: 'zform_LR_J_job' }]);
 });
