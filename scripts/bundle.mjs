@@ -100,8 +100,8 @@ const bundledValidator = {
 
 // ssh2 goes into a bundle of its own, dist/bundle/ssh2.cjs, which the main bundle requires on the first SSH
 // connection (import('ssh2') becomes require('./ssh2.cjs')): required from node_modules, its ~60 modules (asn1,
-// bcrypt-pbkdf, tweetnacl among them) took ~70 ms of CPU in every run with an SSH host (~0.6 s in the emulated test
-// guest); as one file, ~40 ms less (bench/05-startup.sh). Not in the main bundle: its 0.7 MB there cost every run,
+// bcrypt-pbkdf, tweetnacl among them) took ~70 ms of CPU in every run with an SSH host (~1 s in the emulated test
+// guest); as one file, ~30 ms less (bench/05-startup.sh; ~0.6 s in the guest). Not in the main bundle: its 0.7 MB there cost every run,
 // local ones too, ~7 ms of reading and hashing; nor in the code cache: +23 ms for every run, 15 ms more saved on an
 // SSH run. Its two optional native parts stay in the package and are required from there, as ssh2 itself requires
 // them: its crypto binding (the .node file its install built, if any) and cpu-features (which decides the ciphers'
