@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 
 const mib = Number(process.env.BENCH_SPAWN_MIB ?? 200);
 const rounds = Number(process.env.BENCH_SPAWN_ROUNDS ?? 7);
-// the filler: many small buffers on the heap's own pages, as a listing's columns and records are
+// the filler: 4 KiB buffers (outside the V8 heap), a page each, written once so that they are resident
 const pages: Uint8Array[] = [];
 for (let i = 0; i < (mib * 1024 * 1024) / 4096; i++) pages.push(new Uint8Array(4096).fill(1));
 
