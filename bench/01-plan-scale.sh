@@ -32,6 +32,7 @@ ln -sf "$root/bench/lib/zfs-standin" "$work/bin/zfs"
 . "$root/bench/lib/median.sh"
 
 echo "zform plan ($zform), $snaps snapshots per dataset per side, pruning $pruning, median of $runs runs (node $(node --version), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); $(node bench/lib/first-touch.cjs))"
+echo "Code run: $(node bench/lib/zform-code.cjs "$zform")${before:+; before: $(node bench/lib/zform-code.cjs "$before")}"
 echo
 echo "| datasets | listing src + dst |${before:+ build |} wall s | user+sys s | zform's CPU s | peak RSS MiB | zform's page faults | zfs commands src / dst | stand-in s | plan |"
 echo "|---:|---:|${before:+---|}---:|---:|---:|---:|---:|---|---:|---|"

@@ -43,6 +43,7 @@ for build in ${before:+before} after; do
   add "zform plan, 1 dataset, target over SSH, refused ($build)" "node $bin plan -c $work/ssh.yml" 1
 done
 echo "Start-up CPU (user+sys, median of $runs paired rounds; node $(node --version), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "Code run: $(node bench/lib/zform-code.cjs "$root/bin/zform")${before:+; before: $(node bench/lib/zform-code.cjs "$before")}"
 echo
 # CPU of each child from getrusage(RUSAGE_CHILDREN) around it (finer than /usr/bin/time's 10 ms)
 printf '%s\n' "${names[@]}" >"$work/names"

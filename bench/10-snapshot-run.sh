@@ -27,6 +27,7 @@ unset ZFORM_TRACE ZFORM_CONFIG
 
 . "$root/bench/lib/median.sh"
 echo "An hourly snapshot run, every dataset due (median of $runs runs; node $(node --version), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "Code run: $(node bench/lib/zform-code.cjs "$root/bin/zform")${before:+; before: $(node bench/lib/zform-code.cjs "$before")}"
 echo
 echo '| datasets | build | wall s | user+sys s | peak RSS MiB |'
 echo '|---:|---|---:|---:|---:|'

@@ -1,0 +1,35 @@
+// Says which code a build's bin/zform runs, for a benchmark's header: the bundle with its code cache, the bundle
+// compiled at every run, or dist/src (~300 modules). bin/zform falls back to dist/src without a word when the bundle
+// is older than dist/src/cli.js (a `npx tsc -p .` after the last `npm run build`): measured that way, a one-dataset
+// plan took 0.94 s of CPU against 0.41 s from the bundle (session 31), so a figure has to say which it is.
+// Usage: node bench/lib/zform-code.cjs PATH/bin/zform   (prints one line; exit 0)
+'use strict';
+const { readFileSync, statSync } = require('node:fs');
+const { dirname, join, resolve } = require('node:path');
+const vm = require('node:vm');
+
+const bin = process.argv[2];
+if (!bin) {
+  console.error('usage: zform-code.cjs PATH/bin/zform');
+  process.exit(64);
+}
+const root = resolve(dirname(bin), '..');
+const mtime = (rel) => { try { return statSync(join(root, rel)).mtimeMs; } catch { return -1; } };
+const bundle = join(root, 'dist/bundle/zform.cjs');
+
+/** The same choice as bin/zform's main(), and then what V8 does with the code cache. */
+function describe() {
+  if (mtime('dist/bundle/zform.cjs') < mtime('dist/src/cli.js')) {
+    return 'dist/src, not the bundle: dist/bundle/zform.cjs is missing or older than dist/src/cli.js (npm run build makes it again)';
+  }
+  const { readTrustedCache, wrapBundle } = require(join(root, 'bin/load-bundle.cjs'));
+  const source = readFileSync(bundle, 'latin1');
+  const [head, tail] = wrapBundle('\0').split('\0');
+  if (!source.startsWith(head) || !source.endsWith(tail)) return 'dist/src, not the bundle: dist/bundle/zform.cjs was made by an older build';
+  const cachedData = readTrustedCache(bundle, `${bundle}.cache`);
+  if (cachedData === undefined) return 'the bundle, without its code cache (none, not root\'s alone, or made from another bundle)';
+  const script = new vm.Script(source, { filename: bundle, cachedData });
+  return script.cachedDataRejected ? 'the bundle, its code cache rejected by V8 (another node or flags)' : 'the bundle with its code cache';
+}
+
+console.log(describe());
