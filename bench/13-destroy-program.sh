@@ -42,10 +42,11 @@ for ((j = 0; j < ${#args[@]}; j += 2)); do real[${args[j]}]=$(g "${args[j]}" 2>/
 result=$(zfs program -j -- bench13 "$prog" "${args[@]}")
 echo "| snapshot | what it is | \`zfs get guid\` | the program's tostring | outcome |"
 echo "|---|---|---:|---:|---|"
-what=([1]=plain [2]="held (\`keep\`)" [3]="a clone's origin" [5]="given a wrong GUID" [6]=missing [7]="a bookmark")
-k=0
+# what each item of args is, in its order
+what=(plain "held (\`keep\`)" "a clone's origin" "given a wrong GUID" missing "a bookmark")
+k=-1
 for item in $(echo "$result" | sed 's/^{"return":"//; s/"}$//' | tr ',' ' '); do
-  k=$((k + 1)); [ $k -eq 4 ] && k=5
+  k=$((k + 1))
   name=${item%%=*}; rest=${item#*=}
   echo "| \`$name\` | ${what[$k]} | ${real[$name]} | ${rest%%:*} | ${rest##*:} |"
 done
