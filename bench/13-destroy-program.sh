@@ -22,9 +22,10 @@ prog=$PWD/bench/lib/destroy-probe.lua
 truncate -s 2G /mnt/disk/bench13.img
 zpool create bench13 /mnt/disk/bench13.img
 trap 'zpool destroy bench13 2>/dev/null || true' EXIT
-g() { zfs get -H -p -o value guid "$1"; }
-# the GUID as the program's Lua prints it (int64)
-lua_guid() { echo $(( $(g "$1") )); } # bash arithmetic wraps at 2^64 as int64 does
+# name TAB guid of the snapshots and bookmarks below $1, one command (not one `zfs get` each: slow in the guest)
+guids() { zfs list -H -p -o name,guid -t snapshot,bookmark -r "$1"; }
+# a GUID as the program's Lua prints it (int64): bash arithmetic wraps at 2^64 as int64 does
+lua() { echo $(( $1 )); }
 ms() { echo $(( ($2 - $1) / 1000000 )); }
 
 echo "$(zfs version | head -1)"
@@ -34,13 +35,13 @@ for s in s1 s2 s3 s4 s5; do zfs snapshot bench13/a@$s; done
 zfs hold keep bench13/a@s2
 zfs clone bench13/a@s3 bench13/c
 zfs bookmark bench13/a@s4 bench13/a#b4
-args=(bench13/a@s1 "$(lua_guid bench13/a@s1)" bench13/a@s2 "$(lua_guid bench13/a@s2)" bench13/a@s3 "$(lua_guid bench13/a@s3)"
-  bench13/a@s5 "1" bench13/a@gone "1" bench13/a#b4 "1")
 declare -A real=()
-for ((j = 0; j < ${#args[@]}; j += 2)); do real[${args[j]}]=$(g "${args[j]}" 2>/dev/null || echo -); done
+while IFS=$'\t' read -r n v; do real[$n]=$v; done <<<"$(guids bench13/a)" # no <(...): the guest has no /dev/fd
+args=(bench13/a@s1 "$(lua "${real[bench13/a@s1]}")" bench13/a@s2 "$(lua "${real[bench13/a@s2]}")" bench13/a@s3 "$(lua "${real[bench13/a@s3]}")"
+  bench13/a@s5 "1" bench13/a@gone "1" bench13/a#b4 "1")
 # `--`: a negative GUID would otherwise be read as an option of zfs program
 result=$(zfs program -j -- bench13 "$prog" "${args[@]}")
-echo "| snapshot | what it is | \`zfs get guid\` | the program's tostring | outcome |"
+echo "| snapshot | what it is | GUID (\`zfs list\`) | the program's tostring | outcome |"
 echo "|---|---|---:|---:|---|"
 # what each item of args is, in its order
 what=(plain "held (\`keep\`)" "a clone's origin" "given a wrong GUID" missing "a bookmark")
@@ -48,7 +49,7 @@ k=-1
 for item in $(echo "$result" | sed 's/^{"return":"//; s/"}$//' | tr ',' ' '); do
   k=$((k + 1))
   name=${item%%=*}; rest=${item#*=}
-  echo "| \`$name\` | ${what[$k]} | ${real[$name]} | ${rest%%:*} | ${rest##*:} |"
+  echo "| \`$name\` | ${what[$k]} | ${real[$name]:--} | ${rest%%:*} | ${rest##*:} |"
 done
 echo "Left afterwards: $(zfs list -H -t snapshot,bookmark -o name -r bench13/a | tr '\n' ' ')"
 echo
@@ -59,7 +60,8 @@ t0=$(date +%s%N); for i in $(seq 1 "$FS"); do zfs destroy "bench13/f$i@r1"; done
 seq_ms=$(ms "$t0" "$t1")
 t0=$(date +%s%N); for i in $(seq 1 "$FS"); do echo "bench13/f$i@r2"; done | xargs -P 8 -n 1 zfs destroy; t1=$(date +%s%N)
 par_ms=$(ms "$t0" "$t1")
-args=(); for i in $(seq 1 "$FS"); do args+=("bench13/f$i@r3" "$(lua_guid "bench13/f$i@r3")"); done
+args=()
+while IFS=$'\t' read -r n v; do args+=("$n" "$(lua "$v")"); done <<<"$(guids bench13 | awk -F'\t' '$1 ~ /^bench13\/f[0-9]+@r3$/')"
 t0=$(date +%s%N); result=$(zfs program -j -- bench13 "$prog" "${args[@]}"); t1=$(date +%s%N)
 prog_ms=$(ms "$t0" "$t1")
 done_n=$(echo "$result" | tr ',' '\n' | grep -c ':0' || true)

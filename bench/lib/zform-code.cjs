@@ -22,11 +22,12 @@ function describe() {
   if (mtime('dist/bundle/zform.cjs') < mtime('dist/src/cli.js')) {
     return 'dist/src, not the bundle: dist/bundle/zform.cjs is missing or older than dist/src/cli.js (npm run build makes it again)';
   }
-  const { readTrustedCache, wrapBundle } = require(join(root, 'bin/load-bundle.cjs'));
-  const source = readFileSync(bundle, 'latin1');
+  const { computeCacheHeader, readTrustedCache, wrapBundle } = require(join(root, 'bin/load-bundle.cjs'));
+  const bytes = readFileSync(bundle);
+  const source = bytes.toString('latin1');
   const [head, tail] = wrapBundle('\0').split('\0');
   if (!source.startsWith(head) || !source.endsWith(tail)) return 'dist/src, not the bundle: dist/bundle/zform.cjs was made by an older build';
-  const cachedData = readTrustedCache(bundle, `${bundle}.cache`);
+  const cachedData = readTrustedCache(bundle, `${bundle}.cache`, computeCacheHeader(bundle, bytes)); // read once
   if (cachedData === undefined) return 'the bundle, without its code cache (none, not root\'s alone, or made from another bundle)';
   const script = new vm.Script(source, { filename: bundle, cachedData });
   return script.cachedDataRejected ? 'the bundle, its code cache rejected by V8 (another node or flags)' : 'the bundle with its code cache';
