@@ -170,10 +170,13 @@ export function describeTrustedWriters(uid: number): string {
   return uid === 0 ? 'root' : `root or uid ${uid}`;
 }
 
+/** What computeExposure reads of a file's stat (a remote host's, from `ls -ldn`, has no Stats). */
+export interface FileOwnership { uid: number; gid: number; mode: number; isDirectory(): boolean }
+
 /** Why someone other than root and `uid` can change a file or folder, from its stat, or null. A sticky folder
  *  (/tmp) lets others add names but not replace ours, whose owners are checked in turn. Group write is accepted for
  *  root's group only, whose members could become root anyway (sudo's rule for sudoers). */
-function exposure(what: string, st: Stats, uid: number): string | null {
+export function computeExposure(what: string, st: FileOwnership, uid: number): string | null {
   if (st.uid !== 0 && st.uid !== uid) return `${what} is owned by uid ${st.uid}`;
   const sticky = st.isDirectory() && (st.mode & 0o1000) !== 0;
   if (sticky) return null;
@@ -198,7 +201,7 @@ export async function computeWriteExposure(file: string, uid: number): Promise<s
     return null; // read just now: gone meanwhile, which the read that follows reports
   }
   if (!st.isFile()) return null;
-  const own = exposure(`the file ${real === path.resolve(file) ? '' : `${real} `}`.trimEnd(), st, uid);
+  const own = computeExposure(`the file ${real === path.resolve(file) ? '' : `${real} `}`.trimEnd(), st, uid);
   if (own !== null) return own;
   const folders = new Set<string>();
   for (const start of [path.dirname(path.resolve(file)), path.dirname(real)]) {
@@ -210,7 +213,7 @@ export async function computeWriteExposure(file: string, uid: number): Promise<s
   for (const dir of folders) {
     let ds: Stats;
     try { ds = await fs.stat(dir); } catch { continue; }
-    const why = exposure(`its folder ${dir}`, ds, uid);
+    const why = computeExposure(`its folder ${dir}`, ds, uid);
     if (why !== null) return why;
   }
   return null;

@@ -9,6 +9,7 @@
 import { STDERR_GRACE_MS, type CommandObserver, type Executor, type StderrFilter } from './exec.js';
 import { monotonicMs } from '../clock.js';
 import { computeWriteExposure, describeTrustedWriters } from '../fsafe.js';
+import { computeRemoteWriteExposure } from './remote-exposure.js';
 
 export interface HookRun {
   /** absolute path of the executable (no "=": it follows env's NAME=VALUE words) */
@@ -60,14 +61,18 @@ function tailFilter(): StderrFilter & { text(): string } {
 export async function runHookCommand(exec: Executor, run: HookRun, observer?: CommandObserver): Promise<HookResult> {
   const argv = computeHookArgv(run);
   const t0 = monotonicMs();
-  // A hook runs as the user running zform (root, from cron): an executable another user could change would run
-  // their code as that user. On this machine it is checked as the configuration is; a remote one is the remote
-  // admin's to keep.
+  // A hook runs as the user running zform (root, from cron), or over SSH as the user zform logs in as: an executable
+  // another user could change would run their code as that user. On this machine it is checked as the configuration
+  // is; on a remote host by the same rule, read with ls over the hook's own connection (remote-exposure.ts).
+  const refuse = (why: string): HookResult => ({ code: null, signal: null, timedOut: false, stdout: '', stderr: `not run: ${why}\n`, durationMs: monotonicMs() - t0 });
   const uid = process.getuid?.();
-  const exposed = exec.local && uid !== undefined ? await computeWriteExposure(run.path, uid) : null;
-  if (exposed !== null) {
-    const stderr = `not run: ${run.path}: ${exposed}; whoever can change it would run their code as this user: make it and its folders writable only by ${describeTrustedWriters(uid!)}\n`;
-    return { code: null, signal: null, timedOut: false, stdout: '', stderr, durationMs: monotonicMs() - t0 };
+  if (exec.local) {
+    const exposed = uid !== undefined ? await computeWriteExposure(run.path, uid) : null;
+    if (exposed !== null) return refuse(`${run.path}: ${exposed}; whoever can change it would run their code as this user: make it and its folders writable only by ${describeTrustedWriters(uid!)}`);
+  } else {
+    const remote = await computeRemoteWriteExposure(exec, run.path, observer);
+    if (remote.kind === 'exposed') return refuse(`${run.path} on ${exec.host}: ${remote.why}; whoever can change it would run their code there as the user zform logs in as: make it and its folders writable only by ${describeTrustedWriters(remote.uid)}`);
+    if (remote.kind === 'unknown') return refuse(`cannot check who can change ${run.path} on ${exec.host}: ${remote.why}`);
   }
   const errs = tailFilter();
   const p = exec.spawn(argv, { stdin: 'ignore', stderrFilter: errs, processGroup: true });

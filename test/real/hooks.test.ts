@@ -154,3 +154,22 @@ test('over SSH: a pre_snapshot hook past its timeout is killed on the remote hos
   const left = await sh(`ps -eo args= | grep -x 'sleep ${HANG_SLEEP}' || true`);
   assert.equal(left.trim(), '', 'the hook and the process it started are gone (process group killed)');
 });
+
+test('over SSH: a hook in a folder others may write is not run on the remote host (checked as the login user); no snapshot', { timeout: 900_000 }, async () => {
+  const login = await setupSshLogin('zformhooks');
+  const hosts = `hosts:\n  self:\n    ssh: { host: 127.0.0.1, port: 22, user: ${login.user}, identity_file: ${login.identityFile}, known_hosts: ${login.knownHosts}, connect_timeout: 120s }\n`;
+  mkdirSync(`${DIR}/shared`);
+  chmodSync(`${DIR}/shared`, 0o777);
+  const exposed = script('shared/pg-checkpoint', `touch ${DIR}/shared.ran`);
+  const cfg = z.config('exposed.yml', config(hosts, 'self', 'remote', `${T}/ssh`, exposed, '30s'));
+  await new Promise((r) => setTimeout(r, 1100));
+  await writeData([`${S}/db`, 32 * 1024], [`${S}/web`, 32 * 1024]);
+  await sh(`zpool sync ${S}`);
+  const before = (await readSnapshots(`${S}/db`)).length;
+  const r = await z.run(['apply', '-c', cfg, '--auto-approve']);
+  mark('apply over SSH with an exposed hook done');
+  assertExit(r, 1, 'apply');
+  assert.match(r.stdout, new RegExp(`pre_snapshot hook ${exposed} on self failed \\(failed: not run: ${exposed} on self: its folder ${DIR}/shared is writable by others \\(mode 0777\\);`), r.stdout);
+  assert.ok(!existsSync(`${DIR}/shared.ran`), 'the hook did not run');
+  assert.equal((await readSnapshots(`${S}/db`)).length, before, 'no snapshot of the hook\'s dataset');
+});

@@ -31,6 +31,9 @@ export interface FakeExecutorOptions {
 
 /** What a fake hook executable does when run (its environment given): its output and exit code; `hang`: it runs past
  *  any timeout, so `timeout` kills it (exit 124, as GNU timeout reports it). */
+/** A file's owner and mode as `ls -ldn` shows them. */
+export interface FakeFileMeta { uid: number; gid: number; mode: number; dir: boolean }
+
 export type FakeHookScript = (env: Record<string, string>) => { code?: number; stdout?: string; stderr?: string; hang?: boolean };
 
 /** Which commands an injected failure hits: a zfs subcommand ("receive", "get") or a test on its arguments. */
@@ -91,6 +94,10 @@ export class FakeExecutor implements Executor {
   private readonly programs: string[];
   private readonly injected: { match: FakeMatch; reply: Reply }[] = [];
   private readonly hookScripts = new Map<string, FakeHookScript>();
+  /** the owners and modes of hook executables and folders (setHook, setFolder) */
+  private readonly files = new Map<string, FakeFileMeta>();
+  /** the uid `id -u` prints: the user zform logs in as */
+  loginUid = 0;
   /** every hook run (`timeout -k K SECONDS env NAME=VALUE... PATH`), in order */
   readonly hookRuns: { path: string; env: Record<string, string>; timeoutSeconds: number }[] = [];
 
@@ -114,15 +121,49 @@ export class FakeExecutor implements Executor {
     return i < 0 ? undefined : this.injected.splice(i, 1)[0]!.reply;
   }
 
-  /** Installs an executable at `path` for hooks (src/zfs/hook.ts) to run. */
-  setHook(path: string, script: FakeHookScript): void {
+  /** Installs an executable at `path` for hooks (src/zfs/hook.ts) to run: owned by root, mode 0755 unless `file`
+   *  says otherwise (its folders are root's 0755 unless setFolder says otherwise). */
+  setHook(path: string, script: FakeHookScript, file: Partial<FakeFileMeta> = {}): void {
     this.hookScripts.set(path, script);
+    this.files.set(path, { uid: 0, gid: 0, mode: 0o755, dir: false, ...file });
+  }
+
+  /** A folder's owner and mode, as the remote hook check reads them (`ls -ldnL`). */
+  setFolder(path: string, meta: Partial<FakeFileMeta>): void {
+    this.files.set(path, { uid: 0, gid: 0, mode: 0o755, dir: true, ...meta });
+  }
+
+  /** The remote hook check's commands (src/zfs/remote-exposure.ts): `realpath FILE` (a hook installed here is its
+   *  own real path), `id -u` (loginUid) and `env LC_ALL=C ls -ldnL PATH...` (folders not set are root's 0755). */
+  private fileCommand(argv: string[], stdin: boolean): ExecProcess {
+    this.commandLog.push(argv);
+    const crash = this.enter(argv);
+    if (crash === undefined) return new FakeFrozenProcess();
+    const meta = (p: string): FakeFileMeta | undefined => this.files.get(p) ?? (this.hookScripts.has(p) ? undefined : { uid: 0, gid: 0, mode: 0o755, dir: true });
+    let reply: Reply;
+    if (argv[0] === 'realpath') {
+      const p = argv[1]!;
+      reply = this.files.has(p) && !this.files.get(p)!.dir ? { stdout: `${p}\n` } : { stderr: `realpath: ${p}: No such file or directory\n`, code: 1 };
+    } else if (argv[0] === 'id') {
+      reply = { stdout: `${this.loginUid}\n` };
+    } else {
+      const lines = argv.slice(4).map((p) => {
+        const m = meta(p)!;
+        const bits = (n: number, special: number, set: string, unset: string) =>
+          `${n & 4 ? 'r' : '-'}${n & 2 ? 'w' : '-'}${special ? (n & 1 ? set : unset) : n & 1 ? 'x' : '-'}`;
+        const mode = `${m.dir ? 'd' : '-'}${bits((m.mode >> 6) & 7, m.mode & 0o4000, 's', 'S')}${bits((m.mode >> 3) & 7, m.mode & 0o2000, 's', 'S')}${bits(m.mode & 7, m.mode & 0o1000, 't', 'T')}`;
+        return `${mode} 2 ${m.uid} ${m.gid} 4096 Dec  7 00:00 ${p}\n`;
+      });
+      reply = { stdout: lines.join('') };
+    }
+    return new FakeDoneProcess(reply, crash, stdin);
   }
 
   spawn(argv: string[], opts: ExecOptions = {}): ExecProcess {
     if (typeof opts.stdin === 'object' || opts.stdout === 'direct') throw new TypeError('FakeExecutor: no direct pipes');
     const stdin = opts.stdin === 'pipe';
     if (argv[0] === 'timeout') return this.hook(argv, stdin);
+    if (argv[0] === 'realpath' || (argv[0] === 'id' && argv[1] === '-u') || (argv[0] === 'env' && argv[1] === 'LC_ALL=C' && argv[2] === 'ls')) return this.fileCommand(argv, stdin);
     const z = argv.findIndex((a) => a === 'zfs');
     if (z < 0) return this.shell(argv, stdin);
     // `zfs ...`, or `sh -c SCRIPT sh zfs ...` (a pipeline around it: here the stream passes as it is)

@@ -144,10 +144,33 @@ test('a hook past its timeout is killed (timeout\'s exit 124) and counts as fail
   assert.ok(events.some((e) => e.type === 'hook_done' && !e.ok && e.end.startsWith('timed out')));
 });
 
-test('a missing hook executable fails like any other hook (exit 127)', async () => {
+test('a missing hook executable is not run and fails its hook, naming the file', async () => {
   const w = world(yaml(FREEZE));
   const r = await apply(w, await plan(w));
-  assert.match(r.snapshotFailures[0]!, /exit 127: env: '\/usr\/local\/bin\/freeze': No such file or directory/);
+  assert.match(r.snapshotFailures[0]!, /not run: cannot check who can change \/usr\/local\/bin\/freeze on local: realpath exited 1: realpath: \/usr\/local\/bin\/freeze: No such file or directory\): no snapshot of tank\/db \(err_is_fatal\)/);
+  assert.deepEqual(w.src.zfs.hookRuns, []);
+});
+
+test('a hook on a host reached over a connection (the fake\'s) that another user could change is not run: its dataset gets no snapshot (err_is_fatal)', async () => {
+  const w = world(yaml(FREEZE));
+  w.src.zfs.setHook('/usr/local/bin/freeze', () => ({}));
+  w.src.zfs.setFolder('/usr/local/bin', { gid: 50, mode: 0o775 });
+  const r = await apply(w, await plan(w));
+  assert.deepEqual(w.src.zfs.hookRuns, []);
+  assert.deepEqual(snapshotsOf(w.src, 'tank/db'), ['zform_a']);
+  assert.match(r.snapshotFailures[0]!, /not run: \/usr\/local\/bin\/freeze on local: its folder \/usr\/local\/bin is writable by its group, gid 50 \(mode 0775\); .* writable only by root\)/);
+
+  // the login user's own file runs (as for a local hook: root or that user)
+  const own = world(yaml(FREEZE));
+  own.src.zfs.loginUid = 1000;
+  own.src.zfs.setHook('/usr/local/bin/freeze', () => ({}), { uid: 1000, mode: 0o700 });
+  const r2 = await apply(own, await plan(own));
+  assert.deepEqual(r2.snapshotFailures, []);
+  assert.deepEqual(own.src.zfs.hookRuns.map((h) => h.env.ZFORM_HOOK_PHASE), ['pre_snapshot', 'post_snapshot']);
+  const other = world(yaml(FREEZE));
+  other.src.zfs.setHook('/usr/local/bin/freeze', () => ({}), { uid: 1000, mode: 0o700 });
+  const r3 = await apply(other, await plan(other));
+  assert.match(r3.snapshotFailures[0]!, /not run: \/usr\/local\/bin\/freeze on local: the file is owned by uid 1000;/);
 });
 
 test('replication.hooks run after replication on the local machine with the outcome; not when there is nothing to do', async () => {
