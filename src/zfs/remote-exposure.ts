@@ -4,8 +4,8 @@
 // where it links to, would run their code as that user on that host.
 //
 // Three plain commands, no shell, each argument quoted by the SSH executor: `realpath FILE` (GNU, BusyBox, FreeBSD),
-// `id -u`, and `env LC_ALL=C ls -ldnL FOLDERS... FILE`: POSIX ls, numeric owners, links followed, and the operands
-// in byte order (ls sorts them; LC_ALL=C makes that order the bytes'). Anything that cannot be read for certain (a
+// `id -u`, and `env LC_ALL=C ls -ldnL FOLDERS... FILE`: POSIX ls, numeric owners, links followed, each line matched
+// to its path by name (in whatever order that ls prints them). Anything that cannot be read for certain (a
 // command missing, a file that does not resolve, output of another shape) means "cannot check", and the hook is not
 // run: a check that gives way to odd output is no check.
 import path from 'node:path';
@@ -52,10 +52,6 @@ export function computeCheckedPaths(file: string, real: string): string[] {
   return [...out];
 }
 
-function byBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
-
 function firstLine(text: string): string {
   return text.trim().split('\n')[0] ?? '';
 }
@@ -77,17 +73,18 @@ export async function computeRemoteWriteExposure(exec: Executor, file: string, o
   if (!/^\d+\n$/.test(id.stdout)) return unknown(`id -u printed ${JSON.stringify(id.stdout.slice(0, 200))}`);
   const uid = Number(id.stdout.trim());
   const checked = computeCheckedPaths(file, real);
-  const lsArgv = ['env', 'LC_ALL=C', 'ls', '-ldnL', ...[...checked].sort(byBytes)];
+  const lsArgv = ['env', 'LC_ALL=C', 'ls', '-ldnL', ...checked];
   const ls = await runZfsResult(exec, lsArgv, { observer });
   if (ls.code !== 0) return failed(lsArgv.slice(2), ls);
   const lines = ls.stdout.split('\n');
   if (lines.pop() !== '' || lines.length !== checked.length) return unknown(`ls printed ${lines.length} lines for ${checked.length} paths`);
-  const sorted = lsArgv.slice(4);
+  // a line's path starts at its first " /": the columns before it (mode, links, owners, size, date) have no "/"
   const stat = new Map<string, FileOwnership & { type: string }>();
-  for (let i = 0; i < lines.length; i++) {
-    const st = parseLsLong(lines[i]!);
-    if (st === null || !lines[i]!.endsWith(` ${sorted[i]}`)) return unknown(`ls printed ${JSON.stringify(lines[i]!.slice(0, 200))} for ${sorted[i]}`);
-    stat.set(sorted[i]!, st);
+  for (const line of lines) {
+    const st = parseLsLong(line);
+    const name = line.slice(line.indexOf(' /') + 1);
+    if (st === null || !line.includes(' /') || !checked.includes(name) || stat.has(name)) return unknown(`ls printed ${JSON.stringify(line.slice(0, 200))}`);
+    stat.set(name, st);
   }
   const own = stat.get(real)!;
   // what is not a file (a folder) is not run as a program: the hook's run says so

@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SshExecutor } from '../../../src/zfs/ssh.js';
 import { runHookCommand } from '../../../src/zfs/hook.js';
-import { parseLsLong, computeCheckedPaths } from '../../../src/zfs/remote-exposure.js';
+import { parseLsLong, computeCheckedPaths, computeRemoteWriteExposure } from '../../../src/zfs/remote-exposure.js';
+import type { Executor } from '../../../src/zfs/exec.js';
+import { FakeDoneProcess, type Reply } from '../../support/fake-zfs/process.js';
 import { startSshd, type Sshd } from '../ssh/sshd.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zform-hook-remote-'));
@@ -96,4 +98,45 @@ test('ls -ldn lines: type, owner, group and mode bits, setuid, setgid and sticky
 test('the paths checked: the file, then every folder above where it is named and above where it really is', () => {
   assert.deepEqual(computeCheckedPaths('/usr/local/bin/x', '/opt/x/bin/x'), ['/opt/x/bin/x', '/usr/local/bin', '/usr/local', '/usr', '/', '/opt/x/bin', '/opt/x', '/opt']);
   assert.deepEqual(computeCheckedPaths('/a/../b/x', '/b/x'), ['/b/x', '/b', '/']);
+});
+
+/** A host whose realpath, id and ls print what `reply` says (the commands it was asked go to `asked`). */
+function scripted(reply: (argv: string[]) => Reply): Executor & { asked: string[][] } {
+  const asked: string[][] = [];
+  return { host: 'nas', asked, spawn: (argv) => { asked.push(argv); return new FakeDoneProcess(reply(argv), null, false); }, close: async () => {} };
+}
+
+const LS: Record<string, string> = {
+  '/': 'drwxr-xr-x 18 0 0 4096 Dec  7 00:00 /',
+  '/opt': 'drwxr-xr-x 3 0 0 4096 Dec  7 00:00 /opt',
+  '/opt/hooks': 'drwxrwxr-x 2 0 0 4096 Dec  7 00:00 /opt/hooks',
+  '/opt/hooks/my hook': '-rwxr-x--- 1 1001 0 100 Dec  7 00:00 /opt/hooks/my hook',
+};
+
+test('the remote check: ls lines read in any order, by the path after the columns; the login user and root\'s group may write', async () => {
+  const ex = scripted((argv) => argv[0] === 'realpath' ? { stdout: `${argv[1]}\n` } : argv[0] === 'id' ? { stdout: '1001\n' }
+    : { stdout: argv.slice(4).reverse().map((p) => `${LS[p]}\n`).join('') });
+  assert.deepEqual(await computeRemoteWriteExposure(ex, '/opt/hooks/my hook'), { kind: 'safe' });
+  assert.deepEqual(ex.asked, [['realpath', '/opt/hooks/my hook'], ['id', '-u'], ['env', 'LC_ALL=C', 'ls', '-ldnL', '/opt/hooks/my hook', '/opt/hooks', '/opt', '/']]);
+  const other = scripted((argv) => argv[0] === 'realpath' ? { stdout: `${argv[1]}\n` } : argv[0] === 'id' ? { stdout: '0\n' }
+    : { stdout: argv.slice(4).map((p) => `${LS[p]}\n`).join('') });
+  assert.deepEqual(await computeRemoteWriteExposure(other, '/opt/hooks/my hook'), { kind: 'exposed', why: 'the file is owned by uid 1001', uid: 0 });
+});
+
+test('the remote check: output it cannot read for certain, or a command that fails, is "cannot check" (the hook is not run)', async () => {
+  const check = (reply: (argv: string[]) => Reply) => computeRemoteWriteExposure(scripted(reply), '/opt/hooks/my hook');
+  const ok = (argv: string[]): Reply => argv[0] === 'realpath' ? { stdout: `${argv[1]}\n` } : argv[0] === 'id' ? { stdout: '1001\n' }
+    : { stdout: argv.slice(4).map((p) => `${LS[p]}\n`).join('') };
+  const cases: [string, (argv: string[]) => Reply, string][] = [
+    ['realpath missing', (a) => a[0] === 'realpath' ? { stderr: 'sh: 1: realpath: not found\n', code: 127 } : ok(a), 'realpath exited 127: sh: 1: realpath: not found'],
+    ['a relative real path', (a) => a[0] === 'realpath' ? { stdout: 'hooks/x\n' } : ok(a), 'realpath printed "hooks/x\\n"'],
+    ['a real path of two lines', (a) => a[0] === 'realpath' ? { stdout: '/a\n/b\n' } : ok(a), 'realpath printed "/a\\n/b\\n"'],
+    ['id not a number', (a) => a[0] === 'id' ? { stdout: 'root\n' } : ok(a), 'id -u printed "root\\n"'],
+    ['a line too many', (a) => a[0] === 'env' ? { stdout: `${ok(a).stdout}${LS['/']}\n` } : ok(a), 'ls printed 5 lines for 4 paths'],
+    ['a path twice', (a) => a[0] === 'env' ? { stdout: `${LS['/']}\n${ok(a).stdout!.split('\n').slice(1).join('\n')}` } : ok(a), `ls printed ${JSON.stringify(LS['/'])}`],
+    ['a path not asked', (a) => a[0] === 'env' ? { stdout: ok(a).stdout!.replace(' /opt\n', ' /other\n') } : ok(a), 'ls printed "drwxr-xr-x 3 0 0 4096 Dec  7 00:00 /other"'],
+    ['owner names, not numbers', (a) => a[0] === 'env' ? { stdout: ok(a).stdout!.replace('3 0 0 4096', '3 root root 4096') } : ok(a), 'ls printed "drwxr-xr-x 3 root root 4096 Dec  7 00:00 /opt"'],
+    ['ls failing', (a) => a[0] === 'env' ? { stderr: "ls: cannot access '/opt/hooks/my hook': Permission denied\n", code: 2 } : ok(a), "ls exited 2: ls: cannot access '/opt/hooks/my hook': Permission denied"],
+  ];
+  for (const [what, reply, why] of cases) assert.deepEqual(await check(reply), { kind: 'unknown', why }, what);
 });
