@@ -185,6 +185,27 @@ export function computeExposure(what: string, st: FileOwnership, uid: number): s
   return null;
 }
 
+/** What computeWriteExposure checks of `file` (absolute or from here) whose real path is `real`: the real file, then
+ *  every folder above where it is named and above where it really is, nearest first (any of them could replace it).
+ *  POSIX paths: a remote host's check (src/zfs/remote-exposure.ts) goes through the same list. */
+export function computeCheckedPaths(file: string, real: string): string[] {
+  const out = new Set<string>([real]);
+  for (const start of [path.posix.dirname(path.posix.resolve(file)), path.posix.dirname(real)]) {
+    for (let dir = start; ; dir = path.posix.dirname(dir)) {
+      out.add(dir);
+      if (path.posix.dirname(dir) === dir) break;
+    }
+  }
+  return [...out];
+}
+
+/** How a reason names one of computeCheckedPaths: "the file" (with its real path when a link led there) or "its
+ *  folder DIR". */
+export function describeChecked(file: string, real: string, checked: string): string {
+  if (checked !== real) return `its folder ${checked}`;
+  return real === path.posix.resolve(file) ? 'the file' : `the file ${real}`;
+}
+
 /**
  * Why a file zform trusts (its configuration, a known_hosts file) could be changed by a user other than root and
  * `uid` (the file, the file a link points at, or a folder above either, which could replace it), or null. Such a
@@ -201,19 +222,13 @@ export async function computeWriteExposure(file: string, uid: number): Promise<s
     return null; // read just now: gone meanwhile, which the read that follows reports
   }
   if (!st.isFile()) return null;
-  const own = computeExposure(`the file ${real === path.resolve(file) ? '' : `${real} `}`.trimEnd(), st, uid);
+  const [, ...folders] = computeCheckedPaths(file, real);
+  const own = computeExposure(describeChecked(file, real, real), st, uid);
   if (own !== null) return own;
-  const folders = new Set<string>();
-  for (const start of [path.dirname(path.resolve(file)), path.dirname(real)]) {
-    for (let dir = start; ; dir = path.dirname(dir)) {
-      folders.add(dir);
-      if (path.dirname(dir) === dir) break;
-    }
-  }
   for (const dir of folders) {
     let ds: Stats;
     try { ds = await fs.stat(dir); } catch { continue; }
-    const why = computeExposure(`its folder ${dir}`, ds, uid);
+    const why = computeExposure(describeChecked(file, real, dir), ds, uid);
     if (why !== null) return why;
   }
   return null;

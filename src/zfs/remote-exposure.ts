@@ -8,10 +8,9 @@
 // to its path by name (in whatever order that ls prints them). Anything that cannot be read for certain (a
 // command missing, a file that does not resolve, output of another shape) means "cannot check", and the hook is not
 // run: a check that gives way to odd output is no check.
-import path from 'node:path';
 import type { CommandObserver, Executor } from './exec.js';
 import { runZfsResult } from './run.js';
-import { computeExposure, type FileOwnership } from '../fsafe.js';
+import { computeCheckedPaths, computeExposure, describeChecked, type FileOwnership } from '../fsafe.js';
 
 export type RemoteExposure =
   /** only root and the login user can change it */
@@ -38,18 +37,6 @@ export function parseLsLong(line: string): (FileOwnership & { type: string }) | 
     if (x === 't' || x === 'T') mode |= 0o1000;
   }
   return { type, uid: Number(f[2]), gid: Number(f[3]), mode, isDirectory: () => type === 'd' };
-}
-
-/** The file, then the folders above it and above its real path, nearest first (the order of the local check). */
-export function computeCheckedPaths(file: string, real: string): string[] {
-  const out = new Set<string>([real]);
-  for (const start of [path.posix.dirname(path.posix.resolve(file)), path.posix.dirname(real)]) {
-    for (let dir = start; ; dir = path.posix.dirname(dir)) {
-      out.add(dir);
-      if (path.posix.dirname(dir) === dir) break;
-    }
-  }
-  return [...out];
 }
 
 function firstLine(text: string): string {
@@ -82,17 +69,16 @@ export async function computeRemoteWriteExposure(exec: Executor, file: string, o
   const stat = new Map<string, FileOwnership & { type: string }>();
   for (const line of lines) {
     const st = parseLsLong(line);
-    const name = line.slice(line.indexOf(' /') + 1);
-    if (st === null || !line.includes(' /') || !checked.includes(name) || stat.has(name)) return unknown(`ls printed ${JSON.stringify(line.slice(0, 200))}`);
+    const at = line.indexOf(' /');
+    const name = line.slice(at + 1);
+    if (st === null || at < 0 || !checked.includes(name) || stat.has(name)) return unknown(`ls printed ${JSON.stringify(line.slice(0, 200))}`);
     stat.set(name, st);
   }
   const own = stat.get(real)!;
   // what is not a file (a folder) is not run as a program: the hook's run says so
   if (own.type !== '-') return { kind: 'safe' };
   for (const p of checked) {
-    const st = stat.get(p)!;
-    const what = p === real ? `the file ${real === path.posix.resolve(file) ? '' : `${real} `}`.trimEnd() : `its folder ${p}`;
-    const why = computeExposure(what, st, uid);
+    const why = computeExposure(describeChecked(file, real, p), stat.get(p)!, uid);
     if (why !== null) return { kind: 'exposed', why, uid };
   }
   return { kind: 'safe' };

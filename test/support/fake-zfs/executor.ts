@@ -29,10 +29,11 @@ export interface FakeExecutorOptions {
   state?: FakeState;
 }
 
-/** What a fake hook executable does when run (its environment given): its output and exit code; `hang`: it runs past
- *  any timeout, so `timeout` kills it (exit 124, as GNU timeout reports it). */
 /** A file's owner and mode as `ls -ldn` shows them. */
 export interface FakeFileMeta { uid: number; gid: number; mode: number; dir: boolean }
+
+/** What a fake hook executable does when run (its environment given): its output and exit code; `hang`: it runs past
+ *  any timeout, so `timeout` kills it (exit 124, as GNU timeout reports it). */
 
 export type FakeHookScript = (env: Record<string, string>) => { code?: number; stdout?: string; stderr?: string; hang?: boolean };
 
@@ -139,7 +140,7 @@ export class FakeExecutor implements Executor {
     this.commandLog.push(argv);
     const crash = this.enter(argv);
     if (crash === undefined) return new FakeFrozenProcess();
-    const meta = (p: string): FakeFileMeta | undefined => this.files.get(p) ?? (this.hookScripts.has(p) ? undefined : { uid: 0, gid: 0, mode: 0o755, dir: true });
+    const meta = (p: string): FakeFileMeta => this.files.get(p) ?? { uid: 0, gid: 0, mode: 0o755, dir: true };
     let reply: Reply;
     if (argv[0] === 'realpath') {
       const p = argv[1]!;
@@ -148,7 +149,7 @@ export class FakeExecutor implements Executor {
       reply = { stdout: `${this.loginUid}\n` };
     } else {
       const lines = argv.slice(4).map((p) => {
-        const m = meta(p)!;
+        const m = meta(p);
         const bits = (n: number, special: number, set: string, unset: string) =>
           `${n & 4 ? 'r' : '-'}${n & 2 ? 'w' : '-'}${special ? (n & 1 ? set : unset) : n & 1 ? 'x' : '-'}`;
         const mode = `${m.dir ? 'd' : '-'}${bits((m.mode >> 6) & 7, m.mode & 0o4000, 's', 'S')}${bits((m.mode >> 3) & 7, m.mode & 0o2000, 's', 'S')}${bits(m.mode & 7, m.mode & 0o1000, 't', 'T')}`;
