@@ -6,8 +6,11 @@
 // touched twice: a chunk is filled once, never grown or copied (on the benchmark machine, fresh memory costs about
 // 3 ms per MiB in page faults: bench/01 prints it); a table of several listings (the slices listed at once) keeps
 // their segments as they are. A dataset's records are made when the planner asks for that dataset, and die young.
-// For the same reason a row is narrow, 42 bytes: a GUID is its decimal digits two to a byte; creation and written
-// are 32 bits, a value that does not fit (written past 4 GiB, a time past 2106) kept in its chunk's `wide` map.
+// For the same reason a row is narrow, 38 bytes: a GUID is its decimal digits two to a byte; createtxg, creation
+// and written are 32 bits, a value that does not fit (written past 4 GiB, a time past 2106, a txg past 2^32) kept in
+// its chunk's `wide` map. A 32-bit column also makes a record's value a small integer where it fits, not a boxed
+// double: a createtxg read from a Float64Array was a heap number in every record (16 bytes each, two million of
+// them in a plan at 10,000 x 100).
 import type { Listing, VersionRecord } from './types.js';
 
 const SNAPSHOT = 1;
@@ -41,7 +44,7 @@ export function computeSortedVersions(versions: VersionRecord[]): VersionRecord[
   return out;
 }
 
-/** Rows per chunk: a chunk is one ArrayBuffer of CHUNK_ROWS * 42 bytes (336 KiB). */
+/** Rows per chunk: a chunk is one ArrayBuffer of CHUNK_ROWS * 38 bytes (304 KiB). */
 const CHUNK_BITS = 13;
 const CHUNK_ROWS = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_ROWS - 1;
@@ -54,11 +57,12 @@ const WIDE = 0xffffffff;
 /** Where a column's wide values are in `wide`: at base + row. */
 const CREATION = 0;
 const WRITTEN = CHUNK_ROWS;
+const CREATETXG = 2 * CHUNK_ROWS;
 
 /** One chunk's columns, views of one buffer. A GUID (uint64) is its decimal digits, two to a byte (the first in the
  *  high half), GUID_BYTES per row, and their count: a record's GUID string is one decode of them. */
 class Chunk {
-  readonly createtxgs: Float64Array;
+  readonly createtxgs: Uint32Array;
   readonly creations: Uint32Array;
   readonly writtens: Uint32Array;
   readonly guids: Uint8Array;
@@ -69,22 +73,33 @@ class Chunk {
   readonly kinds: Uint8Array;
   /** numclones, at most 65535 (only whether it is 0 matters to the planner) */
   readonly clones: Uint16Array;
-  /** the creations and writtens at WIDE, by CREATION or WRITTEN + row (null until one is) */
+  /** the createtxgs, creations and writtens at WIDE, by CREATETXG, CREATION or WRITTEN + row (null until one is) */
   wide: Map<number, number> | null = null;
 
   constructor() {
     const n = CHUNK_ROWS;
-    const buffer = new ArrayBuffer(n * (8 + 5 * 4 + GUID_BYTES + 2 + 2));
-    this.createtxgs = new Float64Array(buffer, 0, n);
-    this.creations = new Uint32Array(buffer, 8 * n, n);
-    this.writtens = new Uint32Array(buffer, 12 * n, n);
-    this.datasetIds = new Int32Array(buffer, 16 * n, n);
-    this.nameIds = new Int32Array(buffer, 20 * n, n);
-    this.userrefs = new Uint32Array(buffer, 24 * n, n);
-    this.guids = new Uint8Array(buffer, 28 * n, GUID_BYTES * n);
-    this.guidLengths = new Uint8Array(buffer, (28 + GUID_BYTES) * n, n);
-    this.kinds = new Uint8Array(buffer, (29 + GUID_BYTES) * n, n);
-    this.clones = new Uint16Array(buffer, (30 + GUID_BYTES) * n, n);
+    const buffer = new ArrayBuffer(n * (6 * 4 + GUID_BYTES + 2 + 2));
+    this.createtxgs = new Uint32Array(buffer, 0, n);
+    this.creations = new Uint32Array(buffer, 4 * n, n);
+    this.writtens = new Uint32Array(buffer, 8 * n, n);
+    this.datasetIds = new Int32Array(buffer, 12 * n, n);
+    this.nameIds = new Int32Array(buffer, 16 * n, n);
+    this.userrefs = new Uint32Array(buffer, 20 * n, n);
+    this.guids = new Uint8Array(buffer, 24 * n, GUID_BYTES * n);
+    this.guidLengths = new Uint8Array(buffer, (24 + GUID_BYTES) * n, n);
+    this.kinds = new Uint8Array(buffer, (25 + GUID_BYTES) * n, n);
+    this.clones = new Uint16Array(buffer, (26 + GUID_BYTES) * n, n);
+  }
+
+  createtxg(r: number): number {
+    const x = this.createtxgs[r]!;
+    return x !== WIDE ? x : this.wide!.get(CREATETXG + r)!;
+  }
+
+  /** Row r's createtxg: in 32 bits where it fits, else in `wide` (as setCreationWritten). */
+  setCreatetxg(r: number, createtxg: number): void {
+    if (createtxg >>> 0 === createtxg && createtxg !== WIDE) this.createtxgs[r] = createtxg;
+    else { this.createtxgs[r] = WIDE; (this.wide ??= new Map()).set(CREATETXG + r, createtxg); }
   }
 
   creation(r: number): number {
@@ -112,12 +127,15 @@ class Chunk {
     const bytes = this.guids;
     const at = r * GUID_BYTES;
     // most GUIDs (random uint64) have 19 or 20 digits: one call with the digits as arguments makes the string in
-    // about half the time of a decode of them from a buffer (2 million GUIDs: ~70 ms against ~150 ms)
+    // about half the time of a decode of them from a buffer (2 million GUIDs: ~70 ms against ~150 ms); a 20-digit
+    // one in one call too, not 19 digits and one more (a concatenation of them is a second object, flattened into a
+    // third when the string is hashed or compared)
     if (len >= 19) {
       const h = (k: number) => 48 + (bytes[at + k]! >>> 4);
       const l = (k: number) => 48 + (bytes[at + k]! & 15);
-      const s = String.fromCharCode(h(0), l(0), h(1), l(1), h(2), l(2), h(3), l(3), h(4), l(4), h(5), l(5), h(6), l(6), h(7), l(7), h(8), l(8), h(9));
-      return len === 19 ? s : s + String.fromCharCode(l(9));
+      return len === 19
+        ? String.fromCharCode(h(0), l(0), h(1), l(1), h(2), l(2), h(3), l(3), h(4), l(4), h(5), l(5), h(6), l(6), h(7), l(7), h(8), l(8), h(9))
+        : String.fromCharCode(h(0), l(0), h(1), l(1), h(2), l(2), h(3), l(3), h(4), l(4), h(5), l(5), h(6), l(6), h(7), l(7), h(8), l(8), h(9), l(9));
     }
     for (let k = 0; k < len; k += 2) {
       const b = bytes[at + (k >>> 1)]!;
@@ -131,9 +149,9 @@ class Chunk {
 /** A GUID's digits as they are decoded. */
 const DIGITS = Buffer.alloc(GUID_BYTES * 2);
 
-/** The columns a row is moved by as they are (sortRange, swap); creation and written move through
- *  setCreationWritten. */
-const NUMERIC: readonly (keyof Chunk)[] = ['createtxgs', 'guidLengths', 'datasetIds', 'nameIds', 'userrefs', 'kinds', 'clones'];
+/** The columns a row is moved by as they are (sortRange, swap); createtxg, creation and written move through
+ *  setCreatetxg and setCreationWritten. */
+const NUMERIC: readonly ('guidLengths' | 'datasetIds' | 'nameIds' | 'userrefs' | 'kinds' | 'clones')[] = ['guidLengths', 'datasetIds', 'nameIds', 'userrefs', 'kinds', 'clones'];
 
 /** The rows of one listing (one parser's, or records'), in chunks; ids of datasets and names index its own lists. */
 export class Segment {
@@ -168,7 +186,7 @@ export class Segment {
     return {
       kind: c.kinds[r] === SNAPSHOT ? 'snapshot' : 'bookmark', dataset: this.datasetNames[c.datasetIds[r]!]!, name: this.names[c.nameIds[r]!]!,
       guid: this.guidStrings !== null ? this.guidStrings[i]! : c.guid(r),
-      createtxg: c.createtxgs[r]!, creation: c.creation(r), userrefs: c.userrefs[r]!, written: c.written(r), clones: c.clones[r]!,
+      createtxg: c.createtxg(r), creation: c.creation(r), userrefs: c.userrefs[r]!, written: c.written(r), clones: c.clones[r]!,
     };
   }
 
@@ -284,7 +302,7 @@ export class VersionTableBuilder extends Segment {
     const ra = i & CHUNK_MASK;
     const b = this.chunks[j >>> CHUNK_BITS]!;
     const rb = j & CHUNK_MASK;
-    const t = a.createtxgs[ra]! - b.createtxgs[rb]!;
+    const t = a.createtxg(ra) - b.createtxg(rb);
     if (t !== 0) return t;
     const ka = a.kinds[ra]!;
     const kb = b.kinds[rb]!;
@@ -320,16 +338,21 @@ export class VersionTableBuilder extends Segment {
     }
     const order = Array.from({ length: to - from }, (_, k) => from + k).sort((a, b) => this.compareInDataset(a, b) || a - b);
     for (const key of NUMERIC) {
-      const values = order.map((k) => (this.chunks[k >>> CHUNK_BITS]![key] as Float64Array)[k & CHUNK_MASK]!);
+      const values = order.map((k) => (this.chunks[k >>> CHUNK_BITS]![key] as Uint32Array)[k & CHUNK_MASK]!);
       for (let at = 0; at < values.length; at++) {
         const i = from + at;
-        (this.chunks[i >>> CHUNK_BITS]![key] as Float64Array)[i & CHUNK_MASK] = values[at]!;
+        (this.chunks[i >>> CHUNK_BITS]![key] as Uint32Array)[i & CHUNK_MASK] = values[at]!;
       }
     }
-    const times = order.map((k) => [this.chunks[k >>> CHUNK_BITS]!.creation(k & CHUNK_MASK), this.chunks[k >>> CHUNK_BITS]!.written(k & CHUNK_MASK)] as const);
+    const times = order.map((k) => {
+      const c = this.chunks[k >>> CHUNK_BITS]!;
+      return [c.createtxg(k & CHUNK_MASK), c.creation(k & CHUNK_MASK), c.written(k & CHUNK_MASK)] as const;
+    });
     for (let at = 0; at < times.length; at++) {
       const i = from + at;
-      this.chunks[i >>> CHUNK_BITS]!.setCreationWritten(i & CHUNK_MASK, times[at]![0], times[at]![1]);
+      const c = this.chunks[i >>> CHUNK_BITS]!;
+      c.setCreatetxg(i & CHUNK_MASK, times[at]![0]);
+      c.setCreationWritten(i & CHUNK_MASK, times[at]![1], times[at]![2]);
     }
     if (this.guidStrings === null) {
       // the run's digits copied once, then put back in the new order
@@ -354,15 +377,18 @@ export class VersionTableBuilder extends Segment {
     const b = this.chunks[j >>> CHUNK_BITS]!;
     const rb = j & CHUNK_MASK;
     for (const key of NUMERIC) {
-      const x = a[key] as Float64Array;
-      const y = b[key] as Float64Array;
+      const x = a[key] as Uint32Array;
+      const y = b[key] as Uint32Array;
       const t = x[ra]!;
       x[ra] = y[rb]!;
       y[rb] = t;
     }
+    const createtxg = a.createtxg(ra);
     const creation = a.creation(ra);
     const written = a.written(ra);
+    a.setCreatetxg(ra, b.createtxg(rb));
     a.setCreationWritten(ra, b.creation(rb), b.written(rb));
+    b.setCreatetxg(rb, createtxg);
     b.setCreationWritten(rb, creation, written);
     if (this.guidStrings !== null) {
       const t = this.guidStrings[i]!;
@@ -388,7 +414,7 @@ function fill(c: Chunk, r: number, snapshot: boolean, dataset: number, name: num
   c.kinds[r] = snapshot ? SNAPSHOT : BOOKMARK;
   c.datasetIds[r] = dataset;
   c.nameIds[r] = name;
-  c.createtxgs[r] = createtxg;
+  c.setCreatetxg(r, createtxg);
   c.setCreationWritten(r, creation, written);
   c.userrefs[r] = userrefs;
   c.clones[r] = Math.min(clones, 0xffff);

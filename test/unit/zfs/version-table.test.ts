@@ -65,13 +65,15 @@ test('VersionTableBuilder: a dataset of more rows than a chunk holds, its bookma
   }
 });
 
-test('VersionTableBuilder: a GUID of any length 1 to 20 digits, and creation and written past 32 bits, kept exactly through both sorts', () => {
+test('VersionTableBuilder: a GUID of any length 1 to 20 digits, and createtxg, creation and written past 32 bits, kept exactly through both sorts', () => {
   // digits two to a byte, an odd count too; creation and written in 32 bits where they fit, any other number beside
   let seed = 7;
   const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const digits = (n: number) => (n === 1 ? String(Math.floor(random() * 10)) : String(1 + Math.floor(random() * 9)) + Array.from({ length: n - 1 }, () => Math.floor(random() * 10)).join(''));
   const odd = [2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, 0, 2 ** 32 - 2, 1.5, -1];
-  const rows = Array.from({ length: 60 }, (_, i) => v('p/a', 'snapshot', `s${String(i).padStart(2, '0')}`, 1000 - i, {
+  // descending: the widest txgs first, 32 bits' last values among them (2^32 - 1 is the column's mark for "in wide")
+  const txgs = [2 ** 53 - 1, 2 ** 40, 2 ** 32, 2 ** 32 - 1, 2 ** 32 - 2, 2 ** 31, 2 ** 31 - 1];
+  const rows = Array.from({ length: 60 }, (_, i) => v('p/a', 'snapshot', `s${String(i).padStart(2, '0')}`, txgs[i] ?? 1000 - i, {
     guid: i === 0 ? '18446744073709551615' : i === 1 ? '0' : digits(1 + (i % 20)),
     creation: odd[i % odd.length]!, written: odd[(i + 3) % odd.length]!,
   }));
@@ -86,10 +88,12 @@ test('VersionTableBuilder: a GUID of any length 1 to 20 digits, and creation and
     assert.deepEqual(few.finish().records(), rows.slice(0, 12).reverse(), `swapped ${strings ? 'strings' : 'digits'}`);
   }
   // across a chunk's border: the wide values move with their rows
-  const border = [...Array.from({ length: 8191 }, (_, i) => v('p/b', 'snapshot', `t${i}`, 10 + i)), v('p/b', 'snapshot', 'late', 5, { creation: 2 ** 40, written: 2 ** 45, guid: '12345678901234567890' })];
-  const b = build(border, false);
-  b.sortRun(0, 8191, 8192);
-  assert.deepEqual(b.finish().records(), [border[8191], ...border.slice(0, 8191)]);
+  for (const base of [10, 2 ** 33]) {
+    const border = [...Array.from({ length: 8191 }, (_, i) => v('p/b', 'snapshot', `t${i}`, base + i)), v('p/b', 'snapshot', 'late', base - 5, { creation: 2 ** 40, written: 2 ** 45, guid: '12345678901234567890' })];
+    const b = build(border, false);
+    b.sortRun(0, 8191, 8192);
+    assert.deepEqual(b.finish().records(), [border[8191], ...border.slice(0, 8191)], `txgs from ${base}`);
+  }
 });
 
 test('VersionTable.concat: the tables one after another; withDatasets renames without changing the original', () => {
