@@ -214,10 +214,18 @@ export function evaluateKeepRules(rules: PruneRule[], candidates: readonly Prune
       if (!child) node.next.set(why, (child = { next: new Map(), text: undefined }));
       node = child;
     }
-    node.text ??= rules.map((_, j) => scratch[j]!.out[k]!).join('; ');
+    node.text ??= joinReasons(rules.length, k);
     result.set(candidates[k]!, node.text);
   }
   return result;
+}
+
+/** Every rule's reason at candidate k, joined. A function of its own: a closure over the loop's `k` made every turn of
+ *  that loop allocate a context for it (about a tenth of what planning allocated at 10,000 x 100, bench/01). */
+function joinReasons(rules: number, k: number): string {
+  const reasons: string[] = [];
+  for (let j = 0; j < rules; j++) reasons.push(scratch[j]!.out[k]!);
+  return reasons.join('; ');
 }
 
 /**
