@@ -8,7 +8,7 @@ import type { ListingIndex } from './listing-index.js';
 import type { DueSnapshot } from './snapshots.js';
 import { refOf } from './listing-index.js';
 import { computeResumeCheck, type ResumeCheck } from './resume.js';
-import { computeSteps, estimateBytes, type Step, type TimelineEntry } from './steps.js';
+import { computeSteps, estimateBytes, timelineIndex, type Step, type Timeline, type TimelineEntry } from './steps.js';
 import { createAbstractionTracker, type AbstractionTracker } from './protection.js';
 import { computeIncrementalPath, incrementalBase, newestCommonSnapshot, type IncrementalConflict } from './incremental-path.js';
 import { makeLastReceivedHoldTag } from '../zfs/names.js';
@@ -62,7 +62,7 @@ interface ChainContext {
   flags: SendFlags;
   sourceEncrypted: boolean;
   /** every source snapshot and bookmark in createtxg order, then the snapshot this plan takes */
-  timeline: TimelineEntry[];
+  timeline: Timeline;
   sourceVersions: readonly VersionRecord[];
   targetVersions: readonly VersionRecord[];
   targetSnapshots: VersionRecord[];
@@ -132,11 +132,12 @@ function chainContext(input: DatasetChainInput): ChainContext {
   const { job, source, target, targetName: T } = input;
   const S = source.name;
   const sourceVersions = input.sourceIndex.versions(S);
-  const timeline: TimelineEntry[] = sourceVersions.map((v) => new ListedEntry(v, input.replicable));
+  let planned: TimelineEntry | null = null;
   if (input.planned) {
     const { ref, written } = input.planned;
-    timeline.push({ kind: ref.kind, name: ref.name, guid: ref.guid, ref, written, replicable: input.replicable(ref.name) });
+    planned = { kind: ref.kind, name: ref.name, guid: ref.guid, ref, written, replicable: input.replicable(ref.name) };
   }
+  const timeline = new SourceTimeline(sourceVersions, planned, input.replicable);
   const targetVersions = target ? input.targetIndex.versions(T) : [];
   const targetSnapshots = targetVersions.filter((v) => v.kind === 'snapshot');
   const tracker = createAbstractionTracker({
@@ -150,6 +151,26 @@ function chainContext(input: DatasetChainInput): ChainContext {
     sourceVersions, targetVersions, targetSnapshots, tracker,
     diag: (severity, summary, detail, conflict) => ({ severity, summary, detail, job: job.name, dataset: S, ...(conflict ? { conflict } : {}) }),
   };
+}
+
+/** The source's listed versions, then the snapshot this plan takes (if any), as a Timeline: entries made when read. */
+class SourceTimeline implements Timeline {
+  readonly length: number;
+  private readonly made: (TimelineEntry | undefined)[] = [];
+  constructor(private readonly listed: readonly VersionRecord[], private readonly planned: TimelineEntry | null, private readonly isReplicable: (snapshotName: string) => boolean) {
+    this.length = listed.length + (planned ? 1 : 0);
+  }
+  kind(i: number): VersionRef['kind'] { return i < this.listed.length ? this.listed[i]!.kind : this.planned!.kind; }
+  name(i: number): string { return i < this.listed.length ? this.listed[i]!.name : this.planned!.name; }
+  written(i: number): number {
+    if (i >= this.listed.length) return this.planned!.written;
+    const v = this.listed[i]!;
+    return v.kind === 'snapshot' ? v.written : 0;
+  }
+  entry(i: number): TimelineEntry {
+    if (i >= this.listed.length) return this.planned!;
+    return (this.made[i] ??= new ListedEntry(this.listed[i]!, this.isReplicable));
+  }
 }
 
 /**
@@ -196,9 +217,14 @@ function sourceProblem(ctx: ChainContext): Diagnostic | null {
 }
 
 /** Replicable timeline entries after `ref` (a later version with the same GUID is the same data), or all. */
-function replicableAfter(timeline: TimelineEntry[], ref: VersionRef | null): TimelineEntry[] {
-  const start = ref === null ? -1 : timeline.findIndex((e) => e.kind === ref.kind && e.name === ref.name);
-  return timeline.slice(start + 1).filter((e) => e.replicable && (ref === null || e.guid === null || e.guid !== ref.guid));
+function replicableAfter(timeline: Timeline, ref: VersionRef | null): TimelineEntry[] {
+  const start = ref === null ? -1 : timelineIndex(timeline, ref.kind, ref.name);
+  const out: TimelineEntry[] = [];
+  for (let i = start + 1; i < timeline.length; i++) {
+    const e = timeline.entry(i);
+    if (e.replicable && (ref === null || e.guid === null || e.guid !== ref.guid)) out.push(e);
+  }
+  return out;
 }
 
 /**
@@ -456,7 +482,7 @@ function stepActions(ctx: ChainContext, steps: Step[], force: boolean): Action[]
   ]);
 }
 
-function newestSnapshotRef(timeline: TimelineEntry[]): VersionRef | null {
-  for (let i = timeline.length - 1; i >= 0; i--) if (timeline[i]!.kind === 'snapshot') return timeline[i]!.ref;
+function newestSnapshotRef(timeline: Timeline): VersionRef | null {
+  for (let i = timeline.length - 1; i >= 0; i--) if (timeline.kind(i) === 'snapshot') return timeline.entry(i).ref;
   return null;
 }

@@ -16,6 +16,27 @@ export interface TimelineEntry {
   readonly replicable: boolean;
 }
 
+/**
+ * A dataset's timeline: its source versions in createtxg order, then the snapshot this plan takes, read by position.
+ * An entry is made only where one is read (and then kept: the same entry on every read): a chain that continues an
+ * incremental reads the last few of a side's versions, and at scale an entry for every version was ~8 % of what
+ * planning allocated (10,000 x 100, bench/01). Kind, name and written are read without one.
+ */
+export interface Timeline {
+  readonly length: number;
+  kind(i: number): VersionRef['kind'];
+  name(i: number): string;
+  /** the entry's `written` */
+  written(i: number): number;
+  entry(i: number): TimelineEntry;
+}
+
+/** The position of the first version of this kind and name, or -1. */
+export function timelineIndex(timeline: Timeline, kind: VersionRef['kind'], name: string): number {
+  for (let i = 0; i < timeline.length; i++) if (timeline.name(i) === name && timeline.kind(i) === kind) return i;
+  return -1;
+}
+
 export interface Step {
   mode: 'full' | 'incremental' | 'resume';
   from: VersionRef | null;
@@ -29,9 +50,9 @@ export interface Step {
   reason: string;
 }
 
-function at(timeline: TimelineEntry[], ref: VersionRef): number {
+function at(timeline: Timeline, ref: VersionRef): number {
   // the first of the same kind and name (no key strings: this runs per step over the whole timeline)
-  const i = timeline.findIndex((e) => e.name === ref.name && e.kind === ref.kind);
+  const i = timelineIndex(timeline, ref.kind, ref.name);
   if (i < 0) throw new ZformError('internal', `${ref.dataset}@${ref.name} is not in the planning timeline`);
   return i;
 }
@@ -40,21 +61,25 @@ function at(timeline: TimelineEntry[], ref: VersionRef): number {
  * Estimated stream size without asking ZFS: the `written` of every source snapshot after `from` up to
  * and including `to` (from null: every snapshot up to `to`). An estimate, not `zfs send -nvP`.
  */
-export function estimateBytes(timeline: TimelineEntry[], from: VersionRef | null, to: VersionRef): number {
+export function estimateBytes(timeline: Timeline, from: VersionRef | null, to: VersionRef): number {
   const start = from ? at(timeline, from) : -1;
   const end = at(timeline, to);
   let sum = 0;
-  for (let i = start + 1; i <= end; i++) if (timeline[i]!.kind === 'snapshot') sum += timeline[i]!.written;
+  for (let i = start + 1; i <= end; i++) if (timeline.kind(i) === 'snapshot') sum += timeline.written(i);
   return sum;
 }
 
 /** Source snapshots strictly between a and b that replication.snapshots excludes. */
-function excludedBetween(timeline: TimelineEntry[], a: VersionRef, b: VersionRef): VersionRef[] {
-  return timeline.slice(at(timeline, a) + 1, at(timeline, b)).filter((e) => e.kind === 'snapshot' && !e.replicable).map((e) => e.ref);
+function excludedBetween(timeline: Timeline, a: VersionRef, b: VersionRef): VersionRef[] {
+  const out: VersionRef[] = [];
+  for (let i = at(timeline, a) + 1, end = at(timeline, b); i < end; i++) {
+    if (timeline.kind(i) === 'snapshot' && !timeline.entry(i).replicable) out.push(timeline.entry(i).ref);
+  }
+  return out;
 }
 
 export interface StepInput {
-  timeline: TimelineEntry[];
+  timeline: Timeline;
   /** the base the target has; null: the first target is sent full */
   start: VersionRef | null;
   /** the snapshots to deliver, oldest first, all after `start` */
