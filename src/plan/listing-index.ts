@@ -83,8 +83,8 @@ function buildIndex(listing: Listing): ListingIndex {
   const runNext: number[] = [];
   const runLast = new Map<string, number>();
   for (const segment of versionTable(listing).segments) {
-    for (let from = 0, i = 1; from < segment.length; i++) {
-      if (i < segment.length && segment.datasetId(i) === segment.datasetId(from)) continue;
+    for (let from = 0, i = 0; from < segment.length; from = i) {
+      i = segment.runEnd(from);
       const dataset = segment.dataset(from);
       const r = runSegment.length;
       runSegment.push(segment);
@@ -95,7 +95,6 @@ function buildIndex(listing: Listing): ListingIndex {
       if (last === undefined) first.set(dataset, r);
       else runNext[last] = r;
       runLast.set(dataset, r);
-      from = i;
     }
   }
   runLast.clear();

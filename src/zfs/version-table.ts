@@ -175,6 +175,21 @@ export class Segment {
   name(i: number): string {
     return this.names[this.chunks[i >>> CHUNK_BITS]!.nameIds[i & CHUNK_MASK]!]!;
   }
+  /** Where the run of rows with row `from`'s dataset id ends (the first row after it, or the length): one scan of the
+   *  id column, not two look-ups per row (ListingIndex finds every dataset's run this way). */
+  runEnd(from: number): number {
+    const id = this.datasetId(from);
+    let i = from + 1;
+    while (i < this.length) {
+      const ids = this.chunks[i >>> CHUNK_BITS]!.datasetIds;
+      const last = Math.min(this.length - (i & ~CHUNK_MASK), CHUNK_ROWS);
+      let r = i & CHUNK_MASK;
+      while (r < last && ids[r] === id) r++;
+      i = (i & ~CHUNK_MASK) + r;
+      if (r < last) break;
+    }
+    return i;
+  }
   userrefsAt(i: number): number {
     return this.chunks[i >>> CHUNK_BITS]!.userrefs[i & CHUNK_MASK]!;
   }

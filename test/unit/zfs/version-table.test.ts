@@ -159,3 +159,20 @@ test('ListingIndex.newestSnapshot and hasSnapshot: the same answers as the recor
   }
   assert.deepEqual(plain.newestSnapshot('p/a', ours), v('p/a', 'snapshot', 'zform_1', 2), 'the whole record');
 });
+
+test('Segment.runEnd: where each dataset\'s run ends, runs ending inside a chunk, at its last row, across a border and at the end; ListingIndex reads the same runs', () => {
+  // chunks of 8192 rows. A: rows 0-8190 (ending one row before the first border), B: 8191-16385 (across it, ending
+  // inside the third chunk), C: 16386-24575 (ending at the third chunk's last row), D: 24576, one row alone, the last
+  const sizes: [string, number][] = [['p/a', 8191], ['p/b', 8195], ['p/c', 8190], ['p/d', 1]];
+  const rows: VersionRecord[] = [];
+  for (const [dataset, n] of sizes) for (let i = 0; i < n; i++) rows.push(v(dataset, 'snapshot', `s${i}`, 10 + i));
+  const seg = build(rows, false).finish().segments[0]!;
+  const ends: number[] = [];
+  for (let from = 0; from < seg.length; from = seg.runEnd(from)) ends.push(seg.runEnd(from));
+  assert.deepEqual(ends, [8191, 16386, 24576, 24577]);
+  assert.equal(seg.runEnd(8191 + 4000), 16386, 'from the middle of a run');
+  assert.equal(seg.runEnd(24576), 24577, 'the last row alone');
+  const index = indexListing(makeListing([], build(rows, false).finish(), []));
+  assert.deepEqual(sizes.map(([d]) => index.versions(d).length), sizes.map(([, n]) => n));
+  assert.deepEqual(index.versions('p/b').map((r) => r.name).slice(0, 2), ['s0', 's1']);
+});
