@@ -91,34 +91,28 @@ class Chunk {
     this.clones = new Uint16Array(buffer, (26 + GUID_BYTES) * n, n);
   }
 
-  createtxg(r: number): number {
-    const x = this.createtxgs[r]!;
-    return x !== WIDE ? x : this.wide!.get(CREATETXG + r)!;
+  /** Row r's value in a 32-bit column whose wide values are in `wide` at base + row. */
+  private read(column: Uint32Array, base: number, r: number): number {
+    const x = column[r]!;
+    return x !== WIDE ? x : this.wide!.get(base + r)!;
   }
 
-  /** Row r's createtxg: in 32 bits where it fits, else in `wide` (as setCreationWritten). */
-  setCreatetxg(r: number, createtxg: number): void {
-    if (createtxg >>> 0 === createtxg && createtxg !== WIDE) this.createtxgs[r] = createtxg;
-    else { this.createtxgs[r] = WIDE; (this.wide ??= new Map()).set(CREATETXG + r, createtxg); }
+  /** Row r's value: in the 32-bit column where it fits (an integer from 0 below WIDE), else in `wide` (an entry left
+   *  there by a wide value before is not read: the column says WIDE or not). */
+  private write(column: Uint32Array, base: number, r: number, value: number): void {
+    if (value >>> 0 === value && value !== WIDE) column[r] = value;
+    else { column[r] = WIDE; (this.wide ??= new Map()).set(base + r, value); }
   }
 
-  creation(r: number): number {
-    const x = this.creations[r]!;
-    return x !== WIDE ? x : this.wide!.get(CREATION + r)!;
-  }
+  createtxg(r: number): number { return this.read(this.createtxgs, CREATETXG, r); }
+  creation(r: number): number { return this.read(this.creations, CREATION, r); }
+  written(r: number): number { return this.read(this.writtens, WRITTEN, r); }
 
-  written(r: number): number {
-    const x = this.writtens[r]!;
-    return x !== WIDE ? x : this.wide!.get(WRITTEN + r)!;
-  }
+  setCreatetxg(r: number, createtxg: number): void { this.write(this.createtxgs, CREATETXG, r, createtxg); }
 
-  /** Row r's creation and written: in 32 bits where they fit (an integer from 0 below WIDE), else in `wide` (an
-   *  entry left there by a wide value before is not read: the column says WIDE or not). */
   setCreationWritten(r: number, creation: number, written: number): void {
-    if (creation >>> 0 === creation && creation !== WIDE) this.creations[r] = creation;
-    else { this.creations[r] = WIDE; (this.wide ??= new Map()).set(CREATION + r, creation); }
-    if (written >>> 0 === written && written !== WIDE) this.writtens[r] = written;
-    else { this.writtens[r] = WIDE; (this.wide ??= new Map()).set(WRITTEN + r, written); }
+    this.write(this.creations, CREATION, r, creation);
+    this.write(this.writtens, WRITTEN, r, written);
   }
 
   /** Row r's GUID string. */
