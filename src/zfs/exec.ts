@@ -62,6 +62,9 @@ export interface ExecOptions {
   /** the choke point runs the command to its end and reads all its output (runZfsResult: list, get, holds, destroy,
    *  ...): a local executor may start it on a lighter path than a stream's (LocalExecutor) */
   runToEnd?: boolean;
+  /** stdout's reader takes each chunk while its 'data' event is emitted and keeps no reference to it (runZfsResult
+   *  with a consumer): a local executor may then read every chunk into one buffer it reuses (LocalExecutor) */
+  transientStdout?: boolean;
 }
 
 export interface ArgvBudget {

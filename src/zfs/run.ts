@@ -12,8 +12,10 @@ export interface RunOptions {
 
 export interface RunResultOptions extends RunOptions {
   /** Hands stdout to this consumer chunk by chunk as it arrives instead of collecting it (the result's stdout is then
-   *  empty): a listing is parsed while it streams and never held whole. When the consumer throws, the rest of stdout
-   *  is not read (the command then ends on a closed pipe) and, once the command has ended, that error is thrown. */
+   *  empty): a listing is parsed while it streams and never held whole. A chunk is the consumer's only during the
+   *  call: the executor may read the next one into the same memory (ExecOptions.transientStdout), so what is kept is
+   *  copied. When the consumer throws, the rest of stdout is not read (the command then ends on a closed pipe) and,
+   *  once the command has ended, that error is thrown. */
   onStdout?: (chunk: Buffer) => void;
   /** written to the command's stdin, which is then closed (a channel program's script) */
   input?: string;
@@ -71,7 +73,7 @@ export function makeZfsError(host: string, argv: string[], r: { stderr: string; 
  *  (a transport failure, e.g. SSH that cannot connect, rejects with that transport's own error). */
 export async function runZfsResult(exec: Executor, argv: string[], opts: RunResultOptions = {}): Promise<RunResult> {
   const t0 = monotonicMs();
-  const p = exec.spawn(argv, { stdin: opts.input === undefined ? 'ignore' : 'pipe', runToEnd: true });
+  const p = exec.spawn(argv, { stdin: opts.input === undefined ? 'ignore' : 'pipe', runToEnd: true, ...(opts.onStdout ? { transientStdout: true } : {}) });
   if (opts.input !== undefined && p.stdin) {
     p.stdin.on('error', () => {}); // a command that ends without reading it: its exit status says what happened
     p.stdin.end(opts.input);

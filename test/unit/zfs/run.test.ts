@@ -12,7 +12,7 @@ test('runZfsResult with onStdout: the consumer gets all of stdout in order; the 
   const chunks: Buffer[] = [];
   const seen: string[] = [];
   const r = await runZfsResult(exec, ['sh', '-c', 'seq 1 200000; echo oops >&2; exit 3'], {
-    onStdout: (c) => chunks.push(c),
+    onStdout: (c) => chunks.push(Buffer.from(c)), // a chunk is the consumer's during the call only: kept, it is copied
     observer: (e) => seen.push(`${e.argv[0]} -> ${e.code}`),
   });
   const expected = Array.from({ length: 200000 }, (_, i) => `${i + 1}\n`).join('');
@@ -20,6 +20,33 @@ test('runZfsResult with onStdout: the consumer gets all of stdout in order; the 
   assert.ok(chunks.length > 1, 'streamed in more than one chunk');
   assert.deepEqual({ ...r }, { stdout: '', stderr: 'oops\n', code: 3, signal: null });
   assert.deepEqual(seen, ['sh -> 3']);
+});
+
+test('runZfsResult with onStdout, locally: every chunk is read into one buffer of the command\'s own, and commands at once each get all of their own output', async () => {
+  const run = async (argv: string[]) => {
+    const texts: string[] = [];
+    const memory = new Set<ArrayBufferLike>();
+    const r = await runZfsResult(exec, argv, { onStdout: (c) => { texts.push(c.toString('latin1')); memory.add(c.buffer); } });
+    return { text: texts.join(''), chunks: texts.length, memory, code: r.code };
+  };
+  // three at once, as the planner lists slices of a side at once: their reads interleave
+  const [a, b, c] = await Promise.all([
+    run(['seq', '1', '300000']),
+    run(['sh', '-c', 'seq 1 300000 | sed s/^/b/']),
+    run(['sh', '-c', 'printf "x%.0s" $(seq 1 70000)']),
+  ]);
+  assert.equal(a.text, Array.from({ length: 300000 }, (_, i) => `${i + 1}\n`).join(''));
+  assert.equal(b.text, Array.from({ length: 300000 }, (_, i) => `b${i + 1}\n`).join(''));
+  assert.equal(c.text, 'x'.repeat(70000));
+  for (const r of [a, b, c]) {
+    assert.equal(r.code, 0);
+    assert.ok(r.chunks > 1, 'read in more than one chunk');
+    assert.equal(r.memory.size, 1, 'every chunk of one command in the same memory');
+  }
+  assert.equal(new Set([...a.memory, ...b.memory, ...c.memory]).size, 3, 'each command its own buffer');
+  // without a consumer the output is collected as before (chunks kept, so not in a reused buffer)
+  const whole = await runZfsResult(exec, ['seq', '1', '300000']);
+  assert.equal(whole.stdout, a.text);
 });
 
 test('runZfsResult with onStdout: a consumer that throws ends an endless command and its error is thrown', async () => {
