@@ -36,13 +36,19 @@ export function parseOwnedBookmark(v: VersionRecord): ReturnType<typeof parseBoo
   return p && p.guid === v.guid ? p : null;
 }
 
-export function listOwnedAbstractions(listing: Listing, host: string): OwnedAbstraction[] {
+/** `jobs`: only the abstractions of the jobs it accepts (others are not made: the plan judges only those of jobs
+ *  not in the config, and a listing at scale has a cursor and a hold of its own jobs per dataset). */
+export function listOwnedAbstractions(listing: Listing, host: string, jobs?: (job: string) => boolean): OwnedAbstraction[] {
   const out: OwnedAbstraction[] = [];
   // The held snapshots' records, found per dataset: a listing at scale has millions of snapshots and few holds.
   const wanted = new Map<string, Map<string, VersionRecord | undefined>>();
   for (const h of listing.holds) {
     const at = h.snapshot.indexOf('@');
     if (at < 0) continue;
+    if (jobs) {
+      const p = parseHoldTag(h.tag);
+      if (!p || !jobs(p.job)) continue;
+    }
     const ds = h.snapshot.slice(0, at);
     let m = wanted.get(ds);
     if (!m) wanted.set(ds, (m = new Map()));
@@ -53,14 +59,20 @@ export function listOwnedAbstractions(listing: Listing, host: string): OwnedAbst
   const bookmarks: OwnedAbstraction[] = [];
   let runDataset: string | null = null;
   let m: Map<string, VersionRecord | undefined> | undefined;
+  const anyHeld = wanted.size > 0;
   for (const seg of versionTable(listing).segments) {
     for (let i = 0; i < seg.length; i++) {
       if (!seg.isSnapshot(i)) {
+        if (jobs) {
+          const named = parseBookmarkName(seg.name(i));
+          if (!named || !jobs(named.job)) continue;
+        }
         const v = seg.at(i);
         const p = parseOwnedBookmark(v);
         if (p) bookmarks.push({ type: p.type, job: p.job, host, dataset: v.dataset, name: `${v.dataset}#${v.name}`, short: v.name, tag: null, guid: v.guid, createtxg: v.createtxg });
         continue;
       }
+      if (!anyHeld) continue;
       const dataset = seg.dataset(i);
       if (dataset !== runDataset) { runDataset = dataset; m = wanted.get(runDataset); }
       if (m?.has(seg.name(i))) m.set(seg.name(i), seg.at(i));
@@ -68,9 +80,10 @@ export function listOwnedAbstractions(listing: Listing, host: string): OwnedAbst
   }
   for (const h of listing.holds) {
     const p = parseHoldTag(h.tag);
+    if (!p || (jobs && !jobs(p.job))) continue;
     const at = h.snapshot.indexOf('@');
     const v = at < 0 ? undefined : wanted.get(h.snapshot.slice(0, at))?.get(h.snapshot.slice(at + 1));
-    if (!p || !v) continue;
+    if (!v) continue;
     out.push({ type: p.type, job: p.job, host, dataset: v.dataset, name: h.snapshot, short: v.name, tag: h.tag, guid: v.guid, createtxg: v.createtxg });
   }
   for (const b of bookmarks) out.push(b);

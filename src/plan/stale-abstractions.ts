@@ -27,20 +27,21 @@ export interface AbstractionStatus extends OwnedAbstraction {
   reason: string;
 }
 
-/** Every zform abstraction in the listings of the jobs listed, once. */
-export function collectAbstractions(config: Config, inventories: Record<string, JobInventory>): OwnedAbstraction[] {
+/** Every zform abstraction in the listings of the jobs listed, once (`jobs`: only those of the jobs it accepts). */
+export function collectAbstractions(config: Config, inventories: Record<string, JobInventory>, jobs?: (job: string) => boolean): OwnedAbstraction[] {
   const lists: OwnedAbstraction[][] = [];
   for (const [name, inv] of Object.entries(inventories)) {
     const job = config.jobs.find((j) => j.name === name);
     if (!job) continue;
-    lists.push(listOwnedAbstractions(inv.source, job.source.host));
-    if (inv.target && job.target) lists.push(listOwnedAbstractions(inv.target, job.target.host));
+    lists.push(listOwnedAbstractions(inv.source, job.source.host, jobs));
+    if (inv.target && job.target) lists.push(listOwnedAbstractions(inv.target, job.target.host, jobs));
   }
   return mergeOwnedAbstractions(lists);
 }
 
-/** `only`: judge only the abstractions it accepts (the others still count as the cursors a cursor competes with). */
-export function computeStaleness(config: Config, inventories: Record<string, JobInventory>, only?: (a: OwnedAbstraction) => boolean): AbstractionStatus[] {
+/** `onlyJobs`: judge only the abstractions of the jobs it accepts. A cursor competes only with cursors of its own
+ *  job (same host and dataset), so the others need not be listed at all. */
+export function computeStaleness(config: Config, inventories: Record<string, JobInventory>, onlyJobs?: (job: string) => boolean): AbstractionStatus[] {
   const indexes = new Map<string, { source: ListingIndex; target: ListingIndex | null }>();
   const indexOf = (job: string) => {
     let i = indexes.get(job);
@@ -51,7 +52,7 @@ export function computeStaleness(config: Config, inventories: Record<string, Job
     }
     return i;
   };
-  const all = collectAbstractions(config, inventories);
+  const all = collectAbstractions(config, inventories, onlyJobs);
   // the cursors each cursor competes with (same job, host and dataset), found once instead of per cursor
   const cursorsOf = new Map<string, OwnedAbstraction[]>();
   for (const c of all) {
@@ -65,7 +66,7 @@ export function computeStaleness(config: Config, inventories: Record<string, Job
     if (!f) { f = compileSelection(job); selections.set(job.name, f); }
     return f;
   };
-  return (only ? all.filter(only) : all).map((a) => {
+  return all.map((a) => {
     const job = jobs.get(a.job);
     const verdict = (stale: boolean, reason: string): AbstractionStatus => ({ ...a, stale, reason });
     if (!job) return verdict(true, `job "${a.job}" is not in ${config.file} (renamed or removed)`);
@@ -146,7 +147,8 @@ export function computeReleaseLines(stale: AbstractionStatus[]): Action[] {
  */
 export function computeForeignStaleLines(jobs: JobPlan[], config: Config, inventories: Record<string, JobInventory>, release: boolean): JobPlan[] {
   // only these are judged: a plan at scale lists a cursor and a hold per dataset of its own jobs
-  const foreign = computeStaleness(config, inventories, (a) => !config.jobs.some((j) => j.name === a.job));
+  const configured = new Set(config.jobs.map((j) => j.name));
+  const foreign = computeStaleness(config, inventories, (job) => !configured.has(job));
   if (foreign.length === 0) return jobs;
   const out = jobs.map((j) => ({
     ...j, snapshots: j.snapshots.map((a) => ({ ...a })), diagnostics: [...j.diagnostics],

@@ -11,7 +11,7 @@ import { computePlan } from '../../../src/plan/compute.js';
 import { applyPlan } from '../../../src/apply/execute.js';
 import { readAbstractions } from '../../../src/holds/read.js';
 import { applyReleaseLines } from '../../../src/holds/release.js';
-import { computeReleaseLines } from '../../../src/plan/stale-abstractions.js';
+import { computeReleaseLines, computeStaleness } from '../../../src/plan/stale-abstractions.js';
 import { renderHoldsHuman, renderHoldsJson } from '../../../src/views/holds.js';
 import { describeAction } from '../../../src/plan/describe.js';
 import { run } from '../../../src/cli.js';
@@ -140,4 +140,21 @@ test('holds release-stale without a terminal and without --auto-approve exits 64
   const code = await run(['holds', 'release-stale', '-c', '/nonexistent.yml'], c.io);
   assert.equal(code, 64);
   assert.match(c.err(), /^zform: standard input is not a terminal, so holds release-stale cannot ask for confirmation: use --auto-approve\n/);
+});
+
+test('judged for some jobs only (the plan judges those not in the config): exactly those jobs\' abstractions of the whole list, with the same verdicts', async () => {
+  // job "old" replicated, then renamed to "new", which replicated too, and a hold of "old" on a later snapshot
+  const w = await replicated();
+  const renamed = parseConfig(YAML('new'), 'zform.yml');
+  await applyPlan(await plan(w, renamed), renamed, { hosts: w.hosts, clock: () => NOW });
+  w.src.apply('snapshot tank/a@s2', 'hold zform_STEP_J_old tank/a@s2');
+  const { inventories } = await readInventories(renamed, ['new'], (n) => w.hosts.get(n));
+  const whole = computeStaleness(renamed, inventories);
+  assert.deepEqual([...new Set(whole.map((a) => a.job))].sort(), ['new', 'old']);
+  for (const job of ['old', 'new']) {
+    const some = computeStaleness(renamed, inventories, (j) => j === job);
+    assert.deepEqual(some, whole.filter((a) => a.job === job), job);
+    assert.ok(some.length > 0, job);
+  }
+  assert.deepEqual(computeStaleness(renamed, inventories, () => false), []);
 });
