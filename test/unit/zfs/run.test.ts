@@ -70,11 +70,11 @@ test('readStackSoftLimit: the stack limit of this Linux process (bytes or unlimi
 });
 
 test('a command run to its end (the lighter path) ends as a streamed one does: output, stderr, exit, signal, a missing program', async () => {
-  const collect = async (argv: string[], opts: { runToEnd?: boolean; stdin?: 'pipe' | 'ignore' }, input?: string) => {
+  const collect = async (argv: string[], opts: { runToEnd?: boolean; stdin?: 'pipe' | 'ignore'; transientStdout?: boolean }, input?: string) => {
     const p = exec.spawn(argv, opts);
     if (input !== undefined) p.stdin!.end(input);
     const chunks: Buffer[] = [];
-    p.stdout.on('data', (c: Buffer) => chunks.push(c));
+    p.stdout.on('data', (c: Buffer) => chunks.push(Buffer.from(c)));
     const r = await p.exited;
     return { out: Buffer.concat(chunks).toString(), code: r.code, signal: r.signal, stderr: r.stderr };
   };
@@ -86,13 +86,18 @@ test('a command run to its end (the lighter path) ends as a streamed one does: o
   ] as [string[], string | undefined][]) {
     const stdin = input === undefined ? 'ignore' as const : 'pipe' as const;
     const light = await collect(argv, { runToEnd: true, stdin }, input);
+    // read into one reused buffer (what runZfsResult asks when a consumer takes each chunk)
+    const oneBuffer = await collect(argv, { runToEnd: true, stdin, transientStdout: true }, input);
     const streamed = await collect(argv, { stdin }, input);
     if (argv[0] === '/nonexistent/zfs') {
-      assert.equal(light.code, 127);
-      assert.match(light.stderr, /^\/nonexistent\/zfs: .*ENOENT/);
+      for (const r of [light, oneBuffer]) {
+        assert.equal(r.code, 127);
+        assert.match(r.stderr, /^\/nonexistent\/zfs: .*ENOENT/);
+      }
       assert.equal(streamed.code, 127);
     } else {
       assert.deepEqual(light, streamed, argv.join(' '));
+      assert.deepEqual(oneBuffer, streamed, argv.join(' '));
     }
   }
   const r = await runZfsResult(exec, ['sh', '-c', 'printf "a\\tb\\n"; exit 1']);
