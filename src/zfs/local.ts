@@ -1,11 +1,10 @@
 // The local Executor: starts processes on this machine with execa, streaming (nothing buffered but stderr); a command
 // the choke point runs to its end (list, get, holds, ...) with node's spawn alone, the lighter path.
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import { Socket, type SocketConstructorOpts } from 'node:net';
-import type { Readable } from 'node:stream';
 import { STDERR_GRACE_MS, STREAM_HIGH_WATER_MARK, type ArgvBudget, type ExecOptions, type ExecProcess, type ExecResult, type Executor } from './exec.js';
 import { LINUX_ARGV_OVERHEAD, MAX_ARGV_BYTES, computeLocalArgvBudget } from './argv.js';
 
@@ -186,8 +185,8 @@ const READ_BYTES = 64 * 1024;
  * A child's stdout read into one buffer of its own, reused for every read (ExecOptions.transientStdout: its reader
  * keeps nothing it is handed), instead of node's fresh 64 KiB for every read. Those buffers live until the collector
  * finds them dead, which it does by external memory (tens of MiB between collections), so at a listing's size they
- * grew the heap by as much, every page of it a fault. Measured on bench/01 at 10,000 x 100 (a plan reads ~220 MiB of
- * listings): system time 0.87 -> 0.65 s, page faults 71,000 -> 63,500, peak RSS 244 -> 227 MiB.
+ * grew the heap by as much, every page of it a fault. Measured at 10,000 x 100 (a plan reads ~220 MiB of listings;
+ * bench/RESULTS.md, section 1, session 34): zform's system time 0.96 -> 0.69 s, page faults -15 %, peak RSS -11 %.
  *
  * Node starts a child only with the socket it makes itself, and a socket takes its `onread` buffer only when made:
  * so the pipe's handle moves from that socket to a new one with the buffer (the move child_process makes when it
