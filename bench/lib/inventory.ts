@@ -1,5 +1,5 @@
 // Synthetic inventories for the planning benchmark: exactly what OpenZFS 2.1 prints for the commands zform's
-// listing issues (`zfs list -H -p`, `zfs get -s local zform:placeholder`, `zfs holds -H`, `zfs send -nvt`) on a
+// listing issues (`zfs list -H -p`, `zfs get zform:placeholder`, `zfs holds -H`, `zfs send -nvt`) on a
 // source pool `src` and a target pool `dst` after zform has replicated `src` to `dst/backup` for a while.
 import { LIST_COLUMNS, VERSION_LIST_COLUMNS } from '../../src/zfs/parse.js';
 import { makeCursorName, makeLastReceivedHoldTag, guidHex } from '../../src/zfs/names.js';
@@ -32,7 +32,9 @@ export type LeafKind = 'up_to_date' | 'behind' | 'new' | 'due';
 export interface Inventory {
   /** `zfs list -H -p -r -t filesystem,volume,snapshot,bookmark -o LIST_COLUMNS ROOT` output, by root */
   list: Record<string, string>;
-  /** `zfs get -H -p -r -s local -t filesystem,volume -o name,value zform:placeholder ROOT` output, by root */
+  /** the datasets with zform:placeholder=on set locally, by root, as `zfs get -H -p -r -s local -t filesystem,volume -o
+   *  name,value zform:placeholder ROOT` prints them (builds before session 35 ask for that; make-inventory.ts writes the
+   *  answer of every dataset from it) */
   placeholders: Record<string, string>;
   /** every hold of both pools as `zfs holds -H` prints it (2.1: name, tag, ctime), in listing order */
   holds: string;

@@ -2,7 +2,8 @@
 //   DIR/list/<root> (its datasets: LIST_COLUMNS, then zform:placeholder's value), DIR/versions (every dataset's snapshots and bookmarks
 //   with a version's own columns, the datasets in name order) with DIR/versions.index (name, offset, length),
 //   DIR/versions-11 and its index (the same with the 11 columns before `origin`, which the builds of sessions 13 and 14 ask for),
-//   DIR/full/<root> (one recursive listing of everything), DIR/get/<root> ("/" as "%"), DIR/holds, DIR/tokens/<token>,
+//   DIR/full/<root> (one recursive listing of everything), DIR/get/<root> ("/" as "%": zform:placeholder set locally),
+//   DIR/getall/<root> (zform:placeholder of every dataset, with its source), DIR/holds, DIR/tokens/<token>,
 //   DIR/columns, DIR/version-columns,
 //   DIR/zform.yml and DIR/counts.json.
 // Usage: node dist/bench/lib/make-inventory.js --datasets N --snapshots S --out DIR [--now MS] [--pruning steady|first|off]
@@ -15,7 +16,7 @@ export function fileKey(root: string): string { return root.replaceAll('/', '%')
 
 export function writeInventory(dir: string, spec: Parameters<typeof computeInventory>[0]): ReturnType<typeof computeInventory>['counts'] {
   const inv = computeInventory(spec);
-  for (const sub of ['list', 'full', 'get', 'tokens']) mkdirSync(join(dir, sub), { recursive: true });
+  for (const sub of ['list', 'full', 'get', 'getall', 'tokens']) mkdirSync(join(dir, sub), { recursive: true });
   // zform lists a root's datasets, then the snapshots and bookmarks of slices of them (`zfs list -d 1`, the names in
   // order): every dataset's versions go into one file, in name order, with an index of byte ranges, so that the
   // stand-in serves a slice with one read
@@ -25,6 +26,14 @@ export function writeInventory(dir: string, spec: Parameters<typeof computeInven
   const placeholder = (name: string) => {
     for (let at = name.length; at > 0; at = name.lastIndexOf('/', at - 1)) if (placeholders.has(name.slice(0, at))) return 'on';
     return '-';
+  };
+  // the same as `zfs get -H -p -r -t filesystem,volume -o name,value,source zform:placeholder` prints it: every dataset,
+  // its value, and where it is set ("local", "inherited from A", or "-" when it is not)
+  const placeholderLine = (name: string) => {
+    for (let at = name.length; at > 0; at = name.lastIndexOf('/', at - 1)) {
+      if (placeholders.has(name.slice(0, at))) return `${name}\ton\t${at === name.length ? 'local' : `inherited from ${name.slice(0, at)}`}\n`;
+    }
+    return `${name}\t-\t-\n`;
   };
   // the 11 columns before `origin`, which builds before session 27 ask for
   const first11 = (line: string) => line.slice(0, line.lastIndexOf('\t'));
@@ -44,6 +53,7 @@ export function writeInventory(dir: string, spec: Parameters<typeof computeInven
       versions.get(name.slice(0, at))!.push(line);
     }
     writeFileSync(join(dir, 'list', fileKey(root)), datasets.map((l) => l + '\n').join(''));
+    writeFileSync(join(dir, 'getall', fileKey(root)), datasets.map((l) => placeholderLine(l.slice(0, l.indexOf('\t')))).join(''));
   }
   const names = [...versions.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const writeVersions = (file: string, line: (l: string) => string) => {

@@ -64,9 +64,9 @@ export function computeSlices<T>(items: T[], count: number): T[][] {
   return out;
 }
 
-/** Locally set `zform:placeholder` under the roots (inherited values are not listed). */
+/** `property` of every dataset under the roots, one line each (unset: "-"), with where it is set (parsePlaceholders). */
 export function computePlaceholderArgv(roots: string[], property: string): string[] {
-  return ['get', '-H', '-p', '-r', '-s', 'local', '-t', 'filesystem,volume', '-o', 'name,value', property, ...roots];
+  return ['get', '-H', '-p', '-r', '-t', 'filesystem,volume', '-o', 'name,value,source', property, ...roots];
 }
 
 /** `zfs get` of `property` of the named datasets only, one line each (no -s: set or not), with where it is set. */

@@ -392,21 +392,31 @@ export function parseList(stdout: string): { datasets: DatasetRecord[]; versions
 export { computeSortedVersions };
 
 /**
- * The datasets that `zfs get -H -p -r -s local -o name,value zform:placeholder` shows "on": candidates only. A user
- * property's value is any text, and whoever may set it (delegated `userprop` on their own dataset) can put a newline
- * and a forged line "<another dataset>\ton" in it. So a line counts only when it is exactly a dataset listed, a tab
- * and "on", and a line that is not of that shape (the rest of a value with a newline) is passed over, not an error
- * that would fail the whole listing. Each candidate is then checked where no other value can reach
- * (parsePlaceholderCheck).
+ * The answer of `zfs get -H -p -r -t filesystem,volume -o name,value,source zform:placeholder ROOT...`
+ * (computePlaceholderArgv): a line for each dataset, "on" set locally marking a placeholder. A user property's value
+ * is any text, and whoever may set it (delegated `userprop` on their own dataset) can put a newline and forged lines in
+ * it. Every dataset's own line is still there, so a forged line is one more: it names a dataset a second time, or one
+ * that `listed` (the dataset listing's names) does not have, or is not three fields. So when the answer is one line of
+ * three fields for each dataset listed and nothing else, each line is its dataset's own (`exact`), and `on` (the
+ * names with "on" set locally) is the answer. Otherwise (a value with a newline, roots that nest, a dataset made or
+ * destroyed since the listing) `on` holds candidates only, each to be checked where no other value can reach
+ * (parsePlaceholderCheck); a line of another shape is passed over, not an error that would fail the whole listing.
  */
-export function parsePlaceholders(stdout: string, listed?: ReadonlySet<string>): Set<string> {
-  const out = new Set<string>();
+export function parsePlaceholders(stdout: string, listed: ReadonlySet<string>): { on: Set<string>; exact: boolean } {
+  const on = new Set<string>();
+  const seen = new Set<string>();
+  let exact = true;
   for (const line of lines(stdout)) {
-    if (!line.endsWith('\ton')) continue;
-    const name = line.slice(0, -3);
-    if (name !== '' && !name.includes('\t') && (!listed || listed.has(name))) out.add(name);
+    const first = line.indexOf('\t');
+    const second = first < 0 ? -1 : line.indexOf('\t', first + 1);
+    if (second < 0 || line.indexOf('\t', second + 1) >= 0) { exact = false; continue; }
+    const name = line.slice(0, first);
+    if (!listed.has(name)) { exact = false; continue; }
+    if (seen.has(name)) exact = false;
+    seen.add(name);
+    if (line.slice(first + 1, second) === 'on' && line.slice(second + 1) === 'local') on.add(name);
   }
-  return out;
+  return { on, exact: exact && seen.size === listed.size };
 }
 
 /**

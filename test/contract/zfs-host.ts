@@ -697,11 +697,13 @@ export function zfsHostContract(name: string, setup: () => Promise<ContractEnv>)
       await host.create(`${r}/bob`, {});
       // alice may set properties on and hold her own dataset: her value and her tag each end a line and forge others
       await host.create(`${r}/alice`, { 'zform:placeholder': `x\n${r}/bob\ton\n${r}/carol\tfilesystem\t1\t1\t1\t-\t0\toff\t-\t-\t-` });
+      // eve's value ends with a line that her own source ("local") completes: bob "on", set locally
+      await host.create(`${r}/eve`, { 'zform:placeholder': `x\n${r}/bob\ton` });
       await host.snapshot([`${r}/alice@s`, `${r}/bob@t`]);
       await host.hold(`x\n${r}/bob@t\tzform_forged\tSat Dec  5 11:01 2026\nthe rest`, [`${r}/alice@s`]);
       await host.hold('keep', [`${r}/bob@t`]);
       const l = await host.list([r]);
-      assert.deepEqual(l.datasets.map((d) => [d.name, d.placeholder]), [[r, false], [`${r}/alice`, false], [`${r}/bob`, false]]);
+      assert.deepEqual(l.datasets.map((d) => [d.name, d.placeholder]), [[r, false], [`${r}/alice`, false], [`${r}/bob`, false], [`${r}/eve`, false]]);
       assert.deepEqual(l.holds.map((h) => [h.snapshot, h.tag]), [[`${r}/bob@t`, 'keep']]);
       assert.deepEqual(l.versions.map((v) => `${v.dataset}@${v.name}`), [`${r}/alice@s`, `${r}/bob@t`]);
     });
@@ -719,7 +721,7 @@ export function zfsHostContract(name: string, setup: () => Promise<ContractEnv>)
       assert.equal(await step(() => host.list([r])), 4, 'datasets, their snapshots and bookmarks, placeholders, holds');
       assert.equal(await step(() => host.list([`${P}/nope`])), 2, 'the datasets, then whether the missing root\'s pool exists');
       await host.create(`${r}/ph`, { 'zform:placeholder': 'on' });
-      assert.equal(await step(() => host.list([r])), 5, 'a placeholder candidate: checked by name');
+      assert.equal(await step(() => host.list([r])), 4, 'a placeholder: the one get answers (one line per dataset)');
       assert.equal(await step(() => host.hold('t', [`${r}@1`])), 1);
       assert.equal(await step(() => host.bookmark(`${r}@1`, `${r}#b`)), 1);
       assert.equal(await step(() => host.bookmark(`${r}@1`, `${r}#b`)), 2, 'bookmark exists: compare GUIDs');

@@ -340,7 +340,7 @@ export class FakeExecutor implements Executor {
     return cols.map((c) => values[c] ?? user(c) ?? '-').join('\t') + '\n';
   }
 
-  /** `zfs get -H -p [-r] [-s local] [-t TYPES] -o name,value|property,value PROPS NAME...`. */
+  /** `zfs get -H -p [-r] [-s local] [-t TYPES] -o COLUMNS PROPS NAME...` (columns of name, property, value, source). */
   private get(args: string[]): Reply {
     const o = parseOpts(args, 'ostd');
     const cols = (o.values.find(([f]) => f === 'o')?.[1] ?? 'name,property,value,source').split(',');

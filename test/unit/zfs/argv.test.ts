@@ -19,7 +19,7 @@ test('list and placeholder argv: the datasets under all roots in one command, no
   assert.deepEqual(computeVersionListArgv(['p/a', 'p/a/b']), ['list', '-H', '-p', '-d', '1', '-t', 'snapshot,bookmark', '-o', 'name,type,guid,createtxg,creation,userrefs,written,numclones', 'p/a', 'p/a/b']);
   assert.equal(computeOptionLikeOperand(computeVersionListArgv(['p/a'])), null, '-d is one of zform\'s own options');
   assert.deepEqual(computePlaceholderArgv(['p/a'], 'zform:placeholder'),
-    ['get', '-H', '-p', '-r', '-s', 'local', '-t', 'filesystem,volume', '-o', 'name,value', 'zform:placeholder', 'p/a']);
+    ['get', '-H', '-p', '-r', '-t', 'filesystem,volume', '-o', 'name,value,source', 'zform:placeholder', 'p/a']);
   assert.deepEqual(computePlaceholderCheckArgv(['p/a', 'p/b'], 'zform:placeholder'), ['get', '-H', '-p', '-o', 'name,value,source', 'zform:placeholder', 'p/a', 'p/b']);
   // contiguous, in order, as even as they can be, never empty
   assert.deepEqual(computeSlices([1, 2, 3, 4, 5, 6, 7], 3), [[1, 2], [3, 4], [5, 6, 7]]);

@@ -55,7 +55,7 @@ describe('FakeHost builder', () => {
       [['p/a#b1', T, 0, 0], ['p/a@s1', T, 1, 24576 + 65536], ['p/vol@s1', T, 0, 0]]);
     assert.deepEqual(l.holds, [{ snapshot: 'p/a@s1', tag: 'keep' }]);
     assert.equal(f.guidOf('p/a#b1'), f.guidOf('p/a@s1'));
-    assert.equal(f.commands, 5, 'the builder runs no commands; list ran list (datasets), list -d 1 (their snapshots and bookmarks), get -r, get of the candidate and holds');
+    assert.equal(f.commands, 4, 'the builder runs no commands; list ran list (datasets), list -d 1 (their snapshots and bookmarks), get -r (one line per dataset: no second get) and holds');
   });
 
   it('makes GUIDs random uint64 decimal strings', () => {
@@ -103,15 +103,22 @@ describe('FakeHost commands', () => {
       ['zfs', 'destroy', 'p/a@s1'],
     ]);
     assert.equal(seen[4], 'nas 1 zfs destroy p/a@s1');
-    // with a placeholder (set on p/q, inherited by p/q/r) the one set locally is a candidate, checked by name
+    // with a placeholder (set on p/q, inherited by p/q/r) the one set locally is one, from the same one command
     await f.create('p/q', { 'zform:placeholder': 'on' });
     await f.create('p/q/r', {});
     f.resetCommands();
     const l = await f.list(['p']);
-    assert.deepEqual(f.commandLog.map((c) => c[1]), ['list', 'list', 'get', 'get', 'holds']);
+    assert.deepEqual(f.commandLog.map((c) => c[1]), ['list', 'list', 'get', 'holds']);
     assert.deepEqual(f.commandLog[2], ['zfs', ...computePlaceholderArgv(['p'], 'zform:placeholder')]);
-    assert.deepEqual(f.commandLog[3], ['zfs', ...computePlaceholderCheckArgv(['p/q'], 'zform:placeholder')]);
     assert.deepEqual(l.datasets.filter((d) => d.placeholder).map((d) => d.name), ['p/q']);
+    // a value with a newline forges a line for p/a: the answer is no longer one line per dataset, so the one set
+    // locally is a candidate, checked by name, and p/a is none
+    await f.create('p/x', { 'zform:placeholder': 'x\np/a\ton' });
+    f.resetCommands();
+    const forged = await f.list(['p']);
+    assert.deepEqual(f.commandLog.map((c) => c[1]), ['list', 'list', 'get', 'get', 'holds']);
+    assert.deepEqual(f.commandLog[3], ['zfs', ...computePlaceholderCheckArgv(['p/q', 'p/a'], 'zform:placeholder')]);
+    assert.deepEqual(forged.datasets.filter((d) => d.placeholder).map((d) => d.name), ['p/q']);
     f.resetCommands();
     assert.equal(f.commands, 0);
   });

@@ -12,7 +12,7 @@ const COLS = 'name,type,guid,createtxg,creation,userrefs,written,encryption,encr
 const LIST = `zfs list -H -p -r -t filesystem,volume -o ${COLS}`;
 const VCOLS = 'name,type,guid,createtxg,creation,userrefs,written,numclones';
 const LIST_V = `zfs list -H -p -d 1 -t snapshot,bookmark -o ${VCOLS}`;
-const GET_PH = 'zfs get -H -p -r -s local -t filesystem,volume -o name,value zform:placeholder';
+const GET_PH = 'zfs get -H -p -r -t filesystem,volume -o name,value,source zform:placeholder';
 const CHECK_PH = 'zfs get -H -p -o name,value,source zform:placeholder';
 
 /** A host whose executor answers by the argv joined with spaces (exact match, else by prefix). */
@@ -50,20 +50,25 @@ function splitListing(text: string): { datasets: string; names: string[]; versio
   };
 }
 
+/** The lines of a captured `zfs get -r` of zform:placeholder (computePlaceholderArgv) of these datasets. */
+function placeholderLines(names: string[]): string {
+  return readFixture('get-placeholder-all.stdout').split('\n').filter((l) => names.includes(l.slice(0, l.indexOf('\t')))).map((l) => `${l}\n`).join('');
+}
+
 test('list: the datasets in one command, their snapshots and bookmarks in another (a small tree), placeholders, holds; a missing root contributes nothing', async () => {
-  // p1/a has zform:placeholder=on set locally: the recursive get names it, and it is asked again by name
+  // p1/a has zform:placeholder=on set locally (p1/a/b inherits it, p1/a/c has "off"): the recursive get has one line
+  // for each dataset listed, so it is the answer, and no dataset is asked about again
   const cap = splitListing(readFixture('list-missing-root.stdout'));
   const names = ['p1/a', 'p1/a/b', 'p1/a/c', 'p1/vol'];
   assert.deepEqual(cap.names, names);
   const { ex, host } = hostWith({
     [`${LIST} p1/a p1/missing p1/vol`]: { stdout: cap.datasets, stderr: readFixture('list-missing-root.stderr'), code: 1 },
     [`${LIST_V} ${names.join(' ')}`]: { stdout: cap.versionsOf(names) },
-    [`${GET_PH} p1/a p1/vol`]: { stdout: readFixture('get-placeholder.stdout') },
-    [`${CHECK_PH} p1/a`]: { stdout: 'p1/a\ton\tlocal\n' },
+    [`${GET_PH} p1/a p1/vol`]: { stdout: placeholderLines(names) },
     'zfs holds -H p1/a@s1': { stdout: 'p1/a@s1\tzform_STEP_J_job1\tSat Nov 21 20:49 2026\np1/a@s1\tkeep\tSat Nov 21 20:49 2026\n' },
   });
   const l = await host.list(['p1/a', 'p1/missing', 'p1/vol']);
-  assert.deepEqual(ex.lines(), [`${LIST} p1/a p1/missing p1/vol`, `${LIST_V} ${names.join(' ')}`, `${GET_PH} p1/a p1/vol`, `${CHECK_PH} p1/a`, 'zfs holds -H p1/a@s1']);
+  assert.deepEqual(ex.lines(), [`${LIST} p1/a p1/missing p1/vol`, `${LIST_V} ${names.join(' ')}`, `${GET_PH} p1/a p1/vol`, 'zfs holds -H p1/a@s1']);
   assert.deepEqual(l.datasets.map((d) => [d.name, d.placeholder]), [['p1/a', true], ['p1/a/b', false], ['p1/a/c', false], ['p1/vol', false]]);
   assert.deepEqual(l.versions.map((v) => `${v.dataset}${v.kind === 'snapshot' ? '@' : '#'}${v.name}`),
     ['p1/a#b1', 'p1/a@s1', 'p1/a@s2', 'p1/a/b@s1', 'p1/a/b@s2', 'p1/a/c@s1', 'p1/a/c@s2', 'p1/vol@s1', 'p1/vol@s2']);
@@ -103,12 +108,11 @@ test('list: no roots lists all pools; holds of every held snapshot in one comman
   const { ex, host } = hostWith({
     [LIST]: { stdout: cap.datasets },
     [`${LIST_V} ${sorted.join(' ')}`]: { stdout: cap.versionsOf(sorted) },
-    [GET_PH]: { stdout: readFixture('get-placeholder.stdout') },
-    [`${CHECK_PH} p1/a`]: { stdout: 'p1/a\ton\tlocal\n' },
+    [GET_PH]: { stdout: readFixture('get-placeholder-all.stdout') },
     'zfs holds -H p1/a@s1 p1/data@s2': { stdout: readFixture('holds.stdout') },
   });
   const l = await host.list([]);
-  assert.deepEqual(ex.lines(), [LIST, `${LIST_V} ${sorted.join(' ')}`, GET_PH, `${CHECK_PH} p1/a`, 'zfs holds -H p1/a@s1 p1/data@s2']);
+  assert.deepEqual(ex.lines(), [LIST, `${LIST_V} ${sorted.join(' ')}`, GET_PH, 'zfs holds -H p1/a@s1 p1/data@s2']);
   assert.equal(l.holds.length, 3);
   assert.deepEqual(l.datasets.filter((d) => d.placeholder).map((d) => d.name), ['p1/a']);
   assert.equal(l.versions.length, readFixture('list-p1.stdout').split('\n').filter((x) => /^[^\t]*[@#]/.test(x)).length);
@@ -401,13 +405,14 @@ test('send and receive start one process each with the right argv and stdin', as
   assert.equal(ex.closed, true);
 });
 
-test('list: placeholders: the recursive get names candidates, each checked by name; a line forged in a value makes none, and fails nothing', async () => {
+test('list: placeholders: a line forged in a value makes the recursive get name candidates only, each checked by name; the forged one is none, and nothing fails', async () => {
   const ds = (name: string) => `${name}\tfilesystem\t7\t7\t1\t-\t0\toff\t-\t-\t-\t-\n`;
   const names = ['p1/x', 'p1/x/alice', 'p1/x/bob', 'p1/x/ph'];
   const listing = names.map(ds).join('');
   // alice (who may set properties on her own dataset) put a newline and a line for bob in her value: the get shows
-  // bob "on"; the check by name (one line per dataset named) shows that bob has no value of his own
-  const forged = 'p1/x/alice\tx\np1/x/bob\ton\np1/x/ph\ton\n';
+  // bob "on" set locally, and bob a second time; the check by name (one line per dataset named) shows that bob has no
+  // value of his own
+  const forged = 'p1/x\t-\t-\np1/x/alice\tx\np1/x/bob\ton\tlocal\np1/x/bob\t-\t-\np1/x/ph\ton\tlocal\n';
   const { ex, host } = hostWith({
     [`${LIST} p1/x`]: { stdout: listing },
     [`${LIST_V} ${names.join(' ')}`]: { stdout: '' },
@@ -422,7 +427,7 @@ test('list: placeholders: the recursive get names candidates, each checked by na
   const { ex: ex2, host: h2 } = hostWith({
     [`${LIST} p1/x`]: { stdout: ['p1/x', 'p1/x/bob', 'p1/x/carol'].map(ds).join('') },
     [`${LIST_V} p1/x p1/x/bob p1/x/carol`]: { stdout: '' },
-    [`${GET_PH} p1/x`]: { stdout: 'p1/x/bob\ton\np1/x/carol\ton\n' },
+    [`${GET_PH} p1/x`]: { stdout: 'p1/x\t-\t-\np1/x/bob\ton\tlocal\np1/x/carol\ton\tlocal\np1/x/carol\t-\t-\n' },
     [`${CHECK_PH} p1/x/bob p1/x/carol`]: { stdout: 'p1/x/bob\ton\np1/x/carol\ton\tlocal\n\tlocal\np1/x/carol\t-\t-\n' },
     [`${CHECK_PH} p1/x/bob`]: { stdout: 'p1/x/bob\ton\np1/x/carol\ton\tlocal\n\tlocal\n' },
     [`${CHECK_PH} p1/x/carol`]: { stdout: 'p1/x/carol\t-\t-\n' },
@@ -430,11 +435,12 @@ test('list: placeholders: the recursive get names candidates, each checked by na
   const l2 = await h2.list(['p1/x']);
   assert.deepEqual(ex2.lines().slice(3), [`${CHECK_PH} p1/x/bob p1/x/carol`, `${CHECK_PH} p1/x/bob`, `${CHECK_PH} p1/x/carol`]);
   assert.deepEqual(l2.datasets.filter((d) => d.placeholder).map((d) => d.name), []);
-  // "on" inherited is no placeholder; a candidate destroyed meanwhile is none; no candidate, no check
+  // a dataset made since the listing (p1/x/z) is a line too many: y is a candidate, destroyed by the time it is asked
+  // about, so none; no candidate, no check
   const { ex: ex3, host: h3 } = hostWith({
     [`${LIST} p1/x`]: { stdout: ['p1/x', 'p1/x/y'].map(ds).join('') },
     [`${LIST_V} p1/x p1/x/y`]: { stdout: '' },
-    [`${GET_PH} p1/x`]: { stdout: 'p1/x/y\ton\n' },
+    [`${GET_PH} p1/x`]: { stdout: 'p1/x\t-\t-\np1/x/y\ton\tlocal\np1/x/z\t-\t-\n' },
     [`${CHECK_PH} p1/x/y`]: { stdout: '', stderr: "cannot open 'p1/x/y': dataset does not exist\n", code: 1 },
   });
   assert.deepEqual((await h3.list(['p1/x'])).datasets.map((d) => d.placeholder), [false, false]);
@@ -444,6 +450,15 @@ test('list: placeholders: the recursive get names candidates, each checked by na
     [`${LIST_V} p1/x`]: { stdout: '' },
     [`${GET_PH} p1/x`]: { stdout: '' },
   });
+  // a dataset destroyed since the listing has no line: the answer is not one line each either
+  const { ex: ex5, host: h5 } = hostWith({
+    [`${LIST} p1/x`]: { stdout: ['p1/x', 'p1/x/y', 'p1/x/gone'].map(ds).join('') },
+    [`${LIST_V} p1/x p1/x/gone p1/x/y`]: { stdout: '', stderr: "cannot open 'p1/x/gone': dataset does not exist\n", code: 1 },
+    [`${GET_PH} p1/x`]: { stdout: 'p1/x\t-\t-\np1/x/y\ton\tlocal\n' },
+    [`${CHECK_PH} p1/x/y`]: { stdout: 'p1/x/y\ton\tlocal\n' },
+  });
+  assert.deepEqual((await h5.list(['p1/x'])).datasets.map((d) => [d.name, d.placeholder]), [['p1/x', false], ['p1/x/y', true]]);
+  assert.deepEqual(ex5.lines().slice(3), [`${CHECK_PH} p1/x/y`]);
   assert.deepEqual((await h4.list(['p1/x'])).datasets.map((d) => d.placeholder), [false]);
   assert.equal(ex4.lines().length, 3);
 });
@@ -505,7 +520,7 @@ test('list: zform:placeholder is asked for while the snapshots are listed, not a
     const { ex, startedWhileOpen } = holdOpenUntil(scripted, `${LIST_V} p1/x p1/x/y`, `${GET_PH} p1/x`, 'p1/x@s1\tsnapshot\t11\t5\t1\t0\t0\t0\n');
     return { listing: new CommandZfsHost(ex, {}).list(['p1/x']), getWhileListing: startedWhileOpen };
   };
-  const ok = run({ stdout: 'p1/x\ton\n' });
+  const ok = run({ stdout: 'p1/x\ton\tlocal\np1/x/y\ton\tinherited from p1/x\n' });
   const l = await ok.listing;
   assert.equal(ok.getWhileListing(), true);
   assert.deepEqual(l.datasets.map((d) => [d.name, d.placeholder]), [['p1/x', true], ['p1/x/y', false]]);
@@ -514,19 +529,18 @@ test('list: zform:placeholder is asked for while the snapshots are listed, not a
   await assert.rejects(failed.listing, (e: unknown) => e instanceof ZfsError && /permission denied/.test(e.message));
 });
 
-test('list: the holds are asked for once the snapshots are listed, while the placeholders are still being checked', async () => {
+test('list: the holds are asked for once the snapshots are listed, while the placeholders are still being asked for', async () => {
   const ds = (name: string) => `${name}\tfilesystem\t7\t7\t1\t-\t0\toff\t-\t-\t-\t-\n`;
   const HOLDS = 'zfs holds -H p1/x/y@s1';
   const scripted = new ScriptedExecutor('nas', (argv) => {
     const line = argv.join(' ');
     if (line === `${LIST} p1/x`) return { stdout: ds('p1/x') + ds('p1/x/y') };
     if (line === `${LIST_V} p1/x p1/x/y`) return { stdout: 'p1/x/y@s1\tsnapshot\t11\t5\t1\t1\t0\t0\n' };
-    if (line === `${GET_PH} p1/x`) return { stdout: 'p1/x\ton\n' };
     if (line === HOLDS) return { stdout: 'p1/x/y@s1\tzform_LR_J_job\tSat Dec  5 11:01 2026\n' };
     throw new Error(`unexpected command: ${line}`);
   });
-  // the placeholder check by name stays open until the holds command starts (or a second passes)
-  const { ex, startedWhileOpen } = holdOpenUntil(scripted, `${CHECK_PH} p1/x`, HOLDS, 'p1/x\ton\tlocal\n');
+  // the placeholders' get stays open until the holds command starts (or a second passes)
+  const { ex, startedWhileOpen } = holdOpenUntil(scripted, `${GET_PH} p1/x`, HOLDS, 'p1/x\ton\tlocal\np1/x/y\ton\tinherited from p1/x\n');
   const l = await new CommandZfsHost(ex, {}).list(['p1/x']);
   assert.equal(startedWhileOpen(), true);
   assert.deepEqual(l.datasets.map((d) => [d.name, d.placeholder]), [['p1/x', true], ['p1/x/y', false]]);

@@ -6,7 +6,7 @@ import {
   parseProperties,
 } from '../../../src/zfs/parse.js';
 import type { VersionRecord } from '../../../src/zfs/types.js';
-import { readFixture } from './fixtures.js';
+import { CAPTURED_VERSIONS, readFixture } from './fixtures.js';
 
 test('parseList: filesystems, a zvol, encrypted datasets, a resume token', () => {
   const { datasets } = parseList(readFixture('list-p1.stdout'));
@@ -213,10 +213,29 @@ test('ListParser: versions in order whatever order zfs lists them in (bookmarks 
   assert.deepEqual(names(scattered, true), ['p/a@s1', 'p/a@s2', 'p/c#y', 'p/c@x']);
 });
 
-test('parsePlaceholders: only "on" counts', () => {
-  assert.deepEqual([...parsePlaceholders(readFixture('get-placeholder.stdout'))], ['p1/a']);
-  assert.deepEqual([...parsePlaceholders(readFixture('get-placeholder-missing.stdout'))], ['p1/a']);
-  assert.deepEqual([...parsePlaceholders('')], []);
+test('parsePlaceholders: only "on" set locally counts; the answer stands only when it has one line for each dataset listed', () => {
+  const p1 = ['p1', 'p1/a', 'p1/a/b', 'p1/a/c', 'p1/data', 'p1/enc', 'p1/enc/child', 'p1/encrecv', 'p1/partial', 'p1/vol'];
+  for (const ver of CAPTURED_VERSIONS) {
+    // inherited "on" (p1/a/b) and "off" set locally (p1/a/c) are no placeholders
+    assert.deepEqual(parsePlaceholders(readFixture('get-placeholder-all.stdout', ver), new Set(p1)), { on: new Set(['p1/a']), exact: true }, ver);
+    // a root destroyed since the listing: its datasets have no line
+    assert.deepEqual(parsePlaceholders(readFixture('get-placeholder-all-missing.stdout', ver), new Set(['p1/a', 'p1/a/b', 'p1/a/c', 'p1/missing'])),
+      { on: new Set(['p1/a']), exact: false }, ver);
+    // p1/ph's value is "x", a newline and "p1/a/b<tab>on": p1/a/b shows "on" set locally in a line of its own, and
+    // then its real line; the answer names it as a candidate only
+    assert.deepEqual(parsePlaceholders(readFixture('get-placeholder-forged.stdout', ver), new Set(['p1/a', 'p1/a/b', 'p1/a/c', 'p1/ph'])),
+      { on: new Set(['p1/a', 'p1/a/b']), exact: false }, ver);
+  }
+  const listed = new Set(['p/a', 'p/b']);
+  assert.deepEqual(parsePlaceholders('p/a\ton\tlocal\np/b\t-\t-\n', listed), { on: new Set(['p/a']), exact: true });
+  // a line too many: a dataset not listed (made since), or a forged line of one that comes in order, its own after
+  assert.equal(parsePlaceholders('p/a\ton\tlocal\np/b\t-\t-\np/c\t-\t-\n', listed).exact, false);
+  assert.deepEqual(parsePlaceholders('p/a\tx\np/b\ton\tlocal\np/b\t-\t-\n', listed), { on: new Set(['p/b']), exact: false });
+  // a value with a tab makes a line of more than three fields; received "on" is no placeholder; nothing is no answer
+  assert.equal(parsePlaceholders('p/a\ton\tlocal\tlocal\np/b\t-\t-\n', listed).exact, false);
+  assert.deepEqual(parsePlaceholders('p/a\ton\treceived\np/b\t-\t-\n', listed), { on: new Set(), exact: true });
+  assert.deepEqual(parsePlaceholders('', listed), { on: new Set(), exact: false });
+  assert.deepEqual(parsePlaceholders('', new Set()), { on: new Set(), exact: true });
 });
 
 test('parseHolds: 2.1 prints ctime (no -p), so created is left out; -p seconds are kept', () => {
