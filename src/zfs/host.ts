@@ -191,11 +191,12 @@ export class CommandZfsHost implements ZfsHost {
   /**
    * The names under the roots listed (those of `datasets`) whose zform:placeholder is "on" locally. A root destroyed
    * since the listing has none. One recursive `get` answers when it has exactly one line for each dataset listed
-   * (parsePlaceholders): anyone who may set a property on a dataset of theirs could forge a line for any other in its
-   * value, but a forged line is always one line too many. Otherwise (such a value, roots that nest, a dataset made
-   * or destroyed since the listing) the names it shows "on" are candidates only, asked again by name, in one command
-   * whose lines can be told apart, or (if a value with a newline made that impossible) one command each, which only
-   * its own value can reach. A dataset destroyed meanwhile is no placeholder.
+   * (parsePlaceholderCheck, as for the check by name): anyone who may set a property on a dataset of theirs could
+   * forge a line for any other in its value, but a forged line is always one line too many. Otherwise (such a value,
+   * roots that nest, a dataset made or destroyed since the listing) the names it shows "on" are candidates only
+   * (parsePlaceholders), asked again by name, in one command whose lines can be told apart, or (if a value with a
+   * newline made that impossible) one command each, which only its own value can reach. A dataset destroyed meanwhile
+   * is no placeholder.
    */
   private async listPlaceholders(roots: string[], datasets: DatasetRecord[]): Promise<Set<string>> {
     const names = new Set(datasets.map((d) => d.name));
@@ -203,11 +204,11 @@ export class CommandZfsHost implements ZfsHost {
     const getArgs = computePlaceholderArgv(existingRoots, PLACEHOLDER_PROPERTY);
     const gr = await this.runResult(getArgs);
     if (!computeOnlyMissing(gr, existingRoots)) this.fail(getArgs, gr);
-    const { on, exact } = parsePlaceholders(gr.stdout, names);
-    if (exact && gr.code === 0) return on;
+    const exact = gr.code === 0 ? parsePlaceholderCheck(gr.stdout, [...names]) : null;
+    if (exact !== null) return exact;
     const out = new Set<string>();
     const budget = this.exec.argvBudget;
-    for (const batch of computeArgvBatches([...on], budget?.bytes, budget?.perArgument)) {
+    for (const batch of computeArgvBatches([...parsePlaceholders(gr.stdout, names)], budget?.bytes, budget?.perArgument)) {
       const checked = await this.checkPlaceholders(batch);
       for (const name of checked ?? []) out.add(name);
       if (checked !== null) continue;

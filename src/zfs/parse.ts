@@ -392,38 +392,31 @@ export function parseList(stdout: string): { datasets: DatasetRecord[]; versions
 export { computeSortedVersions };
 
 /**
- * The answer of `zfs get -H -p -r -t filesystem,volume -o name,value,source zform:placeholder ROOT...`
- * (computePlaceholderArgv): a line for each dataset, "on" set locally marking a placeholder. A user property's value
- * is any text, and whoever may set it (delegated `userprop` on their own dataset) can put a newline and forged lines in
- * it. Every dataset's own line is still there, so a forged line is one more: it names a dataset a second time, or one
- * that `listed` (the dataset listing's names) does not have, or is not three fields. So when the answer is one line of
- * three fields for each dataset listed and nothing else, each line is its dataset's own (`exact`), and `on` (the
- * names with "on" set locally) is the answer. Otherwise (a value with a newline, roots that nest, a dataset made or
- * destroyed since the listing) `on` holds candidates only, each to be checked where no other value can reach
- * (parsePlaceholderCheck); a line of another shape is passed over, not an error that would fail the whole listing.
+ * The datasets that `zfs get -H -p -r -t filesystem,volume -o name,value,source zform:placeholder ROOT...`
+ * (computePlaceholderArgv) shows "on" set locally: candidates only, unless the answer is exactly one line for each
+ * dataset listed (parsePlaceholderCheck of every listed name: then it is the answer). A user property's value is any
+ * text, and whoever may set it (delegated `userprop` on their own dataset) can put a newline and a forged line
+ * "<another dataset>\ton\tlocal" in it; every dataset's own line is still there, so such a line is always one too
+ * many. A line counts here only when its name is a dataset listed; a line of another shape (the rest of a value with a
+ * newline) is passed over, not an error that would fail the whole listing.
  */
-export function parsePlaceholders(stdout: string, listed: ReadonlySet<string>): { on: Set<string>; exact: boolean } {
-  const on = new Set<string>();
-  const seen = new Set<string>();
-  let exact = true;
+export function parsePlaceholders(stdout: string, listed: ReadonlySet<string>): Set<string> {
+  const out = new Set<string>();
   for (const line of lines(stdout)) {
     const first = line.indexOf('\t');
-    const second = first < 0 ? -1 : line.indexOf('\t', first + 1);
-    if (second < 0 || line.indexOf('\t', second + 1) >= 0) { exact = false; continue; }
+    const last = line.lastIndexOf('\t');
+    if (first <= 0 || last === first) continue;
     const name = line.slice(0, first);
-    if (!listed.has(name)) { exact = false; continue; }
-    if (seen.has(name)) exact = false;
-    seen.add(name);
-    if (line.slice(first + 1, second) === 'on' && line.slice(second + 1) === 'local') on.add(name);
+    if (listed.has(name) && line.slice(first + 1, last) === 'on' && line.slice(last + 1) === 'local') out.add(name);
   }
-  return { on, exact: exact && seen.size === listed.size };
+  return out;
 }
 
 /**
  * Which of `candidates` have zform:placeholder set locally to "on", from `zfs get -H -p -o name,value,source
- * zform:placeholder CANDIDATE...` (no -r, no -s: one line for each dataset named), or null when that cannot be told
- * for certain. A value with a newline makes more lines than datasets named: then, and for a dataset named twice or a
- * line of none of them, null (the caller asks each candidate on its own). With one line each, a line is its dataset's:
+ * zform:placeholder CANDIDATE...` (no -s: one line for each dataset named), or from the recursive `get` of the roots
+ * with every dataset listed as `candidates`; null when that cannot be told for certain. A value with a newline makes
+ * more lines than datasets: then, and for a dataset twice or a line of none of them, null (the caller asks by name). With one line each, a line is its dataset's:
  * the name up to the first tab, the source after the last (neither has a tab), the value between.
  */
 export function parsePlaceholderCheck(stdout: string, candidates: readonly string[]): Set<string> | null {

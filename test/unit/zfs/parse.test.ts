@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  HoldsParser, ListParser, ZfsParseError, computeRootsNest, computeSortedVersions, parseHolds, parseList, parseNameValues, parsePlaceholders,
+  HoldsParser, ListParser, ZfsParseError, computeRootsNest, computeSortedVersions, parseHolds, parseList, parseNameValues, parsePlaceholderCheck, parsePlaceholders,
   parseProperties,
 } from '../../../src/zfs/parse.js';
 import type { VersionRecord } from '../../../src/zfs/types.js';
@@ -213,29 +213,33 @@ test('ListParser: versions in order whatever order zfs lists them in (bookmarks 
   assert.deepEqual(names(scattered, true), ['p/a@s1', 'p/a@s2', 'p/c#y', 'p/c@x']);
 });
 
-test('parsePlaceholders: only "on" set locally counts; the answer stands only when it has one line for each dataset listed', () => {
+test('the recursive get of zform:placeholder: the answer when it has one line for each dataset listed (parsePlaceholderCheck), else candidates (parsePlaceholders)', () => {
   const p1 = ['p1', 'p1/a', 'p1/a/b', 'p1/a/c', 'p1/data', 'p1/enc', 'p1/enc/child', 'p1/encrecv', 'p1/partial', 'p1/vol'];
   for (const ver of CAPTURED_VERSIONS) {
     // inherited "on" (p1/a/b) and "off" set locally (p1/a/c) are no placeholders
-    assert.deepEqual(parsePlaceholders(readFixture('get-placeholder-all.stdout', ver), new Set(p1)), { on: new Set(['p1/a']), exact: true }, ver);
+    assert.deepEqual(parsePlaceholderCheck(readFixture('get-placeholder-all.stdout', ver), p1), new Set(['p1/a']), ver);
     // a root destroyed since the listing: its datasets have no line
-    assert.deepEqual(parsePlaceholders(readFixture('get-placeholder-all-missing.stdout', ver), new Set(['p1/a', 'p1/a/b', 'p1/a/c', 'p1/missing'])),
-      { on: new Set(['p1/a']), exact: false }, ver);
+    const missing = ['p1/a', 'p1/a/b', 'p1/a/c', 'p1/missing'];
+    assert.equal(parsePlaceholderCheck(readFixture('get-placeholder-all-missing.stdout', ver), missing), null, ver);
+    assert.deepEqual(parsePlaceholders(readFixture('get-placeholder-all-missing.stdout', ver), new Set(missing)), new Set(['p1/a']), ver);
     // p1/ph's value is "x", a newline and "p1/a/b<tab>on": p1/a/b shows "on" set locally in a line of its own, and
     // then its real line; the answer names it as a candidate only
-    assert.deepEqual(parsePlaceholders(readFixture('get-placeholder-forged.stdout', ver), new Set(['p1/a', 'p1/a/b', 'p1/a/c', 'p1/ph'])),
-      { on: new Set(['p1/a', 'p1/a/b']), exact: false }, ver);
+    const forged = ['p1/a', 'p1/a/b', 'p1/a/c', 'p1/ph'];
+    assert.equal(parsePlaceholderCheck(readFixture('get-placeholder-forged.stdout', ver), forged), null, ver);
+    assert.deepEqual(parsePlaceholders(readFixture('get-placeholder-forged.stdout', ver), new Set(forged)), new Set(['p1/a', 'p1/a/b']), ver);
   }
-  const listed = new Set(['p/a', 'p/b']);
-  assert.deepEqual(parsePlaceholders('p/a\ton\tlocal\np/b\t-\t-\n', listed), { on: new Set(['p/a']), exact: true });
+  const listed = ['p/a', 'p/b'];
+  assert.deepEqual(parsePlaceholderCheck('p/a\ton\tlocal\np/b\t-\t-\n', listed), new Set(['p/a']));
   // a line too many: a dataset not listed (made since), or a forged line of one that comes in order, its own after
-  assert.equal(parsePlaceholders('p/a\ton\tlocal\np/b\t-\t-\np/c\t-\t-\n', listed).exact, false);
-  assert.deepEqual(parsePlaceholders('p/a\tx\np/b\ton\tlocal\np/b\t-\t-\n', listed), { on: new Set(['p/b']), exact: false });
-  // a value with a tab makes a line of more than three fields; received "on" is no placeholder; nothing is no answer
-  assert.equal(parsePlaceholders('p/a\ton\tlocal\tlocal\np/b\t-\t-\n', listed).exact, false);
-  assert.deepEqual(parsePlaceholders('p/a\ton\treceived\np/b\t-\t-\n', listed), { on: new Set(), exact: true });
-  assert.deepEqual(parsePlaceholders('', listed), { on: new Set(), exact: false });
-  assert.deepEqual(parsePlaceholders('', new Set()), { on: new Set(), exact: true });
+  assert.equal(parsePlaceholderCheck('p/a\ton\tlocal\np/b\t-\t-\np/c\t-\t-\n', listed), null);
+  assert.equal(parsePlaceholderCheck('p/a\tx\np/b\ton\tlocal\np/b\t-\t-\n', listed), null);
+  assert.deepEqual(parsePlaceholders('p/a\tx\np/b\ton\tlocal\np/b\t-\t-\n', new Set(listed)), new Set(['p/b']));
+  // a value with a tab but no newline is still its own line (its value is not "on"); received "on" is no placeholder;
+  // a line of a dataset not listed is no candidate
+  assert.deepEqual(parsePlaceholderCheck('p/a\ton\tlocal\tlocal\np/b\t-\t-\n', listed), new Set());
+  assert.deepEqual(parsePlaceholderCheck('p/a\ton\treceived\np/b\t-\t-\n', listed), new Set());
+  assert.deepEqual(parsePlaceholders('p/c\ton\tlocal\n', new Set(listed)), new Set());
+  assert.equal(parsePlaceholderCheck('', listed), null);
 });
 
 test('parseHolds: 2.1 prints ctime (no -p), so created is left out; -p seconds are kept', () => {
