@@ -2,10 +2,11 @@
 # Benchmark 9 (issue #16): a pool of >= 50,000 snapshots on real OpenZFS in the guest; cold timings, side by side
 # in one run, of OpenZFS's fast listing (`-o name,guid,createtxg`, ZFS_ITER_SIMPLE on >= 2.2), zform's 11 columns in
 # one recursive listing (before session 13) and as zform lists them now (the datasets, then their snapshots and
-# bookmarks by `-d 1` in 4 slices at once, with a version's own 7 columns since session 15), `zform plan` (and BENCH_FAST_BEFORE's, another build's folder inside this
+# bookmarks by `-d 1` in 4 slices at once, with a version's own columns since session 15, 8 since numclones in session 26), `zform plan` (and BENCH_FAST_BEFORE's, another build's folder inside this
 # one, e.g. a git worktree of an older commit, built), the 11 columns of datasets and bookmarks only, and a `zfs get
 # creation,userrefs,written` of named snapshots (the newest per dataset, every tenth): what a two-phase read would
-# cost. Build first.
+# cost; and a read-only channel program that lists the source's snapshot names, alone and with each one's `creation`.
+# Build first.
 # Each figure after `zpool export`/`import` and a warm-up `zfs list -H -o name` (the pool's opening is not in it).
 # The pools (BENCH_FAST_FS filesystems x BENCH_FAST_SNAPS snapshots by `zfs snapshot -r`, defaults 250 x 200 = 50,200
 # with the root's; an empty target pool) take ~10 min to make in the guest: the images are kept in
@@ -15,17 +16,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 FS=${BENCH_FAST_FS:-250}; SNAPS=${BENCH_FAST_SNAPS:-200}; RUNS=${BENCH_FAST_RUNS:-2}
 if [ "${1:-}" != --guest ]; then
-  [ -f dist/bundle/zform.cjs ] || npm run build --silent
+  # built, and the bundle not older than the compiled sources (else bin/zform would run dist/src)
+  [ dist/bundle/zform.cjs -nt dist/src/cli.js ] || npm run build --silent
   # pools made by one OpenZFS version (2.3's features) may not import on another
   cache=${ZFORM_VM_CACHE:-/var/cache/zform-vm}/bench-pools-${FS}x$SNAPS-${ZFORM_ZFS_VERSION:-2.3}
   # one folder per pool size and version: two guests can each run this at once
   work=bench/out/fast-listing-${FS}x$SNAPS-${ZFORM_ZFS_VERSION:-2.3}; rm -rf "$work"; mkdir -p "$work"
   echo "## 9. The fast listing at ${FS} x ${SNAPS} snapshots (measuring in the guest, OpenZFS ${ZFORM_ZFS_VERSION:-2.3})"
+  # a `npx tsc -p .` after the last `npm run build` makes bin/zform run dist/src (~300 modules), whose start-up in the
+  # emulated guest is seconds more: the figures have to say which code ran
+  echo "Code run: $(node bench/lib/zform-code.cjs bin/zform)"
   if [ -n "${BENCH_FAST_BEFORE:-}" ]; then
     before=$(cd "$BENCH_FAST_BEFORE" && pwd)
     [ -f "$before/bin/zform" ] || { echo "BENCH_FAST_BEFORE: no bin/zform in $before" >&2; exit 64; }
     # the guest has its own /tmp: it sees this folder, and the rest of / read-only
     case $before/ in "$PWD"/*) ;; *) echo "BENCH_FAST_BEFORE: $before must be inside $PWD (the guest sees this folder)" >&2; exit 64 ;; esac
+    echo "Code run by the build in $before: $(node bench/lib/zform-code.cjs "$before/bin/zform")"
   fi
   ZFORM_ZFS_VERSION=${ZFORM_ZFS_VERSION:-2.3} ZFORM_VM_TIMEOUT=${ZFORM_VM_TIMEOUT:-5400} ZFORM_BENCH_POOLS=$cache ZFORM_BENCH_BEFORE=${before:-} \
     ZFORM_BENCH_WORK=$work ZFORM_BENCH_FAST="$FS $SNAPS $RUNS" test/vm/zfs-vm run bash bench/09-fast-listing.sh --guest
@@ -76,6 +82,20 @@ zfs list -H -p -r -t snapshot -o name src > /tmp/all.txt
 total=$(wc -l </tmp/all.txt)
 grep -E "@zform_$(printf %05d "$SNAPS")\$" /tmp/all.txt > /tmp/newest.txt
 awk 'NR % 10 == 0' /tmp/all.txt > /tmp/tenth.txt
+# A read-only channel program (session 36): every snapshot's name (zfs.list.snapshots, zfs.list.children), and with
+# each one's `creation` by zfs.get_prop: what a program would cost instead of the listing's columns.
+cat > /tmp/names.lua <<'LUA'
+local out, prop = {}, (...)["argv"][2]
+local function walk(ds)
+  for s in zfs.list.snapshots(ds) do
+    if prop ~= nil then out[#out + 1] = s .. "\t" .. tostring(zfs.get_prop(s, prop)) else out[#out + 1] = s end
+  end
+  for c in zfs.list.children(ds) do walk(c) end
+end
+walk((...)["argv"][1])
+return table.concat(out, "\n")
+LUA
+program() { zfs program -n -j -t 100000000 -m 100000000 src /tmp/names.lua src "$@"; }
 # zform's listing now: the datasets, then their snapshots and bookmarks in 4 contiguous slices of the names at once
 sliced() {
   zfs list -H -p -r -t filesystem,volume -o $COLS src dst | cut -f1 | sort > /tmp/ds.txt
@@ -96,7 +116,9 @@ for ((r = 1; r <= RUNS; r++)); do
   t[dsbm]+="$(ms zfs list -H -p -r -t filesystem,volume,bookmark -o $COLS src dst) "
   t[newest]+="$(ms xargs -a /tmp/newest.txt zfs get -H -p -o name,property,value creation,userrefs,written) "
   t[tenth]+="$(ms xargs -a /tmp/tenth.txt zfs get -H -p -o name,property,value creation,userrefs,written) "
-  note "run $r: $(for k in fast cols sliced plan ${before:+before} dsbm newest tenth; do printf '%s %s ms; ' "$k" "$(awk '{ print $NF }' <<<"${t[$k]}")"; done)"
+  t[prognames]+="$(ms program) "
+  t[progcreation]+="$(ms program creation) "
+  note "run $r: $(for k in fast cols sliced plan ${before:+before} dsbm newest tenth prognames progcreation; do printf '%s %s ms; ' "$k" "$(awk '{ print $NF }' <<<"${t[$k]}")"; done)"
 done
 med() { printf '%s\n' ${t[$1]} | median; }
 fast=$(med fast)
@@ -108,11 +130,13 @@ echo "| command | ms | / fast listing |"
 echo "|---|---:|---:|"
 row "\`zfs list -t snapshot -o name,guid,createtxg\` (the fast set)" "$fast"
 row "zform's 11 columns in one recursive listing (\`-t filesystem,volume,snapshot,bookmark\`, before)" "$(med cols)"
-row "as zform lists them now: datasets (11 columns), then \`-d 1\` (a version's 7) in 4 slices at once" "$(med sliced)"
+row "as zform lists them now: datasets (11 columns), then \`-d 1\` (a version's 8) in 4 slices at once" "$(med sliced)"
 row "\`zform plan\` (${summary:-no summary})" "$(med plan)"
 [ -z "$before" ] || row "\`zform plan\` of the build in $before" "$(med before)"
 row "the 11 columns of datasets and bookmarks only" "$(med dsbm)"
 row "\`zfs get creation,userrefs,written\` of the newest snapshot per dataset ($(wc -l </tmp/newest.txt))" "$(med newest)"
 row "the same \`zfs get\` of every tenth snapshot ($(wc -l </tmp/tenth.txt))" "$(med tenth)"
+row "\`zfs program -n\`: every snapshot's name (\`zfs.list.snapshots\`), source pool" "$(med prognames)"
+row "the same program, and each snapshot's \`creation\` (\`zfs.get_prop\`)" "$(med progcreation)"
 zpool export src; zpool export dst
 [ -f "$pools/src.img" ] || { mkdir -p "$work"; cp --sparse=always $D/src.img $D/dst.img "$work/"; }
