@@ -2,8 +2,8 @@
 # Benchmark 9 (issue #16): a pool of >= 50,000 snapshots on real OpenZFS in the guest; cold timings, side by side
 # in one run, of OpenZFS's fast listing (`-o name,guid,createtxg`, ZFS_ITER_SIMPLE on >= 2.2), zform's 11 columns in
 # one recursive listing (before session 13) and as zform lists them now (the datasets, then their snapshots and
-# bookmarks by `-d 1` in 4 slices at once, with a version's own columns since session 15, 8 since numclones in session 26), `zform plan` (and BENCH_FAST_BEFORE's, another build's folder inside this
-# one, e.g. a git worktree of an older commit, built), the 11 columns of datasets and bookmarks only, and a `zfs get
+# bookmarks by `-d 1` in 4 slices at once, with a version's own 8 columns), `zform plan` (and BENCH_FAST_BEFORE's,
+# another build's folder inside this one, e.g. a git worktree of an older commit, built), the 11 columns of datasets and bookmarks only, and a `zfs get
 # creation,userrefs,written` of named snapshots (the newest per dataset, every tenth): what a two-phase read would
 # cost; and a read-only channel program that lists the source's snapshot names, alone and with each one's `creation`.
 # Build first.
@@ -16,16 +16,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 FS=${BENCH_FAST_FS:-250}; SNAPS=${BENCH_FAST_SNAPS:-200}; RUNS=${BENCH_FAST_RUNS:-2}
 if [ "${1:-}" != --guest ]; then
-  # built, and the bundle not older than the compiled sources (else bin/zform would run dist/src)
-  [ dist/bundle/zform.cjs -nt dist/src/cli.js ] || npm run build --silent
+  # bin/zform runs dist/src (~300 modules, seconds more of start-up in the emulated guest) when the bundle is missing or
+  # older than it (a `npx tsc -p .` after the last `npm run build`): build when it would, and say which code ran
+  code=$([ -f dist/bundle/zform.cjs ] && node bench/lib/zform-code.cjs bin/zform || true)
+  [ "$code" = "the bundle with its code cache" ] || { npm run build --silent; code=$(node bench/lib/zform-code.cjs bin/zform); }
   # pools made by one OpenZFS version (2.3's features) may not import on another
   cache=${ZFORM_VM_CACHE:-/var/cache/zform-vm}/bench-pools-${FS}x$SNAPS-${ZFORM_ZFS_VERSION:-2.3}
   # one folder per pool size and version: two guests can each run this at once
   work=bench/out/fast-listing-${FS}x$SNAPS-${ZFORM_ZFS_VERSION:-2.3}; rm -rf "$work"; mkdir -p "$work"
   echo "## 9. The fast listing at ${FS} x ${SNAPS} snapshots (measuring in the guest, OpenZFS ${ZFORM_ZFS_VERSION:-2.3})"
-  # a `npx tsc -p .` after the last `npm run build` makes bin/zform run dist/src (~300 modules), whose start-up in the
-  # emulated guest is seconds more: the figures have to say which code ran
-  echo "Code run: $(node bench/lib/zform-code.cjs bin/zform)"
+  echo "Code run: $code"
   if [ -n "${BENCH_FAST_BEFORE:-}" ]; then
     before=$(cd "$BENCH_FAST_BEFORE" && pwd)
     [ -f "$before/bin/zform" ] || { echo "BENCH_FAST_BEFORE: no bin/zform in $before" >&2; exit 64; }
