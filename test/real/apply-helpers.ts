@@ -276,7 +276,7 @@ export async function setupSshLogin(user: string): Promise<{ user: string; ident
     `mkdir -p ${home}/.ssh && chmod 700 ${home} ${home}/.ssh`,
     `[ -f ${home}/id ] || ssh-keygen -q -t ed25519 -N '' -C ${user} -f ${home}/id`,
     `cp ${home}/id.pub ${home}/.ssh/authorized_keys && chmod 600 ${home}/.ssh/authorized_keys`,
-    `[ -s ${home}/known_hosts ] || ssh-keyscan -p 22 127.0.0.1 2>/dev/null > ${home}/known_hosts`,
+    `[ -s ${home}/known_hosts ] || ssh-keyscan -T 60 -p 22 127.0.0.1 2>/dev/null > ${home}/known_hosts`,
     `test -s ${home}/known_hosts`,
   ].join(' && '));
   return { user, identityFile: `${home}/id`, knownHosts: `${home}/known_hosts` };

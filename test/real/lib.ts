@@ -130,7 +130,7 @@ export async function sshSetup(): Promise<SshConfig & { identityFile: string }> 
     `[ -f ${identityFile} ] || ssh-keygen -q -t ed25519 -N '' -C zform-test -f ${identityFile}`,
     `grep -qxF "$(cat ${identityFile}.pub)" /root/.ssh/authorized_keys 2>/dev/null || cat ${identityFile}.pub >> /root/.ssh/authorized_keys`,
     'chmod 600 /root/.ssh/authorized_keys',
-    `[ -s ${knownHosts} ] || ssh-keyscan -p 22 127.0.0.1 2>/dev/null > ${knownHosts}`,
+    `[ -s ${knownHosts} ] || ssh-keyscan -T 60 -p 22 127.0.0.1 2>/dev/null > ${knownHosts}`,
     `[ -s ${knownHosts} ]`,
   ].join(' && '));
   return { host: '127.0.0.1', port: 22, user: 'root', identityFile, knownHosts, connectTimeoutMs: 10_000, keepaliveIntervalMs: 15_000 };

@@ -26,7 +26,11 @@ function fileTitles(ran?: Set<string>): FileTitles[] {
 
 const args = process.argv.slice(2);
 let ran: Set<string> | undefined;
-if (args[0] === '--ran' && args[1] !== undefined) {
+if (args[0] === '--ran') {
+  if (args[1] === undefined) {
+    process.stderr.write('node dist/test/real/timing.js: --ran needs a file (the test files that ran, one per line)\n');
+    process.exit(64);
+  }
   ran = new Set(readFileSync(args[1], 'utf8').split('\n').filter(Boolean).map((f) => path.basename(f)));
   args.splice(0, 2);
 }
