@@ -1,7 +1,7 @@
 // Which real-ZFS test files each OpenZFS version runs in `npm test` (test/run-all; the command line is
 // test/real/shard.ts). Every version runs the version-sensitive files, and one file of each local/SSH pair; the
-// others are shared out between the versions so that each guest's share of minutes is about equal, unless a version is named in ZFORM_TEST_FULL,
-// which runs everything (and the versions not named then run only the version-sensitive files).
+// others are shared out between the versions so that each guest's share of minutes is about equal. A version named
+// in ZFORM_TEST_FULL runs everything instead (and the versions not named then run only the version-sensitive files).
 //
 // Why: under TCG each guest keeps one core busy (99 % measured), so the suite's time is CPU and only less work
 // shortens it. On a host whose emulation is ~3x slower than the one the suite grew on, the whole suite on both
