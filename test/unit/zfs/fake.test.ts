@@ -123,6 +123,26 @@ describe('FakeHost commands', () => {
     assert.equal(f.commands, 0);
   });
 
+  it('lists a root\'s subtree only: its name and the names below it, not the siblings that sort between them', async () => {
+    // in code-unit order "p/a" < "p/a-b" < "p/a/b" < "p/a0": a subtree is not one run of the sorted names
+    const f = new FakeHost('local', { clock: CLOCK }).apply(`
+      pool p
+      create p/a
+      create p/a-b
+      create p/a/b
+      create p/a/b/c zform:placeholder=on
+      create p/a0
+      create p/ab
+      snapshot p/a@s1 p/a-b@s1 p/a/b@s1 p/a/b/c@s1 p/a0@s1 p/ab@s1
+    `);
+    const l = await f.list(['p/a']);
+    assert.deepEqual(l.datasets.map((d) => [d.name, d.placeholder]), [['p/a', false], ['p/a/b', false], ['p/a/b/c', true]]);
+    assert.deepEqual(l.versions.map((v) => `${v.dataset}@${v.name}`), ['p/a@s1', 'p/a/b@s1', 'p/a/b/c@s1']);
+    const two = await f.list(['p/a-b', 'p/a0']);
+    assert.deepEqual(two.datasets.map((d) => d.name), ['p/a-b', 'p/a0']);
+    assert.deepEqual(two.versions.map((v) => `${v.dataset}@${v.name}`), ['p/a-b@s1', 'p/a0@s1']);
+  });
+
   it('failNext fails the next call of a verb once, with the given stderr mapped to its code', async () => {
     const f = new FakeHost('local').apply('pool p', 'create p/a', 'snapshot p/a@s1');
     const g = new FakeHost('nas').apply('pool q');
