@@ -10,10 +10,17 @@
 const { createHash } = require('node:crypto');
 const { closeSync, fstatSync, openSync, readFileSync, realpathSync, statSync } = require('node:fs');
 const { createRequire } = require('node:module');
-const { dirname } = require('node:path');
+const { dirname, join } = require('node:path');
 const vm = require('node:vm');
 
 const HEADER = 'zform-code-cache 2';
+
+/** Whether bin/zform runs the bundle of the package at `root`: dist/bundle/zform.cjs at least as new as
+ *  dist/src/cli.js. A `npx tsc -p .` after the last `npm run build` makes dist/src newer, and then dist/src runs. */
+function isBundleCurrent(root) {
+  const mtime = (rel) => { try { return statSync(join(root, rel)).mtimeMs; } catch { return -1; } };
+  return mtime('dist/bundle/zform.cjs') >= mtime('dist/src/cli.js');
+}
 
 /** The header line that ties a cache to one bundle's text (`bytes`: the file's, read by the caller or here). */
 function computeCacheHeader(file, bytes = readFileSync(file)) {
@@ -73,4 +80,4 @@ function loadBundle(file, cache = `${file}.cache`) {
   return { exports: module.exports, script };
 }
 
-module.exports = { computeCacheHeader, readTrustedCache, wrapBundle, loadBundle };
+module.exports = { computeCacheHeader, isBundleCurrent, readTrustedCache, wrapBundle, loadBundle };

@@ -4,7 +4,7 @@
 // plan took 0.94 s of CPU against 0.41 s from the bundle (session 31), so a figure has to say which it is.
 // Usage: node bench/lib/zform-code.cjs PATH/bin/zform   (prints one line; exit 0)
 'use strict';
-const { readFileSync, statSync } = require('node:fs');
+const { readFileSync } = require('node:fs');
 const { dirname, join, resolve } = require('node:path');
 const vm = require('node:vm');
 
@@ -14,15 +14,14 @@ if (!bin) {
   process.exit(64);
 }
 const root = resolve(dirname(bin), '..');
-const mtime = (rel) => { try { return statSync(join(root, rel)).mtimeMs; } catch { return -1; } };
 const bundle = join(root, 'dist/bundle/zform.cjs');
 
-/** The same choice as bin/zform's main(), and then what V8 does with the code cache. */
+/** bin/zform's own choice (isBundleCurrent), and then what V8 does with the code cache. */
 function describe() {
-  if (mtime('dist/bundle/zform.cjs') < mtime('dist/src/cli.js')) {
+  const { computeCacheHeader, isBundleCurrent, readTrustedCache, wrapBundle } = require(join(root, 'bin/load-bundle.cjs'));
+  if (!isBundleCurrent(root)) {
     return 'dist/src, not the bundle: dist/bundle/zform.cjs is missing or older than dist/src/cli.js (npm run build makes it again)';
   }
-  const { computeCacheHeader, readTrustedCache, wrapBundle } = require(join(root, 'bin/load-bundle.cjs'));
   const bytes = readFileSync(bundle);
   const source = bytes.toString('latin1');
   const [head, tail] = wrapBundle('\0').split('\0');

@@ -2,7 +2,7 @@
 // bundle it was made from; the bundle runs the same with or without it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 
 interface Loader {
   computeCacheHeader(file: string): string;
+  isBundleCurrent(root: string): boolean;
   readTrustedCache(file: string, cache: string): Buffer | undefined;
   wrapBundle(code: string): string;
   loadBundle(file: string, cache?: string | null): { exports: Record<string, unknown>; script: { cachedDataRejected?: boolean; createCachedData(): Buffer } };
@@ -84,6 +85,24 @@ test('a cache others could have written is not read', () => {
   assert.equal(loader.readTrustedCache(file, cache), undefined, 'world-writable directory');
   chmodSync(dir, 0o755);
   assert.deepEqual(loader.readTrustedCache(file, cache), data);
+});
+
+test('bin/zform runs the bundle only when it is at least as new as dist/src (a tsc after the build runs dist/src)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'zform-root-'));
+  mkdirSync(join(root, 'dist/src'), { recursive: true });
+  mkdirSync(join(root, 'dist/bundle'));
+  const cli = join(root, 'dist/src/cli.js');
+  const bundle = join(root, 'dist/bundle/zform.cjs');
+  writeFileSync(cli, '');
+  assert.equal(loader.isBundleCurrent(root), false, 'no bundle');
+  writeFileSync(bundle, '');
+  utimesSync(cli, 1000, 1000);
+  utimesSync(bundle, 2000, 2000);
+  assert.equal(loader.isBundleCurrent(root), true, 'the bundle newer');
+  utimesSync(bundle, 1000, 1000);
+  assert.equal(loader.isBundleCurrent(root), true, 'the same time (a build writes dist/src, then the bundle)');
+  utimesSync(cli, 3000, 3000);
+  assert.equal(loader.isBundleCurrent(root), false, 'dist/src compiled again after the build');
 });
 
 test('the built bundle (with its code cache and the generated config validator inside) answers as dist/src does', async () => {
