@@ -276,14 +276,14 @@ export class FakeExecutor implements Executor {
     }
   }
 
-  /** The datasets a name names with -r (itself and those under it), or null when it does not exist. */
   /** Every dataset by name (code units), made once per command: `tree` then finds a root's subtree by two binary
    *  searches, so a listing of a slice of thousands of dataset names costs no scan of every dataset per name. */
   private byName(): FakeDataset[] {
     return [...this.state.datasets.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
-  /** root and every dataset below it, by name (`sorted`: byName()). */
+  /** The datasets a name names with -r (itself and those under it, by name; `sorted`: byName()), or null when it does
+   *  not exist. */
   private tree(root: string, sorted: FakeDataset[]): FakeDataset[] | null {
     const d = this.state.datasets.get(root);
     if (!d) return null;
