@@ -239,6 +239,7 @@ async function executeAction(
       await host.abortResumableReceive(action.dataset);
       return null;
     case 'rollback':
+      await checkRollback(host, action);
       await host.rollback(fullName(action.to), true);
       return null;
     case 'hold':
@@ -254,9 +255,15 @@ async function executeAction(
       else await host.destroy(ops.map((o) => o.bookmark));
       return null;
     }
-    case 'destroy_snapshots':
-      await host.destroy(action.snapshots.map((s) => fullName(s.ref)));
+    case 'destroy_snapshots': {
+      // The listing may be hours old by now (pruning runs after every send): a snapshot destroyed and taken again
+      // under the same name since then is not the one planned, and is kept. The others are destroyed.
+      const refs = action.snapshots.map((s) => s.ref);
+      const changed = await changedVersions(host, refs);
+      await host.destroy(refs.filter((r) => !changed.has(r)).map(fullName));
+      if (changed.size > 0) throw staleVersions(action.host, changed);
       return null;
+    }
     case 'rename_dataset':
       await checkDatasetGuid(host, action.host, action.dataset, action.guid);
       await host.rename(action.dataset, action.to);
@@ -264,12 +271,53 @@ async function executeAction(
     case 'destroy_dataset':
       // what the plan names, then the dataset without -r: a snapshot or child the plan did not show makes it fail
       await checkDatasetGuid(host, action.host, action.dataset, action.guid);
+      await checkVersionGuids(host, action.host, action.destroys);
       if (action.destroys.length > 0) await host.destroy(action.destroys.map(fullName));
       await host.destroyDataset(action.dataset);
       return null;
     case 'send':
       throw new ZformError('internal', 'sends run as transfers whose GUIDs the wave confirms');
   }
+}
+
+/** Of the planned versions with a known GUID, those that exist now under another GUID (with it): taken again under
+ *  the same name since the listing. One batched `zfs get guid`; a version gone meanwhile is not changed. */
+async function changedVersions(host: ZfsHost, refs: VersionRef[]): Promise<Map<VersionRef, string>> {
+  const known = refs.filter((r) => r.guid !== null);
+  const out = new Map<VersionRef, string>();
+  if (known.length === 0) return out;
+  const now = await host.getGuids(known.map(fullName));
+  for (const r of known) {
+    const g = now.get(fullName(r));
+    if (g !== undefined && g !== r.guid) out.set(r, g);
+  }
+  return out;
+}
+
+function staleVersions(hostName: string, changed: Map<VersionRef, string>): ZformError {
+  const list = [...changed].map(([r, g]) => `${hostName}:${fullName(r)} has GUID ${g}, the plan was made for ${r.guid ?? 'none'}`);
+  return new ZformError('stale_plan', `${list.join('; ')}: taken again since it was listed, so left alone; plan again`);
+}
+
+/** The versions are still the ones planned (or gone): a throw names those taken again under the same name. */
+async function checkVersionGuids(host: ZfsHost, hostName: string, refs: VersionRef[]): Promise<void> {
+  const changed = await changedVersions(host, refs);
+  if (changed.size > 0) throw staleVersions(hostName, changed);
+}
+
+/** `zfs rollback -r` destroys every snapshot after the one it rolls back to: those must be exactly the ones the plan
+ *  shows (by GUID), and the snapshot the one planned. A snapshot taken since the listing (e.g. by another tool on the
+ *  backup host) fails the dataset instead of being destroyed unseen. */
+async function checkRollback(host: ZfsHost, action: Extract<Action, { kind: 'rollback' }>): Promise<void> {
+  const versions = (await host.list([action.dataset])).versions.filter((v) => v.dataset === action.dataset && v.kind === 'snapshot');
+  const to = versions.find((v) => v.name === action.to.name);
+  const stale = (why: string) => new ZformError('stale_plan', `${action.host}:${action.dataset}: ${why} since the plan was made, so it is not rolled back; plan again`);
+  if (!to) throw stale(`@${action.to.name} is gone`);
+  if (action.to.guid !== null && to.guid !== action.to.guid) throw stale(`@${action.to.name} was taken again (GUID ${to.guid}, planned ${action.to.guid})`);
+  const planned = new Set(action.destroys.map((r) => r.guid ?? `@${r.name}`));
+  const newer = versions.filter((v) => v.createtxg > to.createtxg);
+  const unseen = newer.filter((v) => !planned.has(v.guid) && !planned.has(`@${v.name}`));
+  if (unseen.length > 0) throw stale(`${unseen.map((v) => `@${v.name}`).join(', ')} ${unseen.length === 1 ? 'was' : 'were'} taken`);
 }
 
 /** The dataset is still the one planned (a dataset created again under that name has another GUID). */
@@ -315,7 +363,14 @@ async function bookkeep(
     }
     return { ops, actionOf, stoppedAt: run.length, error: undefined as unknown };
   }));
-  const errors = await host.bookmarkGroups(prepared.map((p) => p.ops));
+  let errors: Awaited<ReturnType<ZfsHost['bookmarkGroups']>>;
+  try {
+    errors = await host.bookmarkGroups(prepared.map((p) => p.ops));
+  } catch (error) {
+    // The host failed as a whole (e.g. its SSH connection was lost): every run fails there, counted as not done
+    // (the next plan lists what was), as a failed send or hold would; the other datasets and jobs go on.
+    return prepared.map(() => ({ done: 0, error }));
+  }
   return prepared.map((p, i) => {
     const err = errors[i];
     let done = p.stoppedAt;
@@ -434,7 +489,9 @@ export async function applyPlan(plan: Plan, config: Config, opts: ApplyOptions):
   const slots = opts.slots ?? createTransferSlots({ parallelism: opts.parallelism, remote: remoteHost(opts.hosts) });
   const results = new Map<JobPlan, ApplyResult>();
   let stopped = false;
-  await Promise.all(computeJobGroups(plan.jobs).map(async (group) => {
+  // every group runs to its end even when another throws: no job may go on after apply returned (and its locks
+  // were released); the first error is thrown then
+  const settled = await Promise.allSettled(computeJobGroups(plan.jobs).map(async (group) => {
     for (const jp of group) {
       if (stopped || opts.signal?.aborted) { stopped = true; break; }
       const r = await applyJob(jp, jobs[plan.jobs.indexOf(jp)]!, { ...opts, slots });
@@ -442,6 +499,7 @@ export async function applyPlan(plan: Plan, config: Config, opts: ApplyOptions):
       if (r.interrupted) { stopped = true; break; }
     }
   }));
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
   const result: ApplyResult = { outcomes: [], snapshotFailures: [], totals: emptyTotals(), interrupted: stopped };
   for (const jp of plan.jobs) {
     const r = results.get(jp);

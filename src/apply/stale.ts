@@ -62,12 +62,17 @@ export function checkSavedPlanFile(saved: Plan, config: Config, now: Date): stri
  * the first difference (job, dataset, action). A host that cannot be listed fails the apply: a saved plan is all
  * or nothing. Call it holding the jobs' locks.
  */
-export async function recomputeSavedPlan(saved: Plan, config: Config, jobs: string[], hosts: HostPool): Promise<Plan> {
-  const { inventories, resumeTokens, failures } = await readInventories(config, jobs, (name) => hosts.get(name));
+export async function recomputeSavedPlan(saved: Plan, config: Config, jobs: string[], hosts: HostPool, now: Date): Promise<Plan> {
+  // the programs a job's send needs (send.compression over SSH) are asked as `zform plan` asks them
+  const { inventories, resumeTokens, failures, programs } = await readInventories(config, jobs, (name) => hosts.get(name), { checkPrograms: true });
   const failed = Object.values(failures).flat()[0];
   if (failed) throw failed.error;
+  // As of the plan's time, but never later than now: a plan dated ahead (a clock that runs fast, or an edited
+  // createdAt) would otherwise prune, destroy or snapshot as of a time to come. Planned as of now instead, it runs
+  // only if nothing in it depends on the difference.
+  const at = new Date(Math.min(new Date(saved.createdAt).getTime(), now.getTime()));
   const fresh = computePlan({
-    config, jobs, inventories, resumeTokens, now: new Date(saved.createdAt), zformVersion: ZFORM_VERSION,
+    config, jobs, inventories, resumeTokens, programs, now: at, zformVersion: ZFORM_VERSION,
     allowRollback: saved.options.allowRollback, releaseStale: saved.options.releaseStale,
   });
   const diff = computePlanDifference(saved, asJsonValue(fresh) as Plan);

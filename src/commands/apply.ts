@@ -148,7 +148,7 @@ interface ApplyRun {
 async function obtainPlan({ ctx, args, config, hosts, jobs, saved }: ApplyRun): Promise<Plan> {
   if (saved) {
     const { recomputeSavedPlan } = await import('../apply/stale.js');
-    const again = () => recomputeSavedPlan(saved, config, jobs, hosts);
+    const again = () => recomputeSavedPlan(saved, config, jobs, hosts, ctx.io.now());
     const plan = await (ctx.obs ? ctx.obs.span('check saved plan', { jobs: jobs.join(',') }, again) : again());
     ctx.obs?.planned(plan);
     return plan;

@@ -96,7 +96,8 @@ function nearest(word: string, allowed: string[]): string | undefined {
 function unknownKeyMessage(key: string, parentPath: KeyPath, allowed: string[]): string {
   const base = `unknown key "${key}"`;
   const isJob = parentPath.length === 2 && parentPath[0] === 'jobs';
-  const hint = (isJob ? JOB_LEVEL_HINTS[key] : undefined) ?? ZREPL_HINTS[key];
+  // own keys only: a key such as "constructor" or "__proto__" is no hint (Object.prototype has them)
+  const hint = (isJob && Object.hasOwn(JOB_LEVEL_HINTS, key) ? JOB_LEVEL_HINTS[key] : undefined) ?? (Object.hasOwn(ZREPL_HINTS, key) ? ZREPL_HINTS[key] : undefined);
   if (hint) return `${base} (${hint})`;
   const near = nearest(key, allowed);
   if (near) return `${base} (did you mean "${near}"?)`;

@@ -21,14 +21,19 @@ function keyString(key: unknown): string | null {
 function syntaxMessage(code: string, message: string): string {
   if (code === 'MULTIPLE_DOCS') return 'YAML syntax error: the file must hold a single YAML document (remove the second "---")';
   if (code === 'TAB_AS_INDENT') return 'YAML syntax error: tabs cannot be used for indentation';
+  if (code === 'TAG_RESOLVE_FAILED') {
+    const tag = /tag: (\S+)/.exec(message)?.[1]?.replace(/^tag:yaml\.org,2002:/, '!!') ?? 'this tag';
+    return `YAML tag ${JSON.stringify(tag)} is not supported: a configuration holds plain mappings, lists, strings, numbers and booleans (remove the tag)`;
+  }
   return `YAML syntax error: ${message}`;
 }
 
-/** Parses `text` (YAML 1.2 core schema, no merge keys) without throwing. */
+/** Parses `text` (YAML 1.2 core schema, no merge keys, no YAML 1.1 tags such as !!binary, !!omap or !!set: their
+ *  values are no plain mappings, and would pass the schema check as empty ones) without throwing. */
 export function parseYamlSource(text: string): YamlSource {
   const lineCounter = new LineCounter();
   // logLevel 'error': yaml would otherwise print warnings (e.g. about collection keys) to the process's stderr
-  const doc: Document.Parsed = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: false, logLevel: 'error' });
+  const doc: Document.Parsed = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: false, resolveKnownTags: false, logLevel: 'error' });
   const toPosition = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };

@@ -48,7 +48,7 @@ async function apply(w: World, p: Plan, signal?: AbortSignal, events: ApplyEvent
 
 /** What `zform apply PLANFILE` checks before running a saved plan (throws StalePlanError). */
 async function checkPlanFresh(p: Plan, config: Config, hosts: HostPool): Promise<void> {
-  await recomputeSavedPlan(p, config, checkSavedPlanFile(p, config, new Date(p.createdAt)), hosts);
+  await recomputeSavedPlan(p, config, checkSavedPlanFile(p, config, new Date(p.createdAt)), hosts, new Date(p.createdAt));
 }
 
 function actionCount(p: Plan): number {

@@ -207,7 +207,7 @@ test('a saved plan\'s hooks come from the config: a plan file with another hook 
   const saved = JSON.parse(JSON.stringify(await plan(w))) as Plan;
   saved.jobs[0]!.hooks![0]!.path = '/tmp/evil';
   await assert.rejects(
-    recomputeSavedPlan(saved, w.config, checkSavedPlanFile(saved, w.config, new Date(saved.createdAt)), hosts(w)),
+    recomputeSavedPlan(saved, w.config, checkSavedPlanFile(saved, w.config, new Date(saved.createdAt)), hosts(w), new Date(saved.createdAt)),
     (err: unknown) => err instanceof StalePlanError && /hooks\[0\]\.path: "\/tmp\/evil" in the file, "\/usr\/local\/bin\/freeze" now/.test(err.message),
   );
 });

@@ -35,7 +35,7 @@ jobs:
   };
   for (let run = 0; run < 3; run++) {
     const p = await plan();
-    await recomputeSavedPlan(p, config, checkSavedPlanFile(p, config, now), hosts);
+    await recomputeSavedPlan(p, config, checkSavedPlanFile(p, config, now), hosts, now);
     const r = await applyPlan(p, config, { hosts, clock: () => now });
     assert.deepEqual(r.outcomes.map((o) => o.status), ['ok', 'ok'].slice(0, r.outcomes.length), JSON.stringify(r.outcomes));
     now = new Date(now.getTime() + 3600_000 + 120_000);

@@ -21,6 +21,24 @@ export const INVALID_CASES: { name: string; yaml: string; issues: string[] }[] =
     issues: ['zform.yml:3:5: jobs[0]: unknown key "type" (zform jobs have no type: a job with a target replicates, a job without one only snapshots and prunes)'],
   },
   {
+    name: 'an unknown key named like a property of every JavaScript object gets no hint from it',
+    yaml: y(...HEAD, '    target: { root_fs: backup }', '    constructor: 1', '    toString: 1'),
+    issues: [
+      'zform.yml:6:5: jobs[0]: unknown key "constructor" (expected one of: name, source, target, snapshotting, replication, send, recv, pruning)',
+      'zform.yml:7:5: jobs[0]: unknown key "toString" (expected one of: name, source, target, snapshotting, replication, send, recv, pruning)',
+    ],
+  },
+  {
+    name: 'YAML 1.1 tags (binary, ordered map, set) are refused where they stand, not read as empty mappings',
+    yaml: y('!!binary aGVsbG8='),
+    issues: ['zform.yml:1:1: YAML tag "!!binary" is not supported: a configuration holds plain mappings, lists, strings, numbers and booleans (remove the tag)'],
+  },
+  {
+    name: 'an ordered map hiding a recv override',
+    yaml: y(...HEAD, '    target: { root_fs: backup }', '    recv: !!omap [ { properties: { override: { readonly: "on" } } } ]'),
+    issues: ['zform.yml:6:11: YAML tag "!!omap" is not supported: a configuration holds plain mappings, lists, strings, numbers and booleans (remove the tag)'],
+  },
+  {
     name: 'unknown top-level key lists the allowed ones',
     yaml: y('hosts: {}', 'jbos: []'),
     issues: [
