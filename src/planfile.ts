@@ -46,14 +46,20 @@ export async function readPlanFile(file: string): Promise<Plan> {
   try {
     value = parseJsonBuffer(bytes);
   } catch (e) {
-    throw new UsageError(looksLikeConfig ? asConfig : `${file} is not a zform plan file: ${(e as Error).message}`);
+    // never the file's own text: JSON.parse quotes it, and a plan file read through sudo may be a file its caller
+    // cannot read (only where it stops)
+    const at = /position (\d+)/.exec((e as Error).message)?.[1];
+    const where = at !== undefined ? ` at byte ${at}` : /end of JSON input/.test((e as Error).message) ? ' (it ends too early)' : '';
+    throw new UsageError(looksLikeConfig ? asConfig : `${file} is not a zform plan file: not valid JSON${where}`);
   }
   const v = value as { formatVersion?: unknown };
   if (typeof value !== 'object' || value === null || !('formatVersion' in v)) {
     throw new UsageError(looksLikeConfig ? asConfig : `${file} is not a zform plan file (no formatVersion)`);
   }
   if (v.formatVersion !== PLAN_FORMAT_VERSION) {
-    throw new UsageError(`${file} has plan format ${String(v.formatVersion)}; this zform reads format ${PLAN_FORMAT_VERSION}: plan again`);
+    const f = v.formatVersion;
+    const shown = typeof f === 'number' ? String(f) : typeof f === 'string' ? JSON.stringify(f.slice(0, 40)) : f === null ? 'null' : `(${Array.isArray(f) ? 'a list' : typeof f === 'object' ? 'an object' : `a ${typeof f}`})`;
+    throw new UsageError(`${file} has plan format ${shown}; this zform reads format ${PLAN_FORMAT_VERSION}: plan again`);
   }
   const err = validatePlan(value);
   if (err) throw new UsageError(`${file} is not a valid zform plan: ${err.instancePath || '/'} ${err.message ?? ''}`.trim());

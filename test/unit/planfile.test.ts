@@ -3,10 +3,11 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants } from 'node:buffer';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readPlanFile, writePlanFile } from '../../src/planfile.js';
+import { UsageError } from '../../src/errors.js';
 import { SCENARIOS } from './plan/scenarios.js';
 
 const made: string[] = [];
@@ -32,4 +33,23 @@ test('a plan file longer than the longest string (here by blank space after a me
     await fh.close();
   }
   assert.deepEqual(await readPlanFile(large), JSON.parse(text));
+});
+
+test('what a plan file says is never printed raw: its format version quoted, its text not echoed when it is no JSON', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'zform-planfile-'));
+  made.push(dir);
+  const file = join(dir, 'p.plan');
+  const refused = async (text: string): Promise<string> => {
+    await writeFile(file, text);
+    const err = await readPlanFile(file).then(() => null, (e: unknown) => e);
+    assert.ok(err instanceof UsageError, String(err));
+    assert.doesNotMatch(err.message, /\n|\u001b/);
+    return err.message;
+  };
+  assert.equal(await refused('{"formatVersion":"2\\nforged line\\u001b[31mRED"}'), `${file} has plan format "2\\nforged line\\u001b[31mRED"; this zform reads format 2: plan again`);
+  assert.equal(await refused('{"formatVersion":"2"}'), `${file} has plan format "2"; this zform reads format 2: plan again`);
+  assert.equal(await refused('{"formatVersion":[2]}'), `${file} has plan format (a list); this zform reads format 2: plan again`);
+  assert.equal(await refused('{"formatVersion":{"toString":1}}'), `${file} has plan format (an object); this zform reads format 2: plan again`);
+  assert.equal(await refused('root:$y$j9T$secret:19000:0:99999:7:::\n'), `${file} is not a zform plan file: not valid JSON`);
+  assert.equal(await refused('{"formatVersion": 2,'), `${file} is not a zform plan file: not valid JSON at byte 20`);
 });
