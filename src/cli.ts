@@ -200,15 +200,21 @@ export function computeCommandWord(argv: readonly string[]): string | undefined 
   return undefined;
 }
 
+/** `text` with its control characters (a newline, the ESC of an escape sequence, C1 controls, line separators) as
+ *  visible escapes: a message stays one inert line whatever a name, flag or value quoted in it holds. Pure. */
+export function computeInertLine(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
+
 /** One line per error (plus detail lines), stack traces only with --verbose. */
 export function reportError(err: unknown, io: Io, verbose: boolean): number {
   if (err instanceof ZformError) {
-    io.stderr.write(`zform: ${err.shortMessage}\n`);
-    for (const d of err.details) io.stderr.write(`zform: ${d}\n`);
+    io.stderr.write(`zform: ${computeInertLine(err.shortMessage)}\n`);
+    for (const d of err.details) io.stderr.write(`zform: ${computeInertLine(d)}\n`);
     if (err instanceof UsageError) io.stderr.write(`Run 'zform --help' for usage.\n`);
   } else {
     const msg = err instanceof Error ? err.message : String(err);
-    io.stderr.write(`zform: internal error: ${msg.split('\n')[0]}\n`);
+    io.stderr.write(`zform: internal error: ${computeInertLine(msg.split('\n')[0]!)}\n`);
   }
   if (verbose && err instanceof Error && err.stack) io.stderr.write(err.stack + '\n');
   return exitCodeFor(err);

@@ -58,6 +58,12 @@ export function checkHosts(root: Plain | undefined, report: Report): void {
     if (typeof h.privilege === 'string' && h.privilege.trim() === '') report([...base, 'privilege'], 'must not be empty (omit privilege to run zfs directly)');
     const ssh = asObject(h.ssh);
     if (ssh) {
+      // a host or user name is one word: a space or control character in one would be no name ssh accepts, and would
+      // split every message that names it
+      for (const key of ['host', 'user'] as const) {
+        const v = ssh[key];
+        if (typeof v === 'string' && /[\s\x00-\x1f\x7f-\x9f]/.test(v)) report([...base, 'ssh', key], `must be one word, without spaces or control characters, not ${JSON.stringify(v)}`);
+      }
       checkPathOption(report, [...base, 'ssh', 'identity_file'], ssh.identity_file);
       checkPathOption(report, [...base, 'ssh', 'known_hosts'], ssh.known_hosts);
       checkValue(report, [...base, 'ssh', 'connect_timeout'], ssh.connect_timeout, parseDuration);

@@ -265,3 +265,12 @@ test('apply asks for confirmation only on a terminal: without one it needs --aut
   assert.match(err, new RegExp(`^zform: cannot read config ${missing.replace(/[.]/g, '\\.')}: no such file\\n`));
   assert.notEqual(code, 0);
 });
+
+test('a newline or an escape sequence in what the admin typed stays on the one error line, inert', async () => {
+  const r = await zform(['plan', '-c', fixture('valid-two-jobs.yml'), '--job', 'a\nb\u001b[31mred'], {});
+  assert.equal(r.code, 64, r.err);
+  const [first, ...rest] = r.err.split('\n');
+  assert.match(first!, /^zform: unknown job "a\\nb\\u001b\[31mred"/);
+  assert.doesNotMatch(r.err, /\u001b/);
+  assert.deepEqual(rest, ["Run 'zform --help' for usage.", '']);
+});

@@ -39,6 +39,14 @@ export const INVALID_CASES: { name: string; yaml: string; issues: string[] }[] =
     issues: ['zform.yml:6:11: YAML tag "!!omap" is not supported: a configuration holds plain mappings, lists, strings, numbers and booleans (remove the tag)'],
   },
   {
+    name: 'an SSH host or user with a space or a control character (it would split every message naming it)',
+    yaml: y('hosts:', '  nas: { ssh: { host: "nas\\nforged: line", user: "a b" } }', 'jobs:', '  - name: j', '    source: { filesystems: { "tank<": true } }', '    target: { host: nas, root_fs: backup }'),
+    issues: [
+      'zform.yml:2:23: hosts.nas.ssh.host: must be one word, without spaces or control characters, not "nas\\nforged: line"',
+      'zform.yml:2:50: hosts.nas.ssh.user: must be one word, without spaces or control characters, not "a b"',
+    ],
+  },
+  {
     name: 'unknown top-level key lists the allowed ones',
     yaml: y('hosts: {}', 'jbos: []'),
     issues: [
