@@ -3,6 +3,10 @@ import type { GridInterval } from './types.js';
 import { parseDuration } from './units.js';
 import { ConfigValueError } from './value-error.js';
 
+/** The most buckets a grid may have, all intervals together: hourly for ten years is 87,600. A plan holds every
+ *  bucket, so a count such as 1000000000 would exhaust memory instead of being refused. */
+export const MAX_GRID_BUCKETS = 100_000;
+
 const INTERVAL_RE = /^\s*(\d+)\s*x\s*([^(]+?)\s*(?:\((.*)\))?\s*$/;
 const KEEP_RE = /^\s*keep=(.+?)\s*$/;
 
@@ -10,7 +14,8 @@ function parseInterval(text: string): GridInterval {
   const m = INTERVAL_RE.exec(text);
   if (!m) throw new ConfigValueError('expected "N x DURATION" or "N x DURATION(keep=K)" with K a number or "all"');
   const count = Number(m[1]);
-  if (count <= 0 || !Number.isSafeInteger(count)) throw new ConfigValueError('the count N must be at least 1');
+  if (count <= 0) throw new ConfigValueError('the count N must be at least 1');
+  if (count > MAX_GRID_BUCKETS) throw new ConfigValueError(`the count N must be at most ${MAX_GRID_BUCKETS} (every bucket is kept in memory)`);
   let lengthMs: number;
   try {
     lengthMs = parseDuration(m[2]);
@@ -43,6 +48,8 @@ export function parseGrid(text: string): GridInterval[] {
       throw err;
     }
   });
+  const buckets = intervals.reduce((n, g) => n + g.count, 0);
+  if (buckets > MAX_GRID_BUCKETS) throw new ConfigValueError(`it has ${buckets} buckets in all, more than ${MAX_GRID_BUCKETS} (every bucket is kept in memory)`);
   // lengths must not decrease, except after intervals that all keep everything (zrepl's rule)
   for (let i = 1; i < intervals.length; i++) {
     const cur = intervals[i]!;

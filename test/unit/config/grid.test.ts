@@ -46,3 +46,10 @@ test('parseGrid: exact messages for malformed intervals', () => {
 test('computeGridSpanMs: the time a grid covers', () => {
   assert.equal(computeGridSpanMs(parseGrid('1x1h(keep=all) | 24x1h | 30x1d')), 25 * H + 30 * D);
 });
+
+test('parseGrid: a grid of more buckets than a plan can hold is refused, not planned until memory runs out', () => {
+  assert.equal(gridError('1000000000x1s'), 'cannot parse interval 1 of 1 ("1000000000x1s"): the count N must be at most 100000 (every bucket is kept in memory)');
+  assert.equal(gridError('9007199254740993x1w'), 'cannot parse interval 1 of 1 ("9007199254740993x1w"): the count N must be at most 100000 (every bucket is kept in memory)');
+  assert.equal(gridError('1x1h(keep=all) | 60000x1h | 60000x1d'), 'it has 120001 buckets in all, more than 100000 (every bucket is kept in memory)');
+  assert.equal(parseGrid('1x1h(keep=all) | 87600x1h').length, 2);
+});
