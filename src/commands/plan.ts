@@ -6,7 +6,8 @@ import { selectJobs } from './select.js';
 import { checkOutputFile } from '../fsafe.js';
 import { useColor } from '../io.js';
 import { viewTypeOf } from '../views/view-type.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
+import { stat } from 'node:fs/promises';
 
 interface Args extends GlobalArgs {
   job?: string[];
@@ -44,6 +45,7 @@ export function planCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args
       const { io } = ctx;
       if (args.out) await checkOutputFile('--out', args.out); // before listing: not "internal error" after planning
       const config = await loadConfig(configPath(args, io));
+      if (args.out && await isSameFile(args.out, config.file)) throw new UsageError(`--out ${JSON.stringify(args.out)} is the configuration file: the plan would replace it; save the plan to another file`);
       const jobs = selectJobs(config, args.job);
       const hosts = (io.openHosts ?? openHosts)(config, ctx.obs?.observer);
       const view = createPlanView(viewTypeOf(args.json), io, { color: useColor(io, args.color) });
@@ -68,4 +70,10 @@ export function planCommand(ctx: CommandContext): CommandModule<GlobalArgs, Args
       }
     },
   };
+}
+
+/** Both paths name one existing file (the same device and inode: a link or another spelling of the path too). */
+async function isSameFile(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([stat(a).catch(() => null), stat(b).catch(() => null)]);
+  return x !== null && y !== null && x.dev === y.dev && x.ino === y.ino;
 }

@@ -274,3 +274,16 @@ test('a newline or an escape sequence in what the admin typed stays on the one e
   assert.doesNotMatch(r.err, /\u001b/);
   assert.deepEqual(rest, ["Run 'zform --help' for usage.", '']);
 });
+
+test('plan --out naming the config file (or a link to it) is a usage error, and the config is left as it was', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'zform-out-'));
+  const cfg = join(dir, 'zform.yml');
+  const text = await readFile(fixture('valid-two-jobs.yml'), 'utf8');
+  await writeFile(cfg, text, { mode: 0o600 });
+  for (const out of [cfg, join(dir, '.', 'zform.yml')]) {
+    const r = await zform(['plan', '-c', cfg, '--out', out]);
+    assert.equal(r.code, 64, r.err);
+    assert.match(r.err, /^zform: --out ".*zform\.yml" is the configuration file: the plan would replace it; save the plan to another file\n/);
+    assert.equal(await readFile(cfg, 'utf8'), text);
+  }
+});
