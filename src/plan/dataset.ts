@@ -84,6 +84,10 @@ interface ChainSteps {
 
 type Blocked = { blocked: Diagnostic[] };
 
+/** The most a placeholder may hold and still be replaced by receive -F: an empty filesystem holds tens of KiB
+ *  (its metadata; more when encrypted), files are what this keeps from being overwritten unseen. */
+export const PLACEHOLDER_MAX_WRITTEN = 1024 * 1024;
+
 export function computeDatasetChain(input: DatasetChainInput): DatasetChain {
   const { job, source } = input;
   // A source placeholder holds no data: no steps (it still counts as a parent).
@@ -104,6 +108,14 @@ export function computeDatasetChain(input: DatasetChainInput): DatasetChain {
   const blocked = (...errors: Diagnostic[]): DatasetChain =>
     ({ actions: [], diagnostics: [...(token.note ? [token.note(false)] : []), ...errors], createsTarget: false });
   const emptyPlaceholder = !token.targetAbsent && !!input.target && input.target.placeholder && ctx.targetSnapshots.length === 0;
+  // receive -F replaces the placeholder with all it holds: only while it holds no more than an empty dataset does
+  // (someone may have mounted it and stored files there)
+  if (emptyPlaceholder && resume.kind !== 'valid' && input.target!.written > PLACEHOLDER_MAX_WRITTEN) {
+    return blocked(ctx.diag('error', `placeholder ${ctx.T} holds data: ${formatBytes(input.target!.written)} written into it`, [
+      `zform replaces only an empty placeholder (receive -F), and never overwrites data the plan cannot name`,
+      `move the data off ${ctx.T} and destroy it (zform makes a new placeholder), or set zform:placeholder=off on it to keep it as a dataset of its own`,
+    ]));
+  }
 
   const planned = resume.kind === 'valid' ? resumeSteps(ctx, resume, emptyPlaceholder)
     : token.targetAbsent || emptyPlaceholder ? initialSteps(ctx, emptyPlaceholder)

@@ -65,6 +65,20 @@ test('an empty placeholder target is replaced by a forced full receive, shown as
   assert.deepEqual(dsPlan(p, 'tank/a').dependsOn, [], 'the target exists, nothing to wait for');
 });
 
+test('a placeholder someone stored data in is not replaced: the dataset is blocked, saying how much and what to do', () => {
+  const p = plan({ job: job({ filesystems: { 'tank/a': true } }), src: 'tank/a @s1:g1', dst: 'backup\nbackup/tank placeholder\nbackup/tank/a placeholder written=500M' });
+  assert.deepEqual(actionsOf(p, 'tank/a', 'send'), []);
+  assert.deepEqual(dsPlan(p, 'tank/a').diagnostics.map((d) => [d.severity, d.summary, d.detail]), [[
+    'error', 'placeholder backup/tank/a holds data: 500.0 MiB written into it', [
+      'zform replaces only an empty placeholder (receive -F), and never overwrites data the plan cannot name',
+      'move the data off backup/tank/a and destroy it (zform makes a new placeholder), or set zform:placeholder=off on it to keep it as a dataset of its own',
+    ],
+  ]]);
+  // what an empty filesystem holds (its metadata: 24 KiB on OpenZFS 2.1, more when encrypted) is no data
+  const q = plan({ job: job({ filesystems: { 'tank/a': true } }), src: 'tank/a @s1:g1', dst: 'backup\nbackup/tank placeholder\nbackup/tank/a placeholder written=200K' });
+  assert.equal(actionsOf(q, 'tank/a', 'send')[0]!.receive.force, true);
+});
+
 test('nested datasets: missing parents become placeholders once, root_fs included; dependants wait for them', () => {
   const p = plan({
     job: job({ target: { rootFs: 'pool/zf' }, recv: { placeholder: { encryption: 'off' } } }),
