@@ -76,6 +76,9 @@ export async function recomputeSavedPlan(saved: Plan, config: Config, jobs: stri
     allowRollback: saved.options.allowRollback, releaseStale: saved.options.releaseStale,
   });
   const diff = computePlanDifference(saved, asJsonValue(fresh) as Plan);
-  if (diff) throw new StalePlanError(`saved plan ${diff.kind === 'changed' ? 'is stale' : 'refused'}: ${diff.message}; plan again`);
+  // A difference the fingerprints do not explain is an edited file, or a change in ZFS they do not cover (data
+  // written to a target, a hold placed or released): both are said, the admin knows which
+  const why = diff?.kind === 'differs' ? ' (the file was edited, or ZFS changed since in what the fingerprints do not cover: data written, holds)' : '';
+  if (diff) throw new StalePlanError(`saved plan ${diff.kind === 'changed' ? 'is stale' : 'refused'}: ${diff.message}${why}; plan again`);
   return fresh;
 }

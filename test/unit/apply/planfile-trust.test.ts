@@ -119,7 +119,7 @@ test('a destroy of a dataset outside every job is refused', async () => {
     id: 'j:99', host: 'local', side: 'source', kind: 'destroy_snapshots', dataset: 'tank/other',
     snapshots: [{ ref: { dataset: 'tank/other', kind: 'snapshot', name: 'keep', guid, createtxg: 1 }, reason: 'x' }],
   }));
-  refused(await applyFile(w, ['-c', w.cfg, file]), /^zform: saved plan refused: job j, dataset tank\/a: action j:99 \(destroy_snapshots\) is not planned now; plan again$/m);
+  refused(await applyFile(w, ['-c', w.cfg, file]), /^zform: saved plan refused: job j, dataset tank\/a: action j:99 \(destroy_snapshots\) is not planned now \(the file was edited, or ZFS changed since in what the fingerprints do not cover: data written, holds\); plan again$/m);
   assert.ok(w.src.guidOf('tank/other@keep'));
 });
 
@@ -262,10 +262,10 @@ test('a destroy of a dataset or a rename that the plan does not make now is refu
   const destroy = await edited(w, (p) => datasetA(p).actions.push({
     id: 'j:99', host: 'nas', side: 'target', kind: 'destroy_dataset', dataset: 'backup/tank/a', guid: t.guid, destroys: [ref], reason: 'x',
   }));
-  refused(await applyFile(w, ['-c', w.cfg, destroy]), /^zform: saved plan refused: job j, dataset tank\/a: action j:99 \(destroy_dataset\) is not planned now; plan again$/m);
+  refused(await applyFile(w, ['-c', w.cfg, destroy]), /^zform: saved plan refused: job j, dataset tank\/a: action j:99 \(destroy_dataset\) is not planned now \(the file was edited, or ZFS changed since in what the fingerprints do not cover: data written, holds\); plan again$/m);
   const rename = await edited(w, (p) => datasetA(p).actions.push({
     id: 'j:99', host: 'nas', side: 'target', kind: 'rename_dataset', dataset: 'backup/tank/a', to: 'backup/tank/elsewhere', guid: t.guid, reason: 'x',
   }));
-  refused(await applyFile(w, ['-c', w.cfg, rename]), /^zform: saved plan refused: job j, dataset tank\/a: action j:99 \(rename_dataset\) is not planned now; plan again$/m);
+  refused(await applyFile(w, ['-c', w.cfg, rename]), /^zform: saved plan refused: job j, dataset tank\/a: action j:99 \(rename_dataset\) is not planned now \(the file was edited, or ZFS changed since in what the fingerprints do not cover: data written, holds\); plan again$/m);
   assert.equal(w.dst.guidOf('backup/tank/a'), t.guid);
 });
