@@ -1,19 +1,36 @@
 // loadConfig: reads the config file and parses it (the only config function that does I/O).
 import { createHash } from 'node:crypto';
-import { readFileAsync as readFile } from '../read-file.js';
 import { ConfigError, ZformError } from '../errors.js';
 import { parseConfig } from './parse.js';
-import { computeWriteExposure, describeTrustedWriters } from '../fsafe.js';
+import { computeWriteExposure, describeTrustedWriters, readAtMost } from '../fsafe.js';
+import { open } from 'node:fs/promises';
 import type { Config } from './types.js';
 
 import { DEFAULT_CONFIG_PATH } from './default-path.js';
 export { DEFAULT_CONFIG_PATH };
 
+/** The most a config file may hold: a configuration is a few KiB, and a device such as /dev/zero or a file of
+ *  gigabytes would otherwise be read until memory runs out. */
+export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
+/** The file's bytes, at most MAX_CONFIG_BYTES (a pipe, e.g. `-c <(...)`, is read to its end). */
+async function readConfigBytes(file: string): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const st = await fh.stat();
+    const bytes = await readAtMost(fh, MAX_CONFIG_BYTES, st.isFile() ? st.size : 0);
+    if (bytes === null) throw new Error('it is larger than 16 MiB (a configuration is a few KiB)');
+    return bytes;
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Reads, parses and validates `file`; `digest` is the sha256 of its bytes. */
 export async function loadConfig(file: string): Promise<Config> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    bytes = await readConfigBytes(file);
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file'
       : (err as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied'

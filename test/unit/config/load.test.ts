@@ -53,3 +53,16 @@ test('loadConfig: every issue in the error, first as its short message', async (
     return true;
   });
 });
+
+test('loadConfig: a device or a file larger than 16 MiB is a config error, read no further than that', async () => {
+  const big = join(dir, 'big.yml');
+  writeFileSync(big, VALID + '#'.repeat(16 * 1024 * 1024) + '\n');
+  for (const file of ['/dev/zero', big]) {
+    await assert.rejects(loadConfig(file), (err: unknown) => {
+      assert.ok(err instanceof ZformError);
+      assert.equal(err.message, `cannot read config ${file}: it is larger than 16 MiB (a configuration is a few KiB)`);
+      assert.equal(exitCodeFor(err), 78);
+      return true;
+    });
+  }
+});
