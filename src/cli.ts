@@ -103,7 +103,8 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     const code = exitCodeFor(err);
     if (ctx.obs && ctx.obs.log.format !== 'human') ctx.obs.errorRecord(err, code, verbose);
     else reportError(err, io, verbose);
-    await ctx.obs?.finish(command, code);
+    // a usage error ran nothing: no file is written after it (not even the trace it may name)
+    await ctx.obs?.finish(command, code, { trace: !(err instanceof UsageError) });
     return code;
   }
   if (words) output = words.filterDefaultCompletions(output);

@@ -183,12 +183,13 @@ export class Observability {
     await checkOutputFile('--trace', this.opts.traceFile);
   }
 
-  /** The end of the run: the enclosing job and dataset spans, the run span, and the trace file.
-   *  Returns false when the trace could not be written (logged as an error). */
-  async finish(name: string, exitCode: number): Promise<boolean> {
+  /** The end of the run: the enclosing job and dataset spans, the run span, and the trace file (not with `trace:
+   *  false`: a run refused as a usage error writes nothing). Returns false when the trace could not be written
+   *  (logged as an error). */
+  async finish(name: string, exitCode: number, opts: { trace?: boolean } = {}): Promise<boolean> {
     const end = this.now();
     this.log.debug('exit', { command: name, exit_code: exitCode, duration_ms: ms(end - this.started) });
-    if (!this.trace || !this.opts.traceFile) return true;
+    if (!this.trace || !this.opts.traceFile || opts.trace === false) return true;
     for (const [label, e] of this.laneExtent) {
       this.trace.complete(label.slice(label.indexOf(': ') + 2), 'dataset', this.trace.lane(label), e.start, e.end, { job: e.job, steps: e.steps, failed: e.failed });
     }

@@ -80,6 +80,12 @@ test('$ZFORM_TRACE writes a trace with the run span and its exit code; --trace t
   assert.equal(await run(['validate', '-c', fixture('valid-two-jobs.yml'), '--trace', join(dir, 'no/such/dir/t.json')], bad.io), 64);
   assert.equal(bad.out(), '');
   assert.match(bad.err(), /^zform: --trace \S+no\/such\/dir\/t\.json: the folder \S+no\/such\/dir does not exist\n/);
+  // the one error only: no attempt to write the trace after a usage error
+  assert.equal(bad.err().split('\n').filter((l) => l.startsWith('zform') || /error/.test(l)).length, 1, bad.err());
+  // a usage error writes nothing, the trace it names included
+  const usage = captureIo();
+  assert.equal(await run(['validate', '-c', fixture('valid-two-jobs.yml'), '--trace', join(dir, 'u.json'), '--bogus'], usage.io), 64);
+  await assert.rejects(readFile(join(dir, 'u.json')), { code: 'ENOENT' });
 });
 
 test('completion: the bash script, sourced by bash, completes commands, options and option values', async () => {
