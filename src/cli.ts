@@ -1,4 +1,5 @@
 // The CLI: yargs with one typed module per command; returns an exit code, never exits.
+import { nearest } from './nearest.js';
 import { processIo, type Io } from './io.js';
 import { ExitCode, UsageError, ZformError, exitCodeFor } from './errors.js';
 import { ZFORM_VERSION } from './version.js';
@@ -180,7 +181,8 @@ export function usageMessage(msg: string, commandWord?: string): string {
   // quoted as JSON, so that a newline or an escape sequence in it stays on the one line, inert
   if (commandWord !== undefined) {
     const suggested = /^Did you mean (\S+)\?$/.exec(msg);
-    if (suggested) return `unknown command ${JSON.stringify(commandWord)} (did you mean ${suggested[1]}?)`;
+    // yargs suggests the nearest command however far it is ("bogus": holds): only a near one is a hint
+    if (suggested) return `unknown command ${JSON.stringify(commandWord)}${nearest(commandWord, [suggested[1]!]) ? ` (did you mean ${suggested[1]}?)` : ''}`;
     if (msg === `Unknown argument: ${commandWord}`) return `unknown command ${JSON.stringify(commandWord)}`;
   }
   // one line: yargs' "Invalid values:\n  Argument: ..." joined

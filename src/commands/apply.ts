@@ -90,7 +90,7 @@ export function applyCommand(ctx: CommandContext): CommandModule<GlobalArgs, Arg
 /** Usage errors of apply's flags, before anything is read. */
 function checkApplyArgs(args: Args, io: Io): void {
   const p = args.parallelism;
-  if (p !== undefined && !(Number.isInteger(p) && p >= 1)) throw new UsageError(`--parallelism must be a whole number of at least 1, not ${String(p)}`);
+  if (p !== undefined && !(Number.isInteger(p) && p >= 1)) throw new UsageError(`--parallelism must be a whole number of at least 1${Number.isNaN(p) ? ' (what was given is no number)' : `, not ${String(p)}`}`);
   if (args.planfile && (args.job?.length || args['allow-rollback'] || args['release-stale'])) {
     throw new UsageError('--job, --allow-rollback and --release-stale are planning options: give them to "zform plan", not with a saved plan');
   }

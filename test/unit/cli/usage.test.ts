@@ -165,6 +165,7 @@ test('an unknown command is named as one, with the nearest command when there is
     [['plna'], 'unknown command "plna" (did you mean plan?)'],
     [['-c', 'x.yml', '--log-level', 'info', 'statsu', '--json'], 'unknown command "statsu" (did you mean status?)'],
     [['--config=x.yml', 'foo'], 'unknown command "foo"'],
+    [['bogus'], 'unknown command "bogus"'], // yargs' nearest is holds, three edits away: no hint
     [['fo\no\u001b[2J'], 'unknown command "fo\\no\\u001b[2J"'],
     // a known command's stray word stays yargs' own message
     [['validate', 'extra'], 'Unknown argument: extra'],
