@@ -4,7 +4,7 @@ import type { Action, JobPlan, Plan, PlannedHook, VersionRef } from '../plan/typ
 import type { BandwidthLimit, Config, JobConfig } from '../config/types.js';
 import type { BookmarkOp, ReceiveArgs, SendArgs, ZfsHost } from '../zfs/types.js';
 import type { HostPool } from '../hosts.js';
-import { makeCursorName, makeTentativeCursorName } from '../zfs/names.js';
+import { makeCursorName, makeTentativeCursorName, PLACEHOLDER_PROPERTY } from '../zfs/names.js';
 import { runHostTransfer } from '../zfs/transfer-direct.js';
 import { parseCompression } from '../config/compression.js';
 import { ZformError } from '../errors.js';
@@ -396,7 +396,7 @@ async function confirmTransfers(t: ZfsHost, targetHost: string, items: Transferr
         throw new ZformError('zfs', `${targetHost}:${names[k]} has GUID ${g ?? 'none'} after receive, expected ${i.expected}`);
       }
       // A forced receive replaced a placeholder: the dataset now holds data, so it is no longer one.
-      if (i.action.receive.force) await t.setProperties(i.action.targetDataset, { 'zform:placeholder': 'off' });
+      if (i.action.receive.force) await t.setProperties(i.action.targetDataset, { [PLACEHOLDER_PROPERTY]: 'off' });
       delivered(i.bytes);
       return null;
     } catch (err) {
@@ -423,7 +423,10 @@ async function executeTransfer(
     resumable: action.receive.resumable,
     force: action.receive.force,
     noMount: true,
-    override: action.receive.override,
+    // A forced receive replaces a placeholder: the dataset it makes is none, in the same receive (a run killed right
+    // after it would otherwise leave zform:placeholder=on on a dataset with data, passed over by every job for good;
+    // confirmTransfers still sets it off, for a receive that ran before this)
+    override: action.receive.force ? { ...action.receive.override, [PLACEHOLDER_PROPERTY]: 'off' } : action.receive.override,
     inherit: action.receive.inherit,
     ...(action.receive.origin !== undefined ? { origin: action.receive.origin } : {}),
   };
