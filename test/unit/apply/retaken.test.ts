@@ -42,12 +42,17 @@ async function plan(w: World, allowRollback = false): Promise<Plan> {
 const apply = (w: World, p: Plan) => applyPlan(p, w.config, { hosts: staticHosts({ local: w.src, nas: w.dst }), clock: () => NOW });
 const kinds = (p: Plan) => p.jobs[0]!.datasets.flatMap((d) => d.actions.map((a) => a.kind));
 
-test('a rollback whose target got a snapshot after the plan is not run: that snapshot is not destroyed unseen', async () => {
+/** tank/a replicated (s1), then s2 on the source and @theirs on the target: a plan with --allow-rollback rolls back. */
+async function divergedTarget(): Promise<{ w: World; p: Plan }> {
   const w = world(yaml('allow_rollback: true'));
   await apply(w, await plan(w));
   w.src.apply('write tank/a 1K', 'snapshot tank/a@s2');
   w.dst.apply('snapshot backup/tank/a@theirs');
-  const p = await plan(w, true);
+  return { w, p: await plan(w, true) };
+}
+
+test('a rollback whose target got a snapshot after the plan is not run: that snapshot is not destroyed unseen', async () => {
+  const { w, p } = await divergedTarget();
   const rollback = p.jobs[0]!.datasets[0]!.actions.find((a) => a.kind === 'rollback');
   assert.ok(rollback && rollback.kind === 'rollback');
   assert.deepEqual(rollback.destroys.map((r) => r.name), ['theirs']);
@@ -68,11 +73,7 @@ test('a rollback whose target got a snapshot after the plan is not run: that sna
 });
 
 test('a rollback to a snapshot taken again under its name is not run', async () => {
-  const w = world(yaml('allow_rollback: true'));
-  await apply(w, await plan(w));
-  w.src.apply('write tank/a 1K', 'snapshot tank/a@s2');
-  w.dst.apply('snapshot backup/tank/a@theirs');
-  const p = await plan(w, true);
+  const { w, p } = await divergedTarget();
   assert.ok(kinds(p).includes('rollback'));
   const tags = (await w.dst.list(['backup/tank/a'])).holds.filter((h) => h.snapshot === 'backup/tank/a@s1').map((h) => h.tag);
   assert.ok(tags.length > 0);
