@@ -53,11 +53,11 @@ test('edited saved plans are refused on real OpenZFS and change nothing; the unt
   // Refusals before any zfs command that need no real ZFS (an unknown host, a job twice, a truncated file) are in
   // test/unit/apply/planfile-trust.test.ts; the swapped config stays here: its privilege program must never run.
   const cases: Case[] = [
-    { name: 'destroy outside the job', code: 1, noZfs: false, message: /^zform: saved plan refused: job j, dataset zptsrc\/a: action j:99 \(destroy_snapshots\) is not planned now; plan again$/m,
+    { name: 'destroy outside the job', code: 1, noZfs: false, message: /^zform: saved plan refused: job j, dataset zptsrc\/a: action j:99 \(destroy_snapshots\) is not planned now \(the file was edited, or ZFS changed since in what the fingerprints do not cover: data written, holds\); plan again$/m,
       edit: (p) => { datasetA(p).actions.push({ id: 'j:99', host: 'local', side: 'source', kind: 'destroy_snapshots', dataset: 'zptsrc/other', snapshots: [{ ref: keep, reason: 'x' }] }); } },
     { name: 'rollback outside the job', code: 1, noZfs: false, message: /^zform: saved plan refused: job j, dataset zptsrc\/a, action j:0 \(rollback\): /,
       edit: (p) => { datasetA(p).actions.unshift({ id: 'j:0', host: 'local', side: 'source', kind: 'rollback', dataset: 'zptsrc/other', to: keep, destroys: [], reason: 'x' }); } },
-    { name: '-F added', code: 1, noZfs: false, message: /\(send\): receive\.force: true in the file, false now; plan again$/m, edit: (p) => { sendOf(p).receive.force = true; } },
+    { name: '-F added', code: 1, noZfs: false, message: /\(send\): receive\.force: true in the file, false now \(the file was edited, or ZFS changed since in what the fingerprints do not cover: data written, holds\); plan again$/m, edit: (p) => { sendOf(p).receive.force = true; } },
     { name: 'send retargeted', code: 1, noZfs: false, message: /\(send\): targetDataset: "zptdst\/evil" in the file, "zptdst\/zptsrc\/a" now/, edit: (p) => { sendOf(p).targetDataset = 'zptdst/evil'; } },
     { name: 'receive override', code: 1, noZfs: false, message: /\(send\): receive\.override\.mountpoint: "\/etc" in the file, absent now/, edit: (p) => { sendOf(p).receive.override = { mountpoint: '/etc' }; } },
     { name: 'fingerprints removed', code: 1, noZfs: false, message: /: fingerprints\[0\]: absent in the file/, edit: (p) => { for (const d of p.jobs[0]!.datasets) d.fingerprints = []; } },
